@@ -1,0 +1,635 @@
+//! The load driver: seeds a data set, starts a real `quire serve` process,
+//! and measures what users feel. Prints req/s, p50, p99 and errors for the
+//! review page, a point read and the write path; SQL statements per review
+//! page (from the server's /metrics); subscription delivery latency and
+//! memory per idle subscription; and file upload/download throughput with
+//! the server's peak memory.
+//!
+//!   cargo bench --bench load -- [--database-url URL] [--versions N] [--runs N]
+//!       [--concurrency C] [--seconds S] [--scenarios review,point,write,subscriptions,files]
+//!       [--file-mib M] [--subscribers 1,100,1000]
+//!
+//! Without --database-url it uses a fresh SQLite file. Requests go to
+//! 127.0.0.1 only.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use futures::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio::sync::Mutex;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+const QUIRE: &str = env!("CARGO_BIN_EXE_quire");
+
+struct Args {
+    database_url: Option<String>,
+    versions: usize,
+    runs: usize,
+    concurrency: usize,
+    seconds: u64,
+    scenarios: Vec<String>,
+    file_mib: u64,
+    subscribers: Vec<usize>,
+}
+
+fn args() -> Args {
+    let mut a = Args {
+        database_url: None,
+        versions: 10_000,
+        runs: 500,
+        concurrency: 32,
+        seconds: 10,
+        scenarios: ["review", "point", "write", "subscriptions", "files"]
+            .map(String::from)
+            .to_vec(),
+        file_mib: 256,
+        subscribers: vec![1, 100, 1000],
+    };
+    let raw: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|s| s != "--bench")
+        .collect();
+    let mut it = raw.into_iter();
+    while let Some(flag) = it.next() {
+        let mut value = || it.next().unwrap_or_else(|| panic!("{flag} needs a value"));
+        match flag.as_str() {
+            "--database-url" => a.database_url = Some(value()),
+            "--versions" => a.versions = value().parse().unwrap(),
+            "--runs" => a.runs = value().parse().unwrap(),
+            "--concurrency" => a.concurrency = value().parse().unwrap(),
+            "--seconds" => a.seconds = value().parse().unwrap(),
+            "--scenarios" => a.scenarios = value().split(',').map(String::from).collect(),
+            "--file-mib" => a.file_mib = value().parse().unwrap(),
+            "--subscribers" => {
+                a.subscribers = value().split(',').map(|n| n.parse().unwrap()).collect()
+            }
+            _ => {}
+        }
+    }
+    a
+}
+
+fn run(args: &[&str], db: &str) -> String {
+    let out = Command::new(QUIRE)
+        .args(args)
+        .env("QUIRE_DATABASE_URL", db)
+        .output()
+        .expect("run quire");
+    assert!(
+        out.status.success(),
+        "quire {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    fn start(db: &str, storage: &str) -> Server {
+        let mut child = Command::new(QUIRE)
+            .args(["serve"])
+            .env("QUIRE_LISTEN", "127.0.0.1:0")
+            .env("QUIRE_DATABASE_URL", db)
+            .env("QUIRE_STORAGE_URL", storage)
+            .env("QUIRE_MAX_UPLOAD_BYTES", (2u64 << 30).to_string())
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start quire serve");
+        let stdout = child.stdout.take().unwrap();
+        let mut lines = BufReader::new(stdout).lines();
+        let base = loop {
+            let line = lines.next().expect("quire printed its URL").unwrap();
+            if let Some(at) = line.find("http://") {
+                break line[at..].trim().trim_end_matches("/graphql").to_owned();
+            }
+        };
+        Server { child, base }
+    }
+
+    /// (current, peak) resident memory of the server process, in KiB.
+    fn memory_kib(&self) -> (u64, u64) {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_default();
+        let field = |name: &str| {
+            status
+                .lines()
+                .find(|l| l.starts_with(name))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0)
+        };
+        (field("VmRSS:"), field("VmHWM:"))
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+#[derive(Clone)]
+struct Client {
+    http: reqwest::Client,
+    base: String,
+    token: String,
+}
+
+impl Client {
+    async fn gql(&self, query: &str, variables: Value) -> Result<Value, String> {
+        let res = self
+            .http
+            .post(format!("{}/graphql", self.base))
+            .bearer_auth(&self.token)
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        let body: Value = res.json().await.map_err(|e| e.to_string())?;
+        match body.get("errors") {
+            Some(errors) => Err(errors.to_string()),
+            None => Ok(body["data"].clone()),
+        }
+    }
+
+    async fn statements(&self) -> u64 {
+        let text = self
+            .http
+            .get(format!("{}/metrics", self.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        text.lines()
+            .find_map(|l| l.strip_prefix("quire_sql_statements_total "))
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap_or(0)
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+/// Runs `op` from `concurrency` workers for `seconds`; prints the figures.
+async fn load<F, Fut>(name: &str, concurrency: usize, seconds: u64, op: F) -> (u64, Vec<Duration>)
+where
+    F: Fn(u64) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<(), String>> + Send,
+{
+    let op = Arc::new(op);
+    let errors = Arc::new(AtomicU64::new(0));
+    let latencies = Arc::new(Mutex::new(Vec::new()));
+    let counter = Arc::new(AtomicU64::new(0));
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    let mut workers = Vec::new();
+    for _ in 0..concurrency {
+        let (op, errors, latencies, counter) = (
+            op.clone(),
+            errors.clone(),
+            latencies.clone(),
+            counter.clone(),
+        );
+        workers.push(tokio::spawn(async move {
+            let mut mine = Vec::new();
+            while Instant::now() < deadline {
+                let n = counter.fetch_add(1, Ordering::Relaxed);
+                let t = Instant::now();
+                if let Err(e) = op(n).await
+                    && errors.fetch_add(1, Ordering::Relaxed) < 3
+                {
+                    eprintln!("{e}");
+                }
+                mine.push(t.elapsed());
+            }
+            latencies.lock().await.extend(mine);
+        }));
+    }
+    for w in workers {
+        w.await.unwrap();
+    }
+    let elapsed = started.elapsed();
+    let mut all = latencies.lock().await.clone();
+    all.sort();
+    let errors = errors.load(Ordering::Relaxed);
+    println!(
+        "{name:<28} {:>9.0} req/s   p50 {:>10}   p99 {:>10}   errors {errors} of {}   ({concurrency} clients, {:.0?})",
+        all.len() as f64 / elapsed.as_secs_f64(),
+        ms(percentile(&all, 0.5)),
+        ms(percentile(&all, 0.99)),
+        all.len(),
+        elapsed
+    );
+    (all.len() as u64, all)
+}
+
+const REVIEW_PAGE: &str = r#"query($slug: String!) {
+  project(slug: $slug) {
+    id name contextVersion
+    reviewQueue(first: 50) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      edges { cursor node {
+        id schemaKey versionNumber status value digest createdAt
+        createdBy { id name type }
+        files { id url sha256 contentType size filename }
+        approvals { id action reason createdAt actor { id name type } }
+        sourceRun { id model cost inputTokens outputTokens status steps { order agentName model inputTokens outputTokens cost } }
+      } }
+    }
+  }
+}"#;
+
+const POINT: &str = "query($id: ID!) { artifactVersion(id: $id) { id schemaKey versionNumber status value files { id url } approvals { action actor { name } } } }";
+
+async fn review(c: &Client, slug: &str, a: &Args) {
+    // Statements per request, measured alone.
+    let before = c.statements().await;
+    let n = 20;
+    for _ in 0..n {
+        let data = c
+            .gql(REVIEW_PAGE, json!({ "slug": slug }))
+            .await
+            .expect("review page");
+        assert_eq!(
+            data["project"]["reviewQueue"]["edges"]
+                .as_array()
+                .unwrap()
+                .len(),
+            50
+        );
+    }
+    let per = (c.statements().await - before) as f64 / n as f64;
+    println!("review page: {per:.1} SQL statements per request (50 versions, nested)");
+    let c = c.clone();
+    let slug = slug.to_owned();
+    load(
+        "review page (50 nested)",
+        a.concurrency,
+        a.seconds,
+        move |_| {
+            let (c, slug) = (c.clone(), slug.clone());
+            async move {
+                c.gql(REVIEW_PAGE, json!({ "slug": slug }))
+                    .await
+                    .map(|_| ())
+            }
+        },
+    )
+    .await;
+}
+
+async fn point(c: &Client, slug: &str, a: &Args) {
+    let data = c
+        .gql("query($slug: String!) { project(slug: $slug) { versions(first: 100) { edges { node { id } } } } }", json!({ "slug": slug }))
+        .await
+        .unwrap();
+    let ids: Arc<Vec<String>> = Arc::new(
+        data["project"]["versions"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["node"]["id"].as_str().unwrap().to_owned())
+            .collect(),
+    );
+    let c = c.clone();
+    load("point read", a.concurrency, a.seconds, move |n| {
+        let (c, ids) = (c.clone(), ids.clone());
+        async move {
+            c.gql(POINT, json!({ "id": ids[n as usize % ids.len()] }))
+                .await
+                .map(|_| ())
+        }
+    })
+    .await;
+}
+
+async fn writes(c: &Client, a: &Args) {
+    let slug = format!("writes-{}", std::process::id());
+    let project = c
+        .gql(
+            "mutation($s: String!) { createProject(input: {slug: $s, name: \"writes\"}) { id } }",
+            json!({ "s": slug }),
+        )
+        .await
+        .unwrap()["createProject"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let create = "mutation($p: ID!, $k: String!, $v: JSON!) { createArtifactVersion(input: {projectId: $p, schemaKey: $k, value: $v}) { id } }";
+    let (c1, p1) = (c.clone(), project.clone());
+    load(
+        "createArtifactVersion",
+        a.concurrency,
+        a.seconds,
+        move |n| {
+            let (c, p) = (c1.clone(), p1.clone());
+            async move {
+                c.gql(
+                    create,
+                    json!({ "p": p, "k": format!("key.k{}", n % 500), "v": { "n": n } }),
+                )
+                .await
+                .map(|_| ())
+            }
+        },
+    )
+    .await;
+
+    // Approve + promote, as one reviewer step: approve a pending version,
+    // then promote it with the context version last read (retry on CONFLICT).
+    let approve = "mutation($id: ID!) { approveVersion(input: {versionId: $id}) { id } }";
+    let promote = "mutation($p: ID!, $v: Int!, $ids: [ID!]) { promote(input: {projectId: $p, expectedContextVersion: $v, versionIds: $ids}) { contextVersion } }";
+    let read = "query($s: String!) { project(slug: $s) { contextVersion } }";
+    // Every pending version the create phase made, page by page.
+    let page = "query($s: String!, $after: String) { project(slug: $s) { reviewQueue(first: 100, after: $after) { pageInfo { hasNextPage endCursor } edges { node { id } } } } }";
+    let mut ids = Vec::new();
+    let mut after = Value::Null;
+    loop {
+        let data = c
+            .gql(page, json!({ "s": slug, "after": after }))
+            .await
+            .unwrap();
+        let queue = &data["project"]["reviewQueue"];
+        ids.extend(
+            queue["edges"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["node"]["id"].as_str().unwrap().to_owned()),
+        );
+        if queue["pageInfo"]["hasNextPage"] != true {
+            break;
+        }
+        after = queue["pageInfo"]["endCursor"].clone();
+    }
+    ids.reverse();
+    println!(
+        "approve+promote: {} pending versions to work through",
+        ids.len()
+    );
+    let pending: Arc<Mutex<Vec<String>>> = Arc::new(Mutex::new(ids));
+    let conflicts = Arc::new(AtomicU64::new(0));
+    let (c2, p2, s2, conflicts2) = (c.clone(), project.clone(), slug.clone(), conflicts.clone());
+    let clients = a.concurrency.min(8);
+    load("approve+promote", clients, a.seconds.min(5), move |_| {
+        let (c, p, s, pending, conflicts) = (
+            c2.clone(),
+            p2.clone(),
+            s2.clone(),
+            pending.clone(),
+            conflicts2.clone(),
+        );
+        async move {
+            let Some(id) = pending.lock().await.pop() else {
+                return Err("out of pending versions (counted as an error)".to_owned());
+            };
+            c.gql(approve, json!({ "id": id })).await?;
+            loop {
+                let v = c.gql(read, json!({ "s": s })).await?["project"]["contextVersion"]
+                    .as_i64()
+                    .unwrap();
+                match c.gql(promote, json!({ "p": p, "v": v, "ids": [id] })).await {
+                    Ok(_) => return Ok(()),
+                    Err(e) if e.contains("CONFLICT") => {
+                        conflicts.fetch_add(1, Ordering::Relaxed);
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+    })
+    .await;
+    println!(
+        "approve+promote: {} optimistic-lock conflicts retried",
+        conflicts.load(Ordering::Relaxed)
+    );
+}
+
+async fn subscriptions(c: &Client, server: &Server, a: &Args) {
+    let slug = format!("live-{}", std::process::id());
+    let project = c
+        .gql(
+            "mutation($s: String!) { createProject(input: {slug: $s, name: \"live\"}) { id } }",
+            json!({ "s": slug }),
+        )
+        .await
+        .unwrap()["createProject"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let url = format!("{}/graphql/ws", c.base.replacen("http", "ws", 1));
+    for &n in &a.subscribers {
+        let (rss_before, _) = server.memory_kib();
+        let mut sockets = Vec::with_capacity(n);
+        for _ in 0..n {
+            let mut request = url.as_str().into_client_request().unwrap();
+            request.headers_mut().insert(
+                "Sec-WebSocket-Protocol",
+                "graphql-transport-ws".parse().unwrap(),
+            );
+            let (mut ws, _) = tokio_tungstenite::connect_async(request)
+                .await
+                .expect("ws connects");
+            ws.send(Message::Text(json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {}", c.token) } }).to_string().into())).await.unwrap();
+            let _ack = ws.next().await;
+            let sub = json!({ "id": "1", "type": "subscribe", "payload": { "query": "subscription($p: ID!) { runStatusChanged(projectId: $p) { cursor run { id status } } }", "variables": { "p": project } } });
+            ws.send(Message::Text(sub.to_string().into()))
+                .await
+                .unwrap();
+            sockets.push(ws);
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let (rss_after, _) = server.memory_kib();
+        let per_sub = (rss_after.saturating_sub(rss_before)) as f64 / n as f64;
+        // Each socket reads its events and records arrival times.
+        let sent_at: Arc<Mutex<Vec<Instant>>> = Arc::new(Mutex::new(Vec::new()));
+        let events = 20;
+        let mut readers = Vec::new();
+        for mut ws in sockets {
+            readers.push(tokio::spawn(async move {
+                let mut arrivals = Vec::new();
+                while arrivals.len() < events {
+                    match tokio::time::timeout(Duration::from_secs(30), ws.next()).await {
+                        Ok(Some(Ok(Message::Text(t)))) if t.contains("\"next\"") => {
+                            arrivals.push(Instant::now())
+                        }
+                        Ok(Some(Ok(_))) => {}
+                        _ => break,
+                    }
+                }
+                let _ = ws.close(None).await;
+                arrivals
+            }));
+        }
+        for _ in 0..events {
+            let done = c.gql("mutation($p: ID!) { startRun(input: {projectId: $p, pipeline: \"live\"}) { id } }", json!({ "p": project })).await;
+            sent_at.lock().await.push(Instant::now());
+            done.unwrap();
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let sent = sent_at.lock().await.clone();
+        let mut latencies = Vec::new();
+        let mut missing = 0;
+        for r in readers {
+            let arrivals = r.await.unwrap();
+            missing += events - arrivals.len();
+            for (i, at) in arrivals.iter().enumerate() {
+                latencies.push(at.saturating_duration_since(sent[i]));
+            }
+        }
+        latencies.sort();
+        println!(
+            "subscriptions x{n:<5} delivery after commit p50 {:>10}  p99 {:>10}  missing {missing}  memory per idle subscription {:.1} KiB",
+            ms(percentile(&latencies, 0.5)),
+            ms(percentile(&latencies, 0.99)),
+            per_sub
+        );
+    }
+}
+
+async fn files(c: &Client, server: &Server, a: &Args) {
+    let total = a.file_mib * 1024 * 1024;
+    let (_, peak_before) = server.memory_kib();
+    // Generated on the fly: the driver holds one 1 MiB chunk at a time.
+    let chunk: Vec<u8> = (0..1024 * 1024).map(|i| (i % 251) as u8).collect();
+    let chunks = a.file_mib;
+    let stream = futures::stream::iter((0..chunks).map(move |i| {
+        let mut c = chunk.clone();
+        c[0] = i as u8;
+        Ok::<_, std::io::Error>(c)
+    }));
+    let started = Instant::now();
+    let res = c
+        .http
+        .post(format!("{}/files?filename=big.bin", c.base))
+        .bearer_auth(&c.token)
+        .header("content-type", "application/octet-stream")
+        .body(reqwest::Body::wrap_stream(stream))
+        .send()
+        .await
+        .unwrap();
+    let up = started.elapsed();
+    let body: Value = res.json().await.unwrap();
+    let url = format!(
+        "{}{}",
+        c.base,
+        body["url"].as_str().expect("an uploaded file")
+    );
+    let started = Instant::now();
+    let mut res = c.http.get(&url).bearer_auth(&c.token).send().await.unwrap();
+    let mut got = 0u64;
+    while let Some(part) = res.chunk().await.unwrap() {
+        got += part.len() as u64;
+    }
+    let down = started.elapsed();
+    assert_eq!(got, total);
+    let (_, peak_after) = server.memory_kib();
+    let mib = total as f64 / 1048576.0;
+    println!(
+        "files {mib:.0} MiB: upload {:.0} MiB/s ({:.1?}), download {:.0} MiB/s ({:.1?}); server peak RSS {:.0} MiB before, {:.0} MiB after",
+        mib / up.as_secs_f64(),
+        up,
+        mib / down.as_secs_f64(),
+        down,
+        peak_before as f64 / 1024.0,
+        peak_after as f64 / 1024.0
+    );
+}
+
+#[tokio::main]
+async fn main() {
+    let a = args();
+    let dir = tempfile::tempdir().unwrap();
+    let db = a.database_url.clone().unwrap_or_else(|| {
+        format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("bench.db").display()
+        )
+    });
+    let storage = dir.path().join("files").display().to_string();
+    println!(
+        "machine: {} cores; database: {}",
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(0),
+        db.split('@').next_back().unwrap_or(&db)
+    );
+    let started = Instant::now();
+    let out = run(
+        &[
+            "seed",
+            "--versions-per-project",
+            &a.versions.to_string(),
+            "--runs-per-project",
+            &a.runs.to_string(),
+        ],
+        &db,
+    );
+    let slug = out.lines().last().unwrap().trim().to_owned();
+    println!(
+        "seeded {} versions, {} runs in {:.1?} ({slug})",
+        a.versions,
+        a.runs,
+        started.elapsed()
+    );
+    let token = run(
+        &["token", "create", "--name", "bench", "--role", "admin"],
+        &db,
+    )
+    .lines()
+    .last()
+    .unwrap()
+    .trim()
+    .to_owned();
+    let server = Server::start(&db, &storage);
+    let client = Client {
+        http: reqwest::Client::builder()
+            .pool_max_idle_per_host(256)
+            .build()
+            .unwrap(),
+        base: server.base.clone(),
+        token,
+    };
+    for scenario in &a.scenarios {
+        match scenario.as_str() {
+            "review" => review(&client, &slug, &a).await,
+            "point" => point(&client, &slug, &a).await,
+            "write" => writes(&client, &a).await,
+            "subscriptions" => subscriptions(&client, &server, &a).await,
+            "files" => files(&client, &server, &a).await,
+            other => eprintln!("unknown scenario {other}"),
+        }
+    }
+    let (rss, peak) = server.memory_kib();
+    println!(
+        "server memory: {:.0} MiB resident, {:.0} MiB peak",
+        rss as f64 / 1024.0,
+        peak as f64 / 1024.0
+    );
+}

@@ -1,0 +1,24 @@
+//! SeaORM entities of Quire: one module per table, plus the column value types
+//! (`enums`, `money`) that several tables share.
+
+pub mod enums;
+pub mod money;
+
+pub mod api_token;
+pub mod approval;
+pub mod artifact_schema;
+pub mod artifact_version;
+pub mod artifact_version_file;
+pub mod context_revision;
+pub mod event;
+pub mod file;
+pub mod idempotency_key;
+pub mod model_price;
+pub mod outbox_state;
+pub mod project;
+pub mod run;
+pub mod run_artifact;
+pub mod run_step;
+
+pub use enums::{ActorType, ReviewAction, Role, RunArtifactDirection, RunStatus, VersionStatus};
+pub use money::Money;

@@ -1,0 +1,19 @@
+//! Quire's database migrations. Every schema change is a new migration module;
+//! applied migrations are never edited.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_initial;
+mod m20261122_000002_outbox_state;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261122_000001_initial::Migration),
+            Box::new(m20261122_000002_outbox_state::Migration),
+        ]
+    }
+}

@@ -1,0 +1,240 @@
+//! The HTTP server: routes, shared state, and serving with graceful shutdown.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use tokio::net::TcpListener;
+
+use crate::config::ServeConfig;
+use crate::db::Db;
+use crate::domain::Limits;
+use crate::events::{EventHub, HubConfig};
+use crate::files_http;
+use crate::graphql::UploadLimit;
+use crate::graphql::{QuireSchema, build_schema};
+use crate::graphql_http;
+use crate::storage::{ObjectBlobStore, SharedBlobStore};
+use crate::ws;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub schema: QuireSchema,
+    pub max_batch: usize,
+    pub batch_delay: std::time::Duration,
+    pub request_timeout: std::time::Duration,
+    pub token_usage: std::sync::Arc<crate::auth::TokenUsage>,
+    pub store: SharedBlobStore,
+    pub limits: Limits,
+    pub max_upload_bytes: u64,
+    pub max_body_bytes: usize,
+    pub hub: Arc<EventHub>,
+    pub ws_init_timeout: Duration,
+    pub event_retention: Duration,
+    pub metrics: Arc<crate::metrics::Metrics>,
+}
+
+impl AppState {
+    /// The principal of a request's bearer token, its use noted for the
+    /// last-used time: the one authentication of every HTTP entry point.
+    pub async fn caller(
+        &self,
+        headers: &axum::http::HeaderMap,
+    ) -> crate::domain::DomainResult<crate::domain::Principal> {
+        let principal = crate::auth::authenticate(&self.db, headers).await?;
+        self.token_usage.touch(principal.actor.id);
+        Ok(principal)
+    }
+
+    pub async fn new(db: Db, config: &ServeConfig) -> anyhow::Result<Self> {
+        let store: SharedBlobStore =
+            std::sync::Arc::new(ObjectBlobStore::open(&config.storage_location())?);
+        let hub = EventHub::start(
+            db.for_background(),
+            HubConfig {
+                poll_interval: Duration::from_millis(config.event_poll_ms.max(10)),
+                capacity: config.subscriber_buffer,
+                database_url: config.database.database_url.clone(),
+                ..Default::default()
+            },
+        )
+        .await?;
+        Ok(AppState {
+            schema: build_schema(
+                db.clone(),
+                config.limits(),
+                &config.query_limits(),
+                store.clone(),
+                UploadLimit(config.max_upload_bytes),
+                hub.clone(),
+            ),
+            hub,
+            ws_init_timeout: Duration::from_millis(config.ws_init_timeout_ms),
+            event_retention: Duration::from_secs(config.event_retention_secs),
+            metrics: Default::default(),
+            store,
+            limits: config.limits(),
+            max_upload_bytes: config.max_upload_bytes,
+            max_body_bytes: config.max_body_bytes,
+            db,
+            max_batch: config.max_batch,
+            batch_delay: std::time::Duration::from_micros(config.batch_delay_us),
+            request_timeout: std::time::Duration::from_millis(config.request_timeout_ms),
+            token_usage: Default::default(),
+        })
+    }
+}
+
+pub fn router(state: AppState, max_body_bytes: usize) -> Router {
+    Router::new()
+        .route("/graphql", get(graphql_http::get).post(graphql_http::post))
+        .route("/graphql/ws", get(ws::upgrade))
+        .route("/files", post(files_http::upload))
+        .route("/files/{id}", get(files_http::download))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .layer(DefaultBodyLimit::max(max_body_bytes))
+        .with_state(state)
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// Ready when the database answers.
+async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+    match state.db.conn.ping().await {
+        Ok(()) => (StatusCode::OK, "ready"),
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database unavailable"),
+    }
+}
+
+/// Prometheus text format.
+async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    let body = format!(
+        "# HELP quire_sql_statements_total SQL statements run since start.\n\
+         # TYPE quire_sql_statements_total counter\n\
+         quire_sql_statements_total {}\n\
+         # HELP quire_active_subscriptions Subscriptions being served now.\n\
+         # TYPE quire_active_subscriptions gauge\n\
+         quire_active_subscriptions {}\n\
+         # HELP quire_events_delivered_total Outbox events the reader has handed out.\n\
+         # TYPE quire_events_delivered_total counter\n\
+         quire_events_delivered_total {}\n\
+         # HELP quire_event_reader_position The last outbox position handed out.\n\
+         # TYPE quire_event_reader_position gauge\n\
+         quire_event_reader_position {}\n",
+        state.db.stats.statements(),
+        state.hub.subscribers(),
+        state
+            .hub
+            .delivered
+            .load(std::sync::atomic::Ordering::Relaxed),
+        state.hub.head(),
+    );
+    let mut body = body;
+    if let Ok(latest) = crate::events::reader::latest_position(&state.db.for_background()).await {
+        body.push_str(&format!(
+            "# HELP quire_event_reader_lag_events Committed outbox events the reader has not handed out yet.\n\
+             # TYPE quire_event_reader_lag_events gauge\n\
+             quire_event_reader_lag_events {}\n",
+            (latest - state.hub.head()).max(0)
+        ));
+    }
+    state.metrics.render(&mut body);
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4",
+        )],
+        body,
+    )
+}
+
+/// A bound, running server.
+pub struct Server {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    handle: tokio::task::JoinHandle<std::io::Result<()>>,
+    flusher: tokio::task::JoinHandle<()>,
+}
+
+/// Housekeeping: writes the last-used times of tokens every `every`, and
+/// prunes expired idempotency keys every ten minutes.
+async fn background(state: AppState, every: Duration, idempotency_ttl: Duration) {
+    const PRUNE_EVERY: Duration = Duration::from_secs(600);
+    let mut ticks = tokio::time::interval(every);
+    let mut last_prune: Option<tokio::time::Instant> = None;
+    loop {
+        ticks.tick().await;
+        if let Err(err) = state.token_usage.flush(&state.db).await {
+            tracing::warn!(error = %err, "could not record token usage");
+        }
+        if last_prune.is_none_or(|at| at.elapsed() >= PRUNE_EVERY) {
+            last_prune = Some(tokio::time::Instant::now());
+            if let Err(err) = crate::domain::idempotency::prune(&state.db, idempotency_ttl).await {
+                tracing::warn!(error = %err, "could not prune idempotency keys");
+            }
+            if let Err(err) = crate::domain::events::prune(&state.db, state.event_retention).await {
+                tracing::warn!(error = %err, "could not prune events");
+            }
+        }
+    }
+}
+
+impl Server {
+    /// Connects, migrates, binds `config.listen` and serves until `shutdown` resolves.
+    pub async fn start(
+        config: &ServeConfig,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<Server> {
+        let db = Db::connect(&config.database.database_url).await?;
+        db.migrate().await?;
+        Self::start_with(db, config, shutdown).await
+    }
+
+    pub async fn start_with(
+        db: Db,
+        config: &ServeConfig,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<Server> {
+        let state = AppState::new(db, config).await?;
+        let app = router(state.clone(), config.max_body_bytes);
+        let flusher = tokio::spawn(background(
+            AppState {
+                db: state.db.for_background(),
+                ..state.clone()
+            },
+            Duration::from_millis(config.token_usage_flush_ms.max(10)),
+            Duration::from_secs(config.idempotency_ttl_secs),
+        ));
+        let listener = TcpListener::bind(config.listen).await?;
+        let addr = listener.local_addr()?;
+        let handle = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+        });
+        Ok(Server {
+            addr,
+            state,
+            handle,
+            flusher,
+        })
+    }
+
+    /// Waits until the server has shut down, then writes pending token usage.
+    pub async fn wait(self) -> anyhow::Result<()> {
+        self.handle.await??;
+        self.flusher.abort();
+        self.state.token_usage.flush(&self.state.db).await?;
+        Ok(())
+    }
+}

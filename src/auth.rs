@@ -1,0 +1,91 @@
+//! Authentication of HTTP requests: `Authorization: Bearer <secret>` of a live
+//! token gives the request's [`Principal`].
+
+use axum::http::HeaderMap;
+use axum::http::header::AUTHORIZATION;
+
+use entity::Role;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+use crate::db::Db;
+use crate::domain::tokens;
+use crate::domain::{DomainError, DomainResult, Principal};
+
+/// The bearer secret of a request, if it sent one.
+pub fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, secret) = value.trim().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| secret.trim())
+}
+
+pub async fn authenticate(db: &Db, headers: &HeaderMap) -> DomainResult<Principal> {
+    let secret = bearer(headers).ok_or_else(|| {
+        DomainError::Unauthenticated(
+            "send an API token as `Authorization: Bearer <secret>` (create one with `quire token create`)"
+                .into(),
+        )
+    })?;
+    tokens::authenticate(db, secret).await
+}
+
+/// The role each root field needs; the guard (`graphql::guard`) checks it
+/// before any resolver runs. Mutations missing from this table are refused
+/// to everyone, so a new mutation cannot ship unguarded.
+pub fn required_role(parent_type: &str, field: &str) -> Option<Role> {
+    use Role::{Admin, Reader, Reviewer, Writer};
+    match (parent_type, field) {
+        (
+            "Mutation",
+            "createProject" | "setModelPrice" | "registerSchema" | "createToken" | "revokeToken",
+        ) => Some(Admin),
+        (
+            "Mutation",
+            "startRun"
+            | "recordRunStep"
+            | "completeRun"
+            | "failRun"
+            | "cancelRun"
+            | "uploadFile"
+            | "createArtifactVersion",
+        ) => Some(Writer),
+        ("Mutation", "approveVersion" | "rejectVersion" | "requestChanges" | "promote") => {
+            Some(Reviewer)
+        }
+        ("Mutation", _) => None,
+        ("Query", "tokens") => Some(Admin),
+        _ => Some(Reader),
+    }
+}
+
+/// Records when each token was last used, in memory, and writes the times
+/// out in one go every flush interval, so that a request costs no write.
+#[derive(Default)]
+pub struct TokenUsage {
+    pending: std::sync::Mutex<std::collections::HashMap<uuid::Uuid, chrono::DateTime<chrono::Utc>>>,
+}
+
+impl TokenUsage {
+    pub fn touch(&self, token_id: uuid::Uuid) {
+        let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        pending.insert(token_id, chrono::Utc::now());
+    }
+
+    /// Writes the pending times; returns how many tokens were updated.
+    pub async fn flush(&self, db: &Db) -> Result<usize, sea_orm::DbErr> {
+        let drained: Vec<_> = {
+            let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+            pending.drain().collect()
+        };
+        for (id, at) in &drained {
+            entity::api_token::Entity::update_many()
+                .col_expr(
+                    entity::api_token::Column::LastUsedAt,
+                    sea_orm::sea_query::Expr::value(*at),
+                )
+                .filter(entity::api_token::Column::Id.eq(*id))
+                .exec(&db.conn)
+                .await?;
+        }
+        Ok(drained.len())
+    }
+}

@@ -1,0 +1,69 @@
+//! Lineage: which artifact versions fed the run that made a version, and
+//! what fed those, level by level: one query per level, whatever the width.
+
+use std::collections::HashSet;
+
+use entity::{RunArtifactDirection, artifact_version as version, run_artifact};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use uuid::Uuid;
+
+use super::Session;
+use super::error::{DomainError, DomainResult};
+
+pub const MAX_DEPTH: i32 = 10;
+
+/// One upstream step: `version` was read by run `via_run` on the way to the
+/// starting version, `depth` runs up.
+#[derive(Debug, Clone)]
+pub struct Upstream {
+    pub depth: i32,
+    pub via_run: Uuid,
+    pub version: version::Model,
+}
+
+pub async fn upstream(
+    s: Session<'_>,
+    start: &version::Model,
+    depth: i32,
+) -> DomainResult<Vec<Upstream>> {
+    if !(1..=MAX_DEPTH).contains(&depth) {
+        return Err(DomainError::validation(format!(
+            "depth must be 1 to {MAX_DEPTH}"
+        )));
+    }
+    let mut out = Vec::new();
+    let mut seen: HashSet<Uuid> = HashSet::from([start.id]);
+    let mut runs: Vec<Uuid> = start.source_run_id.into_iter().collect();
+    for level in 1..=depth {
+        if runs.is_empty() {
+            break;
+        }
+        let rows = run_artifact::Entity::find()
+            .filter(run_artifact::Column::RunId.is_in(runs.clone()))
+            .filter(run_artifact::Column::Direction.eq(RunArtifactDirection::Input))
+            .order_by_asc(run_artifact::Column::RunId)
+            .order_by_asc(run_artifact::Column::Sort)
+            .find_also_related(version::Entity)
+            .all(&s.db.conn)
+            .await?;
+        let mut next_runs = Vec::new();
+        for (link, found) in rows {
+            let Some(v) = found else { continue };
+            if !seen.insert(v.id) || !s.principal.can_see(v.project_id) {
+                continue;
+            }
+            if let Some(r) = v.source_run_id
+                && !next_runs.contains(&r)
+            {
+                next_runs.push(r);
+            }
+            out.push(Upstream {
+                depth: level,
+                via_run: link.run_id,
+                version: v,
+            });
+        }
+        runs = next_runs;
+    }
+    Ok(out)
+}

@@ -1,0 +1,73 @@
+//! The rules of Quire, free of GraphQL: every operation takes a [`Session`]
+//! (the store, the caller and the limits) and, when it writes, runs as one
+//! database transaction that also appends its outbox event.
+
+pub mod approvals;
+pub mod context;
+pub mod costs;
+pub mod demo;
+pub mod digest;
+pub mod error;
+pub mod events;
+pub mod files;
+pub mod idempotency;
+pub mod ids;
+pub mod lineage;
+pub mod pagination;
+pub mod pricing;
+pub mod principal;
+pub mod projects;
+pub mod promotion;
+pub mod review;
+pub mod runs;
+pub mod schemas;
+pub mod tokens;
+pub mod validate;
+pub mod versions;
+
+pub use error::{DomainError, DomainResult, Violation};
+pub use principal::{Actor, Principal};
+
+use crate::db::Db;
+
+/// Size limits on what clients may store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest artifact value, as JSON text.
+    pub max_value_bytes: u64,
+    /// Largest run or step output.
+    pub max_output_bytes: u64,
+    /// How long an idempotency key is remembered.
+    pub idempotency_ttl: std::time::Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_value_bytes: 256 * 1024,
+            max_output_bytes: 1024 * 1024,
+            idempotency_ttl: std::time::Duration::from_secs(24 * 3600),
+        }
+    }
+}
+
+/// Who is asking, against which store, under which limits.
+#[derive(Clone, Copy)]
+pub struct Session<'a> {
+    pub db: &'a Db,
+    pub principal: &'a Principal,
+    pub limits: &'a Limits,
+}
+
+/// Refuses `text` when it is longer than `limit` bytes.
+pub fn check_size(what: &'static str, size: usize, limit: u64) -> DomainResult<()> {
+    if size as u64 > limit {
+        Err(DomainError::PayloadTooLarge {
+            what,
+            size: size as u64,
+            limit,
+        })
+    } else {
+        Ok(())
+    }
+}

@@ -1,0 +1,176 @@
+//! Keyset pagination for Relay connections.
+//!
+//! Pages are ordered by a unique key (a UUID v7 id, or a schema key for
+//! artifacts); a cursor is that key, base64url-encoded so clients treat it as
+//! opaque. A page is read with one `LIMIT first + 1` query (the extra row says
+//! whether there is a next page), and the total with one COUNT only when asked.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select,
+};
+use uuid::Uuid;
+
+use super::error::{DomainError, DomainResult};
+
+pub const MAX_PAGE_SIZE: u64 = 100;
+pub const DEFAULT_PAGE_SIZE: u64 = 20;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageArgs {
+    pub first: u64,
+    pub after: Option<String>,
+    /// Whether to count all matching rows (only when the client asked for totalCount).
+    pub with_total: bool,
+}
+
+impl PageArgs {
+    pub fn new(first: Option<i32>, after: Option<String>, with_total: bool) -> DomainResult<Self> {
+        let first = match first {
+            None => DEFAULT_PAGE_SIZE,
+            Some(n) if n < 0 => {
+                return Err(DomainError::validation("`first` must not be negative"));
+            }
+            Some(n) if n as u64 > MAX_PAGE_SIZE => {
+                return Err(DomainError::validation(format!(
+                    "`first` is {n}, over the maximum page size of {MAX_PAGE_SIZE}"
+                )));
+            }
+            Some(n) => n as u64,
+        };
+        Ok(PageArgs {
+            first,
+            after,
+            with_total,
+        })
+    }
+
+    fn after_bytes(&self) -> DomainResult<Option<Vec<u8>>> {
+        self.after
+            .as_deref()
+            .map(|c| {
+                URL_SAFE_NO_PAD
+                    .decode(c)
+                    .map_err(|_| DomainError::validation(format!("cursor {c:?} is not valid")))
+            })
+            .transpose()
+    }
+
+    pub fn after_uuid(&self) -> DomainResult<Option<Uuid>> {
+        self.after_bytes()?
+            .map(|bytes| {
+                Uuid::from_slice(&bytes).map_err(|_| DomainError::validation("cursor is not valid"))
+            })
+            .transpose()
+    }
+
+    pub fn after_text(&self) -> DomainResult<Option<String>> {
+        self.after_bytes()?
+            .map(|bytes| {
+                String::from_utf8(bytes).map_err(|_| DomainError::validation("cursor is not valid"))
+            })
+            .transpose()
+    }
+}
+
+pub fn uuid_cursor(id: Uuid) -> String {
+    URL_SAFE_NO_PAD.encode(id.as_bytes())
+}
+
+pub fn text_cursor(key: &str) -> String {
+    URL_SAFE_NO_PAD.encode(key.as_bytes())
+}
+
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    /// Each item with its cursor.
+    pub items: Vec<(String, T)>,
+    pub has_next_page: bool,
+    pub has_previous_page: bool,
+    pub total_count: Option<u64>,
+}
+
+impl<T> Page<T> {
+    pub fn map<U>(self, mut f: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            items: self.items.into_iter().map(|(c, t)| (c, f(t))).collect(),
+            has_next_page: self.has_next_page,
+            has_previous_page: self.has_previous_page,
+            total_count: self.total_count,
+        }
+    }
+}
+
+/// Pages `select` by its UUID v7 key column `key`, ascending or descending.
+pub async fn by_uuid<E, C>(
+    db: &C,
+    select: Select<E>,
+    key: E::Column,
+    order: Order,
+    id_of: impl Fn(&E::Model) -> Uuid,
+    args: &PageArgs,
+) -> DomainResult<Page<E::Model>>
+where
+    E: EntityTrait,
+    E::Model: Send + Sync,
+    C: ConnectionTrait,
+{
+    let total_count = if args.with_total {
+        Some(select.clone().count(db).await?)
+    } else {
+        None
+    };
+    let after = args.after_uuid()?;
+    let mut page = select;
+    if let Some(after) = after {
+        page = match order {
+            Order::Desc => page.filter(key.lt(after)),
+            _ => page.filter(key.gt(after)),
+        };
+    }
+    let mut rows = page
+        .order_by(key, order)
+        .limit(args.first + 1)
+        .all(db)
+        .await?;
+    let has_next_page = rows.len() as u64 > args.first;
+    rows.truncate(args.first as usize);
+    Ok(Page {
+        items: rows
+            .into_iter()
+            .map(|row| (uuid_cursor(id_of(&row)), row))
+            .collect(),
+        has_next_page,
+        has_previous_page: after.is_some(),
+        total_count,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_size_is_bounded() {
+        assert_eq!(
+            PageArgs::new(None, None, false).unwrap().first,
+            DEFAULT_PAGE_SIZE
+        );
+        assert_eq!(PageArgs::new(Some(100), None, false).unwrap().first, 100);
+        assert!(PageArgs::new(Some(101), None, false).is_err());
+        assert!(PageArgs::new(Some(-1), None, false).is_err());
+    }
+
+    #[test]
+    fn cursors_round_trip() {
+        let id = Uuid::now_v7();
+        let args = PageArgs::new(Some(1), Some(uuid_cursor(id)), false).unwrap();
+        assert_eq!(args.after_uuid().unwrap(), Some(id));
+        let args = PageArgs::new(Some(1), Some(text_cursor("brand.logo")), false).unwrap();
+        assert_eq!(args.after_text().unwrap().as_deref(), Some("brand.logo"));
+        let bad = PageArgs::new(Some(1), Some("!!".into()), false).unwrap();
+        assert!(bad.after_uuid().is_err());
+    }
+}

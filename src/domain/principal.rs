@@ -1,0 +1,67 @@
+//! Who makes a request: the actor every write is recorded under, with the
+//! role and project scope of the token it came with.
+
+use entity::{ActorType, Role};
+use uuid::Uuid;
+
+use super::error::{DomainError, DomainResult};
+
+/// The author of a write, as stored in audit columns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    /// The token's id: a token is one actor.
+    pub id: Uuid,
+    pub name: String,
+    pub actor_type: ActorType,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub actor: Actor,
+    pub role: Role,
+    /// When set, the principal sees this project only.
+    pub project_scope: Option<Uuid>,
+}
+
+impl Principal {
+    /// Whether objects of `project_id` exist for this principal.
+    pub fn can_see(&self, project_id: Uuid) -> bool {
+        self.project_scope.is_none_or(|scope| scope == project_id)
+    }
+
+    /// Fails with NOT_FOUND when the project is out of scope, so that an ID
+    /// of another project reveals nothing.
+    pub fn ensure_visible(
+        &self,
+        project_id: Uuid,
+        kind: &'static str,
+        id: &str,
+    ) -> DomainResult<()> {
+        if self.can_see(project_id) {
+            Ok(())
+        } else {
+            Err(DomainError::not_found(kind, id))
+        }
+    }
+
+    /// Whether this principal's role includes `needed`. WRITER and REVIEWER
+    /// are siblings: each includes READER, ADMIN includes both.
+    pub fn has_role(&self, needed: Role) -> bool {
+        match (self.role, needed) {
+            (Role::Admin, _) => true,
+            (_, Role::Reader) => true,
+            (have, want) => have == want,
+        }
+    }
+
+    pub fn require_role(&self, needed: Role) -> DomainResult<()> {
+        if self.has_role(needed) {
+            Ok(())
+        } else {
+            Err(DomainError::Forbidden(format!(
+                "this needs the {needed:?} role; the token has {:?}",
+                self.role
+            )))
+        }
+    }
+}

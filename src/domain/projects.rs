@@ -1,0 +1,115 @@
+//! Projects: creating them and finding the ones a caller may see.
+
+use chrono::Utc;
+use entity::Role;
+use entity::project;
+use sea_orm::{ColumnTrait, EntityTrait, Order, QueryFilter, Set};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::error::{DomainError, DomainResult};
+use super::ids::{self, IdKind};
+use super::pagination::{self, Page, PageArgs};
+use super::{Session, validate};
+
+pub struct NewProject {
+    pub slug: String,
+    pub name: String,
+}
+
+pub async fn create(s: Session<'_>, input: NewProject) -> DomainResult<project::Model> {
+    s.principal.require_role(Role::Admin)?;
+    if s.principal.project_scope.is_some() {
+        return Err(DomainError::Forbidden(
+            "a token scoped to one project cannot create projects".into(),
+        ));
+    }
+    validate::slug(&input.slug)?;
+    validate::non_blank("name", &input.name)?;
+    let now = Utc::now();
+    let model = project::Model {
+        id: ids::new_id(),
+        slug: input.slug,
+        name: input.name,
+        context: json!({}),
+        context_version: 0,
+        created_at: now,
+        updated_at: now,
+    };
+    let txn = s.db.begin_write().await?;
+    let taken = project::Entity::find()
+        .filter(project::Column::Slug.eq(&model.slug))
+        .one(&txn)
+        .await?
+        .is_some();
+    if taken {
+        return Err(DomainError::conflict(format!(
+            "a project with slug {:?} already exists",
+            model.slug
+        )));
+    }
+    let active: project::ActiveModel = model.clone().into();
+    project::Entity::insert(active)
+        .exec(&txn)
+        .await
+        .map_err(|e| {
+            let err = DomainError::from(e);
+            if err.is_unique_violation() {
+                DomainError::conflict(format!(
+                    "a project with slug {:?} already exists",
+                    model.slug
+                ))
+            } else {
+                err
+            }
+        })?;
+    entity::context_revision::Entity::insert(entity::context_revision::ActiveModel {
+        project_id: Set(model.id),
+        context_version: Set(0),
+        context: Set(json!({})),
+        created_at: Set(now),
+    })
+    .exec(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(model)
+}
+
+pub async fn by_slug(s: Session<'_>, slug: &str) -> DomainResult<Option<project::Model>> {
+    let found = project::Entity::find()
+        .filter(project::Column::Slug.eq(slug))
+        .one(&s.db.conn)
+        .await?;
+    Ok(found.filter(|p| s.principal.can_see(p.id)))
+}
+
+pub async fn by_id(s: Session<'_>, id: Uuid) -> DomainResult<Option<project::Model>> {
+    if !s.principal.can_see(id) {
+        return Ok(None);
+    }
+    Ok(project::Entity::find_by_id(id).one(&s.db.conn).await?)
+}
+
+/// The project a mutation names by public ID; NOT_FOUND when absent or out of scope.
+pub async fn require(s: Session<'_>, id_text: &str) -> DomainResult<project::Model> {
+    let id = ids::decode(IdKind::Project, id_text)?;
+    by_id(s, id)
+        .await?
+        .ok_or_else(|| DomainError::not_found("project", id_text))
+}
+
+pub async fn list(s: Session<'_>, args: &PageArgs) -> DomainResult<Page<project::Model>> {
+    let mut select = project::Entity::find();
+    if let Some(scope) = s.principal.project_scope {
+        select = select.filter(project::Column::Id.eq(scope));
+    }
+    pagination::by_uuid(
+        &s.db.conn,
+        select,
+        project::Column::Id,
+        Order::Asc,
+        |p| p.id,
+        args,
+    )
+    .await
+}

@@ -1,0 +1,274 @@
+//! Promotion: APPROVED values into the project context, under optimistic
+//! locking on `context_version` so that no promotion is ever lost.
+
+use chrono::Utc;
+use entity::{
+    ReviewAction, Role, VersionStatus, artifact_version as version, context_revision, project,
+};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, DatabaseTransaction, DbBackend, EntityTrait, QueryFilter, QuerySelect, Set,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::context::{remove_path, set_path};
+use super::error::{DomainError, DomainResult};
+use super::idempotency::{ATTEMPTS, Idempotency};
+use super::ids::{self, IdKind};
+use super::review::status_word;
+use super::{Session, approvals, events, projects};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Promotion {
+    pub project_id: String,
+    pub expected_context_version: i32,
+    /// None: every APPROVED version not promoted yet.
+    pub version_ids: Option<Vec<String>>,
+    #[serde(skip)]
+    pub idempotency_key: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Promoted {
+    pub project: project::Model,
+    pub context_version: i32,
+    pub promoted: Vec<version::Model>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Stored {
+    project: Uuid,
+    context_version: i32,
+    promoted: Vec<Uuid>,
+}
+
+pub async fn promote(s: Session<'_>, input: Promotion) -> DomainResult<Promoted> {
+    s.principal.require_role(Role::Reviewer)?;
+    let project = projects::require(s, &input.project_id).await?;
+    let mut wanted = Vec::new();
+    for text in input.version_ids.iter().flatten() {
+        let id = ids::decode(IdKind::Version, text)?;
+        if !wanted.iter().any(|(w, _)| *w == id) {
+            wanted.push((id, text.clone()));
+        }
+    }
+    let idem = Idempotency::new(s, "promote", input.idempotency_key.as_deref(), &input)?;
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let txn = s.db.begin_write().await?;
+        if let Some(stored) = idem.replay::<Stored>(&txn).await? {
+            let project = project::Entity::find_by_id(stored.project)
+                .one(&txn)
+                .await?
+                .ok_or_else(|| DomainError::not_found("project", &input.project_id))?;
+            let promoted = version::Entity::find()
+                .filter(version::Column::Id.is_in(stored.promoted.clone()))
+                .all(&txn)
+                .await?;
+            txn.commit().await?;
+            return Ok(Promoted {
+                project,
+                context_version: stored.context_version,
+                promoted: in_order(promoted, &stored.promoted),
+            });
+        }
+        let result = async {
+            let done = promote_in(s, &txn, project.id, &input, &wanted).await?;
+            let stored = Stored {
+                project: done.project.id,
+                context_version: done.context_version,
+                promoted: done.promoted.iter().map(|v| v.id).collect(),
+            };
+            idem.store(&txn, &stored).await?;
+            Ok::<_, DomainError>(done)
+        }
+        .await;
+        match result {
+            Ok(done) => {
+                txn.commit().await?;
+                return Ok(done);
+            }
+            Err(err) if err.is_unique_violation() && attempt < ATTEMPTS => {
+                txn.rollback().await?;
+            }
+            Err(err) => return Err(err),
+        }
+    }
+}
+
+fn in_order(mut rows: Vec<version::Model>, order: &[Uuid]) -> Vec<version::Model> {
+    rows.sort_by_key(|v| order.iter().position(|id| *id == v.id));
+    rows
+}
+
+fn conflict(current: i32, expected: i32) -> DomainError {
+    DomainError::Conflict {
+        message: format!(
+            "the context is at version {current}, not {expected}: read it again and retry"
+        ),
+        current_context_version: Some(current),
+    }
+}
+
+async fn promote_in(
+    s: Session<'_>,
+    txn: &DatabaseTransaction,
+    project_id: Uuid,
+    input: &Promotion,
+    wanted: &[(Uuid, String)],
+) -> DomainResult<Promoted> {
+    let mut query = project::Entity::find_by_id(project_id);
+    if s.db.backend() == DbBackend::Postgres {
+        query = query.lock_exclusive();
+    }
+    let project = query
+        .one(txn)
+        .await?
+        .ok_or_else(|| DomainError::not_found("project", &input.project_id))?;
+    if project.context_version != input.expected_context_version {
+        return Err(conflict(
+            project.context_version,
+            input.expected_context_version,
+        ));
+    }
+
+    let targets: Vec<version::Model> = if input.version_ids.is_some() {
+        let found = version::Entity::find()
+            .filter(version::Column::Id.is_in(wanted.iter().map(|(id, _)| *id)))
+            .filter(version::Column::ProjectId.eq(project_id))
+            .all(txn)
+            .await?;
+        let mut ordered = Vec::with_capacity(wanted.len());
+        for (id, text) in wanted {
+            let v = found
+                .iter()
+                .find(|v| v.id == *id)
+                .ok_or_else(|| DomainError::not_found("artifact version", text.clone()))?;
+            if v.status != VersionStatus::Approved {
+                return Err(DomainError::InvalidTransition {
+                    kind: "artifact version",
+                    action: "promote",
+                    from: status_word(v.status),
+                });
+            }
+            ordered.push(v.clone());
+        }
+        ordered
+    } else {
+        version::Entity::find()
+            .filter(version::Column::ProjectId.eq(project_id))
+            .filter(version::Column::Status.eq(VersionStatus::Approved))
+            .filter(version::Column::PromotedContextVersion.is_null())
+            .all(txn)
+            .await?
+    };
+    // Values in the context whose version is no longer APPROVED leave it.
+    let dropped = version::Entity::find()
+        .filter(version::Column::ProjectId.eq(project_id))
+        .filter(version::Column::PromotedContextVersion.is_not_null())
+        .filter(version::Column::Status.ne(VersionStatus::Approved))
+        .all(txn)
+        .await?;
+
+    let mut context = project.context.clone();
+    for old in &dropped {
+        if !targets.iter().any(|t| t.schema_key == old.schema_key) {
+            remove_path(&mut context, &old.schema_key);
+        }
+    }
+    let mut by_depth: Vec<&version::Model> = targets.iter().collect();
+    by_depth.sort_by_key(|v| (v.schema_key.matches('.').count(), v.schema_key.clone()));
+    for v in by_depth {
+        set_path(&mut context, &v.schema_key, v.value.clone());
+    }
+
+    let next = project.context_version + 1;
+    let now = Utc::now();
+    // The optimistic lock itself: only the transaction that still sees the
+    // expected version moves it on.
+    let updated = project::Entity::update_many()
+        .col_expr(project::Column::Context, Expr::value(context.clone()))
+        .col_expr(project::Column::ContextVersion, Expr::value(next))
+        .col_expr(project::Column::UpdatedAt, Expr::value(now))
+        .filter(project::Column::Id.eq(project_id))
+        .filter(project::Column::ContextVersion.eq(input.expected_context_version))
+        .exec(txn)
+        .await?;
+    if updated.rows_affected != 1 {
+        let current = project::Entity::find_by_id(project_id)
+            .one(txn)
+            .await?
+            .map_or(project.context_version, |p| p.context_version);
+        return Err(conflict(current, input.expected_context_version));
+    }
+    if !targets.is_empty() {
+        version::Entity::update_many()
+            .col_expr(version::Column::PromotedContextVersion, Expr::value(next))
+            .filter(version::Column::Id.is_in(targets.iter().map(|v| v.id)))
+            .exec(txn)
+            .await?;
+    }
+    if !dropped.is_empty() {
+        version::Entity::update_many()
+            .col_expr(
+                version::Column::PromotedContextVersion,
+                Expr::value(Option::<i32>::None),
+            )
+            .filter(version::Column::Id.is_in(dropped.iter().map(|v| v.id)))
+            .exec(txn)
+            .await?;
+    }
+    for v in &targets {
+        approvals::append(
+            txn,
+            &s.principal.actor,
+            project_id,
+            Some(v.id),
+            v.source_run_id,
+            ReviewAction::Promote,
+            None,
+            None,
+            Some(next),
+        )
+        .await?;
+    }
+    context_revision::Entity::insert(context_revision::ActiveModel {
+        project_id: Set(project_id),
+        context_version: Set(next),
+        context: Set(context.clone()),
+        created_at: Set(now),
+    })
+    .exec(txn)
+    .await?;
+    events::append(
+        txn,
+        project_id,
+        events::CONTEXT_PROMOTED,
+        project_id,
+        json!({
+            "contextVersion": next,
+            "promoted": targets.iter().map(|v| ids::encode(IdKind::Version, v.id)).collect::<Vec<_>>(),
+        }),
+    )
+    .await?;
+    let promoted = targets
+        .into_iter()
+        .map(|mut v| {
+            v.promoted_context_version = Some(next);
+            v
+        })
+        .collect();
+    Ok(Promoted {
+        project: project::Model {
+            context,
+            context_version: next,
+            updated_at: now,
+            ..project
+        },
+        context_version: next,
+        promoted,
+    })
+}

@@ -1,0 +1,225 @@
+//! Reviewing versions: PENDING -> APPROVED | REJECTED | CHANGES_REQUESTED.
+//! Approving supersedes the key's previous APPROVED version in the same
+//! transaction; every change appends to the audit trail.
+
+use chrono::Utc;
+use entity::{ReviewAction, Role, VersionStatus, artifact_version as version};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::error::{DomainError, DomainResult};
+use super::idempotency::{ATTEMPTS, Idempotency};
+use super::ids::{self, IdKind};
+use super::{Session, approvals, check_size, events, versions};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Decision {
+    Approve,
+    Reject,
+    RequestChanges,
+}
+
+impl Decision {
+    fn target(self) -> VersionStatus {
+        match self {
+            Decision::Approve => VersionStatus::Approved,
+            Decision::Reject => VersionStatus::Rejected,
+            Decision::RequestChanges => VersionStatus::ChangesRequested,
+        }
+    }
+
+    fn action(self) -> ReviewAction {
+        match self {
+            Decision::Approve => ReviewAction::Approve,
+            Decision::Reject => ReviewAction::Reject,
+            Decision::RequestChanges => ReviewAction::RequestChanges,
+        }
+    }
+
+    fn verb(self) -> &'static str {
+        match self {
+            Decision::Approve => "approve",
+            Decision::Reject => "reject",
+            Decision::RequestChanges => "request changes on",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Review {
+    pub decision: Decision,
+    pub version_id: String,
+    pub reason: Option<String>,
+    pub feedback: Option<Value>,
+    #[serde(skip)]
+    pub idempotency_key: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Stored {
+    version: Uuid,
+}
+
+pub fn status_word(status: VersionStatus) -> String {
+    match status {
+        VersionStatus::Pending => "PENDING",
+        VersionStatus::Approved => "APPROVED",
+        VersionStatus::Rejected => "REJECTED",
+        VersionStatus::ChangesRequested => "CHANGES_REQUESTED",
+        VersionStatus::Superseded => "SUPERSEDED",
+    }
+    .to_owned()
+}
+
+pub async fn decide(s: Session<'_>, input: Review) -> DomainResult<version::Model> {
+    s.principal.require_role(Role::Reviewer)?;
+    if let Some(feedback) = &input.feedback {
+        let size = serde_json::to_string(feedback)
+            .map(|t| t.len())
+            .unwrap_or(0);
+        check_size("feedback", size, s.limits.max_value_bytes)?;
+    }
+    if let Some(reason) = &input.reason {
+        check_size("reason", reason.len(), s.limits.max_output_bytes)?;
+    }
+    let id = ids::decode(IdKind::Version, &input.version_id)?;
+    let operation = match input.decision {
+        Decision::Approve => "approveVersion",
+        Decision::Reject => "rejectVersion",
+        Decision::RequestChanges => "requestChanges",
+    };
+    let idem = Idempotency::new(s, operation, input.idempotency_key.as_deref(), &input)?;
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let txn = s.db.begin_write().await?;
+        if let Some(stored) = idem.replay::<Stored>(&txn).await? {
+            txn.commit().await?;
+            return versions::by_id(s, stored.version)
+                .await?
+                .ok_or_else(|| DomainError::not_found("artifact version", &input.version_id));
+        }
+        let result = async {
+            let decided = decide_in(s, &txn, id, &input).await?;
+            idem.store(
+                &txn,
+                &Stored {
+                    version: decided.id,
+                },
+            )
+            .await?;
+            Ok::<_, DomainError>(decided)
+        }
+        .await;
+        match result {
+            Ok(decided) => {
+                txn.commit().await?;
+                return Ok(decided);
+            }
+            Err(err) if err.is_unique_violation() && attempt < ATTEMPTS => {
+                txn.rollback().await?;
+            }
+            Err(err) => return Err(err),
+        }
+    }
+}
+
+async fn decide_in(
+    s: Session<'_>,
+    txn: &DatabaseTransaction,
+    id: Uuid,
+    input: &Review,
+) -> DomainResult<version::Model> {
+    let found = version::Entity::find_by_id(id).one(txn).await?;
+    let found = found
+        .filter(|v| s.principal.can_see(v.project_id))
+        .ok_or_else(|| DomainError::not_found("artifact version", &input.version_id))?;
+    // Serialise decisions on one key (PostgreSQL; SQLite writers are serial),
+    // then read the row again under the lock.
+    versions::lock_key(txn, found.project_id, &found.schema_key).await?;
+    let current = version::Entity::find_by_id(id)
+        .one(txn)
+        .await?
+        .ok_or_else(|| DomainError::not_found("artifact version", &input.version_id))?;
+    if current.status != VersionStatus::Pending {
+        return Err(DomainError::InvalidTransition {
+            kind: "artifact version",
+            action: input.decision.verb(),
+            from: status_word(current.status),
+        });
+    }
+    let actor = &s.principal.actor;
+    let now = Utc::now();
+    if input.decision == Decision::Approve {
+        let previous = version::Entity::find()
+            .filter(version::Column::ProjectId.eq(current.project_id))
+            .filter(version::Column::SchemaKey.eq(&current.schema_key))
+            .filter(version::Column::Status.eq(VersionStatus::Approved))
+            .all(txn)
+            .await?;
+        for old in previous {
+            let mut active: version::ActiveModel = old.clone().into();
+            active.status = Set(VersionStatus::Superseded);
+            active.update(txn).await?;
+            approvals::append(
+                txn,
+                actor,
+                old.project_id,
+                Some(old.id),
+                old.source_run_id,
+                ReviewAction::Supersede,
+                Some(format!("superseded by version {}", current.version_number)),
+                None,
+                None,
+            )
+            .await?;
+            events::append(
+                txn,
+                old.project_id,
+                events::VERSION_STATUS,
+                old.id,
+                json!({ "from": "APPROVED", "to": "SUPERSEDED", "schemaKey": old.schema_key }),
+            )
+            .await?;
+        }
+    }
+    let target = input.decision.target();
+    let mut active: version::ActiveModel = current.clone().into();
+    active.status = Set(target);
+    active.reviewed_by_id = Set(Some(actor.id));
+    active.reviewed_by_name = Set(Some(actor.name.clone()));
+    active.reviewed_by_type = Set(Some(actor.actor_type));
+    active.reviewed_at = Set(Some(now));
+    if input.decision == Decision::Reject {
+        active.rejection_reason = Set(input.reason.clone());
+    }
+    let updated = active.update(txn).await?;
+    let approval = approvals::append(
+        txn,
+        actor,
+        updated.project_id,
+        Some(updated.id),
+        updated.source_run_id,
+        input.decision.action(),
+        input.reason.clone(),
+        input.feedback.clone(),
+        None,
+    )
+    .await?;
+    events::append(
+        txn,
+        updated.project_id,
+        events::VERSION_STATUS,
+        updated.id,
+        json!({
+            "from": "PENDING",
+            "to": status_word(target),
+            "schemaKey": updated.schema_key,
+            "approval": ids::encode(IdKind::Approval, approval.id),
+        }),
+    )
+    .await?;
+    Ok(updated)
+}

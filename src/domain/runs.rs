@@ -1,0 +1,503 @@
+//! Runs and their steps: the lifecycle PENDING/RUNNING -> COMPLETED | FAILED |
+//! CANCELLED, usage, and lineage to the artifact versions a run read.
+
+use chrono::Utc;
+use entity::{Money, Role, RunArtifactDirection, RunStatus, run, run_artifact, run_step};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, Iterable, Order, QueryFilter,
+    QueryOrder, QuerySelect, Select, Set,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::error::{DomainError, DomainResult};
+use super::events;
+use super::idempotency::{ATTEMPTS, Idempotency};
+use super::ids::{self, IdKind};
+use super::pagination::{self, Page, PageArgs};
+use super::pricing;
+use super::{Session, check_size, projects, validate};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NewRun {
+    pub project_id: String,
+    pub pipeline: String,
+    pub input: Option<String>,
+    pub variables: Option<Value>,
+    pub model: Option<String>,
+    pub parent_run_id: Option<String>,
+    pub input_version_ids: Vec<String>,
+    #[serde(skip)]
+    pub idempotency_key: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Stored {
+    run: Uuid,
+}
+
+pub struct NewStep {
+    pub run_id: String,
+    pub order: i32,
+    pub agent_id: String,
+    pub agent_name: String,
+    pub output: Option<String>,
+    pub model: Option<String>,
+    pub input_tokens: Option<i64>,
+    pub output_tokens: Option<i64>,
+}
+
+pub struct Completion {
+    pub run_id: String,
+    pub output: Option<String>,
+    pub model: Option<String>,
+    pub input_tokens: Option<i64>,
+    pub output_tokens: Option<i64>,
+}
+
+pub struct Failure {
+    pub run_id: String,
+    pub error: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct RunFilter {
+    pub statuses: Vec<RunStatus>,
+    pub pipeline: Option<String>,
+}
+
+fn status_word(status: RunStatus) -> String {
+    format!("{status:?}").to_uppercase()
+}
+
+fn is_open(status: RunStatus) -> bool {
+    matches!(status, RunStatus::Pending | RunStatus::Running)
+}
+
+fn check_tokens(field: &str, value: Option<i64>) -> DomainResult<()> {
+    match value {
+        Some(n) if n < 0 => Err(DomainError::validation(format!(
+            "{field} must not be negative"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+pub async fn start(s: Session<'_>, input: NewRun) -> DomainResult<run::Model> {
+    s.principal.require_role(Role::Writer)?;
+    validate::non_blank("pipeline", &input.pipeline)?;
+    let project = projects::require(s, &input.project_id).await?;
+    let parent = input
+        .parent_run_id
+        .as_deref()
+        .map(|id| ids::decode(IdKind::Run, id).map(|uuid| (uuid, id)))
+        .transpose()?;
+    let mut input_versions = Vec::new();
+    for text in &input.input_version_ids {
+        let id = ids::decode(IdKind::Version, text)?;
+        if !input_versions.contains(&id) {
+            input_versions.push(id);
+        }
+    }
+    let idem = Idempotency::new(s, "startRun", input.idempotency_key.as_deref(), &input)?;
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let txn = s.db.begin_write().await?;
+        if let Some(stored) = idem.replay::<Stored>(&txn).await? {
+            txn.commit().await?;
+            return by_id(s, stored.run)
+                .await?
+                .ok_or_else(|| DomainError::Internal("a stored run is gone".into()));
+        }
+        let result = async {
+            let model = start_in(s, &txn, project.id, &input, parent, &input_versions).await?;
+            idem.store(&txn, &Stored { run: model.id }).await?;
+            Ok::<_, DomainError>(model)
+        }
+        .await;
+        match result {
+            Ok(model) => {
+                txn.commit().await?;
+                return Ok(model);
+            }
+            Err(err) if err.is_unique_violation() && attempt < ATTEMPTS => txn.rollback().await?,
+            Err(err) => return Err(err),
+        }
+    }
+}
+
+async fn start_in(
+    s: Session<'_>,
+    txn: &DatabaseTransaction,
+    project_id: Uuid,
+    input: &NewRun,
+    parent: Option<(Uuid, &str)>,
+    input_versions: &[Uuid],
+) -> DomainResult<run::Model> {
+    let now = Utc::now();
+    let actor = &s.principal.actor;
+    let model = run::Model {
+        id: ids::new_id(),
+        project_id,
+        pipeline: input.pipeline.clone(),
+        status: RunStatus::Running,
+        input: input.input.clone(),
+        variables: input.variables.clone(),
+        output: None,
+        error: None,
+        model: input.model.clone(),
+        input_tokens: None,
+        output_tokens: None,
+        cost: None,
+        parent_run_id: parent.map(|(uuid, _)| uuid),
+        created_by_id: actor.id,
+        created_by_name: actor.name.clone(),
+        created_by_type: actor.actor_type,
+        created_at: now,
+        started_at: Some(now),
+        completed_at: None,
+    };
+    if let Some((parent_id, text)) = parent {
+        let found = run::Entity::find_by_id(parent_id).one(txn).await?;
+        if found.is_none_or(|p| p.project_id != project_id) {
+            return Err(DomainError::not_found("run", text));
+        }
+    }
+    if !input_versions.is_empty() {
+        let found = entity::artifact_version::Entity::find()
+            .filter(entity::artifact_version::Column::Id.is_in(input_versions.to_vec()))
+            .filter(entity::artifact_version::Column::ProjectId.eq(project_id))
+            .all(txn)
+            .await?;
+        if let Some(missing) = input_versions
+            .iter()
+            .find(|id| !found.iter().any(|v| v.id == **id))
+        {
+            return Err(DomainError::not_found(
+                "artifact version",
+                ids::encode(IdKind::Version, *missing),
+            ));
+        }
+    }
+    run::Entity::insert(run::ActiveModel::from(model.clone()))
+        .exec(txn)
+        .await?;
+    if !input_versions.is_empty() {
+        let links =
+            input_versions
+                .iter()
+                .enumerate()
+                .map(|(sort, version_id)| run_artifact::ActiveModel {
+                    run_id: Set(model.id),
+                    version_id: Set(*version_id),
+                    direction: Set(RunArtifactDirection::Input),
+                    sort: Set(sort as i32),
+                });
+        run_artifact::Entity::insert_many(links).exec(txn).await?;
+    }
+    events::append(
+        txn,
+        project_id,
+        events::RUN_CREATED,
+        model.id,
+        json!({ "status": status_word(model.status) }),
+    )
+    .await?;
+    Ok(model)
+}
+
+/// Loads a run for a write, locking it on PostgreSQL so that concurrent
+/// transitions of one run queue up instead of both passing the status check.
+async fn lock_run(
+    s: Session<'_>,
+    txn: &DatabaseTransaction,
+    id_text: &str,
+) -> DomainResult<run::Model> {
+    let id = ids::decode(IdKind::Run, id_text)?;
+    let mut query = run::Entity::find_by_id(id);
+    if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        query = sea_orm::QuerySelect::lock_exclusive(query);
+    }
+    let found = query.one(txn).await?;
+    match found {
+        Some(r) if s.principal.can_see(r.project_id) => Ok(r),
+        _ => Err(DomainError::not_found("run", id_text)),
+    }
+}
+
+pub async fn record_step(s: Session<'_>, input: NewStep) -> DomainResult<run_step::Model> {
+    s.principal.require_role(Role::Writer)?;
+    validate::non_blank("agentId", &input.agent_id)?;
+    validate::non_blank("agentName", &input.agent_name)?;
+    if input.order < 0 {
+        return Err(DomainError::validation("order must not be negative"));
+    }
+    check_tokens("inputTokens", input.input_tokens)?;
+    check_tokens("outputTokens", input.output_tokens)?;
+    if let Some(output) = &input.output {
+        check_size("step output", output.len(), s.limits.max_output_bytes)?;
+    }
+    let txn = s.db.begin_write().await?;
+    let run = lock_run(s, &txn, &input.run_id).await?;
+    if !is_open(run.status) {
+        return Err(DomainError::InvalidTransition {
+            kind: "run",
+            action: "record a step on",
+            from: status_word(run.status),
+        });
+    }
+    let taken = run_step::Entity::find()
+        .filter(run_step::Column::RunId.eq(run.id))
+        .filter(run_step::Column::Position.eq(input.order))
+        .one(&txn)
+        .await?
+        .is_some();
+    if taken {
+        return Err(DomainError::conflict(format!(
+            "run {} already has a step with order {}",
+            input.run_id, input.order
+        )));
+    }
+    let now = Utc::now();
+    let model = input.model.or(run.model.clone());
+    let cost = pricing::cost_at(
+        &txn,
+        model.as_deref(),
+        now,
+        input.input_tokens,
+        input.output_tokens,
+    )
+    .await?;
+    let step = run_step::Model {
+        id: ids::new_id(),
+        run_id: run.id,
+        position: input.order,
+        agent_id: input.agent_id,
+        agent_name: input.agent_name,
+        output: input.output,
+        model,
+        input_tokens: input.input_tokens,
+        output_tokens: input.output_tokens,
+        cost: cost.map(Money),
+        created_at: now,
+    };
+    run_step::Entity::insert(run_step::ActiveModel::from(step.clone()))
+        .exec(&txn)
+        .await?;
+    events::append(
+        &txn,
+        run.project_id,
+        events::RUN_UPDATED,
+        run.id,
+        json!({ "status": status_word(run.status), "step": ids::encode(IdKind::Step, step.id) }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(step)
+}
+
+/// Closes an open run with `status`, applying `apply` to the row first.
+async fn close(
+    txn: DatabaseTransaction,
+    run: run::Model,
+    status: RunStatus,
+    action: &'static str,
+    apply: impl FnOnce(&mut run::ActiveModel),
+) -> DomainResult<run::Model> {
+    if !is_open(run.status) {
+        return Err(DomainError::InvalidTransition {
+            kind: "run",
+            action,
+            from: status_word(run.status),
+        });
+    }
+    let project_id = run.project_id;
+    let mut active: run::ActiveModel = run.into();
+    active.status = Set(status);
+    active.completed_at = Set(Some(Utc::now()));
+    apply(&mut active);
+    let updated = sea_orm::ActiveModelTrait::update(active, &txn).await?;
+    events::append(
+        &txn,
+        project_id,
+        events::RUN_UPDATED,
+        updated.id,
+        json!({ "status": status_word(status) }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+pub async fn complete(s: Session<'_>, input: Completion) -> DomainResult<run::Model> {
+    s.principal.require_role(Role::Writer)?;
+    check_tokens("inputTokens", input.input_tokens)?;
+    check_tokens("outputTokens", input.output_tokens)?;
+    if let Some(output) = &input.output {
+        check_size("run output", output.len(), s.limits.max_output_bytes)?;
+    }
+    let txn = s.db.begin_write().await?;
+    let run = lock_run(s, &txn, &input.run_id).await?;
+    let model = input.model.or(run.model.clone());
+    let now = Utc::now();
+    // Usage is what the caller reports, priced at the run's model; or else
+    // the sum of the steps, each priced when it was recorded.
+    let (input_tokens, output_tokens, cost) =
+        if input.input_tokens.is_some() || input.output_tokens.is_some() {
+            let cost = pricing::cost_at(
+                &txn,
+                model.as_deref(),
+                now,
+                input.input_tokens,
+                input.output_tokens,
+            )
+            .await?;
+            (input.input_tokens, input.output_tokens, cost)
+        } else {
+            let steps = run_step::Entity::find()
+                .filter(run_step::Column::RunId.eq(run.id))
+                .all(&txn)
+                .await?;
+            let sum = |f: fn(&run_step::Model) -> Option<i64>| {
+                let values: Vec<i64> = steps.iter().filter_map(f).collect();
+                (!values.is_empty()).then(|| values.iter().sum())
+            };
+            let used: Vec<&run_step::Model> = steps
+                .iter()
+                .filter(|st| st.input_tokens.is_some() || st.output_tokens.is_some())
+                .collect();
+            let cost = (!used.is_empty() && used.iter().all(|st| st.cost.is_some())).then(|| {
+                used.iter()
+                    .filter_map(|st| st.cost)
+                    .map(|c| c.0)
+                    .sum::<rust_decimal::Decimal>()
+            });
+            (sum(|st| st.input_tokens), sum(|st| st.output_tokens), cost)
+        };
+    close(txn, run, RunStatus::Completed, "complete", |active| {
+        active.output = Set(input.output);
+        active.model = Set(model);
+        active.input_tokens = Set(input_tokens);
+        active.output_tokens = Set(output_tokens);
+        active.cost = Set(cost.map(Money));
+        active.completed_at = Set(Some(now));
+    })
+    .await
+}
+
+pub async fn fail(s: Session<'_>, input: Failure) -> DomainResult<run::Model> {
+    s.principal.require_role(Role::Writer)?;
+    validate::non_blank("error", &input.error)?;
+    check_size("run error", input.error.len(), s.limits.max_output_bytes)?;
+    let txn = s.db.begin_write().await?;
+    let run = lock_run(s, &txn, &input.run_id).await?;
+    close(txn, run, RunStatus::Failed, "fail", |active| {
+        active.error = Set(Some(input.error));
+    })
+    .await
+}
+
+pub async fn cancel(
+    s: Session<'_>,
+    run_id: &str,
+    reason: Option<String>,
+) -> DomainResult<run::Model> {
+    s.principal.require_role(Role::Writer)?;
+    if let Some(reason) = &reason {
+        check_size("reason", reason.len(), s.limits.max_output_bytes)?;
+    }
+    let txn = s.db.begin_write().await?;
+    let run = lock_run(s, &txn, run_id).await?;
+    close(txn, run, RunStatus::Cancelled, "cancel", |active| {
+        active.error = Set(reason);
+    })
+    .await
+}
+
+pub async fn by_id(s: Session<'_>, id: Uuid) -> DomainResult<Option<run::Model>> {
+    let found = run::Entity::find_by_id(id).one(&s.db.conn).await?;
+    Ok(found.filter(|r| s.principal.can_see(r.project_id)))
+}
+
+pub async fn step_by_id(s: Session<'_>, id: Uuid) -> DomainResult<Option<run_step::Model>> {
+    let found = run_step::Entity::find_by_id(id)
+        .find_also_related(run::Entity)
+        .one(&s.db.conn)
+        .await?;
+    Ok(found.and_then(|(step, run)| {
+        run.filter(|r| s.principal.can_see(r.project_id))
+            .map(|_| step)
+    }))
+}
+
+/// Runs without their output (NULL in its place): lists and nested loads do
+/// not read outputs, which may be large, unless a client asks for them.
+pub fn runs_without_output() -> Select<run::Entity> {
+    run::Entity::find()
+        .select_only()
+        .columns(run::Column::iter().filter(|c| !matches!(c, run::Column::Output)))
+        .column_as(Expr::cust("NULL"), "output")
+}
+
+/// Steps without their output, as [`runs_without_output`].
+pub fn steps_without_output() -> Select<run_step::Entity> {
+    run_step::Entity::find()
+        .select_only()
+        .columns(run_step::Column::iter().filter(|c| !matches!(c, run_step::Column::Output)))
+        .column_as(Expr::cust("NULL"), "output")
+}
+
+/// A project's runs, newest first.
+pub async fn list(
+    s: Session<'_>,
+    project_id: Uuid,
+    filter: &RunFilter,
+    args: &PageArgs,
+) -> DomainResult<Page<run::Model>> {
+    let mut select = runs_without_output().filter(run::Column::ProjectId.eq(project_id));
+    if !filter.statuses.is_empty() {
+        select = select.filter(run::Column::Status.is_in(filter.statuses.clone()));
+    }
+    if let Some(pipeline) = &filter.pipeline {
+        select = select.filter(run::Column::Pipeline.eq(pipeline));
+    }
+    pagination::by_uuid(
+        &s.db.conn,
+        select,
+        run::Column::Id,
+        Order::Desc,
+        |r| r.id,
+        args,
+    )
+    .await
+}
+
+/// Steps of one run in their order; used where a loader is not at hand.
+pub async fn steps(s: Session<'_>, run_id: Uuid) -> DomainResult<Vec<run_step::Model>> {
+    Ok(run_step::Entity::find()
+        .filter(run_step::Column::RunId.eq(run_id))
+        .order_by_asc(run_step::Column::Position)
+        .all(&s.db.conn)
+        .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::{DbBackend, QueryTrait};
+
+    #[test]
+    fn lists_do_not_read_outputs() {
+        for backend in [DbBackend::Sqlite, DbBackend::Postgres] {
+            let runs = runs_without_output().build(backend).to_string();
+            assert!(!runs.contains(r#""runs"."output""#), "{runs}");
+            assert!(runs.contains(r#"NULL AS "output""#), "{runs}");
+            assert!(runs.contains(r#""runs"."pipeline""#), "{runs}");
+            let steps = steps_without_output().build(backend).to_string();
+            assert!(!steps.contains(r#""run_steps"."output""#), "{steps}");
+        }
+    }
+}

@@ -1,0 +1,164 @@
+//! API tokens: a random secret shown once, stored only as its SHA-256.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::Utc;
+use entity::{ActorType, Role, api_token};
+use rand::RngCore;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use uuid::Uuid;
+
+use super::digest::sha256_hex;
+use super::error::{DomainError, DomainResult};
+use super::ids;
+use super::principal::{Actor, Principal};
+use super::{Session, projects, validate};
+use crate::db::Db;
+
+/// Every secret starts with this, so that leaked ones are easy to scan for.
+pub const SECRET_PREFIX: &str = "qk_";
+
+pub struct NewToken {
+    pub name: String,
+    pub role: Role,
+    pub actor_type: ActorType,
+    pub project_id: Option<Uuid>,
+}
+
+/// Creates a token; returns its row and the secret, which is not stored.
+pub async fn create(
+    db: &impl ConnectionTrait,
+    input: NewToken,
+) -> DomainResult<(api_token::Model, String)> {
+    validate::non_blank("name", &input.name)?;
+    if let Some(project_id) = input.project_id {
+        let exists = entity::project::Entity::find_by_id(project_id)
+            .one(db)
+            .await?
+            .is_some();
+        if !exists {
+            return Err(DomainError::not_found(
+                "project",
+                ids::encode(ids::IdKind::Project, project_id),
+            ));
+        }
+    }
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let secret = format!("{SECRET_PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes));
+    let model = api_token::Model {
+        id: ids::new_id(),
+        name: input.name,
+        secret_sha256: sha256_hex(secret.as_bytes()),
+        role: input.role,
+        actor_type: input.actor_type,
+        project_id: input.project_id,
+        created_at: Utc::now(),
+        last_used_at: None,
+        revoked_at: None,
+    };
+    api_token::Entity::insert(api_token::ActiveModel::from(model.clone()))
+        .exec(db)
+        .await?;
+    Ok((model, secret))
+}
+
+/// The principal of a live token with this secret.
+pub async fn authenticate(db: &Db, secret: &str) -> DomainResult<Principal> {
+    let token = api_token::Entity::find()
+        .filter(api_token::Column::SecretSha256.eq(sha256_hex(secret.as_bytes())))
+        .one(&db.conn)
+        .await?;
+    match token {
+        Some(t) if t.revoked_at.is_none() => Ok(principal_of(&t)),
+        Some(_) => Err(DomainError::Unauthenticated(
+            "the token has been revoked".into(),
+        )),
+        None => Err(DomainError::Unauthenticated(
+            "the token is not valid".into(),
+        )),
+    }
+}
+
+pub fn principal_of(token: &api_token::Model) -> Principal {
+    Principal {
+        actor: Actor {
+            id: token.id,
+            name: token.name.clone(),
+            actor_type: token.actor_type,
+        },
+        role: token.role,
+        project_scope: token.project_id,
+    }
+}
+
+/// Creates a token for a caller: a token scoped to a project may only make
+/// tokens of that project (an unscoped request defaults to its scope).
+pub async fn create_for(
+    s: Session<'_>,
+    name: String,
+    role: Role,
+    actor_type: ActorType,
+    project_id: Option<&str>,
+) -> DomainResult<(api_token::Model, String)> {
+    s.principal.require_role(Role::Admin)?;
+    let project_id = match project_id {
+        Some(text) => Some(projects::require(s, text).await?.id),
+        None => s.principal.project_scope,
+    };
+    create(
+        &s.db.conn,
+        NewToken {
+            name,
+            role,
+            actor_type,
+            project_id,
+        },
+    )
+    .await
+}
+
+/// The tokens a caller may manage: all, or those of its project.
+pub async fn list_for(s: Session<'_>) -> DomainResult<Vec<api_token::Model>> {
+    s.principal.require_role(Role::Admin)?;
+    let mut select = api_token::Entity::find().order_by_asc(api_token::Column::Id);
+    if let Some(scope) = s.principal.project_scope {
+        select = select.filter(api_token::Column::ProjectId.eq(scope));
+    }
+    Ok(select.all(&s.db.conn).await?)
+}
+
+/// Revokes a token the caller may manage; others are NOT_FOUND.
+pub async fn revoke_for(s: Session<'_>, id_text: &str) -> DomainResult<bool> {
+    s.principal.require_role(Role::Admin)?;
+    let id = ids::decode(ids::IdKind::Token, id_text)?;
+    let token = api_token::Entity::find_by_id(id).one(&s.db.conn).await?;
+    let manageable = token.is_some_and(|t| {
+        s.principal.project_scope.is_none() || t.project_id == s.principal.project_scope
+    });
+    if !manageable {
+        return Err(DomainError::not_found("token", id_text));
+    }
+    revoke(&s.db.conn, id).await
+}
+
+pub async fn list(db: &impl ConnectionTrait) -> DomainResult<Vec<api_token::Model>> {
+    Ok(api_token::Entity::find()
+        .order_by_asc(api_token::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// Revokes a token; true when it was live.
+pub async fn revoke(db: &impl ConnectionTrait, id: Uuid) -> DomainResult<bool> {
+    let token = api_token::Entity::find_by_id(id).one(db).await?;
+    let token = token
+        .ok_or_else(|| DomainError::not_found("token", ids::encode(ids::IdKind::Token, id)))?;
+    if token.revoked_at.is_some() {
+        return Ok(false);
+    }
+    let mut active: api_token::ActiveModel = token.into();
+    active.revoked_at = sea_orm::Set(Some(Utc::now()));
+    sea_orm::ActiveModelTrait::update(active, db).await?;
+    Ok(true)
+}

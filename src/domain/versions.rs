@@ -1,0 +1,406 @@
+//! Artifact versions: creating the next version of a key, and reading them.
+
+use chrono::Utc;
+use entity::{
+    Role, RunArtifactDirection, VersionStatus, artifact_version as version, artifact_version_file,
+    file, run, run_artifact, run_step,
+};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait, Order,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, Statement,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::digest::version_digest;
+use super::error::{DomainError, DomainResult};
+use super::events;
+use super::idempotency::{ATTEMPTS, Idempotency};
+use super::ids::{self, IdKind};
+use super::pagination::{self, Page, PageArgs, text_cursor};
+use super::schemas;
+use super::{Session, check_size, projects, validate};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NewVersion {
+    pub project_id: String,
+    pub schema_key: String,
+    pub value: Value,
+    pub file_ids: Vec<String>,
+    pub primary_file_id: Option<String>,
+    pub source_run_id: Option<String>,
+    pub source_step_id: Option<String>,
+    pub annotations: Option<Value>,
+    #[serde(skip)]
+    pub idempotency_key: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Stored {
+    version: Uuid,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct VersionFilter {
+    pub statuses: Vec<VersionStatus>,
+    pub schema_key_prefix: Option<String>,
+    pub schema_key: Option<String>,
+}
+
+pub async fn create(s: Session<'_>, input: NewVersion) -> DomainResult<version::Model> {
+    s.principal.require_role(Role::Writer)?;
+    validate::schema_key(&input.schema_key)?;
+    let value_text =
+        serde_json::to_string(&input.value).map_err(|e| DomainError::Internal(e.to_string()))?;
+    check_size("artifact value", value_text.len(), s.limits.max_value_bytes)?;
+    if let Some(annotations) = &input.annotations {
+        let size = serde_json::to_string(annotations)
+            .map(|t| t.len())
+            .unwrap_or(0);
+        check_size("annotations", size, s.limits.max_value_bytes)?;
+    }
+    let project = projects::require(s, &input.project_id).await?;
+
+    // The files, in order; a primary file not among them comes first.
+    let mut file_ids: Vec<(Uuid, String)> = Vec::new();
+    let primary = input
+        .primary_file_id
+        .as_deref()
+        .map(|text| ids::decode(IdKind::File, text).map(|id| (id, text.to_owned())))
+        .transpose()?;
+    if let Some(p) = &primary
+        && !input.file_ids.iter().any(|t| t == &p.1)
+    {
+        file_ids.push(p.clone());
+    }
+    for text in &input.file_ids {
+        let id = ids::decode(IdKind::File, text)?;
+        if !file_ids.iter().any(|(f, _)| *f == id) {
+            file_ids.push((id, text.clone()));
+        }
+    }
+    let source_run = input
+        .source_run_id
+        .as_deref()
+        .map(|text| ids::decode(IdKind::Run, text).map(|id| (id, text)))
+        .transpose()?;
+    let source_step = input
+        .source_step_id
+        .as_deref()
+        .map(|text| ids::decode(IdKind::Step, text).map(|id| (id, text)))
+        .transpose()?;
+
+    let idem = Idempotency::new(
+        s,
+        "createArtifactVersion",
+        input.idempotency_key.as_deref(),
+        &input,
+    )?;
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let txn = s.db.begin_write().await?;
+        if let Some(stored) = idem.replay::<Stored>(&txn).await? {
+            txn.commit().await?;
+            return by_id(s, stored.version)
+                .await?
+                .ok_or_else(|| DomainError::Internal("a stored version is gone".into()));
+        }
+        let result = async {
+            let model = create_in(
+                s,
+                &txn,
+                &project,
+                &input,
+                &file_ids,
+                primary.as_ref().map(|p| p.0),
+                source_run,
+                source_step,
+            )
+            .await?;
+            idem.store(&txn, &Stored { version: model.id }).await?;
+            Ok::<_, DomainError>(model)
+        }
+        .await;
+        match result {
+            Ok(model) => {
+                txn.commit().await?;
+                return Ok(model);
+            }
+            Err(err) if err.is_unique_violation() && attempt < ATTEMPTS => {
+                txn.rollback().await?;
+                continue;
+            }
+            Err(err) => return Err(err),
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn create_in(
+    s: Session<'_>,
+    txn: &DatabaseTransaction,
+    project: &entity::project::Model,
+    input: &NewVersion,
+    file_ids: &[(Uuid, String)],
+    primary_file_id: Option<Uuid>,
+    source_run: Option<(Uuid, &str)>,
+    source_step: Option<(Uuid, &str)>,
+) -> DomainResult<version::Model> {
+    // The source step names its run; a given run must agree with it.
+    let mut run_id = source_run.map(|(id, _)| id);
+    if let Some((step_id, text)) = source_step {
+        let step = run_step::Entity::find_by_id(step_id).one(txn).await?;
+        let step = step.ok_or_else(|| DomainError::not_found("run step", text))?;
+        match run_id {
+            Some(r) if r != step.run_id => {
+                return Err(DomainError::validation(format!(
+                    "source step {text} is not a step of the source run"
+                )));
+            }
+            _ => run_id = Some(step.run_id),
+        }
+    }
+    if let Some(rid) = run_id {
+        let found = run::Entity::find_by_id(rid).one(txn).await?;
+        if found.is_none_or(|r| r.project_id != project.id) {
+            let text = source_run
+                .map(|(_, t)| t.to_owned())
+                .unwrap_or_else(|| ids::encode(IdKind::Run, rid));
+            return Err(DomainError::not_found("run", text));
+        }
+    }
+    let mut file_digests = Vec::with_capacity(file_ids.len());
+    if !file_ids.is_empty() {
+        let found = file::Entity::find()
+            .filter(file::Column::Id.is_in(file_ids.iter().map(|(id, _)| *id)))
+            .all(txn)
+            .await?;
+        for (id, text) in file_ids {
+            let f = found
+                .iter()
+                .find(|f| f.id == *id)
+                .ok_or_else(|| DomainError::not_found("file", text.clone()))?;
+            file_digests.push(f.sha256.clone());
+        }
+    }
+
+    let schema_version = schemas::check(txn, &input.schema_key, &input.value).await?;
+    let number = next_version_number(txn, project.id, &input.schema_key).await?;
+    let actor = &s.principal.actor;
+    let model = version::Model {
+        id: ids::new_id(),
+        project_id: project.id,
+        schema_key: input.schema_key.clone(),
+        version_number: number,
+        status: VersionStatus::Pending,
+        digest: version_digest(&input.value, &file_digests),
+        value: input.value.clone(),
+        schema_version,
+        annotations: input.annotations.clone(),
+        primary_file_id,
+        source_run_id: run_id,
+        source_step_id: source_step.map(|(id, _)| id),
+        created_by_id: actor.id,
+        created_by_name: actor.name.clone(),
+        created_by_type: actor.actor_type,
+        created_at: Utc::now(),
+        reviewed_by_id: None,
+        reviewed_by_name: None,
+        reviewed_by_type: None,
+        reviewed_at: None,
+        rejection_reason: None,
+        promoted_context_version: None,
+    };
+    version::Entity::insert(version::ActiveModel::from(model.clone()))
+        .exec(txn)
+        .await?;
+    if !file_ids.is_empty() {
+        let links = file_ids.iter().enumerate().map(|(sort, (file_id, _))| {
+            artifact_version_file::ActiveModel {
+                version_id: Set(model.id),
+                sort: Set(sort as i32),
+                file_id: Set(*file_id),
+            }
+        });
+        artifact_version_file::Entity::insert_many(links)
+            .exec(txn)
+            .await?;
+    }
+    if let Some(rid) = run_id {
+        let sort = run_artifact::Entity::find()
+            .filter(run_artifact::Column::RunId.eq(rid))
+            .filter(run_artifact::Column::Direction.eq(RunArtifactDirection::Output))
+            .count(txn)
+            .await?;
+        run_artifact::Entity::insert(run_artifact::ActiveModel {
+            run_id: Set(rid),
+            version_id: Set(model.id),
+            direction: Set(RunArtifactDirection::Output),
+            sort: Set(sort as i32),
+        })
+        .exec(txn)
+        .await?;
+    }
+    events::append(
+        txn,
+        project.id,
+        events::VERSION_CREATED,
+        model.id,
+        json!({ "schemaKey": model.schema_key, "status": "PENDING", "versionNumber": number }),
+    )
+    .await?;
+    Ok(model)
+}
+
+/// The next number of a key: one more than the highest, so numbers have no
+/// gaps. On PostgreSQL an advisory lock on the key serialises creators of the
+/// same key (SQLite's IMMEDIATE transactions already serialise all writers);
+/// the unique index stays the last line of defence, with a retry above.
+async fn next_version_number(
+    txn: &DatabaseTransaction,
+    project_id: Uuid,
+    schema_key: &str,
+) -> DomainResult<i32> {
+    lock_key(txn, project_id, schema_key).await?;
+    let highest: Option<Option<i32>> = version::Entity::find()
+        .select_only()
+        .column_as(version::Column::VersionNumber.max(), "highest")
+        .filter(version::Column::ProjectId.eq(project_id))
+        .filter(version::Column::SchemaKey.eq(schema_key))
+        .into_tuple()
+        .one(txn)
+        .await?;
+    Ok(highest.flatten().unwrap_or(0) + 1)
+}
+
+/// Serialises writers of one schema key until the transaction ends: an
+/// advisory lock on PostgreSQL; SQLite's IMMEDIATE transactions already run
+/// one writer at a time.
+pub async fn lock_key(
+    txn: &DatabaseTransaction,
+    project_id: Uuid,
+    schema_key: &str,
+) -> DomainResult<()> {
+    if txn.get_database_backend() == DbBackend::Postgres {
+        txn.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+            [format!("artifact_versions/{project_id}/{schema_key}").into()],
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
+pub async fn by_id(s: Session<'_>, id: Uuid) -> DomainResult<Option<version::Model>> {
+    let found = version::Entity::find_by_id(id).one(&s.db.conn).await?;
+    Ok(found.filter(|v| s.principal.can_see(v.project_id)))
+}
+
+fn filtered(
+    project_id: Uuid,
+    filter: &VersionFilter,
+) -> DomainResult<sea_orm::Select<version::Entity>> {
+    let mut select = version::Entity::find().filter(version::Column::ProjectId.eq(project_id));
+    if !filter.statuses.is_empty() {
+        select = select.filter(version::Column::Status.is_in(filter.statuses.clone()));
+    }
+    if let Some(key) = &filter.schema_key {
+        select = select.filter(version::Column::SchemaKey.eq(key));
+    }
+    if let Some(prefix) = &filter.schema_key_prefix {
+        select = select.filter(key_prefix_condition(prefix)?);
+    }
+    Ok(select)
+}
+
+/// Keys equal to the prefix or below it (`brand` matches `brand.logo`, not `brandx`).
+fn key_prefix_condition(prefix: &str) -> DomainResult<sea_orm::Condition> {
+    validate::schema_key_prefix(prefix)?;
+    let prefix = prefix.trim_end_matches('.');
+    // Segments hold no LIKE wildcards except `_`, which must be escaped.
+    let escaped = prefix.replace('_', "\\_");
+    Ok(sea_orm::Condition::any()
+        .add(version::Column::SchemaKey.eq(prefix))
+        .add(sea_orm::sea_query::ExprTrait::like(
+            sea_orm::sea_query::Expr::col(version::Column::SchemaKey),
+            sea_orm::sea_query::LikeExpr::new(format!("{escaped}.%")).escape('\\'),
+        )))
+}
+
+/// A project's versions, newest first (or oldest first with `Order::Asc`).
+pub async fn list(
+    s: Session<'_>,
+    project_id: Uuid,
+    filter: &VersionFilter,
+    order: Order,
+    args: &PageArgs,
+) -> DomainResult<Page<version::Model>> {
+    let select = filtered(project_id, filter)?;
+    pagination::by_uuid(
+        &s.db.conn,
+        select,
+        version::Column::Id,
+        order,
+        |v| v.id,
+        args,
+    )
+    .await
+}
+
+/// The schema keys of a project that have at least one version, in key order.
+pub async fn keys(
+    s: Session<'_>,
+    project_id: Uuid,
+    schema_key_prefix: Option<&str>,
+    args: &PageArgs,
+) -> DomainResult<Page<String>> {
+    let filter = VersionFilter {
+        schema_key_prefix: schema_key_prefix.map(str::to_owned),
+        ..Default::default()
+    };
+    let base = filtered(project_id, &filter)?
+        .select_only()
+        .column(version::Column::SchemaKey)
+        .distinct();
+    let total_count = if args.with_total {
+        Some(base.clone().count(&s.db.conn).await?)
+    } else {
+        None
+    };
+    let after = args.after_text()?;
+    let mut page = base;
+    if let Some(after) = &after {
+        page = page.filter(version::Column::SchemaKey.gt(after.clone()));
+    }
+    let mut keys: Vec<String> = page
+        .order_by_asc(version::Column::SchemaKey)
+        .limit(args.first + 1)
+        .into_tuple()
+        .all(&s.db.conn)
+        .await?;
+    let has_next_page = keys.len() as u64 > args.first;
+    keys.truncate(args.first as usize);
+    Ok(Page {
+        items: keys.into_iter().map(|k| (text_cursor(&k), k)).collect(),
+        has_next_page,
+        has_previous_page: after.is_some(),
+        total_count,
+    })
+}
+
+/// The newest version of a key, if the key has any.
+pub async fn latest(
+    s: Session<'_>,
+    project_id: Uuid,
+    schema_key: &str,
+) -> DomainResult<Option<version::Model>> {
+    Ok(version::Entity::find()
+        .filter(version::Column::ProjectId.eq(project_id))
+        .filter(version::Column::SchemaKey.eq(schema_key))
+        .order_by_desc(version::Column::VersionNumber)
+        .one(&s.db.conn)
+        .await?)
+}

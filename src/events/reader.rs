@@ -1,0 +1,302 @@
+//! The outbox reader and its broadcast channel.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::{Duration, Instant};
+
+use entity::event;
+use sea_orm::sqlx::postgres::PgListener;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    Statement,
+};
+use tokio::sync::{Notify, broadcast};
+
+use super::CHANNEL;
+use crate::db::Db;
+
+#[derive(Debug, Clone)]
+pub struct HubConfig {
+    /// Poll even without a wake-up this often.
+    pub poll_interval: Duration,
+    /// Skip a gap that nothing explains after this long.
+    pub gap_timeout: Duration,
+    /// Events buffered per subscriber before it must catch up from the table.
+    pub capacity: usize,
+    /// The database URL, for the PostgreSQL listener.
+    pub database_url: String,
+}
+
+impl Default for HubConfig {
+    fn default() -> Self {
+        HubConfig {
+            poll_interval: Duration::from_millis(1000),
+            gap_timeout: Duration::from_secs(30),
+            capacity: 1024,
+            database_url: String::new(),
+        }
+    }
+}
+
+pub type Event = Arc<event::Model>;
+
+pub struct EventHub {
+    sender: broadcast::Sender<Event>,
+    wake: Notify,
+    /// The last position handed out: every event at or below it is final.
+    head: AtomicI64,
+    /// Events the reader took out of the table (for /metrics: lag and rate).
+    pub delivered: AtomicI64,
+    /// What recent events' subscribers loaded, so that a thousand
+    /// subscribers of one event cost one query, not a thousand.
+    loaded: std::sync::Mutex<std::collections::VecDeque<(i64, Loaded)>>,
+}
+
+type Loaded = Arc<tokio::sync::OnceCell<Arc<dyn std::any::Any + Send + Sync>>>;
+
+/// Recent events whose loaded entities are kept.
+const LOADED_KEPT: usize = 512;
+
+/// A hole in the positions that the reader is waiting on.
+struct Gap {
+    first_seen: Instant,
+    /// On PostgreSQL: no transaction with an id at or above this existed when
+    /// the gap was seen, so the gap is explained once all below it ended.
+    xmax: Option<i64>,
+}
+
+impl EventHub {
+    /// Starts the reader (and, on PostgreSQL, the listener) for this process.
+    pub async fn start(db: Db, config: HubConfig) -> Result<Arc<EventHub>, sea_orm::DbErr> {
+        let head = latest_position(&db).await?;
+        let (sender, _) = broadcast::channel(config.capacity.max(16));
+        let hub = Arc::new(EventHub {
+            sender,
+            wake: Notify::new(),
+            head: AtomicI64::new(head),
+            delivered: AtomicI64::new(0),
+            loaded: Default::default(),
+        });
+        if db.backend() == DbBackend::Postgres && !config.database_url.is_empty() {
+            tokio::spawn(listen(Arc::downgrade(&hub), config.database_url.clone()));
+        }
+        tokio::spawn(read_loop(Arc::downgrade(&hub), db, config));
+        Ok(hub)
+    }
+
+    /// Tells the reader that new events may have committed.
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
+        self.sender.subscribe()
+    }
+
+    pub fn head(&self) -> i64 {
+        self.head.load(Ordering::Acquire)
+    }
+
+    /// Loads what event `position` is about once for all its subscribers.
+    pub async fn load_once<T, E, F>(&self, position: i64, load: F) -> Result<T, E>
+    where
+        T: Clone + Send + Sync + 'static,
+        F: std::future::Future<Output = Result<T, E>>,
+    {
+        let cell = {
+            let mut recent = self.loaded.lock().unwrap_or_else(|e| e.into_inner());
+            match recent.iter().find(|(p, _)| *p == position) {
+                Some((_, cell)) => cell.clone(),
+                None => {
+                    let cell: Loaded = Default::default();
+                    recent.push_back((position, cell.clone()));
+                    if recent.len() > LOADED_KEPT {
+                        recent.pop_front();
+                    }
+                    cell
+                }
+            }
+        };
+        let value = cell
+            .get_or_try_init(|| async {
+                load.await
+                    .map(|v| Arc::new(v) as Arc<dyn std::any::Any + Send + Sync>)
+            })
+            .await?;
+        Ok(value
+            .downcast_ref::<T>()
+            .cloned()
+            .expect("one type per event position"))
+    }
+
+    pub fn subscribers(&self) -> usize {
+        self.sender.receiver_count()
+    }
+}
+
+pub async fn latest_position(db: &Db) -> Result<i64, sea_orm::DbErr> {
+    let highest: Option<Option<i64>> = event::Entity::find()
+        .select_only()
+        .column_as(event::Column::Position.max(), "highest")
+        .into_tuple()
+        .one(&db.conn)
+        .await?;
+    Ok(highest.flatten().unwrap_or(0))
+}
+
+/// The oldest transaction still running, and the next id to be handed out.
+async fn pg_snapshot(db: &Db) -> Option<(i64, i64)> {
+    let row = db
+        .conn
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin, \
+             pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS xmax",
+        ))
+        .await
+        .ok()??;
+    Some((row.try_get("", "xmin").ok()?, row.try_get("", "xmax").ok()?))
+}
+
+async fn read_loop(hub: std::sync::Weak<EventHub>, db: Db, config: HubConfig) {
+    let mut gap: Option<Gap> = None;
+    loop {
+        let Some(strong) = hub.upgrade() else { return };
+        let wait = if gap.is_some() {
+            Duration::from_millis(20)
+        } else {
+            config.poll_interval
+        };
+        tokio::select! {
+            _ = strong.wake.notified() => {}
+            _ = tokio::time::sleep(wait) => {}
+        }
+        if let Err(err) = read_batch(&strong, &db, &config, &mut gap).await {
+            tracing::warn!(error = %err, "event reader: reading the outbox failed");
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    }
+}
+
+/// Hands out every event that is final, in order; returns when it meets the
+/// end of the table or an unexplained gap.
+async fn read_batch(
+    hub: &EventHub,
+    db: &Db,
+    config: &HubConfig,
+    gap: &mut Option<Gap>,
+) -> Result<(), sea_orm::DbErr> {
+    loop {
+        let head = hub.head();
+        let rows = event::Entity::find()
+            .filter(event::Column::Position.gt(head))
+            .order_by_asc(event::Column::Position)
+            .limit(500)
+            .all(&db.conn)
+            .await?;
+        if rows.is_empty() {
+            *gap = None;
+            return Ok(());
+        }
+        let full = rows.len() == 500;
+        let mut next = head;
+        for row in rows {
+            if row.position != next + 1 {
+                if !gap_explained(db, config, gap).await {
+                    return Ok(());
+                }
+                tracing::debug!(
+                    from = next + 1,
+                    to = row.position - 1,
+                    "event reader: skipping rolled-back positions"
+                );
+            }
+            *gap = None;
+            next = row.position;
+            hub.head.store(next, Ordering::Release);
+            hub.delivered.fetch_add(1, Ordering::Relaxed);
+            // No receivers is fine: nobody is listening right now.
+            let _ = hub.sender.send(Arc::new(row));
+        }
+        if !full {
+            return Ok(());
+        }
+    }
+}
+
+/// Whether the gap in front of the reader can be skipped as rolled back.
+async fn gap_explained(db: &Db, config: &HubConfig, gap: &mut Option<Gap>) -> bool {
+    let postgres = db.backend() == DbBackend::Postgres;
+    let Some(seen) = gap else {
+        let xmax = if postgres {
+            pg_snapshot(db).await.map(|(_, xmax)| xmax)
+        } else {
+            None
+        };
+        *gap = Some(Gap {
+            first_seen: Instant::now(),
+            xmax,
+        });
+        return false;
+    };
+    let age = seen.first_seen.elapsed();
+    if age >= config.gap_timeout {
+        tracing::warn!("event reader: skipping a gap unexplained after {age:?}");
+        return true;
+    }
+    // Every transaction that was running when the gap was seen has ended,
+    // and the gap is still there: its event was rolled back.
+    match (seen.xmax, postgres) {
+        (Some(xmax), true) if age >= Duration::from_millis(50) => {
+            pg_snapshot(db).await.is_some_and(|(xmin, _)| xmin >= xmax)
+        }
+        (_, false) => age >= Duration::from_millis(200),
+        _ => false,
+    }
+}
+
+/// Wakes the reader on every NOTIFY; reconnects when the connection drops.
+async fn listen(hub: std::sync::Weak<EventHub>, url: String) {
+    loop {
+        let mut listener = match PgListener::connect(&url).await {
+            Ok(l) => l,
+            Err(err) => {
+                tracing::warn!(error = %err, "event listener: cannot connect");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                if hub.upgrade().is_none() {
+                    return;
+                }
+                continue;
+            }
+        };
+        if let Err(err) = listener.listen(CHANNEL).await {
+            tracing::warn!(error = %err, "event listener: LISTEN failed");
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            continue;
+        }
+        loop {
+            match listener.try_recv().await {
+                Ok(Some(_)) => match hub.upgrade() {
+                    Some(h) => h.wake(),
+                    None => return,
+                },
+                // The connection was lost and re-established: notifications
+                // may have been missed, so look at the table now.
+                Ok(None) => match hub.upgrade() {
+                    Some(h) => h.wake(),
+                    None => return,
+                },
+                Err(err) => {
+                    tracing::warn!(error = %err, "event listener: receive failed");
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// Whether `position` is older than what the outbox still holds.
+pub async fn is_pruned(db: &impl ConnectionTrait, position: i64) -> Result<bool, sea_orm::DbErr> {
+    let state = entity::outbox_state::Entity::find_by_id(1).one(db).await?;
+    Ok(state.is_some_and(|s| position < s.pruned_through))
+}

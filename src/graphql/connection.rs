@@ -1,0 +1,85 @@
+//! Relay connections (edges, pageInfo, totalCount) over domain pages.
+
+use async_graphql::{Context, OutputType, SimpleObject};
+
+use super::error::ApiResult;
+use super::types::{Approval, Artifact, ArtifactVersion, Project, Run};
+use crate::domain::pagination::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, PageArgs};
+
+#[derive(SimpleObject)]
+pub struct PageInfo {
+    pub has_next_page: bool,
+    pub has_previous_page: bool,
+    pub start_cursor: Option<String>,
+    pub end_cursor: Option<String>,
+}
+
+#[derive(SimpleObject)]
+#[graphql(concrete(name = "ProjectEdge", params(Project)))]
+#[graphql(concrete(name = "RunEdge", params(Run)))]
+#[graphql(concrete(name = "ArtifactEdge", params(Artifact)))]
+#[graphql(concrete(name = "ArtifactVersionEdge", params(ArtifactVersion)))]
+#[graphql(concrete(name = "ApprovalEdge", params(Approval)))]
+pub struct Edge<T: OutputType> {
+    pub cursor: String,
+    pub node: T,
+}
+
+#[derive(SimpleObject)]
+#[graphql(concrete(name = "ProjectConnection", params(Project)))]
+#[graphql(concrete(name = "RunConnection", params(Run)))]
+#[graphql(concrete(name = "ArtifactConnection", params(Artifact)))]
+#[graphql(concrete(name = "ArtifactVersionConnection", params(ArtifactVersion)))]
+#[graphql(concrete(name = "ApprovalConnection", params(Approval)))]
+pub struct Connection<T: OutputType>
+where
+    Edge<T>: OutputType,
+{
+    pub edges: Vec<Edge<T>>,
+    pub page_info: PageInfo,
+    /// How many items match, over all pages.
+    pub total_count: i64,
+}
+
+impl<T: OutputType> Connection<T>
+where
+    Edge<T>: OutputType,
+{
+    pub fn from_page<M>(page: Page<M>, node: impl FnMut(M) -> T) -> Self {
+        let page = page.map(node);
+        let page_info = PageInfo {
+            has_next_page: page.has_next_page,
+            has_previous_page: page.has_previous_page,
+            start_cursor: page.items.first().map(|(c, _)| c.clone()),
+            end_cursor: page.items.last().map(|(c, _)| c.clone()),
+        };
+        Connection {
+            total_count: page.total_count.unwrap_or(0) as i64,
+            edges: page
+                .items
+                .into_iter()
+                .map(|(cursor, node)| Edge { cursor, node })
+                .collect(),
+            page_info,
+        }
+    }
+}
+
+/// The complexity of a connection field: its items' complexity times the
+/// page size asked for, so that wide nested pages are priced as they cost.
+pub fn page_complexity(first: Option<i32>, child_complexity: usize) -> usize {
+    let size = first.map_or(DEFAULT_PAGE_SIZE, |n| {
+        n.clamp(0, MAX_PAGE_SIZE as i32) as u64
+    });
+    (size as usize).max(1).saturating_mul(child_complexity)
+}
+
+/// Page arguments of a connection field; counts only when totalCount is selected.
+pub fn page_args(
+    ctx: &Context<'_>,
+    first: Option<i32>,
+    after: Option<String>,
+) -> async_graphql::Result<PageArgs> {
+    let with_total = ctx.look_ahead().field("totalCount").exists();
+    PageArgs::new(first, after, with_total).api()
+}

@@ -1,0 +1,86 @@
+//! The GraphQL API: schema assembly, roots, object types, loaders and the
+//! mapping of domain errors. Thin: the rules live in `domain`.
+
+pub mod connection;
+pub mod context;
+pub mod error;
+pub mod guard;
+pub mod loaders;
+pub mod mutation;
+pub mod query;
+pub mod subscription;
+pub mod types;
+
+use std::sync::Arc;
+
+use async_graphql::Schema;
+
+use crate::db::Db;
+use crate::domain::Limits;
+use crate::events::EventHub;
+use crate::storage::SharedBlobStore;
+
+pub type QuireSchema =
+    Schema<query::QueryRoot, mutation::MutationRoot, subscription::SubscriptionRoot>;
+
+/// Limits the engine enforces on every query.
+#[derive(Debug, Clone)]
+pub struct QueryLimits {
+    pub max_depth: usize,
+    pub max_complexity: usize,
+    pub introspection: bool,
+}
+
+impl Default for QueryLimits {
+    fn default() -> Self {
+        QueryLimits {
+            max_depth: 10,
+            max_complexity: 5_000,
+            introspection: true,
+        }
+    }
+}
+
+/// The largest upload accepted through `uploadFile`.
+#[derive(Debug, Clone, Copy)]
+pub struct UploadLimit(pub u64);
+
+pub fn build_schema(
+    db: Db,
+    limits: Limits,
+    query_limits: &QueryLimits,
+    store: SharedBlobStore,
+    upload_limit: UploadLimit,
+    hub: Arc<EventHub>,
+) -> QuireSchema {
+    let mut builder = Schema::build(
+        query::QueryRoot,
+        mutation::MutationRoot,
+        subscription::SubscriptionRoot,
+    )
+    .data(db)
+    .data(hub)
+    .data(limits)
+    .data(store)
+    .data(upload_limit)
+    .limit_depth(query_limits.max_depth)
+    .limit_complexity(query_limits.max_complexity)
+    .extension(guard::RoleGuard);
+    if !query_limits.introspection {
+        builder = builder
+            .disable_introspection()
+            .extension(guard::IntrospectionOff);
+    }
+    builder.finish()
+}
+
+/// The SDL of the schema: what `quire schema` prints and schema.graphql holds.
+pub fn sdl() -> String {
+    Schema::build(
+        query::QueryRoot,
+        mutation::MutationRoot,
+        subscription::SubscriptionRoot,
+    )
+    .finish()
+    .sdl()
+}

@@ -1,0 +1,122 @@
+use async_graphql::{Context, ID, Object};
+
+use super::connection::{Connection, page_args, page_complexity};
+use super::context::session;
+use super::error::ApiResult;
+use super::types::{
+    Actor, ApiToken, Approval, ArtifactSchema, ArtifactVersion, File, ModelPrice, Node, Project,
+    Run, RunStep,
+};
+use crate::domain::ids::{self, IdKind};
+use crate::domain::{approvals, pricing, projects, runs, schemas, tokens, versions};
+
+pub struct QueryRoot;
+
+#[Object]
+impl QueryRoot {
+    /// Any object by its global ID; null when it does not exist or is out of the token's scope.
+    async fn node(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Node>> {
+        let Some((kind, uuid)) = ids::parse_any(&id) else {
+            return Ok(None);
+        };
+        let s = session(ctx);
+        Ok(match kind {
+            IdKind::Project => projects::by_id(s, uuid)
+                .await
+                .api()?
+                .map(|m| Node::Project(Project(m))),
+            IdKind::Run => runs::by_id(s, uuid).await.api()?.map(|m| Node::Run(Run(m))),
+            IdKind::Step => runs::step_by_id(s, uuid)
+                .await
+                .api()?
+                .map(|m| Node::RunStep(RunStep(m))),
+            IdKind::Version => versions::by_id(s, uuid)
+                .await
+                .api()?
+                .map(|m| Node::ArtifactVersion(ArtifactVersion(m))),
+            IdKind::Approval => approvals::by_id(s, uuid)
+                .await
+                .api()?
+                .map(|m| Node::Approval(Approval(m))),
+            IdKind::File => crate::domain::files::visible(s, uuid)
+                .await
+                .api()?
+                .map(|m| Node::File(File(m))),
+            IdKind::Token | IdKind::Event => None,
+        })
+    }
+
+    /// The actor of the token this request came with.
+    async fn viewer(&self, ctx: &Context<'_>) -> Actor {
+        Actor::from(&session(ctx).principal.actor)
+    }
+
+    #[graphql(complexity = "page_complexity(first, child_complexity)")]
+    async fn projects(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<Project>> {
+        let args = page_args(ctx, first, after)?;
+        let page = projects::list(session(ctx), &args).await.api()?;
+        Ok(Connection::from_page(page, Project))
+    }
+
+    /// API tokens this admin may manage (ADMIN).
+    async fn tokens(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ApiToken>> {
+        let rows = tokens::list_for(session(ctx)).await.api()?;
+        Ok(rows.into_iter().map(ApiToken).collect())
+    }
+
+    /// The price of every model in force now.
+    async fn model_prices(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ModelPrice>> {
+        let rows = pricing::prices_in_force(session(ctx)).await.api()?;
+        Ok(rows.into_iter().map(ModelPrice).collect())
+    }
+
+    /// The newest JSON Schema registered for a key.
+    async fn artifact_schema(
+        &self,
+        ctx: &Context<'_>,
+        schema_key: String,
+    ) -> async_graphql::Result<Option<ArtifactSchema>> {
+        crate::domain::validate::schema_key(&schema_key).api()?;
+        let found = schemas::newest(&session(ctx).db.conn, &schema_key)
+            .await
+            .api()?;
+        Ok(found.map(ArtifactSchema))
+    }
+
+    async fn project(
+        &self,
+        ctx: &Context<'_>,
+        slug: String,
+    ) -> async_graphql::Result<Option<Project>> {
+        Ok(projects::by_slug(session(ctx), &slug)
+            .await
+            .api()?
+            .map(Project))
+    }
+
+    async fn run(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Run>> {
+        let Ok(uuid) = ids::decode(IdKind::Run, &id) else {
+            return Ok(None);
+        };
+        Ok(runs::by_id(session(ctx), uuid).await.api()?.map(Run))
+    }
+
+    async fn artifact_version(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<Option<ArtifactVersion>> {
+        let Ok(uuid) = ids::decode(IdKind::Version, &id) else {
+            return Ok(None);
+        };
+        Ok(versions::by_id(session(ctx), uuid)
+            .await
+            .api()?
+            .map(ArtifactVersion))
+    }
+}

@@ -1,0 +1,322 @@
+//! Subscriptions: project events from the outbox, replayed after a cursor
+//! and then live. Payload objects resolve their fields like queries do.
+
+use std::sync::Arc;
+
+use async_graphql::{Context, Enum, ID, SimpleObject, Subscription};
+use entity::VersionStatus;
+use futures::stream::BoxStream;
+use futures::{Stream, StreamExt};
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::context::{loaders, session};
+use super::error::{ApiResult, to_graphql};
+use super::loaders::{ApprovalById, Loaders, ProjectById, RunById, VersionById};
+use super::types::{Approval, ArtifactVersion, Project, Run, VersionStatusGql};
+use crate::db::Db;
+use crate::domain::events::{
+    CONTEXT_PROMOTED, RUN_CREATED, RUN_UPDATED, VERSION_CREATED, VERSION_STATUS,
+};
+use crate::domain::ids::{self, IdKind};
+use crate::domain::pagination::{PageArgs, text_cursor};
+use crate::domain::{DomainError, projects, validate};
+use crate::events::EventHub;
+use crate::events::feed::feed;
+use crate::events::reader::Event;
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeKind {
+    Created,
+    Updated,
+}
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueueChange {
+    Added,
+    Removed,
+}
+
+#[derive(SimpleObject)]
+pub struct RunEvent {
+    /// Resumable position: pass it back as `after` to continue where this left off.
+    pub cursor: String,
+    pub kind: ChangeKind,
+    pub run: Run,
+}
+
+#[derive(SimpleObject)]
+pub struct VersionEvent {
+    pub cursor: String,
+    pub kind: ChangeKind,
+    pub version: ArtifactVersion,
+    /// The review that made the change, if one did.
+    pub approval: Option<Approval>,
+}
+
+#[derive(SimpleObject)]
+pub struct ReviewQueueEvent {
+    pub cursor: String,
+    pub change: QueueChange,
+    pub version: ArtifactVersion,
+}
+
+#[derive(SimpleObject)]
+pub struct ContextEvent {
+    pub cursor: String,
+    pub project: Project,
+    pub context_version: i32,
+    pub promoted: Vec<ArtifactVersion>,
+}
+
+fn cursor_of(event: &Event) -> String {
+    text_cursor(&event.position.to_string())
+}
+
+fn parse_cursor(after: Option<String>) -> async_graphql::Result<Option<i64>> {
+    let Some(text) = after else { return Ok(None) };
+    let args = PageArgs {
+        first: 0,
+        after: Some(text),
+        with_total: false,
+    };
+    let decoded = args.after_text().api()?.unwrap_or_default();
+    decoded
+        .parse::<i64>()
+        .map(Some)
+        .map_err(|_| to_graphql(DomainError::validation("the cursor is not valid")))
+}
+
+/// The feed of a project the caller may see.
+async fn open(
+    ctx: &Context<'_>,
+    project_id: &ID,
+    after: Option<String>,
+) -> async_graphql::Result<(Loaders, BoxStream<'static, Result<Event, DomainError>>)> {
+    let project = projects::require(session(ctx), project_id).await.api()?;
+    let after = parse_cursor(after)?;
+    let hub = ctx.data_unchecked::<Arc<EventHub>>().clone();
+    let db = ctx.data_unchecked::<Db>().clone();
+    let stream = feed(hub, db, project.id, after).await.api()?;
+    Ok((loaders(ctx).clone(), stream.boxed()))
+}
+
+fn text(payload: &Value, key: &str) -> Option<String> {
+    payload.get(key).and_then(Value::as_str).map(str::to_owned)
+}
+
+fn status_of(word: &str) -> Option<VersionStatus> {
+    use VersionStatus::*;
+    [Pending, Approved, Rejected, ChangesRequested, Superseded]
+        .into_iter()
+        .find(|s| crate::domain::review::status_word(*s) == word)
+}
+
+pub struct SubscriptionRoot;
+
+#[Subscription]
+impl SubscriptionRoot {
+    /// Runs of a project (or one run) created or changing status.
+    async fn run_status_changed(
+        &self,
+        ctx: &Context<'_>,
+        project_id: ID,
+        run_id: Option<ID>,
+        after: Option<String>,
+    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<RunEvent>>> {
+        let only: Option<Uuid> = run_id
+            .map(|id| ids::decode(IdKind::Run, &id))
+            .transpose()
+            .api()?;
+        let (loaders, events) = open(ctx, &project_id, after).await?;
+        let hub = ctx.data_unchecked::<Arc<EventHub>>().clone();
+        Ok(events
+            .filter(move |e| {
+                let keep = e.as_ref().map_or(true, |e| {
+                    matches!(e.kind.as_str(), RUN_CREATED | RUN_UPDATED)
+                        && only.is_none_or(|r| r == e.entity_id)
+                });
+                async move { keep }
+            })
+            .then(move |e| {
+                let (loaders, hub) = (loaders.clone(), hub.clone());
+                async move {
+                    let e = e.api()?;
+                    let run = hub
+                        .load_once(e.position, loaders.load_one(RunById(e.entity_id)))
+                        .await?
+                        .ok_or("the run is gone")?;
+                    let kind = if e.kind == RUN_CREATED {
+                        ChangeKind::Created
+                    } else {
+                        ChangeKind::Updated
+                    };
+                    Ok(RunEvent {
+                        cursor: cursor_of(&e),
+                        kind,
+                        run: Run(run),
+                    })
+                }
+            }))
+    }
+
+    /// Versions of a project created or changing status; filter by key prefix and new status.
+    async fn version_status_changed(
+        &self,
+        ctx: &Context<'_>,
+        project_id: ID,
+        schema_key_prefix: Option<String>,
+        status: Option<Vec<VersionStatusGql>>,
+        after: Option<String>,
+    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<VersionEvent>>> {
+        if let Some(prefix) = &schema_key_prefix {
+            validate::schema_key_prefix(prefix).api()?;
+        }
+        let prefix = schema_key_prefix.map(|p| p.trim_end_matches('.').to_owned());
+        let statuses: Vec<VersionStatus> = status
+            .unwrap_or_default()
+            .into_iter()
+            .map(Into::into)
+            .collect();
+        let (loaders, events) = open(ctx, &project_id, after).await?;
+        let hub = ctx.data_unchecked::<Arc<EventHub>>().clone();
+        Ok(events
+            .filter(move |e| {
+                let keep = e.as_ref().map_or(true, |e| {
+                    let new_status = match e.kind.as_str() {
+                        VERSION_CREATED => Some(VersionStatus::Pending),
+                        VERSION_STATUS => text(&e.payload, "to").as_deref().and_then(status_of),
+                        _ => return false,
+                    };
+                    let key = text(&e.payload, "schemaKey").unwrap_or_default();
+                    let key_ok = prefix
+                        .as_deref()
+                        .is_none_or(|p| key == p || key.starts_with(&format!("{p}.")));
+                    let status_ok =
+                        statuses.is_empty() || new_status.is_some_and(|s| statuses.contains(&s));
+                    key_ok && status_ok
+                });
+                async move { keep }
+            })
+            .then(move |e| {
+                let (loaders, hub) = (loaders.clone(), hub.clone());
+                async move {
+                    let e = e.api()?;
+                    let version = hub
+                        .load_once(e.position, loaders.load_one(VersionById(e.entity_id)))
+                        .await?
+                        .ok_or("the version is gone")?;
+                    let approval =
+                        match text(&e.payload, "approval").and_then(|a| ids::parse_any(&a)) {
+                            Some((IdKind::Approval, id)) => {
+                                loaders.load_one(ApprovalById(id)).await?.map(Approval)
+                            }
+                            _ => None,
+                        };
+                    let kind = if e.kind == VERSION_CREATED {
+                        ChangeKind::Created
+                    } else {
+                        ChangeKind::Updated
+                    };
+                    Ok(VersionEvent {
+                        cursor: cursor_of(&e),
+                        kind,
+                        version: ArtifactVersion(version),
+                        approval,
+                    })
+                }
+            }))
+    }
+
+    /// The review queue of a project: ADDED when a version becomes PENDING,
+    /// REMOVED when it leaves PENDING.
+    async fn review_queue(
+        &self,
+        ctx: &Context<'_>,
+        project_id: ID,
+        after: Option<String>,
+    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<ReviewQueueEvent>>> {
+        let (loaders, events) = open(ctx, &project_id, after).await?;
+        let hub = ctx.data_unchecked::<Arc<EventHub>>().clone();
+        Ok(events
+            .filter_map(|e| async move {
+                match e {
+                    Err(err) => Some(Err(err)),
+                    Ok(e) => {
+                        let change = match e.kind.as_str() {
+                            VERSION_CREATED => Some(QueueChange::Added),
+                            VERSION_STATUS
+                                if text(&e.payload, "from").as_deref() == Some("PENDING") =>
+                            {
+                                Some(QueueChange::Removed)
+                            }
+                            _ => None,
+                        };
+                        change.map(|c| Ok((e, c)))
+                    }
+                }
+            })
+            .then(move |item| {
+                let (loaders, hub) = (loaders.clone(), hub.clone());
+                async move {
+                    let (e, change) = item.api()?;
+                    let version = hub
+                        .load_once(e.position, loaders.load_one(VersionById(e.entity_id)))
+                        .await?
+                        .ok_or("the version is gone")?;
+                    Ok(ReviewQueueEvent {
+                        cursor: cursor_of(&e),
+                        change,
+                        version: ArtifactVersion(version),
+                    })
+                }
+            }))
+    }
+
+    /// Promotions into a project's context.
+    async fn context_promoted(
+        &self,
+        ctx: &Context<'_>,
+        project_id: ID,
+        after: Option<String>,
+    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<ContextEvent>>> {
+        let (loaders, events) = open(ctx, &project_id, after).await?;
+
+        Ok(events
+            .filter(|e| {
+                let keep = e.as_ref().map_or(true, |e| e.kind == CONTEXT_PROMOTED);
+                async move { keep }
+            })
+            .then(move |e| {
+                let loaders = loaders.clone();
+                async move {
+                    let e = e.api()?;
+                    let project = loaders
+                        .load_one(ProjectById(e.project_id))
+                        .await?
+                        .ok_or("the project is gone")?;
+                    let promoted_ids: Vec<Uuid> = e.payload["promoted"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|v| v.as_str().and_then(ids::parse_any).map(|(_, id)| id))
+                        .collect();
+                    let found = loaders
+                        .load_many(promoted_ids.iter().copied().map(VersionById))
+                        .await?;
+                    let promoted = promoted_ids
+                        .iter()
+                        .filter_map(|id| found.get(&VersionById(*id)).cloned().map(ArtifactVersion))
+                        .collect();
+                    let context_version =
+                        e.payload["contextVersion"].as_i64().unwrap_or_default() as i32;
+                    Ok(ContextEvent {
+                        cursor: cursor_of(&e),
+                        project: Project(project),
+                        context_version,
+                        promoted,
+                    })
+                }
+            }))
+    }
+}

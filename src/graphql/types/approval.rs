@@ -1,0 +1,55 @@
+use async_graphql::{Context, ID, Json, Object};
+use chrono::{DateTime, Utc};
+use entity::approval;
+use serde_json::Value;
+
+use super::{Actor, ArtifactVersion, Project, ReviewActionGql, Run, gid, load};
+use crate::domain::ids::IdKind;
+use crate::graphql::loaders::{ProjectById, RunById, VersionById};
+
+/// One entry of the append-only audit trail.
+pub struct Approval(pub approval::Model);
+
+#[Object]
+impl Approval {
+    pub async fn id(&self) -> ID {
+        gid(IdKind::Approval, self.0.id)
+    }
+    async fn version(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<ArtifactVersion>> {
+        match self.0.version_id {
+            Some(id) => Ok(load(ctx, VersionById(id)).await?.map(ArtifactVersion)),
+            None => Ok(None),
+        }
+    }
+    async fn project(&self, ctx: &Context<'_>) -> async_graphql::Result<Project> {
+        load(ctx, ProjectById(self.0.project_id))
+            .await?
+            .map(Project)
+            .ok_or_else(|| "the approval's project is missing".into())
+    }
+    async fn run(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Run>> {
+        match self.0.run_id {
+            Some(id) => Ok(load(ctx, RunById(id)).await?.map(Run)),
+            None => Ok(None),
+        }
+    }
+    async fn action(&self) -> ReviewActionGql {
+        self.0.action.into()
+    }
+    async fn actor(&self) -> Actor {
+        Actor::new(self.0.actor_id, &self.0.actor_name, self.0.actor_type)
+    }
+    async fn reason(&self) -> Option<&str> {
+        self.0.reason.as_deref()
+    }
+    async fn feedback(&self) -> Option<Json<Value>> {
+        self.0.feedback.clone().map(Json)
+    }
+    /// The context version a PROMOTE produced.
+    async fn context_version(&self) -> Option<i32> {
+        self.0.context_version
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}

@@ -1,0 +1,54 @@
+//! GraphQL object types. Each wraps an entity row and resolves nested fields
+//! through the request's DataLoader.
+
+mod actor;
+mod approval;
+mod artifact;
+mod enums;
+mod file;
+mod lineage;
+mod node;
+mod pricing;
+mod project;
+mod run;
+mod schema;
+mod token;
+mod version;
+
+pub use actor::Actor;
+pub use approval::Approval;
+pub use artifact::Artifact;
+pub use enums::{ActorTypeGql, ReviewActionGql, RoleGql, RunStatusGql, VersionStatusGql};
+pub use file::File;
+pub use lineage::LineageEntry;
+pub use node::Node;
+pub use pricing::{CostBucket, CostGroupingGql, ModelPrice};
+pub use project::Project;
+pub use run::{Run, RunStep};
+pub use schema::ArtifactSchema;
+pub use token::ApiToken;
+pub use version::ArtifactVersion;
+
+use async_graphql::{Context, ID};
+use uuid::Uuid;
+
+use super::context::loaders;
+use crate::domain::ids::{IdKind, encode};
+
+pub(crate) fn gid(kind: IdKind, id: Uuid) -> ID {
+    ID(encode(kind, id))
+}
+
+/// Loads a row by id key through the request's loader.
+pub(crate) async fn load<K>(
+    ctx: &Context<'_>,
+    key: K,
+) -> async_graphql::Result<
+    Option<<super::loaders::GraphLoader as async_graphql::dataloader::Loader<K>>::Value>,
+>
+where
+    K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
+    super::loaders::GraphLoader: async_graphql::dataloader::Loader<K, Error = async_graphql::Error>,
+{
+    loaders(ctx).load_one(key).await
+}

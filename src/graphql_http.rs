@@ -1,0 +1,391 @@
+//! GraphQL over HTTP (the GraphQL-over-HTTP specification): POST with
+//! application/json, GET for queries only, GraphiQL for browsers, and the
+//! `application/graphql-response+json` media type with 4xx statuses for
+//! requests that cannot be parsed, validated or authenticated.
+
+use async_graphql::ParseRequestError;
+use async_graphql::http::GraphiQLSource;
+use async_graphql::http::MultipartOptions;
+use async_graphql::parser::types::{DocumentOperations, OperationType};
+use async_graphql::{BatchRequest, BatchResponse, Request, Response, ServerError};
+use axum::body::Body;
+use axum::extract::{RawQuery, State};
+use axum::http::header::{ACCEPT, ALLOW, CONTENT_TYPE};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Response as HttpResponse};
+use futures::TryStreamExt;
+
+use crate::app::AppState;
+use crate::domain::Principal;
+use crate::graphql::error::{assign_codes, has_code, to_graphql};
+use crate::graphql::loaders::new_loaders;
+use crate::metrics::Operation;
+
+const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
+const JSON: &str = "application/json";
+
+/// The media type the client gets, from its Accept header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ResponseType {
+    GraphqlResponseJson,
+    Json,
+}
+
+impl ResponseType {
+    fn header(self) -> HeaderValue {
+        HeaderValue::from_static(match self {
+            ResponseType::GraphqlResponseJson => "application/graphql-response+json; charset=utf-8",
+            ResponseType::Json => "application/json; charset=utf-8",
+        })
+    }
+}
+
+/// Media ranges the client accepts (q=0 excluded), in the order it sent them.
+fn accepted(headers: &HeaderMap) -> Vec<String> {
+    let Some(value) = headers.get(ACCEPT).and_then(|v| v.to_str().ok()) else {
+        return Vec::new();
+    };
+    value
+        .split(',')
+        .filter_map(|part| {
+            let mut pieces = part.split(';').map(str::trim);
+            let range = pieces.next()?.to_ascii_lowercase();
+            let refused = pieces.any(|p| p.replace(' ', "") == "q=0");
+            (!range.is_empty() && !refused).then_some(range)
+        })
+        .collect()
+}
+
+/// None when the client accepts neither GraphQL response type (HTTP 406).
+fn negotiate(headers: &HeaderMap) -> Option<ResponseType> {
+    let ranges = accepted(headers);
+    if ranges.is_empty() {
+        return Some(ResponseType::Json);
+    }
+    for range in &ranges {
+        match range.as_str() {
+            GRAPHQL_RESPONSE_JSON => return Some(ResponseType::GraphqlResponseJson),
+            JSON | "application/*" | "*/*" => return Some(ResponseType::Json),
+            _ => {}
+        }
+    }
+    None
+}
+
+fn wants_html(headers: &HeaderMap) -> bool {
+    accepted(headers).iter().any(|r| r == "text/html")
+}
+
+fn error_response(
+    status: StatusCode,
+    kind: ResponseType,
+    error: async_graphql::Error,
+) -> HttpResponse {
+    let mut response = Response::from_errors(vec![error.into_server_error(Default::default())]);
+    assign_codes(&mut response);
+    respond(status, kind, &BatchResponse::Single(response))
+}
+
+fn request_error(
+    status: StatusCode,
+    kind: ResponseType,
+    message: impl Into<String>,
+) -> HttpResponse {
+    let mut response = Response::from_errors(vec![ServerError::new(message, None)]);
+    assign_codes(&mut response);
+    respond(status, kind, &BatchResponse::Single(response))
+}
+
+fn respond(status: StatusCode, kind: ResponseType, body: &BatchResponse) -> HttpResponse {
+    let value = match body {
+        BatchResponse::Single(r) => to_json(r),
+        BatchResponse::Batch(rs) => serde_json::Value::Array(rs.iter().map(to_json).collect()),
+    };
+    let json = serde_json::to_vec(&value).unwrap_or_default();
+    let mut response = (status, json).into_response();
+    response.headers_mut().insert(CONTENT_TYPE, kind.header());
+    response
+}
+
+/// Whether a response failed before execution (syntax, validation, limits):
+/// its errors point at no field, and it has no data.
+fn is_request_error(response: &Response) -> bool {
+    matches!(response.data, async_graphql::Value::Null)
+        && response.is_err()
+        && response.errors.iter().all(|e| e.path.is_empty())
+}
+
+/// The status of an executed request: 4xx when it never reached execution.
+fn status_of(response: &BatchResponse) -> StatusCode {
+    let responses: Vec<&Response> = match response {
+        BatchResponse::Single(r) => vec![r],
+        BatchResponse::Batch(rs) => rs.iter().collect(),
+    };
+    if responses.iter().any(|r| has_code(r, "UNAUTHENTICATED")) {
+        StatusCode::UNAUTHORIZED
+    } else if responses.iter().all(|r| is_request_error(r)) {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    }
+}
+
+/// The response as JSON; a request error has no `data` entry at all.
+fn to_json(response: &Response) -> serde_json::Value {
+    let mut json = serde_json::to_value(response).unwrap_or_default();
+    if is_request_error(response)
+        && let Some(obj) = json.as_object_mut()
+    {
+        obj.remove("data");
+    }
+    json
+}
+
+/// The caller of a request, or the 401 response to send.
+async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Principal, Unauthenticated> {
+    state.caller(headers).await.map_err(Unauthenticated)
+}
+
+struct Unauthenticated(crate::domain::DomainError);
+
+impl Unauthenticated {
+    fn with_kind(self, kind: ResponseType) -> HttpResponse {
+        error_response(StatusCode::UNAUTHORIZED, kind, to_graphql(self.0))
+    }
+}
+
+/// Runs a parsed request for an authenticated caller.
+async fn execute(
+    state: &AppState,
+    principal: Principal,
+    kind: ResponseType,
+    batch: BatchRequest,
+) -> HttpResponse {
+    if let BatchRequest::Batch(requests) = &batch
+        && (requests.is_empty() || requests.len() > state.max_batch)
+    {
+        return request_error(
+            StatusCode::BAD_REQUEST,
+            kind,
+            format!(
+                "a batch holds 1 to {} operations; this one has {}",
+                state.max_batch,
+                requests.len()
+            ),
+        );
+    }
+    let operations: Vec<Operation> = match &batch {
+        BatchRequest::Single(r) => vec![operation_of(r)],
+        BatchRequest::Batch(rs) => rs.iter().map(operation_of).collect(),
+    };
+    let started = std::time::Instant::now();
+    let batch = batch
+        .data(principal)
+        .data(new_loaders(state.db.clone(), state.batch_delay));
+    let Ok(mut response) =
+        tokio::time::timeout(state.request_timeout, state.schema.execute_batch(batch)).await
+    else {
+        return request_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            kind,
+            format!(
+                "the request ran over the time limit of {} ms and was cancelled",
+                state.request_timeout.as_millis()
+            ),
+        );
+    };
+    // A write may have committed events: wake this process's reader now.
+    state.hub.wake();
+    let elapsed = started.elapsed();
+    let failed: Vec<bool> = match &response {
+        BatchResponse::Single(r) => vec![r.is_err()],
+        BatchResponse::Batch(rs) => rs.iter().map(|r| r.is_err()).collect(),
+    };
+    for (op, failed) in operations.into_iter().zip(failed) {
+        state.metrics.record(op, elapsed, failed);
+    }
+    match &mut response {
+        BatchResponse::Single(r) => assign_codes(r),
+        BatchResponse::Batch(rs) => rs.iter_mut().for_each(assign_codes),
+    }
+    respond(status_of(&response), kind, &response)
+}
+
+pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Body) -> HttpResponse {
+    let Some(kind) = negotiate(&headers) else {
+        return (
+            StatusCode::NOT_ACCEPTABLE,
+            "accept application/graphql-response+json or application/json",
+        )
+            .into_response();
+    };
+    let principal = match authenticate(&state, &headers).await {
+        Ok(p) => p,
+        Err(response) => return response.with_kind(kind),
+    };
+    let content_type = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<mime::Mime>().ok());
+    let batch = match content_type.as_ref().map(|m| (m.type_(), m.subtype())) {
+        Some((mime::APPLICATION, mime::JSON)) => {
+            let bytes = match axum::body::to_bytes(body, state.max_body_bytes).await {
+                Ok(bytes) => bytes,
+                Err(_) => {
+                    return request_error(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        kind,
+                        format!(
+                            "the request body is over the limit of {} bytes",
+                            state.max_body_bytes
+                        ),
+                    );
+                }
+            };
+            match serde_json::from_slice::<BatchRequest>(&bytes) {
+                Ok(batch) => batch,
+                Err(err) => {
+                    return request_error(
+                        StatusCode::BAD_REQUEST,
+                        kind,
+                        format!("the body is not a GraphQL request in JSON: {err}"),
+                    );
+                }
+            }
+        }
+        // The GraphQL multipart request spec: files spool to temporary
+        // files as they arrive, so memory stays flat.
+        Some((mime::MULTIPART, mime::FORM_DATA)) => {
+            let reader = body
+                .into_data_stream()
+                .map_err(std::io::Error::other)
+                .into_async_read();
+            let options = MultipartOptions::default()
+                .max_file_size(state.max_upload_bytes as usize)
+                .max_num_files(10);
+            let raw = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
+            match async_graphql::http::receive_batch_body(raw, reader, options).await {
+                Ok(batch) => batch,
+                Err(ParseRequestError::PayloadTooLarge) => {
+                    let mut response = Response::from_errors(vec![ServerError::new(
+                        format!(
+                            "the upload is over the limit of {} bytes",
+                            state.max_upload_bytes
+                        ),
+                        None,
+                    )]);
+                    assign_codes(&mut response);
+                    if let Some(error) = response.errors.first_mut() {
+                        error
+                            .extensions
+                            .get_or_insert_with(Default::default)
+                            .set("code", "PAYLOAD_TOO_LARGE");
+                    }
+                    return respond(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        kind,
+                        &BatchResponse::Single(response),
+                    );
+                }
+                Err(err) => {
+                    return request_error(
+                        StatusCode::BAD_REQUEST,
+                        kind,
+                        format!("bad multipart request: {err}"),
+                    );
+                }
+            }
+        }
+        _ => {
+            return request_error(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                kind,
+                "send the request as application/json, or multipart/form-data for uploads",
+            );
+        }
+    };
+    execute(&state, principal, kind, batch).await
+}
+
+fn operation_of(request: &Request) -> Operation {
+    match operation_type(request) {
+        Some(OperationType::Query) => Operation::Query,
+        Some(OperationType::Mutation) => Operation::Mutation,
+        Some(OperationType::Subscription) => Operation::Subscription,
+        None => Operation::Invalid,
+    }
+}
+
+/// Which operation of a GET request's document would run; None when the
+/// document does not parse (execution reports that) or names no operation.
+fn operation_type(request: &Request) -> Option<OperationType> {
+    let doc = async_graphql::parser::parse_query(&request.query).ok()?;
+    match (&doc.operations, request.operation_name.as_deref()) {
+        (DocumentOperations::Single(op), _) => Some(op.node.ty),
+        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| op.node.ty),
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
+            ops.values().next().map(|op| op.node.ty)
+        }
+        _ => None,
+    }
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> HttpResponse {
+    let query = query.unwrap_or_default();
+    let has_query = query.split('&').any(|pair| pair.starts_with("query="));
+    if !has_query && wants_html(&headers) {
+        return Html(graphiql()).into_response();
+    }
+    let Some(kind) = negotiate(&headers) else {
+        return (
+            StatusCode::NOT_ACCEPTABLE,
+            "accept application/graphql-response+json or application/json",
+        )
+            .into_response();
+    };
+    let request = match async_graphql::http::parse_query_string(&query) {
+        Ok(r) if !r.query.is_empty() => r,
+        Ok(_) => {
+            return request_error(
+                StatusCode::BAD_REQUEST,
+                kind,
+                "a GET request needs a `query` parameter",
+            );
+        }
+        Err(err) => {
+            return request_error(
+                StatusCode::BAD_REQUEST,
+                kind,
+                format!("bad query string: {err}"),
+            );
+        }
+    };
+    if operation_type(&request) == Some(OperationType::Mutation) {
+        let mut response = request_error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            kind,
+            "mutations must be sent with POST",
+        );
+        response
+            .headers_mut()
+            .insert(ALLOW, HeaderValue::from_static("POST"));
+        return response;
+    }
+    let principal = match authenticate(&state, &headers).await {
+        Ok(p) => p,
+        Err(response) => return response.with_kind(kind),
+    };
+    execute(&state, principal, kind, BatchRequest::Single(request)).await
+}
+
+fn graphiql() -> String {
+    GraphiQLSource::build()
+        .endpoint("/graphql")
+        .subscription_endpoint("/graphql/ws")
+        .title("Quire GraphiQL")
+        .finish()
+}

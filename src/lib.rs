@@ -1,0 +1,17 @@
+//! Quire: a versioned artifact store for AI agent pipelines, served over GraphQL.
+//!
+//! Data flows one way: HTTP -> `graphql` -> `domain` -> `entity` -> database.
+
+pub mod app;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod events;
+pub mod files_http;
+pub mod graphql;
+pub mod graphql_http;
+pub mod metrics;
+pub mod seed;
+pub mod storage;
+pub mod ws;

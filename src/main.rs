@@ -1,0 +1,342 @@
+//! The `quire` command line: serve, migrate, schema, token.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use entity::{ActorType, Role};
+use quire::app::Server;
+use quire::config::{DatabaseConfig, ServeConfig};
+use quire::db::Db;
+use quire::domain::ids::{self, IdKind};
+use quire::domain::{demo, files, tokens};
+use quire::storage::{ObjectBlobStore, default_location};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+/// glibc's allocator spent a third of the review page's CPU time (perf);
+/// mimalloc's thread-local heaps suit many small async allocations.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+#[derive(Parser)]
+#[command(
+    name = "quire",
+    version,
+    about = "A versioned artifact store for AI agent pipelines, served over GraphQL"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the GraphQL API (migrating the database first).
+    Serve(ServeConfig),
+    /// Apply pending migrations and exit.
+    Migrate(DatabaseConfig),
+    /// Print the GraphQL schema (SDL).
+    Schema,
+    /// Delete files that no version links, older than a grace period.
+    Gc {
+        /// Only report what would be deleted.
+        #[arg(long)]
+        dry_run: bool,
+        /// Keep unlinked files younger than this many seconds.
+        #[arg(long, env = "QUIRE_GC_GRACE_SECS", default_value_t = 24 * 3600)]
+        grace_secs: u64,
+        /// Where file blobs live (default: beside the SQLite database).
+        #[arg(long, env = "QUIRE_STORAGE_URL")]
+        storage_url: Option<String>,
+        #[command(flatten)]
+        database: DatabaseConfig,
+    },
+    /// Write a realistic benchmark data set with batched inserts.
+    Seed {
+        #[arg(long, default_value_t = 1)]
+        projects: usize,
+        #[arg(long, default_value_t = 10_000)]
+        versions_per_project: usize,
+        #[arg(long, default_value_t = 500)]
+        runs_per_project: usize,
+        #[command(flatten)]
+        database: DatabaseConfig,
+    },
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create a token; its secret is printed alone on the last line.
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// Limit the token to the project with this slug.
+        #[arg(long)]
+        project: Option<String>,
+        #[arg(long, value_enum, default_value = "human")]
+        actor_type: ActorTypeArg,
+        #[command(flatten)]
+        database: DatabaseConfig,
+    },
+    /// List tokens (never their secrets).
+    List {
+        #[command(flatten)]
+        database: DatabaseConfig,
+    },
+    /// Revoke a token by id (tok_...).
+    Revoke {
+        id: String,
+        #[command(flatten)]
+        database: DatabaseConfig,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RoleArg {
+    Admin,
+    Writer,
+    Reviewer,
+    Reader,
+}
+
+impl From<RoleArg> for Role {
+    fn from(r: RoleArg) -> Role {
+        match r {
+            RoleArg::Admin => Role::Admin,
+            RoleArg::Writer => Role::Writer,
+            RoleArg::Reviewer => Role::Reviewer,
+            RoleArg::Reader => Role::Reader,
+        }
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ActorTypeArg {
+    Human,
+    Ai,
+    System,
+    Rule,
+}
+
+impl From<ActorTypeArg> for ActorType {
+    fn from(a: ActorTypeArg) -> ActorType {
+        match a {
+            ActorTypeArg::Human => ActorType::Human,
+            ActorTypeArg::Ai => ActorType::Ai,
+            ActorTypeArg::System => ActorType::System,
+            ActorTypeArg::Rule => ActorType::Rule,
+        }
+    }
+}
+
+async fn open(database: &DatabaseConfig) -> anyhow::Result<Db> {
+    let db = Db::connect(&database.database_url).await?;
+    db.migrate().await?;
+    Ok(db)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut sig) => {
+                sig.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    eprintln!("quire: shutting down");
+}
+
+async fn serve(config: ServeConfig) -> anyhow::Result<()> {
+    let db = open(&config.database).await?;
+    if config.demo {
+        let seeded = demo::seed_if_empty(&db).await?;
+        let (_, secret) = tokens::create(
+            &db.conn,
+            tokens::NewToken {
+                name: "demo-admin".into(),
+                role: Role::Admin,
+                actor_type: ActorType::Human,
+                project_id: None,
+            },
+        )
+        .await?;
+        if seeded {
+            println!("Demo project `acme-launch` created.");
+        }
+        println!("Admin token for GraphiQL (header Authorization: Bearer <token>):");
+        println!("{secret}");
+    }
+    let server = Server::start_with(db, &config, shutdown_signal()).await?;
+    println!("Quire is serving GraphQL at http://{}/graphql", server.addr);
+    server.wait().await
+}
+
+async fn token(command: TokenCommand) -> anyhow::Result<()> {
+    match command {
+        TokenCommand::Create {
+            name,
+            role,
+            project,
+            actor_type,
+            database,
+        } => {
+            let db = open(&database).await?;
+            let project_id = match project {
+                Some(slug) => {
+                    let found = entity::project::Entity::find()
+                        .filter(entity::project::Column::Slug.eq(&slug))
+                        .one(&db.conn)
+                        .await?;
+                    Some(
+                        found
+                            .ok_or_else(|| anyhow::anyhow!("no project with slug {slug:?}"))?
+                            .id,
+                    )
+                }
+                None => None,
+            };
+            let new = tokens::NewToken {
+                name,
+                role: role.into(),
+                actor_type: actor_type.into(),
+                project_id,
+            };
+            let (token, secret) = tokens::create(&db.conn, new).await?;
+            println!(
+                "Created token {} ({:?}). Its secret is shown once:",
+                ids::encode(IdKind::Token, token.id),
+                token.role
+            );
+            println!("{secret}");
+        }
+        TokenCommand::List { database } => {
+            let db = open(&database).await?;
+            for t in tokens::list(&db.conn).await? {
+                let scope = t
+                    .project_id
+                    .map(|p| ids::encode(IdKind::Project, p))
+                    .unwrap_or_else(|| "all projects".into());
+                let state = if t.revoked_at.is_some() {
+                    "revoked"
+                } else {
+                    "live"
+                };
+                println!(
+                    "{}\t{}\t{:?}\t{:?}\t{}\t{}",
+                    ids::encode(IdKind::Token, t.id),
+                    t.name,
+                    t.role,
+                    t.actor_type,
+                    scope,
+                    state
+                );
+            }
+        }
+        TokenCommand::Revoke { id, database } => {
+            let db = open(&database).await?;
+            let uuid = ids::decode(IdKind::Token, &id)?;
+            if tokens::revoke(&db.conn, uuid).await? {
+                println!("Revoked {id}");
+            } else {
+                println!("{id} was already revoked");
+            }
+        }
+    }
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match Cli::parse().command {
+        Command::Serve(config) => serve(config).await,
+        Command::Migrate(database) => {
+            open(&database).await?;
+            println!("Migrations applied to {}", database.database_url);
+            Ok(())
+        }
+        Command::Schema => {
+            print!("{}", quire::graphql::sdl());
+            Ok(())
+        }
+        Command::Token { command } => token(command).await,
+        Command::Seed {
+            projects,
+            versions_per_project,
+            runs_per_project,
+            database,
+        } => {
+            let db = open(&database).await?;
+            let (token, _) = tokens::create(
+                &db.conn,
+                tokens::NewToken {
+                    name: "seed".into(),
+                    role: Role::Admin,
+                    actor_type: ActorType::System,
+                    project_id: None,
+                },
+            )
+            .await?;
+            let plan = quire::seed::SeedPlan {
+                projects,
+                versions_per_project,
+                runs_per_project,
+            };
+            let started = std::time::Instant::now();
+            let slugs = quire::seed::seed(&db, &plan, token.id, &token.name).await?;
+            println!(
+                "Seeded {} project(s) x {versions_per_project} versions, {runs_per_project} runs in {:.1?}",
+                slugs.len(),
+                started.elapsed()
+            );
+            for slug in slugs {
+                println!("{slug}");
+            }
+            Ok(())
+        }
+        Command::Gc {
+            dry_run,
+            grace_secs,
+            storage_url,
+            database,
+        } => {
+            let db = open(&database).await?;
+            let location = storage_url.unwrap_or_else(|| default_location(&database.database_url));
+            let store = ObjectBlobStore::open(&location)?;
+            let grace = std::time::Duration::from_secs(grace_secs);
+            let orphans = files::collect_orphans(&db, &store, grace, dry_run).await?;
+            let verb = if dry_run { "would delete" } else { "deleted" };
+            for f in &orphans {
+                println!(
+                    "{verb} {} {} ({} bytes)",
+                    ids::encode(IdKind::File, f.id),
+                    f.sha256,
+                    f.size
+                );
+            }
+            let bytes: i64 = orphans.iter().map(|f| f.size).sum();
+            println!("{verb} {} unlinked file(s), {bytes} bytes", orphans.len());
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,310 @@
+//! The test harness: a real Quire server on an ephemeral port, over a fresh
+//! database (a SQLite file in a temporary folder, or a new PostgreSQL database
+//! on the server that QUIRE_TEST_DATABASE_URL points at), and a real HTTP client.
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use entity::{ActorType, Role};
+use quire::app::Server;
+use quire::config::ServeConfig;
+use quire::db::Db;
+use quire::domain::tokens::{self, NewToken};
+use reqwest::StatusCode;
+use sea_orm::ConnectionTrait;
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestServer {
+    pub backend: Backend,
+    pub base: String,
+    pub database_url: String,
+    /// The folder file blobs go to.
+    pub storage: std::path::PathBuf,
+    pub admin: String,
+    pub http: reqwest::Client,
+    pub db: Db,
+    shutdown: Option<oneshot::Sender<()>>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+/// Runs one async test body against SQLite and, when configured, PostgreSQL:
+/// `backend_tests!(name, ...)` makes `name::sqlite` and `name::postgres`
+/// calling `async fn name(server: TestServer)`.
+#[macro_export]
+macro_rules! backend_tests {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn sqlite() {
+                    let server = $crate::common::TestServer::start($crate::common::Backend::Sqlite)
+                        .await
+                        .expect("a SQLite test server");
+                    super::$name(server).await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn postgres() {
+                    let Some(server) = $crate::common::TestServer::start($crate::common::Backend::Postgres).await else {
+                        eprintln!("skipped: QUIRE_TEST_DATABASE_URL is not set");
+                        return;
+                    };
+                    super::$name(server).await;
+                }
+            }
+        )*
+    };
+}
+
+/// A new, empty PostgreSQL database beside the one QUIRE_TEST_DATABASE_URL names.
+async fn fresh_postgres_database() -> Option<String> {
+    let base = std::env::var("QUIRE_TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())?;
+    let (server, db_name) = base
+        .rsplit_once('/')
+        .expect("QUIRE_TEST_DATABASE_URL ends in /DATABASE");
+    let db_name = db_name.split('?').next().unwrap_or(db_name);
+    let name = format!(
+        "{db_name}_t{}",
+        &uuid::Uuid::now_v7().simple().to_string()[20..]
+    );
+    let admin = sea_orm::Database::connect(base.as_str())
+        .await
+        .expect("connect to QUIRE_TEST_DATABASE_URL");
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+        .await
+        .expect("create a test database");
+    admin.close().await.ok();
+    Some(format!("{server}/{name}"))
+}
+
+impl TestServer {
+    pub async fn start(backend: Backend) -> Option<TestServer> {
+        Self::start_with(backend, |_| {}).await
+    }
+
+    /// Starts a server whose configuration `adjust` may change (limits, say).
+    pub async fn start_with(
+        backend: Backend,
+        adjust: impl FnOnce(&mut ServeConfig),
+    ) -> Option<TestServer> {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let database_url = match backend {
+            Backend::Sqlite => format!(
+                "sqlite://{}?mode=rwc",
+                dir.path().join("quire.db").display()
+            ),
+            Backend::Postgres => fresh_postgres_database().await?,
+        };
+        let db = Db::connect(&database_url).await.expect("connect");
+        db.migrate().await.expect("migrate");
+        let (_, admin) = tokens::create(
+            &db.conn,
+            NewToken {
+                name: "test-admin".into(),
+                role: Role::Admin,
+                actor_type: ActorType::Human,
+                project_id: None,
+            },
+        )
+        .await
+        .expect("an admin token");
+        let storage = dir.path().join("files");
+        Some(Self::serve(backend, database_url, storage, db, admin, Some(dir), adjust).await)
+    }
+
+    /// A second server on the same database (another process behind a load balancer).
+    pub async fn sibling(&self, adjust: impl FnOnce(&mut ServeConfig)) -> TestServer {
+        let db = Db::connect(&self.database_url).await.expect("connect");
+        let url = self.database_url.clone();
+        let storage = self.storage.clone();
+        Self::serve(
+            self.backend,
+            url,
+            storage,
+            db,
+            self.admin.clone(),
+            None,
+            adjust,
+        )
+        .await
+    }
+
+    async fn serve(
+        backend: Backend,
+        database_url: String,
+        storage: std::path::PathBuf,
+        db: Db,
+        admin: String,
+        dir: Option<tempfile::TempDir>,
+        adjust: impl FnOnce(&mut ServeConfig),
+    ) -> TestServer {
+        let mut config = ServeConfig::with_database(database_url.clone());
+        config.storage_url = Some(storage.display().to_string());
+        adjust(&mut config);
+        let (tx, rx) = oneshot::channel::<()>();
+        let server = Server::start_with(db.clone(), &config, async {
+            let _ = rx.await;
+        })
+        .await
+        .expect("start the server");
+        let base = format!("http://{}", server.addr);
+        tokio::spawn(server.wait());
+        TestServer {
+            backend,
+            base,
+            database_url,
+            storage,
+            admin,
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(60))
+                .build()
+                .unwrap(),
+            db,
+            shutdown: Some(tx),
+            _dir: dir,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// POSTs a GraphQL request with `token`; returns the status and the body.
+    pub async fn post(
+        &self,
+        token: Option<&str>,
+        query: &str,
+        variables: Value,
+    ) -> (StatusCode, Value) {
+        let mut req = self
+            .http
+            .post(self.url("/graphql"))
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        let res = req.send().await.expect("the server answers");
+        let status = res.status();
+        let body = res.json().await.expect("a JSON body");
+        (status, body)
+    }
+
+    /// Runs a request as admin and returns `data`, failing the test on any error.
+    pub async fn admin(&self, query: &str, variables: Value) -> Value {
+        self.as_token(&self.admin, query, variables).await
+    }
+
+    pub async fn as_token(&self, token: &str, query: &str, variables: Value) -> Value {
+        let (status, body) = self.post(Some(token), query, variables).await;
+        assert_eq!(status, StatusCode::OK, "unexpected status, body: {body}");
+        assert!(body.get("errors").is_none(), "unexpected errors: {body}");
+        body["data"].clone()
+    }
+
+    /// Runs a request as admin that must fail; returns its first error.
+    pub async fn admin_error(&self, query: &str, variables: Value) -> Value {
+        let (_, body) = self.post(Some(&self.admin), query, variables).await;
+        body["errors"][0].clone()
+    }
+
+    /// The server's count of SQL statements, read from /metrics.
+    pub async fn statements(&self) -> u64 {
+        let text = self
+            .http
+            .get(self.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        text.lines()
+            .find_map(|l| l.strip_prefix("quire_sql_statements_total "))
+            .and_then(|n| n.trim().parse().ok())
+            .expect("the statements counter in /metrics")
+    }
+
+    /// A token of `role`, optionally scoped to a project id.
+    pub async fn token(&self, role: &str, project_id: Option<&str>) -> String {
+        let data = self
+            .admin(
+                "mutation($input: CreateTokenInput!) { createToken(input: $input) { secret } }",
+                json!({ "input": { "name": format!("{role}-token"), "role": role, "actorType": "AI", "projectId": project_id } }),
+            )
+            .await;
+        data["createToken"]["secret"].as_str().unwrap().to_owned()
+    }
+
+    // --- fixtures -------------------------------------------------------
+
+    pub async fn create_project(&self, slug: &str) -> String {
+        let data = self
+            .admin(
+                "mutation($input: CreateProjectInput!) { createProject(input: $input) { id } }",
+                json!({ "input": { "slug": slug, "name": format!("Project {slug}") } }),
+            )
+            .await;
+        data["createProject"]["id"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn start_run(&self, project_id: &str, pipeline: &str) -> String {
+        let data = self
+            .admin(
+                "mutation($input: StartRunInput!) { startRun(input: $input) { id status } }",
+                json!({ "input": { "projectId": project_id, "pipeline": pipeline, "model": "gpt-4o" } }),
+            )
+            .await;
+        assert_eq!(data["startRun"]["status"], "RUNNING");
+        data["startRun"]["id"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn record_step(&self, run_id: &str, order: i32) -> String {
+        let data = self
+            .admin(
+                "mutation($input: RecordRunStepInput!) { recordRunStep(input: $input) { id } }",
+                json!({ "input": { "runId": run_id, "order": order, "agentId": format!("agent-{order}"),
+                    "agentName": format!("Agent {order}"), "inputTokens": 100 * order, "outputTokens": 10 * order } }),
+            )
+            .await;
+        data["recordRunStep"]["id"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn create_version(
+        &self,
+        project_id: &str,
+        key: &str,
+        value: Value,
+        run_id: Option<&str>,
+    ) -> Value {
+        let data = self
+            .admin(
+                "mutation($input: CreateArtifactVersionInput!) { createArtifactVersion(input: $input) { id versionNumber status digest } }",
+                json!({ "input": { "projectId": project_id, "schemaKey": key, "value": value, "sourceRunId": run_id } }),
+            )
+            .await;
+        data["createArtifactVersion"].clone()
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// The `extensions.code` of an error value.
+pub fn code(error: &Value) -> &str {
+    error["extensions"]["code"].as_str().unwrap_or("<no code>")
+}

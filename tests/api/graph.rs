@@ -1,0 +1,292 @@
+//! The nested read graph over real HTTP: a project, a run with steps, versions
+//! of two keys, read back nested and page by page.
+
+use serde_json::{Value, json};
+
+use crate::backend_tests;
+use crate::common::{TestServer, code};
+
+backend_tests!(
+    nested_graph_with_pagination,
+    node_and_point_lookups,
+    artifacts_and_filters
+);
+
+async fn nested_graph_with_pagination(s: TestServer) {
+    let project = s.create_project("launch").await;
+    let run = s.start_run(&project, "brand-studio").await;
+    let step1 = s.record_step(&run, 1).await;
+    let step2 = s.record_step(&run, 2).await;
+    for i in 1..=3 {
+        s.create_version(
+            &project,
+            "brand.palette",
+            json!({"primary": format!("#00000{i}")}),
+            Some(&run),
+        )
+        .await;
+    }
+    for i in 1..=2 {
+        s.create_version(
+            &project,
+            "mvp.scope",
+            json!({"must": ["feature", i]}),
+            Some(&run),
+        )
+        .await;
+    }
+    let completed = s
+        .admin(
+            "mutation($id: ID!) { completeRun(input: {runId: $id, output: \"done\"}) { status inputTokens outputTokens completedAt cost } }",
+            json!({ "id": run }),
+        )
+        .await;
+    // Usage defaults to the sum of the steps; cost waits for the price table.
+    assert_eq!(completed["completeRun"]["status"], "COMPLETED");
+    assert_eq!(completed["completeRun"]["inputTokens"], 300);
+    assert_eq!(completed["completeRun"]["outputTokens"], 30);
+    assert!(completed["completeRun"]["completedAt"].is_string());
+    assert!(completed["completeRun"]["cost"].is_null());
+
+    let query = r#"query($after: String) {
+      project(slug: "launch") {
+        id slug name contextVersion context
+        versions(first: 2, after: $after) {
+          totalCount
+          pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+          edges { cursor node {
+            id schemaKey versionNumber status value digest promoted
+            project { slug }
+            createdBy { id name type }
+            previous { versionNumber }
+            sourceRun { id pipeline status model steps { id order agentId agentName inputTokens } outputs { versionNumber } }
+          } }
+        }
+      }
+    }"#;
+    let mut seen = Vec::new();
+    let mut after = Value::Null;
+    let mut pages = 0;
+    loop {
+        let data = s.admin(query, json!({ "after": after })).await;
+        let p = &data["project"];
+        assert_eq!(p["id"], project);
+        assert_eq!(p["contextVersion"], 0);
+        assert_eq!(p["context"], json!({}));
+        let conn = &p["versions"];
+        assert_eq!(conn["totalCount"], 5);
+        assert_eq!(conn["pageInfo"]["hasPreviousPage"], pages > 0);
+        for edge in conn["edges"].as_array().unwrap() {
+            let node = &edge["node"];
+            assert_eq!(node["status"], "PENDING");
+            assert_eq!(node["project"]["slug"], "launch");
+            assert_eq!(node["createdBy"]["name"], "test-admin");
+            assert_eq!(node["createdBy"]["type"], "HUMAN");
+            assert!(
+                node["createdBy"]["id"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("tok_")
+            );
+            assert_eq!(node["digest"].as_str().unwrap().len(), 64);
+            assert_eq!(node["promoted"], false);
+            let run = &node["sourceRun"];
+            assert_eq!(run["pipeline"], "brand-studio");
+            assert_eq!(run["status"], "COMPLETED");
+            let steps: Vec<&Value> = run["steps"].as_array().unwrap().iter().collect();
+            assert_eq!(steps.len(), 2);
+            assert_eq!(steps[0]["id"], step1);
+            assert_eq!(steps[1]["id"], step2);
+            assert_eq!(steps[1]["order"], 2);
+            assert_eq!(run["outputs"].as_array().unwrap().len(), 5);
+            let n = node["versionNumber"].as_i64().unwrap();
+            if n > 1 {
+                assert_eq!(node["previous"]["versionNumber"], n - 1);
+            } else {
+                assert!(node["previous"].is_null());
+            }
+            seen.push((
+                node["schemaKey"].as_str().unwrap().to_owned(),
+                n,
+                edge["cursor"].clone(),
+            ));
+        }
+        pages += 1;
+        if conn["pageInfo"]["hasNextPage"] == false {
+            break;
+        }
+        after = conn["pageInfo"]["endCursor"].clone();
+        assert!(pages < 10, "pagination does not end");
+    }
+    assert_eq!(pages, 3);
+    // Newest first, every version exactly once.
+    let order: Vec<(String, i64)> = seen.iter().map(|(k, n, _)| (k.clone(), *n)).collect();
+    assert_eq!(
+        order,
+        vec![
+            ("mvp.scope".into(), 2),
+            ("mvp.scope".into(), 1),
+            ("brand.palette".into(), 3),
+            ("brand.palette".into(), 2),
+            ("brand.palette".into(), 1),
+        ]
+    );
+}
+
+async fn node_and_point_lookups(s: TestServer) {
+    let project = s.create_project("lookups").await;
+    let parent = s.start_run(&project, "planner").await;
+    let v1 = s
+        .create_version(&project, "plan", json!({"steps": 3}), Some(&parent))
+        .await;
+    let child = s
+        .admin(
+            "mutation($input: StartRunInput!) { startRun(input: $input) { id variables parent { id } inputs { id } } }",
+            json!({ "input": { "projectId": project, "pipeline": "executor", "parentRunId": parent,
+                "variables": {"market": "EU"}, "inputVersionIds": [v1["id"]] } }),
+        )
+        .await;
+    let child_id = child["startRun"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(child["startRun"]["parent"]["id"], parent);
+    assert_eq!(child["startRun"]["variables"], json!({"market": "EU"}));
+    assert_eq!(child["startRun"]["inputs"][0]["id"], v1["id"]);
+    let step = s.record_step(&child_id, 1).await;
+
+    let data = s
+        .admin(
+            r#"query($p: ID!, $r: ID!, $c: ID!, $v: ID!, $s: ID!) {
+                p: node(id: $p) { id ... on Project { slug } }
+                r: node(id: $r) { id ... on Run { pipeline children { id } } }
+                s: node(id: $s) { id ... on RunStep { order run { id } } }
+                v: node(id: $v) { id ... on ArtifactVersion { schemaKey consumers { id } } }
+                run(id: $c) { id project { id } }
+                artifactVersion(id: $v) { id versionNumber }
+                missing: node(id: "ver_00000000000000000000000000000000") { id }
+                garbage: node(id: "nonsense") { id }
+                viewer { name type }
+            }"#,
+            json!({ "p": project, "r": parent, "c": child_id, "v": v1["id"], "s": step }),
+        )
+        .await;
+    assert_eq!(data["p"]["slug"], "lookups");
+    assert_eq!(data["r"]["pipeline"], "planner");
+    assert_eq!(data["r"]["children"][0]["id"], child_id);
+    assert_eq!(data["s"]["order"], 1);
+    assert_eq!(data["s"]["run"]["id"], child_id);
+    assert_eq!(data["v"]["schemaKey"], "plan");
+    assert_eq!(data["v"]["consumers"][0]["id"], child_id);
+    assert_eq!(data["run"]["project"]["id"], project);
+    assert_eq!(data["artifactVersion"]["versionNumber"], 1);
+    assert!(data["missing"].is_null());
+    assert!(data["garbage"].is_null());
+    assert_eq!(
+        data["viewer"],
+        json!({"name": "test-admin", "type": "HUMAN"})
+    );
+
+    let err = s
+        .admin_error("{ projects(first: 101) { totalCount } }", json!({}))
+        .await;
+    assert_eq!(code(&err), "VALIDATION_FAILED");
+    assert!(err["message"].as_str().unwrap().contains("100"));
+}
+
+async fn artifacts_and_filters(s: TestServer) {
+    let project = s.create_project("artifacts").await;
+    for key in ["brand.logo", "brand.palette", "brand_x", "mvp.scope"] {
+        s.create_version(&project, key, json!({"k": key}), None)
+            .await;
+    }
+    s.create_version(&project, "brand.logo", json!({"k": "logo v2"}), None)
+        .await;
+
+    let data = s
+        .admin(
+            r#"{ project(slug: "artifacts") {
+                all: artifacts(first: 2) { totalCount pageInfo { hasNextPage endCursor } edges { node { schemaKey latest { versionNumber value } current { id } versions(first: 5) { totalCount } } } }
+                brand: artifacts(schemaKeyPrefix: "brand") { edges { node { schemaKey } } }
+                logo: artifact(schemaKey: "brand.logo") { schemaKey latest { versionNumber } versions { edges { node { versionNumber } } } }
+                none: artifact(schemaKey: "nope") { schemaKey }
+                queue: reviewQueue(first: 10, schemaKeyPrefix: "brand") { totalCount edges { node { schemaKey versionNumber } } }
+                pending: versions(status: [PENDING]) { totalCount }
+                approved: versions(status: [APPROVED]) { totalCount }
+                approvals { totalCount edges { node { id } } }
+            } }"#,
+            json!({}),
+        )
+        .await;
+    let p = &data["project"];
+    assert_eq!(p["all"]["totalCount"], 4);
+    assert_eq!(p["all"]["pageInfo"]["hasNextPage"], true);
+    let first_two: Vec<&str> = p["all"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["schemaKey"].as_str().unwrap())
+        .collect();
+    assert_eq!(first_two, ["brand.logo", "brand.palette"]);
+    assert_eq!(p["all"]["edges"][0]["node"]["latest"]["versionNumber"], 2);
+    assert_eq!(
+        p["all"]["edges"][0]["node"]["latest"]["value"],
+        json!({"k": "logo v2"})
+    );
+    assert!(p["all"]["edges"][0]["node"]["current"].is_null());
+    assert_eq!(p["all"]["edges"][0]["node"]["versions"]["totalCount"], 2);
+    // Prefixes match whole segments: `brand_x` is not under `brand`.
+    let brand: Vec<&str> = p["brand"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["schemaKey"].as_str().unwrap())
+        .collect();
+    assert_eq!(brand, ["brand.logo", "brand.palette"]);
+    assert_eq!(p["logo"]["latest"]["versionNumber"], 2);
+    assert_eq!(
+        p["logo"]["versions"]["edges"][0]["node"]["versionNumber"],
+        2
+    );
+    assert!(p["none"].is_null());
+    // The review queue is oldest first.
+    let queue: Vec<(String, i64)> = p["queue"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["node"]["schemaKey"].as_str().unwrap().to_owned(),
+                e["node"]["versionNumber"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        queue,
+        vec![
+            ("brand.logo".into(), 1),
+            ("brand.palette".into(), 1),
+            ("brand.logo".into(), 2)
+        ]
+    );
+    assert_eq!(p["pending"]["totalCount"], 5);
+    assert_eq!(p["approved"]["totalCount"], 0);
+    assert_eq!(p["approvals"]["totalCount"], 0);
+
+    // The second page of artifacts continues after the cursor.
+    let after = p["all"]["pageInfo"]["endCursor"].clone();
+    let data = s
+        .admin(
+            "query($after: String) { project(slug: \"artifacts\") { artifacts(first: 2, after: $after) { pageInfo { hasNextPage } edges { node { schemaKey } } } } }",
+            json!({ "after": after }),
+        )
+        .await;
+    let rest: Vec<&str> = data["project"]["artifacts"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["schemaKey"].as_str().unwrap())
+        .collect();
+    assert_eq!(rest, ["brand_x", "mvp.scope"]);
+    assert_eq!(
+        data["project"]["artifacts"]["pageInfo"]["hasNextPage"],
+        false
+    );
+}

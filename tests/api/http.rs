@@ -1,0 +1,256 @@
+//! GraphQL over HTTP: authentication, methods, media types and status codes.
+
+use reqwest::StatusCode;
+use reqwest::header::{ACCEPT, CONTENT_TYPE};
+use serde_json::{Value, json};
+
+use crate::backend_tests;
+use crate::common::{TestServer, code};
+
+backend_tests!(
+    authentication,
+    get_and_graphiql,
+    media_types_and_statuses,
+    body_limit
+);
+
+async fn authentication(s: TestServer) {
+    let (status, body) = s.post(None, "{ viewer { name } }", json!({})).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(code(&body["errors"][0]), "UNAUTHENTICATED");
+    assert!(body.get("data").is_none_or(Value::is_null));
+
+    let (status, body) = s
+        .post(
+            Some("qk_not-a-real-token"),
+            "{ viewer { name } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(code(&body["errors"][0]), "UNAUTHENTICATED");
+
+    let reader = s.token("READER", None).await;
+    let data = s
+        .as_token(&reader, "{ viewer { name type } }", json!({}))
+        .await;
+    assert_eq!(
+        data["viewer"],
+        json!({"name": "READER-token", "type": "AI"})
+    );
+
+    // Revocation takes effect on the next request.
+    let list = s
+        .admin("mutation { createToken(input: {name: \"short-lived\", role: WRITER, actorType: SYSTEM}) { id secret role } }", json!({}))
+        .await;
+    let id = list["createToken"]["id"].as_str().unwrap();
+    let secret = list["createToken"]["secret"].as_str().unwrap();
+    assert!(id.starts_with("tok_"));
+    assert_eq!(list["createToken"]["role"], "WRITER");
+    s.as_token(secret, "{ viewer { name } }", json!({})).await;
+    let revoked = s
+        .admin(
+            "mutation($id: ID!) { revokeToken(id: $id) }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(revoked["revokeToken"], true);
+    let (status, body) = s.post(Some(secret), "{ viewer { name } }", json!({})).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(code(&body["errors"][0]), "UNAUTHENTICATED");
+
+    // Health needs no token.
+    let res = s.http.get(s.url("/healthz")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = s.http.get(s.url("/readyz")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+}
+
+async fn get_and_graphiql(s: TestServer) {
+    // The GraphiQL page, for browsers, needs no token.
+    let res = s
+        .http
+        .get(s.url("/graphql"))
+        .header(ACCEPT, "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.headers()[CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .to_lowercase()
+            .contains("graphiql")
+    );
+
+    s.create_project("via-get").await;
+    let res = s
+        .http
+        .get(s.url("/graphql"))
+        .query(&[
+            (
+                "query",
+                "query($slug: String!) { project(slug: $slug) { slug } }",
+            ),
+            ("variables", r#"{"slug":"via-get"}"#),
+        ])
+        .bearer_auth(&s.admin)
+        .header(ACCEPT, "application/graphql-response+json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.headers()[CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("application/graphql-response+json")
+    );
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["data"]["project"]["slug"], "via-get");
+
+    // Never a mutation over GET, and nothing is created.
+    let res = s
+        .http
+        .get(s.url("/graphql"))
+        .query(&[(
+            "query",
+            "mutation { createProject(input: {slug: \"sneaky\", name: \"x\"}) { id } }",
+        )])
+        .bearer_auth(&s.admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(res.headers()["allow"], "POST");
+    let data = s
+        .admin("{ project(slug: \"sneaky\") { id } }", json!({}))
+        .await;
+    assert!(data["project"].is_null());
+}
+
+async fn post_raw(
+    s: &TestServer,
+    content_type: &str,
+    accept: &str,
+    body: &str,
+) -> (StatusCode, String, Value) {
+    let res = s
+        .http
+        .post(s.url("/graphql"))
+        .bearer_auth(&s.admin)
+        .header(CONTENT_TYPE, content_type)
+        .header(ACCEPT, accept)
+        .body(body.to_owned())
+        .send()
+        .await
+        .unwrap();
+    let status = res.status();
+    let ct = res
+        .headers()
+        .get(CONTENT_TYPE)
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    let text = res.text().await.unwrap();
+    (
+        status,
+        ct,
+        serde_json::from_str(&text).unwrap_or(Value::Null),
+    )
+}
+
+async fn media_types_and_statuses(s: TestServer) {
+    const GQL: &str = "application/graphql-response+json";
+    let (status, ct, body) = post_raw(
+        &s,
+        "application/json",
+        GQL,
+        r#"{"query":"{ viewer { name } }"}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(ct.starts_with(GQL));
+    assert_eq!(body["data"]["viewer"]["name"], "test-admin");
+
+    let (status, ct, _) = post_raw(
+        &s,
+        "application/json",
+        "application/json",
+        r#"{"query":"{ viewer { name } }"}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(ct.starts_with("application/json"));
+
+    // Syntax error, unknown field, and a body that is not JSON: 400, with codes.
+    let (status, _, body) = post_raw(
+        &s,
+        "application/json",
+        GQL,
+        r#"{"query":"{ viewer { name "}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(code(&body["errors"][0]), "VALIDATION_FAILED");
+    let (status, _, body) = post_raw(
+        &s,
+        "application/json",
+        GQL,
+        r#"{"query":"{ viewer { nope } }"}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(code(&body["errors"][0]), "VALIDATION_FAILED");
+    let (status, _, body) = post_raw(&s, "application/json", GQL, "not json").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(code(&body["errors"][0]), "VALIDATION_FAILED");
+
+    let (status, _, _) =
+        post_raw(&s, "text/plain", GQL, r#"{"query":"{ viewer { name } }"}"#).await;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let (status, _, _) = post_raw(
+        &s,
+        "application/json",
+        "text/csv",
+        r#"{"query":"{ viewer { name } }"}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_ACCEPTABLE);
+
+    // A field error still answers 200 with partial data.
+    let (status, _, body) = post_raw(
+        &s,
+        "application/json",
+        GQL,
+        r#"{"query":"{ viewer { name } projects(first: 500) { totalCount } }"}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(code(&body["errors"][0]), "VALIDATION_FAILED");
+
+    // Batches: an array of operations gets an array of results.
+    let (status, _, body) = post_raw(
+        &s,
+        "application/json",
+        "application/json",
+        r#"[{"query":"{ viewer { name } }"},{"query":"{ projects { totalCount } }"}]"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body[0]["data"]["viewer"]["name"], "test-admin");
+    assert_eq!(body[1]["data"]["projects"]["totalCount"], 0);
+}
+
+async fn body_limit(s: TestServer) {
+    let big = "x".repeat(1024 * 1024 + 1);
+    let body = json!({ "query": "{ viewer { name } }", "variables": { "pad": big } }).to_string();
+    let (status, _, _) = post_raw(&s, "application/json", "application/json", &body).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+}

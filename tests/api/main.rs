@@ -1,0 +1,15 @@
+//! Integration tests: one binary (one link) holding every API test module.
+
+mod common;
+
+mod access;
+mod cli;
+mod costs;
+mod files;
+mod graph;
+mod http;
+mod limits;
+mod live;
+mod review;
+mod statements;
+mod writes;

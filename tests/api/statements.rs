@@ -1,0 +1,77 @@
+//! Nested pages load through DataLoaders: the number of SQL statements for
+//! project -> versions -> sourceRun -> steps does not grow with the page size.
+
+use serde_json::json;
+
+use crate::common::TestServer;
+
+/// Both backends, with a batch window wide enough that an unoptimised test
+/// build on a busy 2-core machine registers a whole page's keys before the
+/// first batch leaves (release builds do it well within the 2 ms default).
+mod statements_do_not_grow_with_page_size {
+    use crate::common::{Backend, TestServer};
+
+    async fn server(backend: Backend) -> Option<TestServer> {
+        TestServer::start_with(backend, |c| c.batch_delay_us = 200_000).await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn sqlite() {
+        super::statements_do_not_grow_with_page_size(server(Backend::Sqlite).await.unwrap()).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn postgres() {
+        let Some(server) = server(Backend::Postgres).await else {
+            eprintln!("skipped: QUIRE_TEST_DATABASE_URL is not set");
+            return;
+        };
+        super::statements_do_not_grow_with_page_size(server).await;
+    }
+}
+
+const QUERY: &str = r#"query($first: Int!) {
+  project(slug: "counted") {
+    versions(first: $first) {
+      edges { node { id value sourceRun { id model steps { id order inputTokens } } } }
+    }
+  }
+}"#;
+
+async fn statements_for(s: &TestServer, first: usize) -> (u64, usize) {
+    let before = s.statements().await;
+    let data = s.admin(QUERY, json!({ "first": first })).await;
+    let after = s.statements().await;
+    let edges = data["project"]["versions"]["edges"].as_array().unwrap();
+    for edge in edges {
+        assert_eq!(
+            edge["node"]["sourceRun"]["steps"].as_array().unwrap().len(),
+            3
+        );
+    }
+    (after - before, edges.len())
+}
+
+async fn statements_do_not_grow_with_page_size(s: TestServer) {
+    let project = s.create_project("counted").await;
+    // 50 versions from 25 runs of 3 steps each.
+    for r in 0..25 {
+        let run = s.start_run(&project, "bulk").await;
+        for order in 1..=3 {
+            s.record_step(&run, order).await;
+        }
+        for v in 0..2 {
+            s.create_version(&project, &format!("key.k{r}"), json!({"v": v}), Some(&run))
+                .await;
+        }
+    }
+    let (small, n_small) = statements_for(&s, 5).await;
+    let (large, n_large) = statements_for(&s, 50).await;
+    assert_eq!((n_small, n_large), (5, 50));
+    assert_eq!(
+        small, large,
+        "statements grew with the page size: {small} for 5, {large} for 50"
+    );
+    // Token, project, page, runs, steps.
+    assert!(large <= 6, "{large} statements for one nested page");
+}
