@@ -63,6 +63,11 @@ struct Gap {
     /// On PostgreSQL: no transaction with an id at or above this existed when
     /// the gap was seen, so the gap is explained once all below it ended.
     xmax: Option<i64>,
+    /// Every writer that could fill the gap had ended when last checked. The
+    /// gap may only be skipped if a read of the table made after that check
+    /// still shows it: an event that committed just before the check but
+    /// after the previous read must be delivered, not skipped.
+    settled: bool,
 }
 
 impl EventHub {
@@ -162,10 +167,10 @@ async fn read_loop(hub: std::sync::Weak<EventHub>, db: Db, config: HubConfig) {
     let mut gap: Option<Gap> = None;
     loop {
         let Some(strong) = hub.upgrade() else { return };
-        let wait = if gap.is_some() {
-            Duration::from_millis(20)
-        } else {
-            config.poll_interval
+        let wait = match &gap {
+            Some(g) if g.settled => Duration::ZERO,
+            Some(_) => Duration::from_millis(20),
+            None => config.poll_interval,
         };
         tokio::select! {
             _ = strong.wake.notified() => {}
@@ -229,30 +234,42 @@ async fn gap_explained(db: &Db, config: &HubConfig, gap: &mut Option<Gap>) -> bo
     let postgres = db.backend() == DbBackend::Postgres;
     let Some(seen) = gap else {
         let xmax = if postgres {
-            pg_snapshot(db).await.map(|(_, xmax)| xmax)
+            // Without a snapshot the gap cannot be reasoned about yet: look
+            // again on the next read rather than wait for the timeout.
+            match pg_snapshot(db).await {
+                Some((_, xmax)) => Some(xmax),
+                None => return false,
+            }
         } else {
             None
         };
         *gap = Some(Gap {
             first_seen: Instant::now(),
             xmax,
+            settled: false,
         });
         return false;
     };
+    if seen.settled {
+        // The rows in hand were read after every possible writer had ended,
+        // and the gap is still there: its events were rolled back.
+        return true;
+    }
     let age = seen.first_seen.elapsed();
     if age >= config.gap_timeout {
         tracing::warn!("event reader: skipping a gap unexplained after {age:?}");
         return true;
     }
-    // Every transaction that was running when the gap was seen has ended,
-    // and the gap is still there: its event was rolled back.
-    match (seen.xmax, postgres) {
+    // Every transaction that was running when the gap was seen has ended.
+    // Settle, and let the next read of the table decide.
+    seen.settled = match (seen.xmax, postgres) {
         (Some(xmax), true) if age >= Duration::from_millis(50) => {
             pg_snapshot(db).await.is_some_and(|(xmin, _)| xmin >= xmax)
         }
         (_, false) => age >= Duration::from_millis(200),
         _ => false,
-    }
+    };
+    false
 }
 
 /// Wakes the reader on every NOTIFY; reconnects when the connection drops.
