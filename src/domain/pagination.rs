@@ -3,13 +3,16 @@
 //! Pages are ordered by a unique key (a UUID v7 id, or a schema key for
 //! artifacts); a cursor is that key, base64url-encoded so clients treat it as
 //! opaque. A page is read with one `LIMIT first + 1` query (the extra row says
-//! whether there is a next page), and the total with one COUNT only when asked.
+//! whether there is a next page). When the total is asked for, the same
+//! statement counts it in a scalar subquery, so a counted page is still one
+//! round trip.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sea_orm::sea_query::{Expr, Query, SubQueryStatement};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Select,
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, Order, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait, Select,
 };
 use uuid::Uuid;
 
@@ -103,6 +106,23 @@ impl<T> Page<T> {
     }
 }
 
+/// The column a counted page carries its total in.
+const TOTAL_COLUMN: &str = "quire_page_total";
+
+async fn select_count(
+    db: &impl ConnectionTrait,
+    count: Option<&sea_orm::sea_query::SelectStatement>,
+) -> DomainResult<u64> {
+    let Some(count) = count else { return Ok(0) };
+    let row = db
+        .query_one_raw(db.get_database_backend().build(count))
+        .await?;
+    Ok(row
+        .map(|r| r.try_get_by_index::<i64>(0))
+        .transpose()?
+        .unwrap_or(0) as u64)
+}
+
 /// Pages `select` by its UUID v7 key column `key`, ascending or descending.
 pub async fn by_uuid<E, C>(
     db: &C,
@@ -117,11 +137,13 @@ where
     E::Model: Send + Sync,
     C: ConnectionTrait,
 {
-    let total_count = if args.with_total {
-        Some(select.clone().count(db).await?)
-    } else {
-        None
-    };
+    // The total ignores the cursor: it counts every row of `select`.
+    let count = args.with_total.then(|| {
+        Query::select()
+            .expr(Expr::cust("COUNT(*)"))
+            .from_subquery(select.clone().into_query(), "counted")
+            .to_owned()
+    });
     let after = args.after_uuid()?;
     let mut page = select;
     if let Some(after) = after {
@@ -130,11 +152,34 @@ where
             _ => page.filter(key.gt(after)),
         };
     }
-    let mut rows = page
-        .order_by(key, order)
-        .limit(args.first + 1)
-        .all(db)
+    let mut page = page.order_by(key, order).limit(args.first + 1);
+    if let Some(count) = &count {
+        page = page.expr_as(
+            Expr::SubQuery(
+                None,
+                Box::new(SubQueryStatement::SelectStatement(count.clone())),
+            ),
+            TOTAL_COLUMN,
+        );
+    }
+    let results = db
+        .query_all_raw(page.build(db.get_database_backend()))
         .await?;
+    let mut total_count = match (&count, results.first()) {
+        (Some(_), Some(first)) => Some(first.try_get::<i64>("", TOTAL_COLUMN)? as u64),
+        _ => None,
+    };
+    let mut rows = results
+        .iter()
+        .map(|r| E::Model::from_query_result(r, ""))
+        .collect::<Result<Vec<_>, _>>()?;
+    if count.is_some() && rows.is_empty() {
+        // No row to carry the count: past the end of a non-empty set, or an empty one.
+        total_count = Some(match after {
+            Some(_) => select_count(db, count.as_ref()).await?,
+            None => 0,
+        });
+    }
     let has_next_page = rows.len() as u64 > args.first;
     rows.truncate(args.first as usize);
     Ok(Page {

@@ -1,7 +1,7 @@
 //! Nested pages load through DataLoaders: the number of SQL statements for
 //! project -> versions -> sourceRun -> steps does not grow with the page size.
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::common::TestServer;
 
@@ -74,4 +74,36 @@ async fn statements_do_not_grow_with_page_size(s: TestServer) {
     );
     // Token, project, page, runs, steps.
     assert!(large <= 6, "{large} statements for one nested page");
+
+    // totalCount rides on the page's own statement, and counts every row
+    // whatever the cursor, including past the last page.
+    let mut after = Value::Null;
+    let mut sizes = Vec::new();
+    loop {
+        let before = s.statements().await;
+        let data = s.admin(COUNTED, json!({ "after": after })).await;
+        let cost = s.statements().await - before;
+        let versions = &data["project"]["versions"];
+        assert_eq!(versions["totalCount"], 50, "{data}");
+        let edges = versions["edges"].as_array().unwrap().len();
+        // An empty page has no row to carry the count: one COUNT more.
+        let expected = if edges == 0 { 4 } else { 3 };
+        assert_eq!(cost, expected, "token, project and the counted page");
+        sizes.push(edges);
+        if edges == 0 {
+            break;
+        }
+        after = versions["pageInfo"]["endCursor"].clone();
+    }
+    assert_eq!(sizes, [20, 20, 10, 0]);
 }
+
+const COUNTED: &str = r#"query($after: String) {
+  project(slug: "counted") {
+    versions(first: 20, after: $after) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      edges { node { id } }
+    }
+  }
+}"#;
