@@ -111,9 +111,8 @@ const TOTAL_COLUMN: &str = "quire_page_total";
 
 async fn select_count(
     db: &impl ConnectionTrait,
-    count: Option<&sea_orm::sea_query::SelectStatement>,
+    count: &sea_orm::sea_query::SelectStatement,
 ) -> DomainResult<u64> {
-    let Some(count) = count else { return Ok(0) };
     let row = db
         .query_one_raw(db.get_database_backend().build(count))
         .await?;
@@ -165,21 +164,17 @@ where
     let results = db
         .query_all_raw(page.build(db.get_database_backend()))
         .await?;
-    let mut total_count = match (&count, results.first()) {
-        (Some(_), Some(first)) => Some(first.try_get::<i64>("", TOTAL_COLUMN)? as u64),
-        _ => None,
+    let total_count = match (&count, results.first(), after) {
+        (None, _, _) => None,
+        (Some(_), Some(first), _) => Some(first.try_get::<i64>("", TOTAL_COLUMN)? as u64),
+        // No row to carry the count: an empty set, or past the end of one.
+        (Some(_), None, None) => Some(0),
+        (Some(count), None, Some(_)) => Some(select_count(db, count).await?),
     };
     let mut rows = results
         .iter()
         .map(|r| E::Model::from_query_result(r, ""))
         .collect::<Result<Vec<_>, _>>()?;
-    if count.is_some() && rows.is_empty() {
-        // No row to carry the count: past the end of a non-empty set, or an empty one.
-        total_count = Some(match after {
-            Some(_) => select_count(db, count.as_ref()).await?,
-            None => 0,
-        });
-    }
     let has_next_page = rows.len() as u64 > args.first;
     rows.truncate(args.first as usize);
     Ok(Page {

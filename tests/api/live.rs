@@ -192,7 +192,6 @@ async fn every_subscription_in_order(s: TestServer) {
     ws.subscribe("queue", QUEUE, json!({ "p": project })).await;
     ws.subscribe("context", CONTEXT, json!({ "p": project }))
         .await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
 
     let run = s.start_run(&project, "live").await;
     s.record_step(&run, 1).await;
@@ -300,7 +299,6 @@ async fn resume_without_loss_or_repeat(s: TestServer) {
     let project = s.create_project("resume").await;
     let mut ws = Ws::connect(&s, &s.admin).await;
     ws.subscribe("v", VERSIONS, json!({ "p": project })).await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
     s.create_version(&project, "k", json!(1), None).await;
     s.create_version(&project, "k", json!(2), None).await;
     ws.next_data("v").await;
@@ -351,7 +349,6 @@ async fn concurrent_writers_all_delivered(s: TestServer) {
     let project = s.create_project("busy").await;
     let mut ws = Ws::connect(&s, &s.admin).await;
     ws.subscribe("v", VERSIONS, json!({ "p": project })).await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
     let writes = (0..24).map(|i| {
         let (s, project) = (&s, project.clone());
         async move {
@@ -385,7 +382,6 @@ async fn two_processes_share_events(s: TestServer) {
     let project = s.create_project("shared").await;
     let mut ws = Ws::connect(&s, &s.admin).await;
     ws.subscribe("runs", RUNS, json!({ "p": project })).await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
     // Written through the other process: this one hears of it by NOTIFY
     // (PostgreSQL) or its poll.
     let run = other.start_run(&project, "elsewhere").await;
