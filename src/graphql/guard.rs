@@ -1,57 +1,106 @@
-//! The role guard: one check every root field passes through, driven by
-//! `auth::required_role`.
+//! The role guard: every root field passes one check, driven by
+//! `auth::required_role`, before its resolver runs.
+//!
+//! The check wraps the three root types instead of being an engine
+//! extension: an extension with a `resolve` hook puts every field of every
+//! response (thousands on a review page) through a slower path, while only
+//! root fields need checking.
 
+use std::borrow::Cow;
+use std::pin::Pin;
 use std::sync::Arc;
 
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextResolve, ResolveInfo,
+use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
+use async_graphql::futures_util::Stream;
+use async_graphql::parser::types::{ExecutableDocument, Field, Selection, SelectionSet};
+use async_graphql::registry::Registry;
+use async_graphql::resolver_utils::resolve_container;
+use async_graphql::{
+    ContainerType, Context, ContextSelectionSet, ObjectType, OutputType, Positioned, Response,
+    ServerError, ServerResult, SubscriptionType, Value, Variables,
 };
-use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
-use async_graphql::{PathSegment, ServerError, ServerResult, Value, Variables};
 
 use super::error::to_graphql;
 use crate::auth::required_role;
 use crate::domain::{DomainError, Principal};
 
-pub struct RoleGuard;
+/// A root type whose fields are checked against the caller's role.
+pub struct Guarded<T>(pub T);
 
-impl ExtensionFactory for RoleGuard {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(RoleGuardExtension)
+/// Refuses a root field the caller may not use, as an error at its path.
+fn check_root_field(ctx: &Context<'_>, root_type: &str) -> ServerResult<()> {
+    let name = ctx.item.node.name.node.as_str();
+    let refusal = match (ctx.data_opt::<Principal>(), required_role(root_type, name)) {
+        (None, _) => Some(DomainError::Unauthenticated("no token".into())),
+        (Some(_), None) => Some(DomainError::Forbidden(format!(
+            "{name} has no role assigned and is refused"
+        ))),
+        (Some(p), Some(role)) => p.require_role(role).err(),
+    };
+    match refusal {
+        None => Ok(()),
+        Some(err) => Err(ctx.set_error_path(to_graphql(err).into_server_error(ctx.item.pos))),
     }
 }
 
-struct RoleGuardExtension;
+impl<T: ContainerType> OutputType for Guarded<T> {
+    fn type_name() -> Cow<'static, str> {
+        T::type_name()
+    }
 
-#[async_trait::async_trait]
-impl Extension for RoleGuardExtension {
+    fn create_type_info(registry: &mut Registry) -> String {
+        T::create_type_info(registry)
+    }
+
     async fn resolve(
         &self,
-        ctx: &ExtensionContext<'_>,
-        info: ResolveInfo<'_>,
-        next: NextResolve<'_>,
-    ) -> ServerResult<Option<Value>> {
-        if info.path_node.parent.is_none() && !info.is_for_introspection {
-            let refusal = match (
-                ctx.data_opt::<Principal>(),
-                required_role(info.parent_type, info.name),
-            ) {
-                (None, _) => Some(DomainError::Unauthenticated("no token".into())),
-                (Some(_), None) => Some(DomainError::Forbidden(format!(
-                    "{} has no role assigned and is refused",
-                    info.name
-                ))),
-                (Some(p), Some(role)) => p.require_role(role).err(),
-            };
-            if let Some(err) = refusal {
-                let mut error = to_graphql(err).into_server_error(info.field.name.pos);
-                error.path = vec![PathSegment::Field(
-                    info.alias.unwrap_or(info.name).to_owned(),
-                )];
-                return Err(error);
-            }
+        ctx: &ContextSelectionSet<'_>,
+        _field: &Positioned<Field>,
+    ) -> ServerResult<Value> {
+        resolve_container(ctx, self).await
+    }
+}
+
+impl<T: ContainerType> ContainerType for Guarded<T> {
+    fn is_empty() -> bool {
+        T::is_empty()
+    }
+
+    async fn resolve_field(&self, ctx: &Context<'_>) -> ServerResult<Option<Value>> {
+        check_root_field(ctx, &T::type_name())?;
+        self.0.resolve_field(ctx).await
+    }
+
+    async fn find_entity(&self, ctx: &Context<'_>, params: &Value) -> ServerResult<Option<Value>> {
+        self.0.find_entity(ctx, params).await
+    }
+}
+
+impl<T: ObjectType> ObjectType for Guarded<T> {}
+
+impl<T: SubscriptionType> SubscriptionType for Guarded<T> {
+    fn type_name() -> Cow<'static, str> {
+        T::type_name()
+    }
+
+    fn create_type_info(registry: &mut Registry) -> String {
+        T::create_type_info(registry)
+    }
+
+    fn is_empty() -> bool {
+        T::is_empty()
+    }
+
+    fn create_field_stream<'a>(
+        &'a self,
+        ctx: &'a Context<'_>,
+    ) -> Option<Pin<Box<dyn Stream<Item = Response> + Send + 'a>>> {
+        match check_root_field(ctx, &T::type_name()) {
+            Ok(()) => self.0.create_field_stream(ctx),
+            Err(err) => Some(Box::pin(async_graphql::futures_util::stream::once(
+                async move { Response::from_errors(vec![err]) },
+            ))),
         }
-        next.run(ctx, info).await
     }
 }
 

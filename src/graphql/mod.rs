@@ -19,9 +19,13 @@ use crate::db::Db;
 use crate::domain::Limits;
 use crate::events::EventHub;
 use crate::storage::SharedBlobStore;
+use guard::Guarded;
 
-pub type QuireSchema =
-    Schema<query::QueryRoot, mutation::MutationRoot, subscription::SubscriptionRoot>;
+pub type QuireSchema = Schema<
+    Guarded<query::QueryRoot>,
+    Guarded<mutation::MutationRoot>,
+    Guarded<subscription::SubscriptionRoot>,
+>;
 
 /// Limits the engine enforces on every query.
 #[derive(Debug, Clone)]
@@ -54,9 +58,9 @@ pub fn build_schema(
     hub: Arc<EventHub>,
 ) -> QuireSchema {
     let mut builder = Schema::build(
-        query::QueryRoot,
-        mutation::MutationRoot,
-        subscription::SubscriptionRoot,
+        Guarded(query::QueryRoot),
+        Guarded(mutation::MutationRoot),
+        Guarded(subscription::SubscriptionRoot),
     )
     .data(db)
     .data(hub)
@@ -64,8 +68,7 @@ pub fn build_schema(
     .data(store)
     .data(upload_limit)
     .limit_depth(query_limits.max_depth)
-    .limit_complexity(query_limits.max_complexity)
-    .extension(guard::RoleGuard);
+    .limit_complexity(query_limits.max_complexity);
     if !query_limits.introspection {
         builder = builder
             .disable_introspection()
