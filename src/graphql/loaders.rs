@@ -174,6 +174,26 @@ impl Loader<StepsOfRun> for GraphLoader {
     }
 }
 
+/// A run with its steps, in one statement (see `runs::runs_with_steps`):
+/// for pages that show each version's source run with its steps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RunWithSteps(pub Uuid);
+
+impl Loader<RunWithSteps> for GraphLoader {
+    type Value = (run::Model, Vec<run_step::Model>);
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[RunWithSteps]) -> LoadResult<RunWithSteps, Self::Value> {
+        let rows = runs::runs_with_steps(&self.db.conn, keys.iter().map(|k| k.0))
+            .await
+            .map_err(db_error)?;
+        Ok(rows
+            .into_iter()
+            .map(|(run, steps)| (RunWithSteps(run.id), (run, steps)))
+            .collect())
+    }
+}
+
 /// The runs started with this run as their parent, oldest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ChildrenOfRun(pub Uuid);

@@ -8,11 +8,11 @@ use super::{
 };
 use crate::domain::ids::{self, IdKind};
 use crate::domain::versions;
-use crate::graphql::context::session;
+use crate::graphql::context::{loaders, session};
 use crate::graphql::error::ApiResult;
 use crate::graphql::loaders::{
     ApprovalsOfVersion, ConsumersOfVersion, FileById, FilesOfVersion, KeyRef, ProjectById, RunById,
-    StepById, VersionByNumber,
+    RunWithSteps, StepById, StepsOfRun, VersionByNumber,
 };
 
 pub struct ArtifactVersion(pub version::Model);
@@ -81,10 +81,19 @@ impl ArtifactVersion {
         Ok(rows.into_iter().map(File).collect())
     }
     async fn source_run(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Run>> {
-        match self.0.source_run_id {
-            Some(id) => Ok(load(ctx, RunById(id)).await?.map(Run)),
-            None => Ok(None),
+        let Some(id) = self.0.source_run_id else {
+            return Ok(None);
+        };
+        if !ctx.look_ahead().field("steps").exists() {
+            return Ok(load(ctx, RunById(id)).await?.map(Run));
         }
+        // The steps are asked for too: load them with the run, and hand them
+        // to the steps loader so that `Run.steps` costs no statement.
+        let Some((run, steps)) = load(ctx, RunWithSteps(id)).await? else {
+            return Ok(None);
+        };
+        loaders(ctx).feed_one(StepsOfRun(id), steps).await;
+        Ok(Some(Run(run)))
     }
     async fn source_step(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<RunStep>> {
         match self.0.source_step_id {
