@@ -97,11 +97,13 @@ fn request_error(
 }
 
 fn respond(status: StatusCode, kind: ResponseType, body: &BatchResponse) -> HttpResponse {
-    let value = match body {
-        BatchResponse::Single(r) => to_json(r),
-        BatchResponse::Batch(rs) => serde_json::Value::Array(rs.iter().map(to_json).collect()),
-    };
-    let json = serde_json::to_vec(&value).unwrap_or_default();
+    let json = match body {
+        BatchResponse::Single(r) => serde_json::to_vec(&ResponseBody(r)),
+        BatchResponse::Batch(rs) => {
+            serde_json::to_vec(&rs.iter().map(ResponseBody).collect::<Vec<_>>())
+        }
+    }
+    .unwrap_or_default();
     let mut response = (status, json).into_response();
     response.headers_mut().insert(CONTENT_TYPE, kind.header());
     response
@@ -130,15 +132,27 @@ fn status_of(response: &BatchResponse) -> StatusCode {
     }
 }
 
-/// The response as JSON; a request error has no `data` entry at all.
-fn to_json(response: &Response) -> serde_json::Value {
-    let mut json = serde_json::to_value(response).unwrap_or_default();
-    if is_request_error(response)
-        && let Some(obj) = json.as_object_mut()
-    {
-        obj.remove("data");
+/// A response as the client gets it: a request error has no `data` entry at
+/// all. Serialised straight to bytes (no intermediate JSON tree: a review
+/// page holds thousands of values).
+struct ResponseBody<'a>(&'a Response);
+
+impl serde::Serialize for ResponseBody<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let r = self.0;
+        let mut map = serializer.serialize_map(None)?;
+        if !is_request_error(r) {
+            map.serialize_entry("data", &r.data)?;
+        }
+        if !r.extensions.is_empty() {
+            map.serialize_entry("extensions", &r.extensions)?;
+        }
+        if !r.errors.is_empty() {
+            map.serialize_entry("errors", &r.errors)?;
+        }
+        map.end()
     }
-    json
 }
 
 /// The caller of a request, or the 401 response to send.
