@@ -20,6 +20,7 @@ use crate::graphql::UploadLimit;
 use crate::graphql::{QuireSchema, build_schema};
 use crate::graphql_http;
 use crate::storage::{ObjectBlobStore, SharedBlobStore};
+use crate::token_cache::TokenCache;
 use crate::ws;
 
 #[derive(Clone)]
@@ -30,6 +31,7 @@ pub struct AppState {
     pub batch_delay: std::time::Duration,
     pub request_timeout: std::time::Duration,
     pub token_usage: std::sync::Arc<crate::auth::TokenUsage>,
+    pub token_cache: Arc<TokenCache>,
     pub store: SharedBlobStore,
     pub limits: Limits,
     pub max_upload_bytes: u64,
@@ -47,7 +49,7 @@ impl AppState {
         &self,
         headers: &axum::http::HeaderMap,
     ) -> crate::domain::DomainResult<crate::domain::Principal> {
-        let principal = crate::auth::authenticate(&self.db, headers).await?;
+        let principal = crate::auth::authenticate(&self.db, &self.token_cache, headers).await?;
         self.token_usage.touch(principal.actor.id);
         Ok(principal)
     }
@@ -65,6 +67,9 @@ impl AppState {
             },
         )
         .await?;
+        let token_cache = Arc::new(TokenCache::new(Duration::from_millis(
+            config.token_cache_ms,
+        )));
         Ok(AppState {
             schema: build_schema(
                 db.clone(),
@@ -73,7 +78,9 @@ impl AppState {
                 store.clone(),
                 UploadLimit(config.max_upload_bytes),
                 hub.clone(),
+                token_cache.clone(),
             ),
+            token_cache,
             hub,
             ws_init_timeout: Duration::from_millis(config.ws_init_timeout_ms),
             event_retention: Duration::from_secs(config.event_retention_secs),

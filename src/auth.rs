@@ -10,6 +10,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use crate::db::Db;
 use crate::domain::tokens;
 use crate::domain::{DomainError, DomainResult, Principal};
+use crate::token_cache::TokenCache;
 
 /// The bearer secret of a request, if it sent one.
 pub fn bearer(headers: &HeaderMap) -> Option<&str> {
@@ -18,14 +19,25 @@ pub fn bearer(headers: &HeaderMap) -> Option<&str> {
     scheme.eq_ignore_ascii_case("bearer").then(|| secret.trim())
 }
 
-pub async fn authenticate(db: &Db, headers: &HeaderMap) -> DomainResult<Principal> {
+/// The caller of a request, from the cache when its token was seen lately.
+pub async fn authenticate(
+    db: &Db,
+    cache: &TokenCache,
+    headers: &HeaderMap,
+) -> DomainResult<Principal> {
     let secret = bearer(headers).ok_or_else(|| {
         DomainError::Unauthenticated(
             "send an API token as `Authorization: Bearer <secret>` (create one with `quire token create`)"
                 .into(),
         )
     })?;
-    tokens::authenticate(db, secret).await
+    let digest = tokens::secret_digest(secret);
+    if let Some(principal) = cache.get(&digest) {
+        return Ok(principal);
+    }
+    let principal = tokens::authenticate_digest(db, &digest).await?;
+    cache.put(digest, principal.clone());
+    Ok(principal)
 }
 
 /// The role each root field needs; the guard (`graphql::guard`) checks it

@@ -61,6 +61,12 @@ pub struct ServeConfig {
     #[arg(long, env = "QUIRE_TOKEN_USAGE_FLUSH_MS", default_value_t = 30_000)]
     pub token_usage_flush_ms: u64,
 
+    /// How long a token's principal is cached, in milliseconds (0: no cache).
+    /// A revocation through this server applies at once; one made by the CLI
+    /// or another server applies here within this time.
+    #[arg(long, env = "QUIRE_TOKEN_CACHE_MS", default_value_t = 2_000)]
+    pub token_cache_ms: u64,
+
     /// How long idempotency keys are remembered, in seconds.
     #[arg(long, env = "QUIRE_IDEMPOTENCY_TTL_SECS", default_value_t = 24 * 3600)]
     pub idempotency_ttl_secs: u64,
@@ -116,6 +122,7 @@ impl ServeConfig {
             batch_delay_us: 2_000,
             request_timeout_ms: 30_000,
             token_usage_flush_ms: 30_000,
+            token_cache_ms: 2_000,
             idempotency_ttl_secs: 24 * 3600,
             storage_url: None,
             event_poll_ms: 1_000,

@@ -14,4 +14,5 @@ pub mod graphql_http;
 pub mod metrics;
 pub mod seed;
 pub mod storage;
+pub mod token_cache;
 pub mod ws;

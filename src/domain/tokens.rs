@@ -65,8 +65,18 @@ pub async fn create(
 
 /// The principal of a live token with this secret.
 pub async fn authenticate(db: &Db, secret: &str) -> DomainResult<Principal> {
+    authenticate_digest(db, &secret_digest(secret)).await
+}
+
+/// What tokens are stored and looked up by: the SHA-256 of their secret.
+pub fn secret_digest(secret: &str) -> String {
+    sha256_hex(secret.as_bytes())
+}
+
+/// The principal of the token whose secret has this digest.
+pub async fn authenticate_digest(db: &Db, digest: &str) -> DomainResult<Principal> {
     let token = api_token::Entity::find()
-        .filter(api_token::Column::SecretSha256.eq(sha256_hex(secret.as_bytes())))
+        .filter(api_token::Column::SecretSha256.eq(digest))
         .one(&db.conn)
         .await?;
     match token {

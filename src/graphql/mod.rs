@@ -19,6 +19,7 @@ use crate::db::Db;
 use crate::domain::Limits;
 use crate::events::EventHub;
 use crate::storage::SharedBlobStore;
+use crate::token_cache::TokenCache;
 use guard::Guarded;
 
 pub type QuireSchema = Schema<
@@ -56,6 +57,7 @@ pub fn build_schema(
     store: SharedBlobStore,
     upload_limit: UploadLimit,
     hub: Arc<EventHub>,
+    token_cache: Arc<TokenCache>,
 ) -> QuireSchema {
     let mut builder = Schema::build(
         Guarded(query::QueryRoot),
@@ -64,6 +66,7 @@ pub fn build_schema(
     )
     .data(db)
     .data(hub)
+    .data(token_cache)
     .data(limits)
     .data(store)
     .data(upload_limit)

@@ -15,6 +15,8 @@ use crate::domain::promotion::{self, Promotion};
 use crate::domain::review::{self, Decision, Review};
 use crate::domain::{files, pricing, projects, runs, schemas, tokens, versions};
 use crate::storage::SharedBlobStore;
+use crate::token_cache::TokenCache;
+use std::sync::Arc;
 
 pub struct MutationRoot;
 
@@ -390,6 +392,9 @@ impl MutationRoot {
 
     /// Revokes a token; it stops working on the next request. False when it was already revoked.
     async fn revoke_token(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<bool> {
-        tokens::revoke_for(session(ctx), &id).await.api()
+        let revoked = tokens::revoke_for(session(ctx), &id).await.api()?;
+        let token_id = ids::decode(IdKind::Token, &id).api()?;
+        ctx.data_unchecked::<Arc<TokenCache>>().forget(token_id);
+        Ok(revoked)
     }
 }

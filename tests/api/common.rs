@@ -150,6 +150,9 @@ impl TestServer {
     ) -> TestServer {
         let mut config = ServeConfig::with_database(database_url.clone());
         config.storage_url = Some(storage.display().to_string());
+        // Long enough that a token used in a test is still cached when the
+        // test revokes it: revocation must work through the cache.
+        config.token_cache_ms = 60_000;
         adjust(&mut config);
         let (tx, rx) = oneshot::channel::<()>();
         let server = Server::start_with(db.clone(), &config, async {

@@ -7,12 +7,17 @@ use crate::common::TestServer;
 
 /// Both backends, with a batch window wide enough that an unoptimised test
 /// build on a busy 2-core machine registers a whole page's keys before the
-/// first batch leaves (release builds do it well within the 2 ms default).
+/// first batch leaves (release builds do it well within the 2 ms default),
+/// and no token cache, so that every request looks its token up.
 mod statements_do_not_grow_with_page_size {
     use crate::common::{Backend, TestServer};
 
     async fn server(backend: Backend) -> Option<TestServer> {
-        TestServer::start_with(backend, |c| c.batch_delay_us = 200_000).await
+        TestServer::start_with(backend, |c| {
+            c.batch_delay_us = 200_000;
+            c.token_cache_ms = 0;
+        })
+        .await
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -114,3 +119,20 @@ const COUNTED: &str = r#"query($after: String) {
     }
   }
 }"#;
+
+crate::backend_tests!(a_token_seen_lately_costs_no_lookup);
+
+async fn a_token_seen_lately_costs_no_lookup(s: TestServer) {
+    let reader = s.token("READER", None).await;
+    let viewer = "{ viewer { name } }";
+    let before = s.statements().await;
+    s.as_token(&reader, viewer, json!({})).await;
+    let first = s.statements().await - before;
+    let before = s.statements().await;
+    let data = s.as_token(&reader, viewer, json!({})).await;
+    let second = s.statements().await - before;
+    assert_eq!(data["viewer"]["name"], "READER-token");
+    // The first request looked the token up; the second found it cached
+    // (the test servers keep tokens for a minute).
+    assert_eq!((first, second), (1, 0));
+}
