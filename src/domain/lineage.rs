@@ -39,7 +39,11 @@ pub async fn upstream(
             break;
         }
         let rows = run_artifact::Entity::find()
-            .filter(run_artifact::Column::RunId.is_in(runs.clone()))
+            .filter(crate::db::uuid_in(
+                s.db.conn.get_database_backend(),
+                run_artifact::Column::RunId,
+                runs.clone(),
+            ))
             .filter(run_artifact::Column::Direction.eq(RunArtifactDirection::Input))
             .order_by_asc(run_artifact::Column::RunId)
             .order_by_asc(run_artifact::Column::Sort)

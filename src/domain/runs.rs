@@ -477,7 +477,11 @@ pub async fn runs_with_steps<C: ConnectionTrait>(
     }
     let statement = select
         .join(JoinType::LeftJoin, run_step::Relation::Run.def().rev())
-        .filter(run::Column::Id.is_in(ids))
+        .filter(crate::db::uuid_in(
+            conn.get_database_backend(),
+            run::Column::Id,
+            ids,
+        ))
         .order_by_asc(run::Column::Id)
         .order_by_asc(run_step::Column::Position)
         .build(conn.get_database_backend());
