@@ -173,7 +173,7 @@ async fn execute(
     state: &AppState,
     principal: Principal,
     kind: ResponseType,
-    batch: BatchRequest,
+    mut batch: BatchRequest,
 ) -> HttpResponse {
     if let BatchRequest::Batch(requests) = &batch
         && (requests.is_empty() || requests.len() > state.max_batch)
@@ -188,9 +188,9 @@ async fn execute(
             ),
         );
     }
-    let operations: Vec<Operation> = match &batch {
+    let operations: Vec<Operation> = match &mut batch {
         BatchRequest::Single(r) => vec![operation_of(r)],
-        BatchRequest::Batch(rs) => rs.iter().map(operation_of).collect(),
+        BatchRequest::Batch(rs) => rs.iter_mut().map(operation_of).collect(),
     };
     let started = std::time::Instant::now();
     let batch = batch
@@ -321,7 +321,7 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Body)
     execute(&state, principal, kind, batch).await
 }
 
-fn operation_of(request: &Request) -> Operation {
+fn operation_of(request: &mut Request) -> Operation {
     match operation_type(request) {
         Some(OperationType::Query) => Operation::Query,
         Some(OperationType::Mutation) => Operation::Mutation,
@@ -330,11 +330,14 @@ fn operation_of(request: &Request) -> Operation {
     }
 }
 
-/// Which operation of a GET request's document would run; None when the
+/// Which operation of a request's document would run; None when the
 /// document does not parse (execution reports that) or names no operation.
-fn operation_type(request: &Request) -> Option<OperationType> {
-    let doc = async_graphql::parser::parse_query(&request.query).ok()?;
-    match (&doc.operations, request.operation_name.as_deref()) {
+/// The parsed document stays in the request, so execution does not parse
+/// it again.
+fn operation_type(request: &mut Request) -> Option<OperationType> {
+    let name = request.operation_name.clone();
+    let doc = request.parsed_query().ok()?;
+    match (&doc.operations, name.as_deref()) {
         (DocumentOperations::Single(op), _) => Some(op.node.ty),
         (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| op.node.ty),
         (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
@@ -361,7 +364,7 @@ pub async fn get(
         )
             .into_response();
     };
-    let request = match async_graphql::http::parse_query_string(&query) {
+    let mut request = match async_graphql::http::parse_query_string(&query) {
         Ok(r) if !r.query.is_empty() => r,
         Ok(_) => {
             return request_error(
@@ -378,7 +381,7 @@ pub async fn get(
             );
         }
     };
-    if operation_type(&request) == Some(OperationType::Mutation) {
+    if operation_type(&mut request) == Some(OperationType::Mutation) {
         let mut response = request_error(
             StatusCode::METHOD_NOT_ALLOWED,
             kind,
