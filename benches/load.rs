@@ -198,7 +198,7 @@ fn ms(d: Duration) -> String {
 /// Runs `op` from `concurrency` workers for `seconds`; prints the figures.
 async fn load<F, Fut>(name: &str, concurrency: usize, seconds: u64, op: F) -> (u64, Vec<Duration>)
 where
-    F: Fn(u64) -> Fut + Send + Sync + 'static,
+    F: Fn(u64, usize) -> Fut + Send + Sync + 'static,
     Fut: std::future::Future<Output = Result<(), String>> + Send,
 {
     let op = Arc::new(op);
@@ -208,7 +208,7 @@ where
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let started = Instant::now();
     let mut workers = Vec::new();
-    for _ in 0..concurrency {
+    for worker in 0..concurrency {
         let (op, errors, latencies, counter) = (
             op.clone(),
             errors.clone(),
@@ -220,7 +220,7 @@ where
             while Instant::now() < deadline {
                 let n = counter.fetch_add(1, Ordering::Relaxed);
                 let t = Instant::now();
-                if let Err(e) = op(n).await
+                if let Err(e) = op(n, worker).await
                     && errors.fetch_add(1, Ordering::Relaxed) < 3
                 {
                     eprintln!("{e}");
@@ -292,7 +292,7 @@ async fn review(c: &Client, slug: &str, a: &Args) {
         "review page (50 nested)",
         a.concurrency,
         a.seconds,
-        move |_| {
+        move |_, _| {
             let (c, slug) = (c.clone(), slug.clone());
             async move {
                 c.gql(REVIEW_PAGE, json!({ "slug": slug }))
@@ -318,7 +318,7 @@ async fn point(c: &Client, slug: &str, a: &Args) {
             .collect(),
     );
     let c = c.clone();
-    load("point read", a.concurrency, a.seconds, move |n| {
+    load("point read", a.concurrency, a.seconds, move |n, _| {
         let (c, ids) = (c.clone(), ids.clone());
         async move {
             c.gql(POINT, json!({ "id": ids[n as usize % ids.len()] }))
@@ -347,7 +347,7 @@ async fn writes(c: &Client, a: &Args) {
         "createArtifactVersion",
         a.concurrency,
         a.seconds,
-        move |n| {
+        move |n, _| {
             let (c, p) = (c1.clone(), p1.clone());
             async move {
                 c.gql(
@@ -361,12 +361,82 @@ async fn writes(c: &Client, a: &Args) {
     )
     .await;
 
-    // Approve + promote, as one reviewer step: approve a pending version,
-    // then promote it with the context version last read (retry on CONFLICT).
-    let approve = "mutation($id: ID!) { approveVersion(input: {versionId: $id}) { id } }";
-    let promote = "mutation($p: ID!, $v: Int!, $ids: [ID!]) { promote(input: {projectId: $p, expectedContextVersion: $v, versionIds: $ids}) { contextVersion } }";
-    let read = "query($s: String!) { project(slug: $s) { contextVersion } }";
-    // Every pending version the create phase made, page by page.
+    // Approve + promote, 8 reviewers on the one project all the versions
+    // above went to: they contend for its context version.
+    let ids = pending_versions(c, &slug).await;
+    println!(
+        "approve+promote: {} pending versions to work through",
+        ids.len()
+    );
+    let shared = Arc::new(Reviewed {
+        project,
+        slug,
+        pending: Mutex::new(ids),
+    });
+    let clients = a.concurrency.min(8);
+    approve_promote(
+        c,
+        "approve+promote, 1 project",
+        vec![shared; clients],
+        a.seconds.min(5),
+    )
+    .await;
+
+    // The same with each reviewer on a project of its own: the latency of
+    // the two writes themselves, without optimistic-lock retries.
+    let mut own = Vec::new();
+    for r in 0..clients {
+        let slug = format!("review-{}-{r}", std::process::id());
+        let project = c
+            .gql(
+                "mutation($s: String!) { createProject(input: {slug: $s, name: \"review\"}) { id } }",
+                json!({ "s": slug }),
+            )
+            .await
+            .unwrap()["createProject"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        own.push((project, slug));
+    }
+    let made = futures::future::join_all(own.iter().map(|(project, _)| async move {
+        for n in 0..400 {
+            c.gql(
+                create,
+                json!({ "p": project, "k": format!("key.k{}", n % 50), "v": { "n": n } }),
+            )
+            .await
+            .unwrap();
+        }
+    }));
+    made.await;
+    let mut reviewers = Vec::new();
+    for (project, slug) in own {
+        let pending = Mutex::new(pending_versions(c, &slug).await);
+        reviewers.push(Arc::new(Reviewed {
+            project,
+            slug,
+            pending,
+        }));
+    }
+    approve_promote(
+        c,
+        "approve+promote, own project",
+        reviewers,
+        a.seconds.min(5),
+    )
+    .await;
+}
+
+/// A project under review and the versions left to approve in it.
+struct Reviewed {
+    project: String,
+    slug: String,
+    pending: Mutex<Vec<String>>,
+}
+
+/// Every pending version of a project, oldest last.
+async fn pending_versions(c: &Client, slug: &str) -> Vec<String> {
     let page = "query($s: String!, $after: String) { project(slug: $s) { reviewQueue(first: 100, after: $after) { pageInfo { hasNextPage endCursor } edges { node { id } } } } }";
     let mut ids = Vec::new();
     let mut after = Value::Null;
@@ -389,32 +459,35 @@ async fn writes(c: &Client, a: &Args) {
         after = queue["pageInfo"]["endCursor"].clone();
     }
     ids.reverse();
-    println!(
-        "approve+promote: {} pending versions to work through",
-        ids.len()
-    );
-    let pending: Arc<Mutex<Vec<String>>> = Arc::new(Mutex::new(ids));
+    ids
+}
+
+/// One reviewer step per operation: approve a pending version, then promote
+/// it with the context version last read, retrying on CONFLICT. Worker `w`
+/// works on `reviewers[w]`.
+async fn approve_promote(c: &Client, name: &str, reviewers: Vec<Arc<Reviewed>>, seconds: u64) {
+    let approve = "mutation($id: ID!) { approveVersion(input: {versionId: $id}) { id } }";
+    let promote = "mutation($p: ID!, $v: Int!, $ids: [ID!]) { promote(input: {projectId: $p, expectedContextVersion: $v, versionIds: $ids}) { contextVersion } }";
+    let read = "query($s: String!) { project(slug: $s) { contextVersion } }";
     let conflicts = Arc::new(AtomicU64::new(0));
-    let (c2, p2, s2, conflicts2) = (c.clone(), project.clone(), slug.clone(), conflicts.clone());
-    let clients = a.concurrency.min(8);
-    load("approve+promote", clients, a.seconds.min(5), move |_| {
-        let (c, p, s, pending, conflicts) = (
-            c2.clone(),
-            p2.clone(),
-            s2.clone(),
-            pending.clone(),
-            conflicts2.clone(),
-        );
+    let (c2, conflicts2) = (c.clone(), conflicts.clone());
+    let clients = reviewers.len();
+    let reviewers = Arc::new(reviewers);
+    load(name, clients, seconds, move |_, worker| {
+        let (c, r, conflicts) = (c2.clone(), reviewers[worker].clone(), conflicts2.clone());
         async move {
-            let Some(id) = pending.lock().await.pop() else {
+            let Some(id) = r.pending.lock().await.pop() else {
                 return Err("out of pending versions (counted as an error)".to_owned());
             };
             c.gql(approve, json!({ "id": id })).await?;
             loop {
-                let v = c.gql(read, json!({ "s": s })).await?["project"]["contextVersion"]
+                let v = c.gql(read, json!({ "s": r.slug })).await?["project"]["contextVersion"]
                     .as_i64()
                     .unwrap();
-                match c.gql(promote, json!({ "p": p, "v": v, "ids": [id] })).await {
+                match c
+                    .gql(promote, json!({ "p": r.project, "v": v, "ids": [id] }))
+                    .await
+                {
                     Ok(_) => return Ok(()),
                     Err(e) if e.contains("CONFLICT") => {
                         conflicts.fetch_add(1, Ordering::Relaxed);
@@ -426,7 +499,7 @@ async fn writes(c: &Client, a: &Args) {
     })
     .await;
     println!(
-        "approve+promote: {} optimistic-lock conflicts retried",
+        "{name}: {} optimistic-lock conflicts retried",
         conflicts.load(Ordering::Relaxed)
     );
 }
