@@ -302,7 +302,7 @@ pub async fn record_step(s: Session<'_>, input: NewStep) -> DomainResult<run_ste
 
 /// Closes an open run with `status`, applying `apply` to the row first.
 async fn close(
-    txn: DatabaseTransaction,
+    txn: crate::db::WriteTxn,
     run: run::Model,
     status: RunStatus,
     action: &'static str,
