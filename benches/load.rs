@@ -166,6 +166,18 @@ impl Client {
         }
     }
 
+    /// Creates a project; its id.
+    async fn create_project(&self, slug: &str) -> String {
+        let data = self
+            .gql(
+                "mutation($s: String!) { createProject(input: {slug: $s, name: $s}) { id } }",
+                json!({ "s": slug }),
+            )
+            .await
+            .expect("create a project");
+        data["createProject"]["id"].as_str().unwrap().to_owned()
+    }
+
     async fn statements(&self) -> u64 {
         let text = self
             .http
@@ -331,16 +343,7 @@ async fn point(c: &Client, slug: &str, a: &Args) {
 
 async fn writes(c: &Client, a: &Args) {
     let slug = format!("writes-{}", std::process::id());
-    let project = c
-        .gql(
-            "mutation($s: String!) { createProject(input: {slug: $s, name: \"writes\"}) { id } }",
-            json!({ "s": slug }),
-        )
-        .await
-        .unwrap()["createProject"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let project = c.create_project(&slug).await;
     let create = "mutation($p: ID!, $k: String!, $v: JSON!) { createArtifactVersion(input: {projectId: $p, schemaKey: $k, value: $v}) { id } }";
     let (c1, p1) = (c.clone(), project.clone());
     load(
@@ -387,16 +390,7 @@ async fn writes(c: &Client, a: &Args) {
     let mut own = Vec::new();
     for r in 0..clients {
         let slug = format!("review-{}-{r}", std::process::id());
-        let project = c
-            .gql(
-                "mutation($s: String!) { createProject(input: {slug: $s, name: \"review\"}) { id } }",
-                json!({ "s": slug }),
-            )
-            .await
-            .unwrap()["createProject"]["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let project = c.create_project(&slug).await;
         own.push((project, slug));
     }
     let made = futures::future::join_all(own.iter().map(|(project, _)| async move {
@@ -506,16 +500,7 @@ async fn approve_promote(c: &Client, name: &str, reviewers: Vec<Arc<Reviewed>>, 
 
 async fn subscriptions(c: &Client, server: &Server, a: &Args) {
     let slug = format!("live-{}", std::process::id());
-    let project = c
-        .gql(
-            "mutation($s: String!) { createProject(input: {slug: $s, name: \"live\"}) { id } }",
-            json!({ "s": slug }),
-        )
-        .await
-        .unwrap()["createProject"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let project = c.create_project(&slug).await;
     let url = format!("{}/graphql/ws", c.base.replacen("http", "ws", 1));
     for &n in &a.subscribers {
         let (rss_before, _) = server.memory_kib();
