@@ -11,7 +11,8 @@ use quire::storage::{ObjectBlobStore, default_location};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 /// glibc's allocator spent a third of the review page's CPU time (perf);
-/// mimalloc's thread-local heaps suit many small async allocations.
+/// mimalloc's thread-local heaps suit many small async allocations. Its
+/// `override` feature sends C code's malloc (the bundled SQLite's) there too.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
