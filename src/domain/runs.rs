@@ -5,9 +5,9 @@ use chrono::Utc;
 use entity::{Money, Role, RunArtifactDirection, RunStatus, run, run_artifact, run_step};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, FromQueryResult, IdenStatic,
-    Iterable, JoinType, Order, QueryFilter, QueryOrder, QuerySelect, QueryTrait, RelationTrait,
-    Select, Set,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, FromQueryResult,
+    IdenStatic, Iterable, JoinType, Order, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    RelationTrait, Select, Set,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -475,16 +475,27 @@ pub async fn runs_with_steps<C: ConnectionTrait>(
             c => select.column_as(c, alias),
         };
     }
+    let backend = conn.get_database_backend();
+    let ids: Vec<Uuid> = ids.into_iter().collect();
+    // The steps side is filtered by the ids too: a plan kept for any number
+    // of ids (PostgreSQL's generic plan) would otherwise scan every step.
+    let step_ids = ids.clone();
+    let steps = run_step::Relation::Run
+        .def()
+        .rev()
+        .on_condition(move |_, _| {
+            Condition::all().add(crate::db::uuid_in(
+                backend,
+                run_step::Column::RunId,
+                step_ids.iter().copied(),
+            ))
+        });
     let statement = select
-        .join(JoinType::LeftJoin, run_step::Relation::Run.def().rev())
-        .filter(crate::db::uuid_in(
-            conn.get_database_backend(),
-            run::Column::Id,
-            ids,
-        ))
+        .join(JoinType::LeftJoin, steps)
+        .filter(crate::db::uuid_in(backend, run::Column::Id, ids))
         .order_by_asc(run::Column::Id)
         .order_by_asc(run_step::Column::Position)
-        .build(conn.get_database_backend());
+        .build(backend);
     let mut out: Vec<(run::Model, Vec<run_step::Model>)> = Vec::new();
     for row in conn.query_all_raw(statement).await? {
         let step = run_step::Model::from_query_result_optional(&row, STEP)?;
