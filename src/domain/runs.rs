@@ -434,21 +434,41 @@ pub async fn step_by_id(s: Session<'_>, id: Uuid) -> DomainResult<Option<run_ste
     }))
 }
 
-/// Runs without their output (NULL in its place): lists and nested loads do
-/// not read outputs, which may be large, unless a client asks for them.
-pub fn runs_without_output() -> Select<run::Entity> {
-    run::Entity::find()
-        .select_only()
-        .columns(run::Column::iter().filter(|c| !matches!(c, run::Column::Output)))
-        .column_as(Expr::cust("NULL"), "output")
+/// Adds every column of `F` to `select`, named `{prefix}{column}`, with NULL
+/// in place of `output`: lists and nested loads do not read outputs, which
+/// may be large, unless a client asks for them.
+fn columns_without_output<E: EntityTrait, F: EntityTrait>(
+    mut select: Select<E>,
+    prefix: &str,
+    output: F::Column,
+) -> Select<E> {
+    for c in F::Column::iter() {
+        let alias = format!("{prefix}{}", c.as_str());
+        select = if c.as_str() == output.as_str() {
+            select.column_as(Expr::cust("NULL"), alias)
+        } else {
+            select.column_as(c, alias)
+        };
+    }
+    select
 }
 
-/// Steps without their output, as [`runs_without_output`].
+/// Runs without their output (NULL in its place).
+pub fn runs_without_output() -> Select<run::Entity> {
+    columns_without_output::<_, run::Entity>(
+        run::Entity::find().select_only(),
+        "",
+        run::Column::Output,
+    )
+}
+
+/// Steps without their output (NULL in its place).
 pub fn steps_without_output() -> Select<run_step::Entity> {
-    run_step::Entity::find()
-        .select_only()
-        .columns(run_step::Column::iter().filter(|c| !matches!(c, run_step::Column::Output)))
-        .column_as(Expr::cust("NULL"), "output")
+    columns_without_output::<_, run_step::Entity>(
+        run_step::Entity::find().select_only(),
+        "",
+        run_step::Column::Output,
+    )
 }
 
 /// Runs by id with their steps (in order), outputs left out, in one joined
@@ -460,21 +480,13 @@ pub async fn runs_with_steps<C: ConnectionTrait>(
 ) -> Result<Vec<(run::Model, Vec<run_step::Model>)>, sea_orm::DbErr> {
     const RUN: &str = "r_";
     const STEP: &str = "s_";
-    let mut select = run::Entity::find().select_only();
-    for c in run::Column::iter() {
-        let alias = format!("{RUN}{}", c.as_str());
-        select = match c {
-            run::Column::Output => select.column_as(Expr::cust("NULL"), alias),
-            c => select.column_as(c, alias),
-        };
-    }
-    for c in run_step::Column::iter() {
-        let alias = format!("{STEP}{}", c.as_str());
-        select = match c {
-            run_step::Column::Output => select.column_as(Expr::cust("NULL"), alias),
-            c => select.column_as(c, alias),
-        };
-    }
+    let select = columns_without_output::<_, run::Entity>(
+        run::Entity::find().select_only(),
+        RUN,
+        run::Column::Output,
+    );
+    let select =
+        columns_without_output::<_, run_step::Entity>(select, STEP, run_step::Column::Output);
     let backend = conn.get_database_backend();
     let ids: Vec<Uuid> = ids.into_iter().collect();
     // The steps side is filtered by the ids too: a plan kept for any number
