@@ -56,8 +56,7 @@ impl Db {
         conn.set_metric_callback(move |_info| {
             counter.statements.fetch_add(1, Ordering::Relaxed);
         });
-        let write_gate = url
-            .starts_with("sqlite:")
+        let write_gate = (conn.get_database_backend() == DbBackend::Sqlite)
             .then(|| Arc::new(tokio::sync::Mutex::new(())));
         Ok(Db {
             conn,

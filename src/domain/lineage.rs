@@ -40,7 +40,7 @@ pub async fn upstream(
         }
         let rows = run_artifact::Entity::find()
             .filter(crate::db::uuid_in(
-                s.db.conn.get_database_backend(),
+                s.db.backend(),
                 run_artifact::Column::RunId,
                 runs.clone(),
             ))

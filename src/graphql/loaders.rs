@@ -39,7 +39,7 @@ pub struct GraphLoader {
 impl GraphLoader {
     /// `column IN (ids)` in the backend's fastest form (see `db::uuid_in`).
     fn ids_in<C: ColumnTrait>(&self, column: C, ids: impl IntoIterator<Item = Uuid>) -> SimpleExpr {
-        uuid_in(self.db.conn.get_database_backend(), column, ids)
+        uuid_in(self.db.backend(), column, ids)
     }
 }
 
