@@ -38,6 +38,7 @@ pub struct AppState {
     pub max_body_bytes: usize,
     pub hub: Arc<EventHub>,
     pub ws_init_timeout: Duration,
+    pub max_subscriptions_per_socket: usize,
     pub event_retention: Duration,
     pub metrics: Arc<crate::metrics::Metrics>,
 }
@@ -83,6 +84,7 @@ impl AppState {
             token_cache,
             hub,
             ws_init_timeout: Duration::from_millis(config.ws_init_timeout_ms),
+            max_subscriptions_per_socket: config.max_subscriptions_per_socket,
             event_retention: Duration::from_secs(config.event_retention_secs),
             metrics: Default::default(),
             store,

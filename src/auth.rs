@@ -31,6 +31,15 @@ pub async fn authenticate(
                 .into(),
         )
     })?;
+    authenticate_secret(db, cache, secret).await
+}
+
+/// The principal of a token secret, from the cache when it was seen lately.
+pub async fn authenticate_secret(
+    db: &Db,
+    cache: &TokenCache,
+    secret: &str,
+) -> DomainResult<Principal> {
     let digest = tokens::secret_digest(secret);
     if let Some(principal) = cache.get(&digest) {
         return Ok(principal);

@@ -96,6 +96,14 @@ pub struct ServeConfig {
     #[arg(long, env = "QUIRE_WS_INIT_TIMEOUT_MS", default_value_t = 10_000)]
     pub ws_init_timeout_ms: u64,
 
+    /// Most subscriptions one WebSocket may hold at once.
+    #[arg(
+        long,
+        env = "QUIRE_MAX_SUBSCRIPTIONS_PER_SOCKET",
+        default_value_t = 100
+    )]
+    pub max_subscriptions_per_socket: usize,
+
     /// Largest artifact value, in bytes of JSON.
     #[arg(long, env = "QUIRE_MAX_VALUE_BYTES", default_value_t = 256 * 1024)]
     pub max_value_bytes: u64,
@@ -129,6 +137,7 @@ impl ServeConfig {
             event_retention_secs: 7 * 24 * 3600,
             subscriber_buffer: 1024,
             ws_init_timeout_ms: 10_000,
+            max_subscriptions_per_socket: 100,
             max_upload_bytes: 100 * 1024 * 1024,
             max_value_bytes: 256 * 1024,
             max_output_bytes: 1024 * 1024,

@@ -109,6 +109,34 @@ fn respond(status: StatusCode, kind: ResponseType, body: &BatchResponse) -> Http
     response
 }
 
+/// Refuses a request nested too deeply for the parser (HTTP 400,
+/// QUERY_TOO_COMPLEX), before anything parses it.
+fn too_complex(kind: ResponseType, err: crate::nesting::TooDeep) -> HttpResponse {
+    let mut response = Response::from_errors(vec![ServerError::new(err.to_string(), None)]);
+    set_code(&mut response, "QUERY_TOO_COMPLEX");
+    respond(
+        StatusCode::BAD_REQUEST,
+        kind,
+        &BatchResponse::Single(response),
+    )
+}
+
+/// The document of a request, checked for nesting before it is parsed
+/// (variables arrive parsed, by a reader that has its own depth limit).
+fn check_nesting(request: &Request) -> Result<(), crate::nesting::TooDeep> {
+    crate::nesting::check_document(&request.query)
+}
+
+/// Gives the errors of a response this code.
+fn set_code(response: &mut Response, code: &str) {
+    for error in &mut response.errors {
+        error
+            .extensions
+            .get_or_insert_with(Default::default)
+            .set("code", code);
+    }
+}
+
 /// Whether a response failed before execution (syntax, validation, limits):
 /// its errors point at no field, and it has no data.
 fn is_request_error(response: &Response) -> bool {
@@ -188,6 +216,13 @@ async fn execute(
             ),
         );
     }
+    let nesting = match &batch {
+        BatchRequest::Single(r) => check_nesting(r),
+        BatchRequest::Batch(rs) => rs.iter().try_for_each(check_nesting),
+    };
+    if let Err(err) = nesting {
+        return too_complex(kind, err);
+    }
     let operations: Vec<Operation> = match &mut batch {
         BatchRequest::Single(r) => vec![operation_of(r)],
         BatchRequest::Batch(rs) => rs.iter_mut().map(operation_of).collect(),
@@ -256,6 +291,9 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Body)
                     );
                 }
             };
+            if let Err(err) = crate::nesting::check_json(&bytes) {
+                return too_complex(kind, err);
+            }
             match serde_json::from_slice::<BatchRequest>(&bytes) {
                 Ok(batch) => batch,
                 Err(err) => {
@@ -288,13 +326,7 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Body)
                         ),
                         None,
                     )]);
-                    assign_codes(&mut response);
-                    if let Some(error) = response.errors.first_mut() {
-                        error
-                            .extensions
-                            .get_or_insert_with(Default::default)
-                            .set("code", "PAYLOAD_TOO_LARGE");
-                    }
+                    set_code(&mut response, "PAYLOAD_TOO_LARGE");
                     return respond(
                         StatusCode::PAYLOAD_TOO_LARGE,
                         kind,
@@ -364,6 +396,11 @@ pub async fn get(
         )
             .into_response();
     };
+    // Nothing of an anonymous request is parsed.
+    let principal = match authenticate(&state, &headers).await {
+        Ok(p) => p,
+        Err(response) => return response.with_kind(kind),
+    };
     let mut request = match async_graphql::http::parse_query_string(&query) {
         Ok(r) if !r.query.is_empty() => r,
         Ok(_) => {
@@ -381,6 +418,9 @@ pub async fn get(
             );
         }
     };
+    if let Err(err) = check_nesting(&request) {
+        return too_complex(kind, err);
+    }
     if operation_type(&mut request) == Some(OperationType::Mutation) {
         let mut response = request_error(
             StatusCode::METHOD_NOT_ALLOWED,
@@ -392,10 +432,6 @@ pub async fn get(
             .insert(ALLOW, HeaderValue::from_static("POST"));
         return response;
     }
-    let principal = match authenticate(&state, &headers).await {
-        Ok(p) => p,
-        Err(response) => return response.with_kind(kind),
-    };
     execute(&state, principal, kind, BatchRequest::Single(request)).await
 }
 

@@ -21,6 +21,9 @@ const MAX_ENTRIES: usize = 10_000;
 pub struct TokenCache {
     ttl: Duration,
     entries: RwLock<HashMap<String, Cached>>,
+    /// Counts revocations made through this server: open WebSockets watch
+    /// it to check their token again at once.
+    revocations: tokio::sync::watch::Sender<u64>,
 }
 
 struct Cached {
@@ -34,7 +37,19 @@ impl TokenCache {
         TokenCache {
             ttl,
             entries: RwLock::default(),
+            revocations: tokio::sync::watch::Sender::new(0),
         }
+    }
+
+    /// How long an entry lives: a revocation made elsewhere applies here
+    /// within this time.
+    pub fn ttl(&self) -> Duration {
+        self.ttl
+    }
+
+    /// Changes whenever a token is revoked through this server.
+    pub fn revocations(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.revocations.subscribe()
     }
 
     /// The principal of a token by its secret's digest, if seen within `ttl`.
@@ -62,6 +77,8 @@ impl TokenCache {
     pub fn forget(&self, token_id: Uuid) {
         let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
         entries.retain(|_, c| c.principal.actor.id != token_id);
+        drop(entries);
+        self.revocations.send_modify(|n| *n += 1);
     }
 }
 

@@ -6,6 +6,8 @@
 //! subscribe comes before the acknowledgement), 4403 when it is not valid,
 //! 4408 when connection_init does not arrive in time.
 
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, WebSocketProtocols, WsMessage};
@@ -17,11 +19,13 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::response::Response;
 use futures::{SinkExt, StreamExt};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::app::AppState;
-use crate::domain::tokens;
+use crate::auth;
+use crate::domain::DomainError;
 use crate::graphql::loaders::new_loaders;
+use crate::nesting;
 
 pub async fn upgrade(
     State(state): State<AppState>,
@@ -74,16 +78,21 @@ fn secret_of(payload: &Value) -> Option<String> {
     (!secret.is_empty()).then(|| secret.to_owned())
 }
 
-async fn authenticate(state: AppState, payload: Value) -> async_graphql::Result<Data> {
+async fn authenticate(
+    state: AppState,
+    payload: Value,
+    secret_slot: Arc<Mutex<Option<String>>>,
+) -> async_graphql::Result<Data> {
     let Some(secret) = secret_of(&payload) else {
         return Err(Error::new(
             "4401: send {\"Authorization\": \"Bearer <token>\"} in connection_init",
         ));
     };
-    let principal = tokens::authenticate(&state.db, &secret)
+    let principal = auth::authenticate_secret(&state.db, &state.token_cache, &secret)
         .await
         .map_err(|e| Error::new(format!("4403: {e}")))?;
     state.token_usage.touch(principal.actor.id);
+    *secret_slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(secret);
     let mut data = Data::default();
     data.insert(principal);
     // No cache across events: each event shows the current state.
@@ -112,24 +121,135 @@ fn close_frame(code: u16, reason: String) -> CloseFrame {
     }
 }
 
+/// What the socket does with one message from the client.
+#[derive(Debug, PartialEq)]
+enum Verdict {
+    /// Hand it to the protocol.
+    Pass,
+    /// Answer this error frame for the operation instead.
+    Refuse(String),
+    /// Close the socket with this code and reason.
+    Close(u16, String),
+}
+
+/// Screens client messages before the protocol parses them: nesting too
+/// deep for the parsers, and more subscriptions than a socket may hold.
+struct Screen {
+    protocol: WebSocketProtocols,
+    max_subscriptions: usize,
+    /// Ids of the operations the client started and that have not ended.
+    active: HashSet<String>,
+}
+
+impl Screen {
+    fn client_message(&mut self, bytes: &[u8]) -> Verdict {
+        if let Err(err) = nesting::check_json(bytes) {
+            return Verdict::Close(4400, err.to_string());
+        }
+        let Ok(message) = serde_json::from_slice::<Value>(bytes) else {
+            return Verdict::Pass;
+        };
+        let id = message.get("id").and_then(Value::as_str).map(str::to_owned);
+        match (message.get("type").and_then(Value::as_str), id) {
+            (Some("subscribe" | "start"), Some(id)) => {
+                let query = message
+                    .pointer("/payload/query")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                if let Err(err) = nesting::check_document(query) {
+                    return Verdict::Refuse(self.error_frame(
+                        &id,
+                        &err.to_string(),
+                        "QUERY_TOO_COMPLEX",
+                    ));
+                }
+                if !self.active.contains(&id) && self.active.len() >= self.max_subscriptions {
+                    let message = format!(
+                        "this socket already holds {} subscriptions, the most it may",
+                        self.max_subscriptions
+                    );
+                    return Verdict::Refuse(self.error_frame(
+                        &id,
+                        &message,
+                        "TOO_MANY_SUBSCRIPTIONS",
+                    ));
+                }
+                self.active.insert(id);
+                Verdict::Pass
+            }
+            (Some("complete" | "stop"), Some(id)) => {
+                self.active.remove(&id);
+                Verdict::Pass
+            }
+            _ => Verdict::Pass,
+        }
+    }
+
+    /// Notes the operations the server ended.
+    fn server_message(&mut self, text: &str) {
+        if text.starts_with(r#"{"type":"complete""#)
+            && let Ok(message) = serde_json::from_str::<Value>(text)
+            && let Some(id) = message.get("id").and_then(Value::as_str)
+        {
+            self.active.remove(id);
+        }
+    }
+
+    /// An error that ends one operation, in the socket's protocol.
+    fn error_frame(&self, id: &str, message: &str, code: &str) -> String {
+        let error = json!({ "message": message, "extensions": { "code": code } });
+        let payload = match self.protocol {
+            WebSocketProtocols::GraphQLWS => json!([error]),
+            _ => error,
+        };
+        json!({ "id": id, "type": "error", "payload": payload }).to_string()
+    }
+}
+
 async fn serve(socket: WebSocket, protocol: WebSocketProtocols, state: AppState) {
     let (mut sink, stream) = socket.split();
+    let screen = Arc::new(Mutex::new(Screen {
+        protocol,
+        max_subscriptions: state.max_subscriptions_per_socket,
+        active: HashSet::new(),
+    }));
+    let (verdicts, mut refusals) = tokio::sync::mpsc::unbounded_channel::<Verdict>();
+    let reader_screen = screen.clone();
     let input = stream
         .take_while(|msg| futures::future::ready(msg.is_ok()))
-        .filter_map(|msg| {
-            futures::future::ready(match msg {
+        .filter_map(move |msg| {
+            let bytes = match msg {
                 Ok(Message::Text(text)) => Some(text.as_bytes().to_vec()),
                 Ok(Message::Binary(bytes)) => Some(bytes.to_vec()),
                 _ => None,
-            })
+            };
+            let passed = bytes.filter(|bytes| {
+                let verdict = reader_screen
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .client_message(bytes);
+                verdict == Verdict::Pass || {
+                    let _ = verdicts.send(verdict);
+                    false
+                }
+            });
+            futures::future::ready(passed)
         });
+    let secret: Arc<Mutex<Option<String>>> = Arc::default();
     let init_state = state.clone();
+    let init_secret = secret.clone();
     let mut protocol_stream =
         async_graphql::http::WebSocket::new(state.schema.clone(), input, protocol)
-            .on_connection_init(move |payload| authenticate(init_state, payload))
+            .on_connection_init(move |payload| authenticate(init_state, payload, init_secret))
             .keepalive_timeout(None);
     let deadline = tokio::time::sleep(state.ws_init_timeout.max(Duration::from_millis(10)));
     tokio::pin!(deadline);
+    // The token is checked again on every revocation through this server,
+    // and every cache lifetime for revocations made elsewhere.
+    let mut revocations = state.token_cache.revocations();
+    let mut recheck =
+        tokio::time::interval(state.token_cache.ttl().max(Duration::from_millis(500)));
+    recheck.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut acknowledged = false;
     loop {
         tokio::select! {
@@ -138,6 +258,7 @@ async fn serve(socket: WebSocket, protocol: WebSocketProtocols, state: AppState)
                     if !acknowledged && text.contains("connection_ack") {
                         acknowledged = true;
                     }
+                    screen.lock().unwrap_or_else(|e| e.into_inner()).server_message(&text);
                     if sink.send(Message::Text(text.into())).await.is_err() {
                         break;
                     }
@@ -148,20 +269,61 @@ async fn serve(socket: WebSocket, protocol: WebSocketProtocols, state: AppState)
                 }
                 None => break,
             },
+            Some(verdict) = refusals.recv() => match verdict {
+                Verdict::Refuse(frame) => {
+                    if sink.send(Message::Text(frame.into())).await.is_err() {
+                        break;
+                    }
+                }
+                Verdict::Close(code, reason) => {
+                    let _ = sink.send(Message::Close(Some(close_frame(code, reason)))).await;
+                    break;
+                }
+                Verdict::Pass => {}
+            },
             _ = &mut deadline, if !acknowledged => {
                 let frame = CloseFrame { code: 4408, reason: "Connection initialisation timeout".into() };
                 let _ = sink.send(Message::Close(Some(frame))).await;
                 break;
+            }
+            changed = revocations.changed(), if acknowledged => {
+                if changed.is_err() || !token_still_valid(&state, &secret).await {
+                    let _ = sink.send(Message::Close(Some(revoked_frame()))).await;
+                    break;
+                }
+            }
+            _ = recheck.tick(), if acknowledged => {
+                if !token_still_valid(&state, &secret).await {
+                    let _ = sink.send(Message::Close(Some(revoked_frame()))).await;
+                    break;
+                }
             }
         }
     }
     let _ = sink.close().await;
 }
 
+/// Whether the socket's token still authenticates. A database error keeps
+/// the socket open: it is not the token's fault.
+async fn token_still_valid(state: &AppState, secret: &Mutex<Option<String>>) -> bool {
+    let secret = secret.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let Some(secret) = secret else { return true };
+    !matches!(
+        auth::authenticate_secret(&state.db, &state.token_cache, &secret).await,
+        Err(DomainError::Unauthenticated(_))
+    )
+}
+
+fn revoked_frame() -> CloseFrame {
+    CloseFrame {
+        code: 4403,
+        reason: "Forbidden: the token has been revoked".into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     #[test]
     fn secrets_from_connection_init() {

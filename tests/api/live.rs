@@ -60,10 +60,17 @@ impl Ws {
     }
 
     async fn send(&mut self, message: Value) {
-        self.socket
-            .send(Message::Text(message.to_string().into()))
-            .await
-            .unwrap();
+        self.send_text(message.to_string()).await;
+    }
+
+    /// Sends a protocol message as it is (no `after` added).
+    pub async fn send_raw(&mut self, message: Value) {
+        self.send(message).await;
+    }
+
+    /// Sends any text frame.
+    pub async fn send_text(&mut self, text: String) {
+        self.socket.send(Message::Text(text.into())).await.unwrap();
     }
 
     /// Subscribes from the start of the outbox unless `variables` give an

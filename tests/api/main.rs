@@ -7,6 +7,7 @@ mod cli;
 mod costs;
 mod files;
 mod graph;
+mod hardening;
 mod http;
 mod limits;
 mod live;

@@ -1,0 +1,337 @@
+//! Inputs from a stranger, with or without a token: nesting deep enough to
+//! overflow a parser's stack, malformed documents and JSON, thrown at every
+//! entry point (POST, GET, multipart, WebSocket). None may crash the server.
+
+use std::time::Duration;
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::backend_tests;
+use crate::common::{TestServer, code};
+use crate::live::Ws;
+
+backend_tests!(
+    deep_nesting_is_refused_before_parsing,
+    generated_bad_requests_never_crash,
+    websocket_nesting_and_subscription_cap,
+    revoked_token_closes_its_sockets
+);
+
+/// `[[[…1]…]]`, `levels` deep.
+fn nested(open: &str, close: &str, levels: usize, inner: &str) -> String {
+    format!("{}{inner}{}", open.repeat(levels), close.repeat(levels))
+}
+
+async fn healthy(s: &TestServer) {
+    let res = s
+        .http
+        .get(s.url("/healthz"))
+        .send()
+        .await
+        .expect("the server still answers");
+    assert_eq!(res.status(), StatusCode::OK);
+}
+
+async fn deep_nesting_is_refused_before_parsing(s: TestServer) {
+    // The request that overflowed the parser's stack, anonymous: refused
+    // before anything is parsed.
+    let query = format!(
+        "query($v:JSON={}){{viewer{{name}}}}",
+        nested("[", "]", 2_000, "1")
+    );
+    let res = s
+        .http
+        .get(s.url("/graphql"))
+        .query(&[("query", query.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    healthy(&s).await;
+
+    // With a token: a clear QUERY_TOO_COMPLEX.
+    let res = s
+        .http
+        .get(s.url("/graphql"))
+        .query(&[("query", query.as_str())])
+        .bearer_auth(&s.admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(code(&body["errors"][0]), "QUERY_TOO_COMPLEX", "{body}");
+
+    let (status, body) = s.post(Some(&s.admin), &query, json!({})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(code(&body["errors"][0]), "QUERY_TOO_COMPLEX", "{body}");
+
+    // Selections nested past the bound, and variables nested past it.
+    let selections = format!("{{{}}}", nested("a{", "}", 5_000, "b"));
+    let (status, body) = s.post(Some(&s.admin), &selections, json!({})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(code(&body["errors"][0]), "QUERY_TOO_COMPLEX", "{body}");
+
+    let body = format!(
+        r#"{{"query":"query($v: JSON) {{ viewer {{ name }} }}","variables":{{"v":{}}}}}"#,
+        nested("[", "]", 3_000, "")
+    );
+    let res = s
+        .http
+        .post(s.url("/graphql"))
+        .bearer_auth(&s.admin)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(code(&body["errors"][0]), "QUERY_TOO_COMPLEX", "{body}");
+
+    // The multipart `operations` field goes through the same check.
+    let operations =
+        json!({ "query": format!("{{{}}}", nested("a{", "}", 3_000, "b")), "variables": {} });
+    let form = reqwest::multipart::Form::new()
+        .text("operations", operations.to_string())
+        .text("map", "{}");
+    let res = s
+        .http
+        .post(s.url("/graphql"))
+        .bearer_auth(&s.admin)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(code(&body["errors"][0]), "QUERY_TOO_COMPLEX", "{body}");
+
+    // Deep but legal variables still pass.
+    let (status, body) = s
+        .post(
+            Some(&s.admin),
+            "{ viewer { name } }",
+            json!({ "v": serde_json::from_str::<Value>(&nested("[", "]", 60, "1")).unwrap() }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    healthy(&s).await;
+}
+
+/// One generated document: deep or wide nesting of mixed brackets, cut-off
+/// strings and comments, fragment cycles, odd numbers and bytes.
+fn generated_document(rng: &mut StdRng) -> String {
+    let levels = [10, 99, 101, 500, 1_500, 4_000][rng.random_range(0..6)];
+    match rng.random_range(0..10) {
+        0 => nested("[", "]", levels, "1"),
+        1 => format!("{{{}}}", nested("viewer{", "}", levels, "name")),
+        2 => format!(
+            "query($v: JSON = {}) {{ viewer {{ name }} }}",
+            nested("{a:", "}", levels, "1")
+        ),
+        3 => format!("{{ project(slug: \"{}) {{ id }} }}", "\\".repeat(levels)),
+        4 => format!("{{ viewer {{ name }} }} # {}", "{".repeat(levels)),
+        5 => "fragment A on Query { ...B } fragment B on Query { ...A } { ...A }".to_owned(),
+        6 => format!(
+            "{{ projects(first: {}) {{ totalCount }} }}",
+            "9".repeat(levels)
+        ),
+        7 => (0..levels)
+            .map(|_| {
+                [
+                    '{', '}', '[', ']', '(', ')', '"', '#', '\n', 'a', '$', '.', ':',
+                ][rng.random_range(0..13)]
+            })
+            .collect(),
+        8 => format!("\"\"\"{}", "(".repeat(levels)),
+        _ => {
+            let bytes: Vec<u8> = (0..levels).map(|_| rng.random()).collect();
+            String::from_utf8_lossy(&bytes).into_owned()
+        }
+    }
+}
+
+/// Generated JSON values for `variables`, some nested past every bound.
+fn generated_variables(rng: &mut StdRng) -> String {
+    let levels = [1, 50, 127, 129, 2_000][rng.random_range(0..5)];
+    match rng.random_range(0..4) {
+        0 => format!(r#"{{"v":{}}}"#, nested("[", "]", levels, "")),
+        1 => format!(r#"{{"v":{}}}"#, nested(r#"{"a":"#, "}", levels, "1")),
+        2 => format!(r#"{{"v":"{}"}}"#, "[".repeat(levels)),
+        _ => format!(r#"{{"v":{}"#, "[".repeat(levels)),
+    }
+}
+
+async fn generated_bad_requests_never_crash(s: TestServer) {
+    let mut rng = StdRng::seed_from_u64(0x5157_4952);
+    for round in 0..120 {
+        let document = generated_document(&mut rng);
+        let variables = generated_variables(&mut rng);
+        let token = (round % 4 != 0).then_some(s.admin.as_str());
+        let body = format!(
+            r#"{{"query":{},"variables":{variables}}}"#,
+            serde_json::to_string(&document).unwrap()
+        );
+        let mut post = s
+            .http
+            .post(s.url("/graphql"))
+            .header("content-type", "application/json")
+            .body(body.clone());
+        let mut get = s.http.get(s.url("/graphql")).query(&[
+            ("query", document.as_str()),
+            ("variables", variables.as_str()),
+        ]);
+        let form = reqwest::multipart::Form::new()
+            .text("operations", body)
+            .text("map", "{}");
+        let mut multipart = s.http.post(s.url("/graphql")).multipart(form);
+        if let Some(token) = token {
+            post = post.bearer_auth(token);
+            get = get.bearer_auth(token);
+            multipart = multipart.bearer_auth(token);
+        }
+        for request in [post, get, multipart] {
+            let res = request.send().await.unwrap_or_else(|e| {
+                panic!("round {round}: the server stopped answering: {e}\n{document:.200}")
+            });
+            assert!(
+                !res.status().is_server_error(),
+                "round {round}: {} for {document:.200}",
+                res.status()
+            );
+        }
+    }
+    healthy(&s).await;
+    s.admin("{ viewer { name } }", json!({})).await;
+}
+
+const RUNS: &str =
+    "subscription($p: ID!) { runStatusChanged(projectId: $p, after: \"MA\") { run { id } } }";
+
+async fn websocket_nesting_and_subscription_cap(s: TestServer) {
+    let capped = s.sibling(|c| c.max_subscriptions_per_socket = 3).await;
+    let project = s.create_project("ws-limits").await;
+    let mut ws = Ws::connect(&capped, &capped.admin).await;
+
+    let deep = format!("subscription {{{}}}", nested("a{", "}", 3_000, "b"));
+    ws.send_raw(json!({ "id": "deep", "type": "subscribe", "payload": { "query": deep } }))
+        .await;
+    let message = ws.next_message(Duration::from_secs(10)).await.unwrap();
+    assert_eq!(message["type"], "error", "{message}");
+    assert_eq!(message["id"], "deep");
+    assert_eq!(
+        message["payload"][0]["extensions"]["code"],
+        "QUERY_TOO_COMPLEX"
+    );
+
+    for id in ["1", "2", "3"] {
+        ws.send_raw(json!({ "id": id, "type": "subscribe", "payload": { "query": RUNS, "variables": { "p": project } } }))
+            .await;
+    }
+    ws.send_raw(json!({ "id": "4", "type": "subscribe", "payload": { "query": RUNS, "variables": { "p": project } } }))
+        .await;
+    let message = ws.next_message(Duration::from_secs(10)).await.unwrap();
+    assert_eq!(message["type"], "error", "{message}");
+    assert_eq!(message["id"], "4");
+    assert_eq!(
+        message["payload"][0]["extensions"]["code"],
+        "TOO_MANY_SUBSCRIPTIONS"
+    );
+
+    // Ending one makes room for another, which then delivers.
+    ws.send_raw(json!({ "id": "1", "type": "complete" })).await;
+    ws.send_raw(json!({ "id": "5", "type": "subscribe", "payload": { "query": RUNS, "variables": { "p": project } } }))
+        .await;
+    let run = s.start_run(&project, "p").await;
+    let mut seen = std::collections::BTreeSet::new();
+    while seen.len() < 3 {
+        let message = ws
+            .next_message(Duration::from_secs(10))
+            .await
+            .expect("events");
+        if message["type"] == "complete" && message["id"] == "1" {
+            continue;
+        }
+        assert_eq!(message["type"], "next", "{message}");
+        assert_eq!(
+            message["payload"]["data"]["runStatusChanged"]["run"]["id"],
+            run.as_str()
+        );
+        seen.insert(message["id"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(seen.into_iter().collect::<Vec<_>>(), ["2", "3", "5"]);
+
+    // A message nested past the bound closes the socket (4400).
+    let mut raw = Ws::connect(&capped, &capped.admin).await;
+    raw.send_text(nested("[", "]", 5_000, "")).await;
+    assert_eq!(
+        raw.next_message(Duration::from_secs(10)).await.unwrap(),
+        json!({ "type": "close", "code": 4400 })
+    );
+    healthy(&s).await;
+}
+
+async fn revoked_token_closes_its_sockets(s: TestServer) {
+    let project = s.create_project("revoked").await;
+    let created = s
+        .admin(
+            "mutation { createToken(input: { name: \"watcher\", role: READER, actorType: HUMAN }) { id secret } }",
+            json!({}),
+        )
+        .await;
+    let secret = created["createToken"]["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let token_id = created["createToken"]["id"].as_str().unwrap().to_owned();
+    let mut ws = Ws::connect(&s, &secret).await;
+    ws.subscribe("runs", RUNS, json!({ "p": project })).await;
+    s.start_run(&project, "before").await;
+    ws.next_data("runs").await;
+
+    // Revoked through this server: closed at once, nothing more delivered.
+    s.admin(
+        "mutation($id: ID!) { revokeToken(id: $id) }",
+        json!({ "id": token_id }),
+    )
+    .await;
+    assert_eq!(
+        ws.next_message(Duration::from_secs(5)).await.unwrap(),
+        json!({ "type": "close", "code": 4403 })
+    );
+
+    // Revoked elsewhere (another server on the same database): closed
+    // within this server's token cache time.
+    let quick = s.sibling(|c| c.token_cache_ms = 500).await;
+    let created = s
+        .admin(
+            "mutation { createToken(input: { name: \"watcher2\", role: READER, actorType: HUMAN }) { id secret } }",
+            json!({}),
+        )
+        .await;
+    let secret = created["createToken"]["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let token_id = created["createToken"]["id"].as_str().unwrap().to_owned();
+    let mut ws = Ws::connect(&quick, &secret).await;
+    ws.subscribe("runs", RUNS, json!({ "p": project })).await;
+    ws.next_data("runs").await;
+    s.admin(
+        "mutation($id: ID!) { revokeToken(id: $id) }",
+        json!({ "id": token_id }),
+    )
+    .await;
+    loop {
+        let message = ws.next_message(Duration::from_secs(5)).await.unwrap();
+        if message["type"] == "close" {
+            assert_eq!(message["code"], 4403);
+            break;
+        }
+        assert_eq!(message["type"], "next", "{message}");
+    }
+}
