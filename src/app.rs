@@ -117,12 +117,15 @@ async fn healthz() -> &'static str {
     "ok"
 }
 
-/// Ready when the database answers.
+/// Ready when the database answers and takes writes.
 async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
-    match state.db.conn.ping().await {
-        Ok(()) => (StatusCode::OK, "ready"),
-        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database unavailable"),
+    if state.db.conn.ping().await.is_err() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "database unavailable");
     }
+    if !state.db.writable().await {
+        return (StatusCode::SERVICE_UNAVAILABLE, "database refuses writes");
+    }
+    (StatusCode::OK, "ready")
 }
 
 /// Prometheus text format.
@@ -204,7 +207,8 @@ impl Server {
         config: &ServeConfig,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<Server> {
-        let db = Db::connect(&config.database.database_url).await?;
+        let db =
+            Db::connect_with(&config.database.database_url, &config.database.options()).await?;
         db.migrate().await?;
         Self::start_with(db, config, shutdown).await
     }

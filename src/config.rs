@@ -14,6 +14,19 @@ pub struct DatabaseConfig {
     /// Database URL: sqlite://PATH?mode=rwc or postgres://USER@HOST/DB.
     #[arg(long, env = "QUIRE_DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
     pub database_url: String,
+
+    /// SQLite only: the largest the database file may grow, in bytes (a
+    /// quota: writes past it fail with UNAVAILABLE, as on a full disk).
+    #[arg(long, env = "QUIRE_SQLITE_MAX_BYTES")]
+    pub sqlite_max_bytes: Option<u64>,
+}
+
+impl DatabaseConfig {
+    pub fn options(&self) -> crate::db::DbOptions {
+        crate::db::DbOptions {
+            sqlite_max_bytes: self.sqlite_max_bytes,
+        }
+    }
 }
 
 #[derive(Args, Debug, Clone)]
@@ -120,6 +133,7 @@ impl ServeConfig {
             listen: "127.0.0.1:0".parse().expect("a literal address"),
             database: DatabaseConfig {
                 database_url: database_url.into(),
+                sqlite_max_bytes: None,
             },
             demo: false,
             max_body_bytes: 1024 * 1024,

@@ -2,7 +2,7 @@
 //! the SQL statements it runs, and opening write transactions.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
@@ -28,10 +28,97 @@ impl SqlStats {
     }
 }
 
+/// How the database is opened, beyond its URL.
+#[derive(Debug, Clone, Default)]
+pub struct DbOptions {
+    /// SQLite: the largest the database file may grow, in bytes (a quota;
+    /// writes past it fail as on a full disk). None: no limit.
+    pub sqlite_max_bytes: Option<u64>,
+}
+
+/// Whether writes are failing for want of storage (a full disk, an I/O
+/// error): set when a write transaction fails so, cleared when one commits.
+/// `/readyz` reports not ready while it is set.
+#[derive(Debug, Default)]
+pub struct WriteHealth {
+    failing: AtomicBool,
+}
+
+impl WriteHealth {
+    pub fn is_failing(&self) -> bool {
+        self.failing.load(Ordering::Relaxed)
+    }
+
+    fn note<T>(&self, result: &Result<T, DbErr>) {
+        if let Err(err) = result
+            && is_storage_failure(err)
+            && !self.failing.swap(true, Ordering::Relaxed)
+        {
+            tracing::error!(error = %err, "writes are failing for want of storage");
+        }
+    }
+
+    fn recovered(&self) {
+        if self.failing.swap(false, Ordering::Relaxed) {
+            tracing::info!("writes succeed again");
+        }
+    }
+}
+
+/// Whether the database refused a statement for want of storage rather than
+/// because of the statement: SQLite's FULL, IOERR and READONLY (extended
+/// codes share the low byte), PostgreSQL's disk_full, insufficient
+/// resources and io_error.
+pub fn is_storage_failure(err: &DbErr) -> bool {
+    let (DbErr::Exec(sea_orm::RuntimeErr::SqlxError(e))
+    | DbErr::Query(sea_orm::RuntimeErr::SqlxError(e))
+    | DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e))) = err
+    else {
+        return false;
+    };
+    let Some(code) = e.as_database_error().and_then(|d| d.code()) else {
+        return false;
+    };
+    match code.parse::<i64>() {
+        Ok(sqlite) if !code.starts_with('5') || code.len() < 5 => {
+            matches!(sqlite & 0xff, 8 | 10 | 13)
+        }
+        _ => matches!(code.as_ref(), "53100" | "53000" | "58030"),
+    }
+}
+
+/// Whether a pooled SQLite connection may be handed out again: not inside
+/// a transaction, by sqlx's count or by SQLite's own word. A COMMIT that
+/// failed (SQLITE_FULL) can leave SQLite in its transaction or sqlx's count
+/// off by one; such a connection would hold the write lock, or turn the
+/// next BEGIN into a SAVEPOINT whose writes are never made durable. It is
+/// closed instead, and the pool opens a fresh one.
+async fn sqlite_connection_is_clean(
+    conn: &mut sea_orm::sqlx::SqliteConnection,
+) -> Result<bool, sea_orm::sqlx::Error> {
+    use sea_orm::sqlx::Connection;
+    if !conn.is_in_transaction() {
+        return Ok(true);
+    }
+    // A rollback may still be queued on the connection's worker: taking the
+    // handle waits for it.
+    let mut handle = conn.lock_handle().await?;
+    // SAFETY: the handle is a live sqlite3 connection, locked for us.
+    let autocommit =
+        unsafe { libsqlite3_sys::sqlite3_get_autocommit(handle.as_raw_handle().as_ptr()) } != 0;
+    drop(handle);
+    let clean = autocommit && !conn.is_in_transaction();
+    if !clean {
+        tracing::warn!("closing a database connection left inside a failed transaction");
+    }
+    Ok(clean)
+}
+
 #[derive(Clone)]
 pub struct Db {
     pub conn: DatabaseConnection,
     pub stats: Arc<SqlStats>,
+    pub write_health: Arc<WriteHealth>,
     /// A small pool for the server's own work (the event reader,
     /// housekeeping), whose statements are not counted as requests'.
     background: DatabaseConnection,
@@ -43,14 +130,19 @@ pub struct Db {
 }
 
 impl Db {
-    /// Connects and applies pending migrations.
+    /// Connects with default options.
     pub async fn connect(url: &str) -> Result<Db, DbErr> {
+        Self::connect_with(url, &DbOptions::default()).await
+    }
+
+    pub async fn connect_with(url: &str, opts: &DbOptions) -> Result<Db, DbErr> {
         let mut conn = sea_orm::Database::connect(Self::options(
             url,
             if url.starts_with("sqlite:") { 8 } else { 20 },
+            opts,
         ))
         .await?;
-        let background = sea_orm::Database::connect(Self::options(url, 3)).await?;
+        let background = sea_orm::Database::connect(Self::options(url, 3, opts)).await?;
         let stats = Arc::new(SqlStats::default());
         let counter = stats.clone();
         conn.set_metric_callback(move |_info| {
@@ -61,6 +153,7 @@ impl Db {
         Ok(Db {
             conn,
             stats,
+            write_health: Default::default(),
             background,
             write_gate,
         })
@@ -71,21 +164,33 @@ impl Db {
         Db {
             conn: self.background.clone(),
             stats: Arc::new(SqlStats::default()),
+            write_health: self.write_health.clone(),
             background: self.background.clone(),
             write_gate: self.write_gate.clone(),
         }
     }
 
-    fn options(url: &str, max_connections: u32) -> ConnectOptions {
+    fn options(url: &str, max_connections: u32, opts: &DbOptions) -> ConnectOptions {
+        // SQLite's default page size.
+        const PAGE_BYTES: u64 = 4096;
+        let max_pages = opts.sqlite_max_bytes.map(|b| Ord::max(b / PAGE_BYTES, 1));
         let mut options = ConnectOptions::new(url.to_owned());
         options
             .sqlx_logging(false)
             .acquire_timeout(Duration::from_secs(10))
-            .map_sqlx_sqlite_opts(|opts| {
-                opts.journal_mode(SqliteJournalMode::Wal)
+            .map_sqlx_sqlite_opts(move |opts| {
+                let opts = opts
+                    .journal_mode(SqliteJournalMode::Wal)
                     .synchronous(SqliteSynchronous::Normal)
                     .busy_timeout(Duration::from_secs(10))
-                    .foreign_keys(true)
+                    .foreign_keys(true);
+                match max_pages {
+                    Some(pages) => opts.pragma("max_page_count", pages.to_string()),
+                    None => opts,
+                }
+            })
+            .map_sqlx_sqlite_pool_opts(|pool| {
+                pool.after_release(|conn, _| Box::pin(sqlite_connection_is_clean(conn)))
             });
         options.max_connections(max_connections);
         options
@@ -114,8 +219,38 @@ impl Db {
                 sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
                 ..Default::default()
             })
+            .await;
+        self.write_health.note(&txn);
+        Ok(WriteTxn {
+            txn: txn?,
+            health: self.write_health.clone(),
+            _gate: gate,
+        })
+    }
+
+    /// Whether the database takes writes: while writes are failing for want
+    /// of storage, a test write that needs new pages (inserted and deleted
+    /// in one committed transaction) says whether space is back.
+    pub async fn writable(&self) -> bool {
+        if !self.write_health.is_failing() {
+            return true;
+        }
+        let probe = async {
+            let txn = self.begin_write().await?;
+            let pad = vec![0u8; 64 * 1024];
+            txn.execute_raw(Statement::from_sql_and_values(
+                self.backend(),
+                match self.backend() {
+                    DbBackend::Postgres => "INSERT INTO write_probe (id, pad) VALUES (1, $1)",
+                    _ => "INSERT INTO write_probe (id, pad) VALUES (1, ?)",
+                },
+                [pad.into()],
+            ))
             .await?;
-        Ok(WriteTxn { txn, _gate: gate })
+            txn.execute_unprepared("DELETE FROM write_probe").await?;
+            txn.commit().await
+        };
+        probe.await.is_ok()
     }
 }
 
@@ -123,24 +258,26 @@ impl Db {
 /// commits, rolls back or is dropped.
 pub struct WriteTxn {
     txn: DatabaseTransaction,
+    health: Arc<WriteHealth>,
     _gate: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
 impl WriteTxn {
+    /// Commits; a write is acknowledged only when this succeeded. A failed
+    /// commit rolls back as the transaction drops, and a connection left
+    /// inside it is not reused (see `sqlite_connection_is_clean`).
     pub async fn commit(self) -> Result<(), DbErr> {
-        self.txn.commit().await
+        let health = self.health.clone();
+        let result = self.txn.commit().await;
+        health.note(&result);
+        if result.is_ok() {
+            health.recovered();
+        }
+        result
     }
 
     pub async fn rollback(self) -> Result<(), DbErr> {
         self.txn.rollback().await
-    }
-}
-
-impl std::ops::Deref for WriteTxn {
-    type Target = DatabaseTransaction;
-
-    fn deref(&self) -> &DatabaseTransaction {
-        &self.txn
     }
 }
 
@@ -151,19 +288,27 @@ impl ConnectionTrait for WriteTxn {
     }
 
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
-        self.txn.execute_raw(stmt).await
+        let result = self.txn.execute_raw(stmt).await;
+        self.health.note(&result);
+        result
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
-        self.txn.execute_unprepared(sql).await
+        let result = self.txn.execute_unprepared(sql).await;
+        self.health.note(&result);
+        result
     }
 
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
-        self.txn.query_one_raw(stmt).await
+        let result = self.txn.query_one_raw(stmt).await;
+        self.health.note(&result);
+        result
     }
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        self.txn.query_all_raw(stmt).await
+        let result = self.txn.query_all_raw(stmt).await;
+        self.health.note(&result);
+        result
     }
 
     fn support_returning(&self) -> bool {

@@ -135,7 +135,7 @@ impl From<ActorTypeArg> for ActorType {
 }
 
 async fn open(database: &DatabaseConfig) -> anyhow::Result<Db> {
-    let db = Db::connect(&database.database_url).await?;
+    let db = Db::connect_with(&database.database_url, &database.options()).await?;
     db.migrate().await?;
     Ok(db)
 }

@@ -42,10 +42,28 @@ pub enum DomainError {
         size: u64,
         limit: u64,
     },
+    /// The database cannot take writes now (a full disk, an I/O error);
+    /// nothing was written, and the same request may succeed later.
+    #[error("{0}")]
+    Unavailable(String),
     #[error("database error: {0}")]
-    Database(#[from] DbErr),
+    Database(DbErr),
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+impl From<DbErr> for DomainError {
+    fn from(err: DbErr) -> Self {
+        if crate::db::is_storage_failure(&err) {
+            tracing::error!(error = %err, "a write failed for want of storage");
+            DomainError::Unavailable(
+                "the database cannot take writes now (out of storage); nothing was written, try again later"
+                    .into(),
+            )
+        } else {
+            DomainError::Database(err)
+        }
+    }
 }
 
 impl DomainError {
@@ -81,6 +99,7 @@ impl DomainError {
             DomainError::Conflict { .. } => "CONFLICT",
             DomainError::IdempotencyKeyReused(_) => "IDEMPOTENCY_KEY_REUSED",
             DomainError::PayloadTooLarge { .. } => "PAYLOAD_TOO_LARGE",
+            DomainError::Unavailable(_) => "UNAVAILABLE",
             DomainError::Database(_) | DomainError::Internal(_) => "INTERNAL",
         }
     }

@@ -4,7 +4,7 @@
 
 use chrono::{Duration, Utc};
 use entity::idempotency_key;
-use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -13,6 +13,7 @@ use super::Session;
 use super::digest::{canonical_json, sha256_hex};
 use super::error::{DomainError, DomainResult};
 use super::ids::new_id;
+use crate::db::WriteTxn;
 
 /// How many times an operation under a key is retried after losing a race
 /// (a concurrent twin stored the key first, or took a unique number).
@@ -51,10 +52,7 @@ impl Idempotency {
     }
 
     /// The stored response of an earlier call with this key, if any.
-    pub async fn replay<T: DeserializeOwned>(
-        &self,
-        txn: &DatabaseTransaction,
-    ) -> DomainResult<Option<T>> {
+    pub async fn replay<T: DeserializeOwned>(&self, txn: &WriteTxn) -> DomainResult<Option<T>> {
         let Some(key) = &self.key else {
             return Ok(None);
         };
@@ -82,11 +80,7 @@ impl Idempotency {
 
     /// Stores the response; a concurrent twin that stored first makes this
     /// fail with a unique violation, and the caller retries into `replay`.
-    pub async fn store<T: Serialize>(
-        &self,
-        txn: &DatabaseTransaction,
-        response: &T,
-    ) -> DomainResult<()> {
+    pub async fn store<T: Serialize>(&self, txn: &WriteTxn, response: &T) -> DomainResult<()> {
         let Some(key) = &self.key else {
             return Ok(());
         };

@@ -6,9 +6,7 @@ use entity::{
     ReviewAction, Role, VersionStatus, artifact_version as version, context_revision, project,
 };
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ColumnTrait, DatabaseTransaction, DbBackend, EntityTrait, QueryFilter, QuerySelect, Set,
-};
+use sea_orm::{ColumnTrait, DbBackend, EntityTrait, QueryFilter, QuerySelect, Set};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
@@ -19,6 +17,7 @@ use super::idempotency::{ATTEMPTS, Idempotency};
 use super::ids::{self, IdKind};
 use super::review::status_word;
 use super::{Session, approvals, events, projects};
+use crate::db::WriteTxn;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Promotion {
@@ -115,7 +114,7 @@ fn conflict(current: i32, expected: i32) -> DomainError {
 
 async fn promote_in(
     s: Session<'_>,
-    txn: &DatabaseTransaction,
+    txn: &WriteTxn,
     project_id: Uuid,
     input: &Promotion,
     wanted: &[(Uuid, String)],

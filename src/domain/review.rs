@@ -4,7 +4,7 @@
 
 use chrono::Utc;
 use entity::{ReviewAction, Role, VersionStatus, artifact_version as version};
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -13,6 +13,7 @@ use super::error::{DomainError, DomainResult};
 use super::idempotency::{ATTEMPTS, Idempotency};
 use super::ids::{self, IdKind};
 use super::{Session, approvals, check_size, events, versions};
+use crate::db::WriteTxn;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Decision {
@@ -128,7 +129,7 @@ pub async fn decide(s: Session<'_>, input: Review) -> DomainResult<version::Mode
 
 async fn decide_in(
     s: Session<'_>,
-    txn: &DatabaseTransaction,
+    txn: &WriteTxn,
     id: Uuid,
     input: &Review,
 ) -> DomainResult<version::Model> {

@@ -5,9 +5,8 @@ use chrono::Utc;
 use entity::{Money, Role, RunArtifactDirection, RunStatus, run, run_artifact, run_step};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, FromQueryResult,
-    IdenStatic, Iterable, JoinType, Order, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
-    RelationTrait, Select, Set,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic, Iterable,
+    JoinType, Order, QueryFilter, QueryOrder, QuerySelect, QueryTrait, RelationTrait, Select, Set,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -20,6 +19,7 @@ use super::ids::{self, IdKind};
 use super::pagination::{self, Page, PageArgs};
 use super::pricing;
 use super::{Session, check_size, projects, validate};
+use crate::db::WriteTxn;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct NewRun {
@@ -132,7 +132,7 @@ pub async fn start(s: Session<'_>, input: NewRun) -> DomainResult<run::Model> {
 
 async fn start_in(
     s: Session<'_>,
-    txn: &DatabaseTransaction,
+    txn: &WriteTxn,
     project_id: Uuid,
     input: &NewRun,
     parent: Option<(Uuid, &str)>,
@@ -212,11 +212,7 @@ async fn start_in(
 
 /// Loads a run for a write, locking it on PostgreSQL so that concurrent
 /// transitions of one run queue up instead of both passing the status check.
-async fn lock_run(
-    s: Session<'_>,
-    txn: &DatabaseTransaction,
-    id_text: &str,
-) -> DomainResult<run::Model> {
+async fn lock_run(s: Session<'_>, txn: &WriteTxn, id_text: &str) -> DomainResult<run::Model> {
     let id = ids::decode(IdKind::Run, id_text)?;
     let mut query = run::Entity::find_by_id(id);
     if txn.get_database_backend() == sea_orm::DbBackend::Postgres {

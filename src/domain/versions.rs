@@ -6,8 +6,8 @@ use entity::{
     file, run, run_artifact, run_step,
 };
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait, Order,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, Statement,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, Order, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, Statement,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -21,6 +21,7 @@ use super::ids::{self, IdKind};
 use super::pagination::{self, Page, PageArgs, text_cursor};
 use super::schemas;
 use super::{Session, check_size, projects, validate};
+use crate::db::WriteTxn;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct NewVersion {
@@ -140,7 +141,7 @@ pub async fn create(s: Session<'_>, input: NewVersion) -> DomainResult<version::
 #[allow(clippy::too_many_arguments)]
 async fn create_in(
     s: Session<'_>,
-    txn: &DatabaseTransaction,
+    txn: &WriteTxn,
     project: &entity::project::Model,
     input: &NewVersion,
     file_ids: &[(Uuid, String)],
@@ -259,7 +260,7 @@ async fn create_in(
 /// same key (SQLite's IMMEDIATE transactions already serialise all writers);
 /// the unique index stays the last line of defence, with a retry above.
 async fn next_version_number(
-    txn: &DatabaseTransaction,
+    txn: &WriteTxn,
     project_id: Uuid,
     schema_key: &str,
 ) -> DomainResult<i32> {
@@ -278,11 +279,7 @@ async fn next_version_number(
 /// Serialises writers of one schema key until the transaction ends: an
 /// advisory lock on PostgreSQL; SQLite's IMMEDIATE transactions already run
 /// one writer at a time.
-pub async fn lock_key(
-    txn: &DatabaseTransaction,
-    project_id: Uuid,
-    schema_key: &str,
-) -> DomainResult<()> {
+pub async fn lock_key(txn: &WriteTxn, project_id: Uuid, schema_key: &str) -> DomainResult<()> {
     if txn.get_database_backend() == DbBackend::Postgres {
         txn.execute_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,

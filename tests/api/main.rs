@@ -5,6 +5,7 @@ mod common;
 mod access;
 mod cli;
 mod costs;
+mod durability;
 mod files;
 mod graph;
 mod hardening;
