@@ -54,9 +54,19 @@ pub struct ServeConfig {
     #[arg(long, env = "QUIRE_MAX_QUERY_DEPTH", default_value_t = 10)]
     pub max_query_depth: usize,
 
-    /// Highest query complexity accepted (each field counts one, times the page size of lists).
-    #[arg(long, env = "QUIRE_MAX_QUERY_COMPLEXITY", default_value_t = 5_000)]
+    /// Highest query complexity accepted: each field counts one, times the
+    /// page size of a connection or the bound of a list it is in.
+    #[arg(long, env = "QUIRE_MAX_QUERY_COMPLEXITY", default_value_t = 50_000)]
     pub max_query_complexity: usize,
+
+    /// Most aliased fields in one request's documents.
+    #[arg(long, env = "QUIRE_MAX_ALIASES", default_value_t = 30)]
+    pub max_aliases: usize,
+
+    /// Largest GraphQL response, in bytes of JSON (larger ones are refused
+    /// with PAYLOAD_TOO_LARGE instead of sent).
+    #[arg(long, env = "QUIRE_MAX_RESPONSE_BYTES", default_value_t = 32 * 1024 * 1024)]
+    pub max_response_bytes: usize,
 
     /// Whether clients may introspect the schema (GraphiQL needs it).
     #[arg(long, env = "QUIRE_INTROSPECTION", default_value_t = true, action = clap::ArgAction::Set)]
@@ -139,7 +149,9 @@ impl ServeConfig {
             max_body_bytes: 1024 * 1024,
             max_batch: 10,
             max_query_depth: 10,
-            max_query_complexity: 5_000,
+            max_query_complexity: 50_000,
+            max_aliases: 30,
+            max_response_bytes: 32 * 1024 * 1024,
             introspection: true,
             batch_delay_us: 2_000,
             request_timeout_ms: 30_000,

@@ -6,7 +6,9 @@
 use async_graphql::ParseRequestError;
 use async_graphql::http::GraphiQLSource;
 use async_graphql::http::MultipartOptions;
-use async_graphql::parser::types::{DocumentOperations, OperationType};
+use async_graphql::parser::types::{
+    DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet,
+};
 use async_graphql::{BatchRequest, BatchResponse, Request, Response, ServerError};
 use axum::body::Body;
 use axum::extract::{RawQuery, State};
@@ -97,16 +99,71 @@ fn request_error(
 }
 
 fn respond(status: StatusCode, kind: ResponseType, body: &BatchResponse) -> HttpResponse {
-    let json = match body {
+    with_body(status, kind, serialize(body))
+}
+
+fn serialize(body: &BatchResponse) -> Vec<u8> {
+    match body {
         BatchResponse::Single(r) => serde_json::to_vec(&ResponseBody(r)),
         BatchResponse::Batch(rs) => {
             serde_json::to_vec(&rs.iter().map(ResponseBody).collect::<Vec<_>>())
         }
     }
-    .unwrap_or_default();
+    .unwrap_or_default()
+}
+
+fn with_body(status: StatusCode, kind: ResponseType, json: Vec<u8>) -> HttpResponse {
     let mut response = (status, json).into_response();
     response.headers_mut().insert(CONTENT_TYPE, kind.header());
     response
+}
+
+/// Sends an executed response, or PAYLOAD_TOO_LARGE in its place when it
+/// is over the response size limit.
+fn respond_within(
+    status: StatusCode,
+    kind: ResponseType,
+    body: &BatchResponse,
+    max_bytes: usize,
+) -> HttpResponse {
+    let json = serialize(body);
+    if json.len() <= max_bytes {
+        return with_body(status, kind, json);
+    }
+    let mut response = Response::from_errors(vec![ServerError::new(
+        format!(
+            "the response would be {} bytes, over the limit of {max_bytes} bytes: ask for fewer items or fields",
+            json.len()
+        ),
+        None,
+    )]);
+    set_code(&mut response, "PAYLOAD_TOO_LARGE");
+    respond(StatusCode::OK, kind, &BatchResponse::Single(response))
+}
+
+/// How many fields of a document carry an alias.
+fn alias_count(doc: &ExecutableDocument) -> usize {
+    fn in_set(set: &SelectionSet) -> usize {
+        set.items
+            .iter()
+            .map(|item| match &item.node {
+                Selection::Field(f) => {
+                    usize::from(f.node.alias.is_some()) + in_set(&f.node.selection_set.node)
+                }
+                Selection::InlineFragment(i) => in_set(&i.node.selection_set.node),
+                Selection::FragmentSpread(_) => 0,
+            })
+            .sum()
+    }
+    doc.operations
+        .iter()
+        .map(|(_, op)| in_set(&op.node.selection_set.node))
+        .chain(
+            doc.fragments
+                .values()
+                .map(|f| in_set(&f.node.selection_set.node)),
+        )
+        .sum()
 }
 
 /// Refuses a request nested too deeply for the parser (HTTP 400,
@@ -227,6 +284,28 @@ async fn execute(
         BatchRequest::Single(r) => vec![operation_of(r)],
         BatchRequest::Batch(rs) => rs.iter_mut().map(operation_of).collect(),
     };
+    let aliases: usize = match &mut batch {
+        BatchRequest::Single(r) => r.parsed_query().map(alias_count).unwrap_or(0),
+        BatchRequest::Batch(rs) => rs
+            .iter_mut()
+            .map(|r| r.parsed_query().map(alias_count).unwrap_or(0))
+            .sum(),
+    };
+    if aliases > state.max_aliases {
+        let mut response = Response::from_errors(vec![ServerError::new(
+            format!(
+                "the request has {aliases} aliased fields, over the limit of {}",
+                state.max_aliases
+            ),
+            None,
+        )]);
+        set_code(&mut response, "QUERY_TOO_COMPLEX");
+        return respond(
+            StatusCode::BAD_REQUEST,
+            kind,
+            &BatchResponse::Single(response),
+        );
+    }
     let started = std::time::Instant::now();
     let batch = batch
         .data(principal)
@@ -257,7 +336,12 @@ async fn execute(
         BatchResponse::Single(r) => assign_codes(r),
         BatchResponse::Batch(rs) => rs.iter_mut().for_each(assign_codes),
     }
-    respond(status_of(&response), kind, &response)
+    respond_within(
+        status_of(&response),
+        kind,
+        &response,
+        state.max_response_bytes,
+    )
 }
 
 pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Body) -> HttpResponse {

@@ -3,6 +3,7 @@
 //! database transaction that also appends its outbox event.
 
 pub mod approvals;
+pub mod bounds;
 pub mod context;
 pub mod costs;
 pub mod demo;

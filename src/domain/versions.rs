@@ -81,6 +81,13 @@ pub async fn create(s: Session<'_>, input: NewVersion) -> DomainResult<version::
             file_ids.push((id, text.clone()));
         }
     }
+    if file_ids.len() > super::bounds::FILES_PER_VERSION {
+        return Err(DomainError::validation(format!(
+            "a version links at most {} files; this one has {}",
+            super::bounds::FILES_PER_VERSION,
+            file_ids.len()
+        )));
+    }
     let source_run = input
         .source_run_id
         .as_deref()

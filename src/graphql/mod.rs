@@ -40,7 +40,7 @@ impl Default for QueryLimits {
     fn default() -> Self {
         QueryLimits {
             max_depth: 10,
-            max_complexity: 5_000,
+            max_complexity: 50_000,
             introspection: true,
         }
     }

@@ -64,12 +64,14 @@ impl QueryRoot {
     }
 
     /// API tokens this admin may manage (ADMIN).
+    #[graphql(complexity = "crate::domain::bounds::LIST_ITEMS * child_complexity")]
     async fn tokens(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ApiToken>> {
         let rows = tokens::list_for(session(ctx)).await.api()?;
         Ok(rows.into_iter().map(ApiToken).collect())
     }
 
     /// The price of every model in force now.
+    #[graphql(complexity = "crate::domain::bounds::LIST_ITEMS * child_complexity")]
     async fn model_prices(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ModelPrice>> {
         let rows = pricing::prices_in_force(session(ctx)).await.api()?;
         Ok(rows.into_iter().map(ModelPrice).collect())

@@ -17,7 +17,8 @@ backend_tests!(
     deep_nesting_is_refused_before_parsing,
     generated_bad_requests_never_crash,
     websocket_nesting_and_subscription_cap,
-    revoked_token_closes_its_sockets
+    revoked_token_closes_its_sockets,
+    lists_aliases_and_responses_are_bounded
 );
 
 /// `[[[…1]…]]`, `levels` deep.
@@ -334,4 +335,127 @@ async fn revoked_token_closes_its_sockets(s: TestServer) {
         }
         assert_eq!(message["type"], "next", "{message}");
     }
+}
+
+/// The README's example query: it must pass at the default limits.
+const README_EXAMPLE: &str = r#"{
+  project(slug: "bounded") {
+    name
+    contextVersion
+    versions(first: 5) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      edges {
+        node {
+          id schemaKey versionNumber status value digest
+          createdBy { name type }
+          previous { versionNumber }
+          diff
+          sourceRun { pipeline model status inputTokens outputTokens steps { order agentName inputTokens } }
+        }
+      }
+    }
+    artifacts { edges { node { schemaKey latest { versionNumber } current { id } } } }
+  }
+}"#;
+
+async fn lists_aliases_and_responses_are_bounded(s: TestServer) {
+    let project = s.create_project("bounded").await;
+    let run = s.start_run(&project, "p").await;
+    for i in 0..12 {
+        s.create_version(
+            &project,
+            &format!("k{i}"),
+            json!({ "i": i, "pad": "y".repeat(2_000) }),
+            Some(&run),
+        )
+        .await;
+    }
+    let reader = s.token("READER", None).await;
+
+    // Unpaginated lists are priced at their bound: the 150-byte query that
+    // built a 195 MB response is refused before it runs.
+    let bomb = "query($r: ID!) { run(id: $r) { outputs { sourceRun { outputs { value sourceRun { outputs { id } } } } } } }";
+    let (status, body) = s.post(Some(&reader), bomb, json!({ "r": run })).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(code(&body["errors"][0]), "QUERY_TOO_COMPLEX", "{body}");
+    // One level of it is fine, and returns every output.
+    let data = s
+        .as_token(
+            &reader,
+            "query($r: ID!) { run(id: $r) { outputs { id } } }",
+            json!({ "r": run }),
+        )
+        .await;
+    assert_eq!(data["run"]["outputs"].as_array().unwrap().len(), 12);
+
+    // The README's example and the review page pass at the default limits.
+    s.as_token(&reader, README_EXAMPLE, json!({})).await;
+    s.as_token(
+        &reader,
+        crate::limits::REVIEW_PAGE,
+        json!({ "slug": "bounded" }),
+    )
+    .await;
+
+    // Aliases: 30 pass, 31 do not, counted over a whole batch.
+    let aliased = |n: usize| {
+        let fields: Vec<String> = (0..n).map(|i| format!("a{i}: viewer {{ name }}")).collect();
+        format!("{{ {} }}", fields.join(" "))
+    };
+    s.as_token(&reader, &aliased(30), json!({})).await;
+    let (status, body) = s.post(Some(&reader), &aliased(31), json!({})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(code(&body["errors"][0]), "QUERY_TOO_COMPLEX", "{body}");
+    let batch: Vec<Value> = (0..10)
+        .map(|_| json!({ "query": aliased(1_000) }))
+        .collect();
+    let res = s
+        .http
+        .post(s.url("/graphql"))
+        .bearer_auth(&reader)
+        .json(&batch)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    // The widest batch that passes runs a bounded number of statements.
+    let before = s.statements().await;
+    let batch: Vec<Value> = (0..10)
+        .map(|_| json!({ "query": "{ a: projects(first: 100) { edges { node { id } } } b: projects(first: 100) { edges { node { id } } } c: projects(first: 100) { edges { node { id } } } }" }))
+        .collect();
+    let res = s
+        .http
+        .post(s.url("/graphql"))
+        .bearer_auth(&reader)
+        .json(&batch)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let ran = s.statements().await - before;
+    assert!(ran <= 60, "{ran} statements");
+
+    // The response size limit refuses a response instead of sending it.
+    let small = s.sibling(|c| c.max_response_bytes = 10_000).await;
+    let (status, body) = small
+        .post(
+            Some(&reader),
+            "{ project(slug: \"bounded\") { versions(first: 20) { edges { node { value } } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(code(&body["errors"][0]), "PAYLOAD_TOO_LARGE", "{body}");
+    assert!(body["data"].is_null(), "{body}");
+
+    // Files per version have a bound too.
+    let files: Vec<String> = (0..21).map(|_| "fil_0000".to_owned()).collect();
+    let error = s
+        .admin_error(
+            "mutation($input: CreateArtifactVersionInput!) { createArtifactVersion(input: $input) { id } }",
+            json!({ "input": { "projectId": project, "schemaKey": "many", "value": {}, "fileIds": files } }),
+        )
+        .await;
+    assert_eq!(code(&error), "VALIDATION_FAILED", "{error}");
 }

@@ -171,6 +171,7 @@ impl Project {
     }
 
     /// Runs created in [from, to), grouped, with exact cost sums.
+    #[graphql(complexity = "crate::domain::bounds::LIST_ITEMS * child_complexity")]
     async fn cost_summary(
         &self,
         ctx: &Context<'_>,

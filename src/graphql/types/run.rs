@@ -1,3 +1,4 @@
+use crate::domain::bounds;
 use async_graphql::{Context, ID, Json, Object};
 use chrono::{DateTime, Utc};
 use entity::{RunArtifactDirection, run, run_step};
@@ -63,29 +64,47 @@ impl Run {
             None => Ok(None),
         }
     }
+    /// Runs started under this one: the first 100.
+    #[graphql(complexity = "bounds::LIST_ITEMS * child_complexity")]
     async fn children(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Run>> {
         let rows = load(ctx, ChildrenOfRun(self.0.id))
             .await?
             .unwrap_or_default();
-        Ok(rows.into_iter().map(Run).collect())
+        Ok(bounds::first(rows, bounds::LIST_ITEMS)
+            .into_iter()
+            .map(Run)
+            .collect())
     }
+    /// The run's steps in order: the first 100.
+    #[graphql(complexity = "bounds::LIST_ITEMS * child_complexity")]
     async fn steps(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<RunStep>> {
         let rows = load(ctx, StepsOfRun(self.0.id)).await?.unwrap_or_default();
-        Ok(rows.into_iter().map(RunStep).collect())
+        Ok(bounds::first(rows, bounds::LIST_ITEMS)
+            .into_iter()
+            .map(RunStep)
+            .collect())
     }
-    /// Artifact versions this run read.
+    /// Artifact versions this run read: the first 100.
+    #[graphql(complexity = "bounds::LIST_ITEMS * child_complexity")]
     async fn inputs(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ArtifactVersion>> {
         let rows = load(ctx, RunVersions(self.0.id, RunArtifactDirection::Input))
             .await?
             .unwrap_or_default();
-        Ok(rows.into_iter().map(ArtifactVersion).collect())
+        Ok(bounds::first(rows, bounds::LIST_ITEMS)
+            .into_iter()
+            .map(ArtifactVersion)
+            .collect())
     }
-    /// Artifact versions this run produced.
+    /// Artifact versions this run produced: the first 100.
+    #[graphql(complexity = "bounds::LIST_ITEMS * child_complexity")]
     async fn outputs(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ArtifactVersion>> {
         let rows = load(ctx, RunVersions(self.0.id, RunArtifactDirection::Output))
             .await?
             .unwrap_or_default();
-        Ok(rows.into_iter().map(ArtifactVersion).collect())
+        Ok(bounds::first(rows, bounds::LIST_ITEMS)
+            .into_iter()
+            .map(ArtifactVersion)
+            .collect())
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at

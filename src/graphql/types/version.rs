@@ -1,3 +1,4 @@
+use crate::domain::bounds;
 use async_graphql::{Context, ID, Json, Object};
 use chrono::{DateTime, Utc};
 use entity::artifact_version as version;
@@ -74,11 +75,15 @@ impl ArtifactVersion {
             None => Ok(None),
         }
     }
+    #[graphql(complexity = "bounds::FILES_PER_VERSION * child_complexity")]
     async fn files(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<File>> {
         let rows = load(ctx, FilesOfVersion(self.0.id))
             .await?
             .unwrap_or_default();
-        Ok(rows.into_iter().map(File).collect())
+        Ok(bounds::first(rows, bounds::FILES_PER_VERSION)
+            .into_iter()
+            .map(File)
+            .collect())
     }
     async fn source_run(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Run>> {
         let Some(id) = self.0.source_run_id else {
@@ -157,14 +162,19 @@ impl ArtifactVersion {
         let patch = json_patch::diff(&base.unwrap_or(Value::Null), &self.0.value);
         Ok(Json(serde_json::to_value(patch)?))
     }
+    #[graphql(complexity = "bounds::APPROVALS_PER_VERSION * child_complexity")]
     async fn approvals(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Approval>> {
         let rows = load(ctx, ApprovalsOfVersion(self.0.id))
             .await?
             .unwrap_or_default();
-        Ok(rows.into_iter().map(Approval).collect())
+        Ok(bounds::first(rows, bounds::APPROVALS_PER_VERSION)
+            .into_iter()
+            .map(Approval)
+            .collect())
     }
     /// What this version came from: the versions its source run read, and
     /// what theirs read, up to `depth` runs upstream (one query per level).
+    #[graphql(complexity = "bounds::LIST_ITEMS * child_complexity")]
     async fn lineage(
         &self,
         ctx: &Context<'_>,
@@ -175,7 +185,7 @@ impl ArtifactVersion {
             .await
             .api()?;
         let mut out = Vec::with_capacity(upstream.len());
-        for u in upstream {
+        for u in bounds::first(upstream, bounds::LIST_ITEMS) {
             let run = load(ctx, RunById(u.via_run))
                 .await?
                 .ok_or("a lineage run is missing")?;
@@ -188,11 +198,15 @@ impl ArtifactVersion {
         Ok(out)
     }
 
-    /// Runs that read this version.
+    /// Runs that read this version: the first 100.
+    #[graphql(complexity = "bounds::LIST_ITEMS * child_complexity")]
     async fn consumers(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Run>> {
         let rows = load(ctx, ConsumersOfVersion(self.0.id))
             .await?
             .unwrap_or_default();
-        Ok(rows.into_iter().map(Run).collect())
+        Ok(bounds::first(rows, bounds::LIST_ITEMS)
+            .into_iter()
+            .map(Run)
+            .collect())
     }
 }
