@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261122_000001_initial;
 mod m20261122_000002_outbox_state;
 mod m20261123_000001_promoted_index;
+mod m20261124_000001_file_projects;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_initial::Migration),
             Box::new(m20261122_000002_outbox_state::Migration),
             Box::new(m20261123_000001_promoted_index::Migration),
+            Box::new(m20261124_000001_file_projects::Migration),
         ]
     }
 }
