@@ -66,10 +66,13 @@ async fn caller(state: &AppState, headers: &HeaderMap) -> Result<Principal, Resp
 #[derive(Deserialize)]
 pub struct UploadParams {
     filename: Option<String>,
+    #[serde(rename = "projectId")]
+    project_id: Option<String>,
 }
 
 /// `POST /files`: the body is the file; Content-Type is kept; the filename
-/// comes from `?filename=` or an `X-Filename` header.
+/// comes from `?filename=` or an `X-Filename` header, the project from
+/// `?projectId=` (see `files::NewUpload`).
 pub async fn upload(
     State(state): State<AppState>,
     Query(params): Query<UploadParams>,
@@ -107,6 +110,7 @@ pub async fn upload(
         content_type: header(CONTENT_TYPE.as_str())
             .unwrap_or_else(|| "application/octet-stream".into()),
         filename: params.filename.or_else(|| header("x-filename")),
+        project_id: params.project_id,
     };
     let limits = state.limits.clone();
     let s = Session {

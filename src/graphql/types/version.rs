@@ -7,7 +7,7 @@ use super::{
     Actor, Approval, File, LineageEntry, Project, Run, RunStep, VersionStatusGql, gid, load,
 };
 use crate::domain::ids::{self, IdKind};
-use crate::domain::versions;
+use crate::domain::{files, versions};
 use crate::graphql::context::{loaders, session};
 use crate::graphql::error::ApiResult;
 use crate::graphql::loaders::{
@@ -68,17 +68,28 @@ impl ArtifactVersion {
     async fn digest(&self) -> &str {
         &self.0.digest
     }
+    // A version links files of its own project only (`files::for_version`);
+    // `can_see` keeps it so should a row ever say otherwise.
     async fn primary_file(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<File>> {
-        match self.0.primary_file_id {
-            Some(id) => Ok(load(ctx, FileById(id)).await?.map(File)),
-            None => Ok(None),
-        }
+        let Some(id) = self.0.primary_file_id else {
+            return Ok(None);
+        };
+        let principal = session(ctx).principal;
+        Ok(load(ctx, FileById(id))
+            .await?
+            .filter(|f| files::can_see(principal, f))
+            .map(File))
     }
     async fn files(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<File>> {
+        let principal = session(ctx).principal;
         let rows = load(ctx, FilesOfVersion(self.0.id))
             .await?
             .unwrap_or_default();
-        Ok(rows.into_iter().map(File).collect())
+        Ok(rows
+            .into_iter()
+            .filter(|f| files::can_see(principal, f))
+            .map(File)
+            .collect())
     }
     async fn source_run(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Run>> {
         let Some(id) = self.0.source_run_id else {
