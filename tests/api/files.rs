@@ -18,7 +18,8 @@ backend_tests!(
     limits_leave_nothing_behind,
     scoping_links_and_gc,
     files_belong_to_their_project,
-    gc_keeps_blobs_another_project_uses
+    gc_keeps_blobs_another_project_uses,
+    downloads_are_never_run_by_the_browser
 );
 
 /// Bytes that are not all alike, so that ranges and digests mean something.
@@ -554,6 +555,84 @@ async fn gc_keeps_blobs_another_project_uses(s: TestServer) {
         download(&s, fa, &s.admin).await.status(),
         StatusCode::NOT_FOUND
     );
+}
+
+/// Every download carries nosniff and a sandbox CSP; types a browser would
+/// run or render as a document are attachments.
+async fn downloads_are_never_run_by_the_browser(s: TestServer) {
+    let cases = [
+        ("text/html; charset=utf-8", "page.html", true),
+        ("image/svg+xml", "pic.svg", true),
+        ("application/xml", "data.xml", true),
+        ("text/xml", "data2.xml", true),
+        ("application/xhtml+xml", "page.xhtml", true),
+        ("text/javascript", "app.js", true),
+        ("application/javascript", "app2.js", true),
+        ("application/octet-stream", "blob.bin", true),
+        ("IMAGE/SVG+XML", "upper.svg", true),
+        ("image/png", "logo.png", false),
+        ("application/pdf", "brief.pdf", false),
+        ("text/plain", "notes.txt", false),
+        ("application/json", "data.json", false),
+    ];
+    for (i, (content_type, name, attachment)) in cases.into_iter().enumerate() {
+        let body = format!("<script>alert({i})</script>").into_bytes();
+        let (status, f) = post_file(&s, &s.admin, body.clone(), content_type, name).await;
+        assert_eq!(status, StatusCode::CREATED, "{f}");
+        let id = f["id"].as_str().unwrap();
+        let res = download(&s, id, &s.admin).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let h = res.headers();
+        assert_eq!(h["x-content-type-options"], "nosniff", "{content_type}");
+        assert_eq!(h["content-security-policy"], "sandbox", "{content_type}");
+        let disposition = h["content-disposition"].to_str().unwrap();
+        let expected = if attachment { "attachment" } else { "inline" };
+        assert_eq!(
+            disposition,
+            format!("{expected}; filename=\"{name}\""),
+            "{content_type}"
+        );
+        // Ranges and ETags still work, with the same headers.
+        let res = s
+            .http
+            .get(s.url(&format!("/files/{id}")))
+            .bearer_auth(&s.admin)
+            .header(RANGE, "bytes=0-7")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::PARTIAL_CONTENT);
+        assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+        assert_eq!(res.headers()["content-security-policy"], "sandbox");
+        let etag = res.headers()[ETAG].clone();
+        assert_eq!(res.bytes().await.unwrap().as_ref(), &body[..8]);
+        let res = s
+            .http
+            .get(s.url(&format!("/files/{id}")))
+            .bearer_auth(&s.admin)
+            .header("if-none-match", etag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::NOT_MODIFIED);
+    }
+    // Without a filename, a dangerous type is still an attachment.
+    let res = s
+        .http
+        .post(s.url("/files"))
+        .bearer_auth(&s.admin)
+        .header(CONTENT_TYPE, "text/html")
+        .body("<p>anonymous</p>")
+        .send()
+        .await
+        .unwrap();
+    let id = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let res = download(&s, &id, &s.admin).await;
+    assert_eq!(res.headers()["content-disposition"], "attachment");
+    assert_eq!(res.headers()["x-content-type-options"], "nosniff");
 }
 
 mod legacy_files_get_their_project {
