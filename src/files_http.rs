@@ -7,7 +7,7 @@ use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::header::{
     ACCEPT_RANGES, CACHE_CONTROL, CONNECTION, CONTENT_DISPOSITION, CONTENT_LENGTH, CONTENT_RANGE,
-    CONTENT_TYPE, ETAG, IF_NONE_MATCH, RANGE,
+    CONTENT_SECURITY_POLICY, CONTENT_TYPE, ETAG, IF_NONE_MATCH, RANGE, X_CONTENT_TYPE_OPTIONS,
 };
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -66,10 +66,13 @@ async fn caller(state: &AppState, headers: &HeaderMap) -> Result<Principal, Resp
 #[derive(Deserialize)]
 pub struct UploadParams {
     filename: Option<String>,
+    #[serde(rename = "projectId")]
+    project_id: Option<String>,
 }
 
 /// `POST /files`: the body is the file; Content-Type is kept; the filename
-/// comes from `?filename=` or an `X-Filename` header.
+/// comes from `?filename=` or an `X-Filename` header, the project from
+/// `?projectId=` (see `files::NewUpload`).
 pub async fn upload(
     State(state): State<AppState>,
     Query(params): Query<UploadParams>,
@@ -107,6 +110,7 @@ pub async fn upload(
         content_type: header(CONTENT_TYPE.as_str())
             .unwrap_or_else(|| "application/octet-stream".into()),
         filename: params.filename.or_else(|| header("x-filename")),
+        project_id: params.project_id,
     };
     let limits = state.limits.clone();
     let s = Session {
@@ -169,6 +173,53 @@ fn parse_range(
     Ok(Some(range))
 }
 
+/// Uploaded bytes are whatever the uploader said they are: the browser must
+/// not guess a type (nosniff), and what it renders runs with no origin, no
+/// scripts and no forms (a sandbox CSP), so a file can never act as Quire.
+fn never_run(h: &mut HeaderMap) {
+    h.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(CONTENT_SECURITY_POLICY, HeaderValue::from_static("sandbox"));
+}
+
+/// Whether a browser may show `content_type` in the page: images other than
+/// SVG (which holds scripts), PDF, plain text and JSON. Everything else (HTML,
+/// SVG, XML, JavaScript, unknown types) is a download.
+fn shown_inline(content_type: &str) -> bool {
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    match essence.split_once('/') {
+        Some(("image", sub)) => !sub.contains("svg") && !sub.contains("xml"),
+        _ => matches!(
+            essence.as_str(),
+            "application/pdf" | "text/plain" | "application/json"
+        ),
+    }
+}
+
+/// `inline` or `attachment` (see `shown_inline`), with the filename when
+/// there is one, kept to printable ASCII that cannot end the quoted string.
+fn disposition(f: &file::Model) -> HeaderValue {
+    let kind = if shown_inline(&f.content_type) {
+        "inline"
+    } else {
+        "attachment"
+    };
+    let Some(name) = &f.filename else {
+        return HeaderValue::from_static(kind);
+    };
+    let safe: String = name
+        .chars()
+        .filter(|c| c.is_ascii_graphic() || *c == ' ')
+        .filter(|c| *c != '"' && *c != '\\')
+        .collect();
+    HeaderValue::from_str(&format!("{kind}; filename=\"{safe}\""))
+        .unwrap_or(HeaderValue::from_static(kind))
+}
+
 /// `GET /files/{id}`.
 pub async fn download(
     State(state): State<AppState>,
@@ -196,7 +247,9 @@ pub async fn download(
     };
     let etag = format!("\"{}\"", found.sha256);
     if headers.get(IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
-        return (StatusCode::NOT_MODIFIED, [(ETAG, etag)]).into_response();
+        let mut response = (StatusCode::NOT_MODIFIED, [(ETAG, etag)]).into_response();
+        never_run(response.headers_mut());
+        return response;
     }
     let size = found.size as u64;
     let range = match parse_range(headers.get(RANGE), size) {
@@ -217,6 +270,7 @@ pub async fn download(
         download.body.map_err(std::io::Error::other),
     ));
     let h = response.headers_mut();
+    never_run(h);
     let content_type = HeaderValue::from_str(&found.content_type)
         .unwrap_or(HeaderValue::from_static("application/octet-stream"));
     h.insert(CONTENT_TYPE, content_type);
@@ -229,16 +283,7 @@ pub async fn download(
         CACHE_CONTROL,
         HeaderValue::from_static("private, max-age=31536000, immutable"),
     );
-    if let Some(name) = &found.filename {
-        let safe: String = name
-            .chars()
-            .filter(|c| c.is_ascii_graphic() || *c == ' ')
-            .filter(|c| *c != '"' && *c != '\\')
-            .collect();
-        if let Ok(v) = HeaderValue::from_str(&format!("inline; filename=\"{safe}\"")) {
-            h.insert(CONTENT_DISPOSITION, v);
-        }
-    }
+    h.insert(CONTENT_DISPOSITION, disposition(&found));
     let served = download.range.clone();
     h.insert(CONTENT_LENGTH, HeaderValue::from(served.end - served.start));
     if range.is_some() {
@@ -263,6 +308,35 @@ mod tests {
 
     fn range(spec: &str, size: u64) -> Result<Option<std::ops::Range<u64>>, ()> {
         parse_range(Some(&HeaderValue::from_str(spec).unwrap()), size)
+    }
+
+    #[test]
+    fn only_passive_types_are_inline() {
+        for inline in [
+            "image/png",
+            "image/jpeg",
+            "application/pdf",
+            "text/plain; charset=utf-8",
+            "application/json",
+        ] {
+            assert!(shown_inline(inline), "{inline}");
+        }
+        for attachment in [
+            "text/html",
+            "TEXT/HTML; charset=utf-8",
+            "image/svg+xml",
+            "Image/SVG+XML",
+            "application/xml",
+            "text/xml",
+            "application/xhtml+xml",
+            "text/javascript",
+            "application/javascript",
+            "application/octet-stream",
+            "",
+            "garbage",
+        ] {
+            assert!(!shown_inline(attachment), "{attachment}");
+        }
     }
 
     #[test]

@@ -178,11 +178,15 @@ pub async fn seed(
                 let sha = crate::domain::digest::sha256_hex(format!("{project_id}/{i}").as_bytes());
                 file::Model {
                     id: new_id(),
+                    project_id: Some(project_id),
                     storage_key: format!("blobs/{}/{sha}", &sha[..2]),
                     sha256: sha,
                     size: 10_000 + i * 1000,
                     content_type: "image/png".into(),
                     filename: Some(format!("asset-{i}.png")),
+                    uploaded_by_id: None,
+                    uploaded_by_name: None,
+                    uploaded_by_type: None,
                     created_at: now,
                 }
             })

@@ -7,6 +7,7 @@ mod m20261122_000001_initial;
 mod m20261122_000002_outbox_state;
 mod m20261123_000001_promoted_index;
 mod m20261123_000002_write_probe;
+mod m20261124_000001_file_projects;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_outbox_state::Migration),
             Box::new(m20261123_000001_promoted_index::Migration),
             Box::new(m20261123_000002_write_probe::Migration),
+            Box::new(m20261124_000001_file_projects::Migration),
         ]
     }
 }

@@ -1,17 +1,20 @@
 //! Files: uploads into the content-addressed blob store, one row per
-//! distinct SHA-256, visibility through the versions that link them, and
-//! collection of files no version links.
+//! project and SHA-256 (the blob is stored once), visibility through the
+//! file's project, and collection of files no version links.
 
 use bytes::Bytes;
 use chrono::{Duration, Utc};
-use entity::{Role, artifact_version as version, artifact_version_file as link, file};
+use entity::{Role, artifact_version_file as link, file};
 use futures::stream::BoxStream;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
+};
 use uuid::Uuid;
 
 use super::error::{DomainError, DomainResult};
-use super::{Session, ids};
-use crate::db::Db;
+use super::{Principal, Session, ids, projects};
+use crate::db::{Db, WriteTxn};
 use crate::storage::{BlobStore, StorageError};
 
 impl From<StorageError> for DomainError {
@@ -33,10 +36,24 @@ impl From<StorageError> for DomainError {
 pub struct NewUpload {
     pub content_type: String,
     pub filename: Option<String>,
+    /// The public id of the project the file is for. A project-scoped token
+    /// uploads for its project whether or not it names it; an unscoped one
+    /// for the project it names, or for none.
+    pub project_id: Option<String>,
 }
 
-/// Streams an upload into storage while hashing it; the same bytes uploaded
-/// twice give the same file.
+/// Whether `principal` may see `f`: a file is seen by those who see its
+/// project; a file of no project only by unscoped tokens.
+pub fn can_see(principal: &Principal, f: &file::Model) -> bool {
+    match f.project_id {
+        Some(project) => principal.can_see(project),
+        None => principal.project_scope.is_none(),
+    }
+}
+
+/// Streams an upload into storage while hashing it. The same bytes uploaded
+/// twice for one project give the same file; for another project, that
+/// project's own file over the same stored blob.
 pub async fn upload(
     s: Session<'_>,
     store: &dyn BlobStore,
@@ -50,11 +67,18 @@ pub async fn upload(
             "content type and filename are limited to 255 characters",
         ));
     }
+    let project_id = match &meta.project_id {
+        Some(text) => Some(projects::require(s, text).await?.id),
+        None => s.principal.project_scope,
+    };
     let staged = store.stage(body, limit).await?;
-    if let Some(existing) = by_sha(s.db, &staged.sha256).await? {
+    if let Some(existing) = by_sha(&s.db.conn, project_id, &staged.sha256).await? {
         store.discard(&staged).await;
         return Ok(existing);
     }
+    // Moved into place even when another project's row already has these
+    // bytes: the blob is the same, and this way the new row never depends on
+    // a blob that gc may be deleting with the last other row.
     let key = match store.commit(&staged).await {
         Ok(key) => key,
         Err(err) => {
@@ -62,13 +86,18 @@ pub async fn upload(
             return Err(err.into());
         }
     };
+    let actor = &s.principal.actor;
     let model = file::Model {
         id: ids::new_id(),
+        project_id,
         sha256: staged.sha256.clone(),
         size: staged.size as i64,
         content_type: meta.content_type,
         filename: meta.filename,
         storage_key: key,
+        uploaded_by_id: Some(actor.id),
+        uploaded_by_name: Some(actor.name.clone()),
+        uploaded_by_type: Some(actor.actor_type),
         created_at: Utc::now(),
     };
     match file::Entity::insert(file::ActiveModel::from(model.clone()))
@@ -76,42 +105,108 @@ pub async fn upload(
         .await
     {
         Ok(_) => Ok(model),
-        // A concurrent upload of the same bytes won the row; the blob is the same.
-        Err(err) if super::error::is_unique_violation(&err) => by_sha(s.db, &staged.sha256)
-            .await?
-            .ok_or_else(|| DomainError::Internal("a deduplicated file vanished".into())),
+        // A concurrent upload of the same bytes for the same project won the row.
+        Err(err) if super::error::is_unique_violation(&err) => {
+            by_sha(&s.db.conn, project_id, &staged.sha256)
+                .await?
+                .ok_or_else(|| DomainError::Internal("a deduplicated file vanished".into()))
+        }
         Err(err) => Err(err.into()),
     }
 }
 
-async fn by_sha(db: &Db, sha256: &str) -> DomainResult<Option<file::Model>> {
+/// The file of `project` (None: of no project) with these bytes.
+async fn by_sha(
+    conn: &impl ConnectionTrait,
+    project: Option<Uuid>,
+    sha256: &str,
+) -> DomainResult<Option<file::Model>> {
+    let in_project = match project {
+        Some(p) => file::Column::ProjectId.eq(p),
+        None => file::Column::ProjectId.is_null(),
+    };
     Ok(file::Entity::find()
+        .filter(in_project)
         .filter(file::Column::Sha256.eq(sha256))
-        .one(&db.conn)
+        .one(conn)
         .await?)
 }
 
-/// A file as this caller may see it: every file for an unscoped token; for a
-/// project-scoped one, files that a version of its project links. (A primary
-/// file is always among a version's linked files: see `versions::create`.)
+/// A file as this caller may see it (see `can_see`); None exactly as for a
+/// missing id.
 pub async fn visible(s: Session<'_>, id: Uuid) -> DomainResult<Option<file::Model>> {
-    let Some(found) = file::Entity::find_by_id(id).one(&s.db.conn).await? else {
-        return Ok(None);
-    };
-    let Some(scope) = s.principal.project_scope else {
-        return Ok(Some(found));
-    };
-    let linked = link::Entity::find()
-        .inner_join(version::Entity)
-        .filter(link::Column::FileId.eq(id))
-        .filter(version::Column::ProjectId.eq(scope))
-        .one(&s.db.conn)
-        .await?
-        .is_some();
-    Ok(linked.then_some(found))
+    let found = file::Entity::find_by_id(id).one(&s.db.conn).await?;
+    Ok(found.filter(|f| can_see(s.principal, f)))
+}
+
+/// The files a new version of `project_id` will link, for the requested ids
+/// (with their public text, for errors), in the same order. Each must be one
+/// the caller sees and of the version's project, or it is NOT_FOUND as if
+/// missing: a version never links another project's file.
+///
+/// A file of no project (uploaded by an unscoped token, which alone sees it)
+/// joins the version's project here, so that the project's readers see the
+/// files of its versions. If the project has its own file of those bytes
+/// already, that one is linked instead (one row per project and sha256).
+pub(super) async fn for_version(
+    txn: &WriteTxn,
+    principal: &Principal,
+    project_id: Uuid,
+    requested: &[(Uuid, String)],
+) -> DomainResult<Vec<file::Model>> {
+    if requested.is_empty() {
+        return Ok(Vec::new());
+    }
+    let found = file::Entity::find()
+        .filter(file::Column::Id.is_in(requested.iter().map(|(id, _)| *id)))
+        .all(txn)
+        .await?;
+    let mut out = Vec::with_capacity(requested.len());
+    for (id, text) in requested {
+        let not_found = || DomainError::not_found("file", text.clone());
+        let f = found
+            .iter()
+            .find(|f| f.id == *id && can_see(principal, f))
+            .ok_or_else(not_found)?;
+        let linked = match f.project_id {
+            Some(p) if p == project_id => f.clone(),
+            Some(_) => return Err(not_found()),
+            None => claim(txn, f, project_id).await?.ok_or_else(not_found)?,
+        };
+        out.push(linked);
+    }
+    Ok(out)
+}
+
+/// Gives a file of no project to `project_id`, or finds the project's own
+/// file of the same bytes; None if another project claimed it meanwhile.
+async fn claim(
+    txn: &WriteTxn,
+    f: &file::Model,
+    project_id: Uuid,
+) -> DomainResult<Option<file::Model>> {
+    if let Some(own) = by_sha(txn, Some(project_id), &f.sha256).await? {
+        return Ok(Some(own));
+    }
+    let claimed = file::Entity::update_many()
+        .col_expr(file::Column::ProjectId, Expr::value(project_id))
+        .filter(file::Column::Id.eq(f.id))
+        .filter(file::Column::ProjectId.is_null())
+        .exec(txn)
+        .await?;
+    if claimed.rows_affected == 1 {
+        return Ok(Some(file::Model {
+            project_id: Some(project_id),
+            ..f.clone()
+        }));
+    }
+    let now = file::Entity::find_by_id(f.id).one(txn).await?;
+    Ok(now.filter(|n| n.project_id == Some(project_id)))
 }
 
 /// Files no version links, older than `grace`; deleted unless `dry_run`.
+/// A blob goes with the last row that uses it: rows of other projects may
+/// share it.
 pub async fn collect_orphans(
     db: &Db,
     store: &dyn BlobStore,
@@ -139,10 +234,19 @@ pub async fn collect_orphans(
             // The row goes first: a version created meanwhile that links the
             // file makes the delete fail on the foreign key, and the blob stays.
             let deleted = file::Entity::delete_by_id(f.id).exec(&db.conn).await;
-            if deleted.is_ok() {
+            if deleted.is_ok() && !blob_in_use(db, &f.storage_key).await? {
                 store.delete(&f.storage_key).await?;
             }
         }
     }
     Ok(orphans)
+}
+
+/// Whether a file row (of any project) still stores its bytes at `key`.
+async fn blob_in_use(db: &Db, key: &str) -> DomainResult<bool> {
+    Ok(file::Entity::find()
+        .filter(file::Column::StorageKey.eq(key))
+        .count(&db.conn)
+        .await?
+        > 0)
 }

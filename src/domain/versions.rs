@@ -20,7 +20,7 @@ use super::idempotency::{ATTEMPTS, Idempotency};
 use super::ids::{self, IdKind};
 use super::pagination::{self, Page, PageArgs, text_cursor};
 use super::schemas;
-use super::{Session, check_size, projects, validate};
+use super::{Session, check_size, files, projects, validate};
 use crate::db::WriteTxn;
 
 #[derive(Debug, Clone, Serialize)]
@@ -179,20 +179,22 @@ async fn create_in(
             return Err(DomainError::not_found("run", text));
         }
     }
-    let mut file_digests = Vec::with_capacity(file_ids.len());
-    if !file_ids.is_empty() {
-        let found = file::Entity::find()
-            .filter(file::Column::Id.is_in(file_ids.iter().map(|(id, _)| *id)))
-            .all(txn)
-            .await?;
-        for (id, text) in file_ids {
-            let f = found
-                .iter()
-                .find(|f| f.id == *id)
-                .ok_or_else(|| DomainError::not_found("file", text.clone()))?;
-            file_digests.push(f.sha256.clone());
+    // The rows linked may differ from those asked for (see `files::for_version`):
+    // the primary file follows its row, and a row asked for twice is linked once.
+    let linked_files = files::for_version(txn, s.principal, project.id, file_ids).await?;
+    let primary_file_id = primary_file_id.map(|asked| {
+        file_ids
+            .iter()
+            .position(|(id, _)| *id == asked)
+            .map_or(asked, |i| linked_files[i].id)
+    });
+    let mut linked: Vec<&file::Model> = Vec::with_capacity(linked_files.len());
+    for f in &linked_files {
+        if !linked.iter().any(|l| l.id == f.id) {
+            linked.push(f);
         }
     }
+    let file_digests: Vec<String> = linked.iter().map(|f| f.sha256.clone()).collect();
 
     let schema_version = schemas::check(txn, &input.schema_key, &input.value).await?;
     let number = next_version_number(txn, project.id, &input.schema_key).await?;
@@ -224,14 +226,15 @@ async fn create_in(
     version::Entity::insert(version::ActiveModel::from(model.clone()))
         .exec(txn)
         .await?;
-    if !file_ids.is_empty() {
-        let links = file_ids.iter().enumerate().map(|(sort, (file_id, _))| {
-            artifact_version_file::ActiveModel {
+    if !linked.is_empty() {
+        let links = linked
+            .iter()
+            .enumerate()
+            .map(|(sort, f)| artifact_version_file::ActiveModel {
                 version_id: Set(model.id),
                 sort: Set(sort as i32),
-                file_id: Set(*file_id),
-            }
-        });
+                file_id: Set(f.id),
+            });
         artifact_version_file::Entity::insert_many(links)
             .exec(txn)
             .await?;

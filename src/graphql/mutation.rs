@@ -236,8 +236,15 @@ impl MutationRoot {
         Ok(Run(runs::fail(session(ctx), input).await.api()?))
     }
 
-    /// Uploads a file (GraphQL multipart request); the same bytes give the same file.
-    async fn upload_file(&self, ctx: &Context<'_>, file: Upload) -> async_graphql::Result<File> {
+    /// Uploads a file (GraphQL multipart request) for a project: a project-scoped
+    /// token's own, or `projectId`, or (unscoped tokens only) none until a version
+    /// links it. The same bytes for the same project give the same file.
+    async fn upload_file(
+        &self,
+        ctx: &Context<'_>,
+        file: Upload,
+        project_id: Option<ID>,
+    ) -> async_graphql::Result<File> {
         let value = file.value(ctx)?;
         let meta = files::NewUpload {
             content_type: value
@@ -245,6 +252,7 @@ impl MutationRoot {
                 .clone()
                 .unwrap_or_else(|| "application/octet-stream".into()),
             filename: Some(value.filename.clone()).filter(|f| !f.is_empty()),
+            project_id: project_id.map(|id| id.0),
         };
         let stream = crate::storage::boxed(tokio_util::io::ReaderStream::new(
             tokio::fs::File::from_std(value.content),

@@ -87,6 +87,20 @@ async fn fresh_postgres_database() -> Option<String> {
     Some(format!("{server}/{name}"))
 }
 
+/// A temporary folder and the URL of a new, empty database of `backend`
+/// (a SQLite file in that folder); None when PostgreSQL is not configured.
+pub async fn fresh_database(backend: Backend) -> Option<(tempfile::TempDir, String)> {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let database_url = match backend {
+        Backend::Sqlite => format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("quire.db").display()
+        ),
+        Backend::Postgres => fresh_postgres_database().await?,
+    };
+    Some((dir, database_url))
+}
+
 impl TestServer {
     pub async fn start(backend: Backend) -> Option<TestServer> {
         Self::start_with(backend, |_| {}).await
@@ -97,14 +111,7 @@ impl TestServer {
         backend: Backend,
         adjust: impl FnOnce(&mut ServeConfig),
     ) -> Option<TestServer> {
-        let dir = tempfile::tempdir().expect("a temporary folder");
-        let database_url = match backend {
-            Backend::Sqlite => format!(
-                "sqlite://{}?mode=rwc",
-                dir.path().join("quire.db").display()
-            ),
-            Backend::Postgres => fresh_postgres_database().await?,
-        };
+        let (dir, database_url) = fresh_database(backend).await?;
         let db = Db::connect(&database_url).await.expect("connect");
         db.migrate().await.expect("migrate");
         let (_, admin) = tokens::create(

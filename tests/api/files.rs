@@ -16,7 +16,10 @@ use crate::common::{TestServer, code};
 backend_tests!(
     upload_download_and_dedup,
     limits_leave_nothing_behind,
-    scoping_links_and_gc
+    scoping_links_and_gc,
+    files_belong_to_their_project,
+    gc_keeps_blobs_another_project_uses,
+    downloads_are_never_run_by_the_browser
 );
 
 /// Bytes that are not all alike, so that ranges and digests mean something.
@@ -52,9 +55,20 @@ async fn multipart_upload(
     bytes: Vec<u8>,
     name: &str,
 ) -> (StatusCode, Value) {
+    multipart_upload_to(s, token, bytes, name, None).await
+}
+
+/// `uploadFile` for a project (`projectId`), or for none.
+async fn multipart_upload_to(
+    s: &TestServer,
+    token: &str,
+    bytes: Vec<u8>,
+    name: &str,
+    project: Option<&str>,
+) -> (StatusCode, Value) {
     let operations = json!({
-        "query": "mutation($file: Upload!) { uploadFile(file: $file) { id sha256 size contentType filename url } }",
-        "variables": { "file": null }
+        "query": "mutation($file: Upload!, $project: ID) { uploadFile(file: $file, projectId: $project) { id sha256 size contentType filename url } }",
+        "variables": { "file": null, "project": project }
     });
     let form = Form::new()
         .text("operations", operations.to_string())
@@ -77,6 +91,44 @@ async fn multipart_upload(
     let status = res.status();
     (status, res.json().await.unwrap())
 }
+
+/// `GET /files/{id}` with `token`.
+async fn download(s: &TestServer, id: &str, token: &str) -> reqwest::Response {
+    s.http
+        .get(s.url(&format!("/files/{id}")))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Runs `quire gc --grace-secs 0` on the server's database and storage; returns its report.
+fn run_gc(s: &TestServer, dry_run: bool) -> String {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_quire"));
+    cmd.args(["gc", "--grace-secs", "0"])
+        .env("QUIRE_DATABASE_URL", &s.database_url)
+        .env("QUIRE_STORAGE_URL", &s.storage);
+    if dry_run {
+        cmd.arg("--dry-run");
+    }
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Stored blobs (not staging leftovers).
+fn blobs(s: &TestServer) -> Vec<std::path::PathBuf> {
+    stored_files(s)
+        .into_iter()
+        .filter(|p| !p.to_string_lossy().contains("staging"))
+        .collect()
+}
+
+const CREATE_VERSION: &str = "mutation($input: CreateArtifactVersionInput!) { createArtifactVersion(input: $input) { id files { id filename } primaryFile { id } } }";
 
 /// Blob and staging files under the storage folder.
 fn stored_files(s: &TestServer) -> Vec<std::path::PathBuf> {
@@ -327,22 +379,7 @@ async fn scoping_links_and_gc(s: TestServer) {
     );
 
     // gc: the unlinked file goes, linked ones stay.
-    let gc = |dry: bool| {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_quire"));
-        cmd.args(["gc", "--grace-secs", "0"])
-            .env("QUIRE_DATABASE_URL", &s.database_url)
-            .env("QUIRE_STORAGE_URL", &s.storage);
-        if dry {
-            cmd.arg("--dry-run");
-        }
-        let out = cmd.output().unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    };
+    let gc = |dry: bool| run_gc(&s, dry);
     let report = gc(true);
     assert!(
         report.contains(orphan) && report.contains("would delete 1 unlinked file(s), 3000 bytes"),
@@ -360,4 +397,420 @@ async fn scoping_links_and_gc(s: TestServer) {
     );
     assert_eq!(get(f2, &s.admin).await.unwrap().status(), StatusCode::OK);
     assert_eq!(file_rows(&s).await, 2);
+}
+
+/// A file row belongs to the project it was uploaded for: another project's
+/// token can neither link, download nor see it, and uploading the same bytes
+/// there gives that project its own row over the one stored blob.
+async fn files_belong_to_their_project(s: TestServer) {
+    let a = s.create_project("alpha").await;
+    let b = s.create_project("beta").await;
+    let writer_a = s.token("WRITER", Some(&a)).await;
+    let writer_b = s.token("WRITER", Some(&b)).await;
+    let secret = sample(5000, 42);
+    let (status, fa) = post_file(
+        &s,
+        &writer_a,
+        secret.clone(),
+        "text/plain",
+        "alpha-plan.txt",
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{fa}");
+    let fa = fa["id"].as_str().unwrap().to_owned();
+
+    // B cannot link A's file, as a file or as the primary file.
+    for input in [
+        json!({ "projectId": b, "schemaKey": "steal", "value": 1, "fileIds": [fa] }),
+        json!({ "projectId": b, "schemaKey": "steal", "value": 1, "primaryFileId": fa }),
+    ] {
+        let (_, body) = s
+            .post(Some(&writer_b), CREATE_VERSION, json!({ "input": input }))
+            .await;
+        assert_eq!(code(&body["errors"][0]), "NOT_FOUND", "{body}");
+    }
+    // Nor download it, nor see it through node().
+    let res = download(&s, &fa, &writer_b).await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let res = download(&s, "fil_00000000000000000000000000000000", &writer_b).await;
+    assert_eq!(
+        res.status(),
+        StatusCode::NOT_FOUND,
+        "the same answer as a missing id"
+    );
+    let node = "query($id: ID!) { node(id: $id) { id ... on File { filename } } }";
+    let data = s.as_token(&writer_b, node, json!({ "id": fa })).await;
+    assert_eq!(data["node"], Value::Null);
+    // An unscoped token may not link A's file into B's version either.
+    let (_, body) = s
+        .post(
+            Some(&s.admin),
+            CREATE_VERSION,
+            json!({ "input": { "projectId": b, "schemaKey": "k", "value": 1, "fileIds": [fa] } }),
+        )
+        .await;
+    assert_eq!(code(&body["errors"][0]), "NOT_FOUND", "{body}");
+
+    // The same bytes uploaded for B are B's own file, over the same blob.
+    let (status, fb) =
+        post_file(&s, &writer_b, secret.clone(), "text/plain", "beta-copy.txt").await;
+    assert_eq!(status, StatusCode::CREATED, "{fb}");
+    let fb = fb["id"].as_str().unwrap().to_owned();
+    assert_ne!(fb, fa);
+    let data = s.as_token(&writer_b, node, json!({ "id": fb })).await;
+    assert_eq!(data["node"]["filename"], "beta-copy.txt");
+    assert_eq!(blobs(&s).len(), 1, "the bytes are stored once");
+    assert_eq!(file_rows(&s).await, 2);
+    let data = s
+        .as_token(&writer_b, CREATE_VERSION, json!({ "input": { "projectId": b, "schemaKey": "mine", "value": 1, "fileIds": [fb], "primaryFileId": fb } }))
+        .await;
+    let version = &data["createArtifactVersion"];
+    assert_eq!(
+        version["files"],
+        json!([{ "id": fb, "filename": "beta-copy.txt" }])
+    );
+    assert_eq!(version["primaryFile"]["id"], fb.as_str());
+    let res = download(&s, &fb, &writer_b).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.bytes().await.unwrap().as_ref(), secret.as_slice());
+    assert_eq!(
+        download(&s, &fb, &writer_a).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(download(&s, &fa, &writer_a).await.status(), StatusCode::OK);
+
+    // An unscoped token names the project: the same bytes again are that
+    // project's file, on both upload paths.
+    let (status, again) = post_file(&s, &s.admin, secret.clone(), "text/plain", "x.txt").await;
+    assert_eq!(status, StatusCode::CREATED);
+    let unscoped = again["id"].as_str().unwrap().to_owned();
+    assert!(
+        unscoped != fa && unscoped != fb,
+        "a file of no project is a third row"
+    );
+    let res = s
+        .http
+        .post(s.url(&format!("/files?filename=y.txt&projectId={a}")))
+        .bearer_auth(&s.admin)
+        .header(CONTENT_TYPE, "text/plain")
+        .body(secret.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    assert_eq!(res.json::<Value>().await.unwrap()["id"], fa.as_str());
+    let (_, body) = multipart_upload_to(&s, &s.admin, secret.clone(), "z.txt", Some(&b)).await;
+    assert_eq!(body["data"]["uploadFile"]["id"], fb.as_str(), "{body}");
+    // A scoped token cannot upload into another project.
+    let (_, body) = multipart_upload_to(&s, &writer_b, secret.clone(), "z.txt", Some(&a)).await;
+    assert_eq!(code(&body["errors"][0]), "NOT_FOUND", "{body}");
+    let res = s
+        .http
+        .post(s.url(&format!("/files?projectId={a}")))
+        .bearer_auth(&writer_b)
+        .body(secret.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert_eq!(file_rows(&s).await, 3);
+    assert_eq!(blobs(&s).len(), 1);
+}
+
+/// gc deletes unlinked file rows, and a blob only once no row uses it.
+async fn gc_keeps_blobs_another_project_uses(s: TestServer) {
+    let a = s.create_project("alpha").await;
+    let b = s.create_project("beta").await;
+    let writer_a = s.token("WRITER", Some(&a)).await;
+    let writer_b = s.token("WRITER", Some(&b)).await;
+    let shared = sample(4000, 9);
+    let (_, fa) = post_file(&s, &writer_a, shared.clone(), "image/png", "a.png").await;
+    let (_, fb) = post_file(&s, &writer_b, shared.clone(), "image/png", "b.png").await;
+    let (fa, fb) = (fa["id"].as_str().unwrap(), fb["id"].as_str().unwrap());
+    s.as_token(
+        &writer_b,
+        CREATE_VERSION,
+        json!({ "input": { "projectId": b, "schemaKey": "logo", "value": 1, "fileIds": [fb] } }),
+    )
+    .await;
+    // Bytes that no project links, uploaded for both.
+    let loose = sample(700, 10);
+    post_file(&s, &writer_a, loose.clone(), "text/plain", "l.txt").await;
+    post_file(&s, &writer_b, loose.clone(), "text/plain", "l.txt").await;
+    assert_eq!(blobs(&s).len(), 2);
+
+    let report = run_gc(&s, false);
+    assert!(report.contains(fa) && !report.contains(fb), "{report}");
+    assert!(report.contains("deleted 3 unlinked file(s)"), "{report}");
+    assert_eq!(file_rows(&s).await, 1);
+    assert_eq!(
+        blobs(&s).len(),
+        1,
+        "the loose blob goes, the shared one stays"
+    );
+    let res = download(&s, fb, &writer_b).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.bytes().await.unwrap().as_ref(), shared.as_slice());
+    assert_eq!(
+        download(&s, fa, &s.admin).await.status(),
+        StatusCode::NOT_FOUND
+    );
+}
+
+/// Every download carries nosniff and a sandbox CSP; types a browser would
+/// run or render as a document are attachments.
+async fn downloads_are_never_run_by_the_browser(s: TestServer) {
+    let cases = [
+        ("text/html; charset=utf-8", "page.html", true),
+        ("image/svg+xml", "pic.svg", true),
+        ("application/xml", "data.xml", true),
+        ("text/xml", "data2.xml", true),
+        ("application/xhtml+xml", "page.xhtml", true),
+        ("text/javascript", "app.js", true),
+        ("application/javascript", "app2.js", true),
+        ("application/octet-stream", "blob.bin", true),
+        ("IMAGE/SVG+XML", "upper.svg", true),
+        ("image/png", "logo.png", false),
+        ("application/pdf", "brief.pdf", false),
+        ("text/plain", "notes.txt", false),
+        ("application/json", "data.json", false),
+    ];
+    for (i, (content_type, name, attachment)) in cases.into_iter().enumerate() {
+        let body = format!("<script>alert({i})</script>").into_bytes();
+        let (status, f) = post_file(&s, &s.admin, body.clone(), content_type, name).await;
+        assert_eq!(status, StatusCode::CREATED, "{f}");
+        let id = f["id"].as_str().unwrap();
+        let res = download(&s, id, &s.admin).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let h = res.headers();
+        assert_eq!(h["x-content-type-options"], "nosniff", "{content_type}");
+        assert_eq!(h["content-security-policy"], "sandbox", "{content_type}");
+        let disposition = h["content-disposition"].to_str().unwrap();
+        let expected = if attachment { "attachment" } else { "inline" };
+        assert_eq!(
+            disposition,
+            format!("{expected}; filename=\"{name}\""),
+            "{content_type}"
+        );
+        // Ranges and ETags still work, with the same headers.
+        let res = s
+            .http
+            .get(s.url(&format!("/files/{id}")))
+            .bearer_auth(&s.admin)
+            .header(RANGE, "bytes=0-7")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::PARTIAL_CONTENT);
+        assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+        assert_eq!(res.headers()["content-security-policy"], "sandbox");
+        let etag = res.headers()[ETAG].clone();
+        assert_eq!(res.bytes().await.unwrap().as_ref(), &body[..8]);
+        let res = s
+            .http
+            .get(s.url(&format!("/files/{id}")))
+            .bearer_auth(&s.admin)
+            .header("if-none-match", etag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::NOT_MODIFIED);
+    }
+    // Without a filename, a dangerous type is still an attachment.
+    let res = s
+        .http
+        .post(s.url("/files"))
+        .bearer_auth(&s.admin)
+        .header(CONTENT_TYPE, "text/html")
+        .body("<p>anonymous</p>")
+        .send()
+        .await
+        .unwrap();
+    let id = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let res = download(&s, &id, &s.admin).await;
+    assert_eq!(res.headers()["content-disposition"], "attachment");
+    assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+}
+
+mod legacy_files_get_their_project {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn sqlite() {
+        super::legacy_files_get_their_project(crate::common::Backend::Sqlite).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn postgres() {
+        super::legacy_files_get_their_project(crate::common::Backend::Postgres).await;
+    }
+}
+
+/// The migration that gives files a project, over files of the old shape
+/// (one row per SHA-256, no project): a file linked from one project goes to
+/// that project, a file linked from two is split into a row per project (the
+/// links and primary files of the second move to its row), and an unlinked
+/// one keeps no project.
+async fn legacy_files_get_their_project(backend: crate::common::Backend) {
+    use entity::{
+        ActorType, VersionStatus, artifact_version as version, artifact_version_file as link,
+        project,
+    };
+    use migration::{Migrator, MigratorTrait};
+    use sea_orm::sea_query::Query;
+    use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, QueryFilter};
+    use uuid::Uuid;
+
+    let Some((_dir, url)) = crate::common::fresh_database(backend).await else {
+        eprintln!("skipped: QUIRE_TEST_DATABASE_URL is not set");
+        return;
+    };
+    let db = quire::db::Db::connect(&url).await.unwrap();
+    let before = Migrator::migrations()
+        .iter()
+        .position(|m| m.name() == "m20261124_000001_file_projects")
+        .expect("the file projects migration");
+    Migrator::up(&db.conn, Some(before as u32)).await.unwrap();
+
+    let now = chrono::Utc::now();
+    let mut projects = Vec::new();
+    for slug in ["alpha", "beta"] {
+        let p = project::Model {
+            id: Uuid::now_v7(),
+            slug: slug.into(),
+            name: slug.into(),
+            context: json!({}),
+            context_version: 0,
+            created_at: now,
+            updated_at: now,
+        };
+        project::ActiveModel::from(p.clone())
+            .insert(&db.conn)
+            .await
+            .unwrap();
+        projects.push(p.id);
+    }
+    let (alpha, beta) = (projects[0], projects[1]);
+    let [only_alpha, both, unlinked] = [Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7()];
+    for (i, id) in [only_alpha, both, unlinked].into_iter().enumerate() {
+        let sha = format!("{i:064}");
+        let insert = Query::insert()
+            .into_table("files")
+            .columns([
+                "id",
+                "sha256",
+                "size",
+                "content_type",
+                "filename",
+                "storage_key",
+                "created_at",
+            ])
+            .values_panic([
+                id.into(),
+                sha.clone().into(),
+                10i64.into(),
+                "text/plain".into(),
+                format!("f{i}.txt").into(),
+                format!("blobs/00/{sha}").into(),
+                now.into(),
+            ])
+            .to_owned();
+        db.conn.execute(&insert).await.unwrap();
+    }
+    // alpha: v1 links only_alpha and both; beta: v2 links both, its primary file.
+    let mut versions = Vec::new();
+    for (n, (project_id, files, primary)) in [
+        (alpha, vec![only_alpha, both], None),
+        (beta, vec![both], Some(both)),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let v = version::Model {
+            id: Uuid::now_v7(),
+            project_id,
+            schema_key: "k".into(),
+            version_number: n as i32 + 1,
+            status: VersionStatus::Pending,
+            value: json!(n),
+            schema_version: None,
+            annotations: None,
+            digest: "0".repeat(64),
+            primary_file_id: primary,
+            source_run_id: None,
+            source_step_id: None,
+            created_by_id: Uuid::now_v7(),
+            created_by_name: "legacy".into(),
+            created_by_type: ActorType::System,
+            created_at: now,
+            reviewed_by_id: None,
+            reviewed_by_name: None,
+            reviewed_by_type: None,
+            reviewed_at: None,
+            rejection_reason: None,
+            promoted_context_version: None,
+        };
+        version::ActiveModel::from(v.clone())
+            .insert(&db.conn)
+            .await
+            .unwrap();
+        for (sort, file_id) in files.into_iter().enumerate() {
+            link::ActiveModel::from(link::Model {
+                version_id: v.id,
+                sort: sort as i32,
+                file_id,
+            })
+            .insert(&db.conn)
+            .await
+            .unwrap();
+        }
+        versions.push(v.id);
+    }
+
+    Migrator::up(&db.conn, None).await.unwrap();
+
+    let rows = file::Entity::find().all(&db.conn).await.unwrap();
+    assert_eq!(rows.len(), 4, "{rows:?}");
+    let row = |id: Uuid| rows.iter().find(|f| f.id == id).unwrap().clone();
+    assert_eq!(row(only_alpha).project_id, Some(alpha));
+    assert_eq!(row(unlinked).project_id, None);
+    let both_row = row(both);
+    let copy = rows
+        .iter()
+        .find(|f| f.sha256 == both_row.sha256 && f.id != both)
+        .expect("a row for the second project")
+        .clone();
+    assert_eq!(
+        [both_row.project_id, copy.project_id]
+            .into_iter()
+            .flatten()
+            .collect::<std::collections::HashSet<_>>(),
+        [alpha, beta].into_iter().collect(),
+    );
+    assert_eq!(copy.storage_key, both_row.storage_key);
+    assert_eq!(copy.filename, both_row.filename);
+    // Every link and primary file now points at a row of the version's project.
+    for (version_id, project_id) in [(versions[0], alpha), (versions[1], beta)] {
+        let linked = link::Entity::find()
+            .filter(link::Column::VersionId.eq(version_id))
+            .all(&db.conn)
+            .await
+            .unwrap();
+        for l in linked {
+            assert_eq!(row_or(&rows, l.file_id).project_id, Some(project_id));
+        }
+        let v = version::Entity::find_by_id(version_id)
+            .one(&db.conn)
+            .await
+            .unwrap()
+            .unwrap();
+        if let Some(primary) = v.primary_file_id {
+            assert_eq!(row_or(&rows, primary).project_id, Some(project_id));
+        }
+    }
+}
+
+fn row_or(rows: &[file::Model], id: uuid::Uuid) -> &file::Model {
+    rows.iter().find(|f| f.id == id).expect("a linked file row")
 }

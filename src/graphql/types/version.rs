@@ -8,7 +8,7 @@ use super::{
     Actor, Approval, File, LineageEntry, Project, Run, RunStep, VersionStatusGql, gid, load,
 };
 use crate::domain::ids::{self, IdKind};
-use crate::domain::versions;
+use crate::domain::{files, versions};
 use crate::graphql::context::{loaders, session};
 use crate::graphql::error::ApiResult;
 use crate::graphql::loaders::{
@@ -69,19 +69,27 @@ impl ArtifactVersion {
     async fn digest(&self) -> &str {
         &self.0.digest
     }
+    // A version links files of its own project only (`files::for_version`);
+    // `can_see` keeps it so should a row ever say otherwise.
     async fn primary_file(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<File>> {
-        match self.0.primary_file_id {
-            Some(id) => Ok(load(ctx, FileById(id)).await?.map(File)),
-            None => Ok(None),
-        }
+        let Some(id) = self.0.primary_file_id else {
+            return Ok(None);
+        };
+        let principal = session(ctx).principal;
+        Ok(load(ctx, FileById(id))
+            .await?
+            .filter(|f| files::can_see(principal, f))
+            .map(File))
     }
     #[graphql(complexity = "bounds::FILES_PER_VERSION * child_complexity")]
     async fn files(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<File>> {
+        let principal = session(ctx).principal;
         let rows = load(ctx, FilesOfVersion(self.0.id))
             .await?
             .unwrap_or_default();
         Ok(bounds::first(rows, bounds::FILES_PER_VERSION)
             .into_iter()
+            .filter(|f| files::can_see(principal, f))
             .map(File)
             .collect())
     }
