@@ -41,6 +41,7 @@ pub struct AppState {
     pub hub: Arc<EventHub>,
     pub ws_init_timeout: Duration,
     pub max_subscriptions_per_socket: usize,
+    pub metrics_token: Option<Arc<str>>,
     pub event_retention: Duration,
     pub metrics: Arc<crate::metrics::Metrics>,
 }
@@ -87,6 +88,7 @@ impl AppState {
             hub,
             ws_init_timeout: Duration::from_millis(config.ws_init_timeout_ms),
             max_subscriptions_per_socket: config.max_subscriptions_per_socket,
+            metrics_token: config.metrics_token.as_deref().map(Arc::from),
             event_retention: Duration::from_secs(config.event_retention_secs),
             metrics: Default::default(),
             store,
@@ -114,7 +116,35 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .layer(DefaultBodyLimit::max(max_body_bytes))
+        .layer(axum::middleware::map_response(security_headers))
         .with_state(state)
+}
+
+/// Headers every response carries: no MIME sniffing, no referrer, a
+/// content security policy that lets nothing load unless the response set
+/// its own (the playground page, file downloads), and on a 401 the scheme
+/// to use and the end of the connection (the client cannot go on without
+/// new credentials, and an unread body must not confuse the next request).
+async fn security_headers(mut response: axum::response::Response) -> axum::response::Response {
+    use axum::http::HeaderValue;
+    use axum::http::header::{
+        CONNECTION, CONTENT_SECURITY_POLICY, REFERRER_POLICY, WWW_AUTHENTICATE,
+        X_CONTENT_TYPE_OPTIONS,
+    };
+    let status = response.status();
+    let headers = response.headers_mut();
+    headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers
+        .entry(CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static(
+            "default-src 'none'; frame-ancestors 'none'",
+        ));
+    if status == StatusCode::UNAUTHORIZED {
+        headers.insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        headers.insert(CONNECTION, HeaderValue::from_static("close"));
+    }
+    response
 }
 
 async fn healthz() -> &'static str {
@@ -132,8 +162,20 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     (StatusCode::OK, "ready")
 }
 
-/// Prometheus text format.
-async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+/// Prometheus text format; behind a bearer secret when QUIRE_METRICS_TOKEN is set.
+async fn metrics(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> axum::response::Response {
+    if let Some(expected) = &state.metrics_token
+        && crate::auth::bearer(&headers) != Some(&**expected)
+    {
+        return (
+            StatusCode::UNAUTHORIZED,
+            "send the metrics token as `Authorization: Bearer <secret>`",
+        )
+            .into_response();
+    }
     let body = format!(
         "# HELP quire_sql_statements_total SQL statements run since start.\n\
          # TYPE quire_sql_statements_total counter\n\
@@ -172,6 +214,7 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         )],
         body,
     )
+        .into_response()
 }
 
 /// A bound, running server.

@@ -119,6 +119,11 @@ pub struct ServeConfig {
     #[arg(long, env = "QUIRE_WS_INIT_TIMEOUT_MS", default_value_t = 10_000)]
     pub ws_init_timeout_ms: u64,
 
+    /// A bearer secret that /metrics then requires (unset: /metrics is open,
+    /// for a scraper on a private network).
+    #[arg(long, env = "QUIRE_METRICS_TOKEN")]
+    pub metrics_token: Option<String>,
+
     /// Most subscriptions one WebSocket may hold at once.
     #[arg(
         long,
@@ -164,6 +169,7 @@ impl ServeConfig {
             subscriber_buffer: 1024,
             ws_init_timeout_ms: 10_000,
             max_subscriptions_per_socket: 100,
+            metrics_token: None,
             max_upload_bytes: 100 * 1024 * 1024,
             max_value_bytes: 256 * 1024,
             max_output_bytes: 1024 * 1024,

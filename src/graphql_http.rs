@@ -3,9 +3,7 @@
 //! `application/graphql-response+json` media type with 4xx statuses for
 //! requests that cannot be parsed, validated or authenticated.
 
-use async_graphql::ParseRequestError;
 use async_graphql::http::GraphiQLSource;
-use async_graphql::http::MultipartOptions;
 use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet,
 };
@@ -15,13 +13,13 @@ use axum::extract::{RawQuery, State};
 use axum::http::header::{ACCEPT, ALLOW, CONTENT_TYPE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response as HttpResponse};
-use futures::TryStreamExt;
 
 use crate::app::AppState;
 use crate::domain::Principal;
 use crate::graphql::error::{assign_codes, has_code, to_graphql};
 use crate::graphql::loaders::new_loaders;
 use crate::metrics::Operation;
+use crate::multipart::{MultipartError, MultipartLimits};
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 const JSON: &str = "application/json";
@@ -173,6 +171,17 @@ fn too_complex(kind: ResponseType, err: crate::nesting::TooDeep) -> HttpResponse
     set_code(&mut response, "QUERY_TOO_COMPLEX");
     respond(
         StatusCode::BAD_REQUEST,
+        kind,
+        &BatchResponse::Single(response),
+    )
+}
+
+/// Refuses a request body over a size limit (HTTP 413, PAYLOAD_TOO_LARGE).
+fn too_large(kind: ResponseType, message: String) -> HttpResponse {
+    let mut response = Response::from_errors(vec![ServerError::new(message, None)]);
+    set_code(&mut response, "PAYLOAD_TOO_LARGE");
+    respond(
+        StatusCode::PAYLOAD_TOO_LARGE,
         kind,
         &BatchResponse::Single(response),
     )
@@ -365,8 +374,7 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Body)
             let bytes = match axum::body::to_bytes(body, state.max_body_bytes).await {
                 Ok(bytes) => bytes,
                 Err(_) => {
-                    return request_error(
-                        StatusCode::PAYLOAD_TOO_LARGE,
+                    return too_large(
                         kind,
                         format!(
                             "the request body is over the limit of {} bytes",
@@ -391,38 +399,29 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Body)
         }
         // The GraphQL multipart request spec: files spool to temporary
         // files as they arrive, so memory stays flat.
+        // The GraphQL multipart request spec: files spool to temporary
+        // files as they arrive, the JSON fields are held to the body limit.
         Some((mime::MULTIPART, mime::FORM_DATA)) => {
-            let reader = body
-                .into_data_stream()
-                .map_err(std::io::Error::other)
-                .into_async_read();
-            let options = MultipartOptions::default()
-                .max_file_size(state.max_upload_bytes as usize)
-                .max_num_files(10);
-            let raw = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
-            match async_graphql::http::receive_batch_body(raw, reader, options).await {
+            let raw = headers
+                .get(CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            let limits = MultipartLimits {
+                max_json_bytes: state.max_body_bytes as u64,
+                max_file_bytes: state.max_upload_bytes,
+                max_files: 10,
+            };
+            match crate::multipart::receive(raw, body, limits).await {
                 Ok(batch) => batch,
-                Err(ParseRequestError::PayloadTooLarge) => {
-                    let mut response = Response::from_errors(vec![ServerError::new(
-                        format!(
-                            "the upload is over the limit of {} bytes",
-                            state.max_upload_bytes
-                        ),
-                        None,
-                    )]);
-                    set_code(&mut response, "PAYLOAD_TOO_LARGE");
-                    return respond(
-                        StatusCode::PAYLOAD_TOO_LARGE,
-                        kind,
-                        &BatchResponse::Single(response),
-                    );
+                Err(MultipartError::TooDeep(err)) => return too_complex(kind, err),
+                Err(
+                    err @ (MultipartError::FieldTooLarge { .. }
+                    | MultipartError::FileTooLarge { .. }),
+                ) => {
+                    return too_large(kind, err.to_string());
                 }
-                Err(err) => {
-                    return request_error(
-                        StatusCode::BAD_REQUEST,
-                        kind,
-                        format!("bad multipart request: {err}"),
-                    );
+                Err(err @ MultipartError::Malformed(_)) => {
+                    return request_error(StatusCode::BAD_REQUEST, kind, err.to_string());
                 }
             }
         }
@@ -471,7 +470,19 @@ pub async fn get(
     let query = query.unwrap_or_default();
     let has_query = query.split('&').any(|pair| pair.starts_with("query="));
     if !has_query && wants_html(&headers) {
-        return Html(graphiql()).into_response();
+        // The playground page loads GraphiQL from its CDN (for now): its
+        // policy allows that origin and inline scripts, nothing else.
+        let mut page = Html(graphiql()).into_response();
+        page.headers_mut().insert(
+            axum::http::header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'none'; script-src 'unsafe-inline' https://unpkg.com; \
+                 style-src 'unsafe-inline' https://unpkg.com; img-src https: data:; \
+                 font-src https://unpkg.com data:; connect-src 'self' ws: wss:; \
+                 frame-ancestors 'none'",
+            ),
+        );
+        return page;
     }
     let Some(kind) = negotiate(&headers) else {
         return (

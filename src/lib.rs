@@ -12,6 +12,7 @@ pub mod files_http;
 pub mod graphql;
 pub mod graphql_http;
 pub mod metrics;
+pub mod multipart;
 pub mod nesting;
 pub mod seed;
 pub mod storage;

@@ -115,7 +115,7 @@ mod tests {
 
     #[test]
     fn documents_are_measured_outside_strings_and_comments() {
-        assert_eq!(graphql_depth("{ a { b(x: [1, [2]]) } }"), 4);
+        assert_eq!(graphql_depth("{ a { b(x: [1, [2]]) } }"), 5);
         assert_eq!(graphql_depth(r#"{ a(s: "{{{{[[[") }"#), 2);
         assert_eq!(graphql_depth("{ a(s: \"\"\"{{{\\\"\"\"{{\"\"\") }"), 2);
         assert_eq!(graphql_depth("# {{{{{{\n{ a }"), 1);

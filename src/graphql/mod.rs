@@ -75,6 +75,8 @@ pub fn build_schema(
     if !query_limits.introspection {
         builder = builder
             .disable_introspection()
+            // "Did you mean ...?" would name fields introspection hides.
+            .disable_suggestions()
             .extension(guard::IntrospectionOff);
     }
     builder.finish()

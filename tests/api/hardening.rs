@@ -18,7 +18,8 @@ backend_tests!(
     generated_bad_requests_never_crash,
     websocket_nesting_and_subscription_cap,
     revoked_token_closes_its_sockets,
-    lists_aliases_and_responses_are_bounded
+    lists_aliases_and_responses_are_bounded,
+    request_edges
 );
 
 /// `[[[…1]…]]`, `levels` deep.
@@ -458,4 +459,105 @@ async fn lists_aliases_and_responses_are_bounded(s: TestServer) {
         )
         .await;
     assert_eq!(code(&error), "VALIDATION_FAILED", "{error}");
+}
+
+async fn request_edges(s: TestServer) {
+    // Bodies over the limit say PAYLOAD_TOO_LARGE, in JSON and in the
+    // multipart `operations` field alike.
+    let big = "x".repeat(1_100_000);
+    let (status, body) = s
+        .post(Some(&s.admin), "{ viewer { name } }", json!({ "v": big }))
+        .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(code(&body["errors"][0]), "PAYLOAD_TOO_LARGE", "{body}");
+    let operations = json!({ "query": "mutation($f: Upload!) { uploadFile(file: $f) { id } }", "variables": { "f": null, "pad": big } });
+    let form = reqwest::multipart::Form::new()
+        .text("operations", operations.to_string())
+        .text("map", r#"{"0": ["variables.f"]}"#)
+        .part(
+            "0",
+            reqwest::multipart::Part::bytes(b"hello".to_vec()).file_name("a.txt"),
+        );
+    let res = s
+        .http
+        .post(s.url("/graphql"))
+        .bearer_auth(&s.admin)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(code(&body["errors"][0]), "PAYLOAD_TOO_LARGE", "{body}");
+
+    // A 401 names the scheme and ends the connection; every response
+    // carries the security headers.
+    let res = s
+        .http
+        .post(s.url("/graphql"))
+        .json(&json!({ "query": "{ viewer { name } }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(res.headers()["www-authenticate"], "Bearer");
+    assert_eq!(res.headers()["connection"], "close");
+    assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(res.headers()["referrer-policy"], "no-referrer");
+    assert!(res.headers().contains_key("content-security-policy"));
+    let page = s
+        .http
+        .get(s.url("/graphql"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    let policy = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(policy.contains("script-src"), "{policy}");
+
+    // With introspection off, error messages suggest no field names.
+    let closed = s.sibling(|c| c.introspection = false).await;
+    let (_, body) = closed
+        .post(Some(&closed.admin), "{ viewe { name } }", json!({}))
+        .await;
+    let message = body["errors"][0]["message"].as_str().unwrap();
+    assert!(!message.contains("Did you mean"), "{message}");
+    let (_, body) = s
+        .post(Some(&s.admin), "{ viewe { name } }", json!({}))
+        .await;
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Did you mean")
+    );
+
+    // /metrics behind a token when one is set.
+    let guarded = s
+        .sibling(|c| c.metrics_token = Some("m-secret".into()))
+        .await;
+    let res = guarded
+        .http
+        .get(guarded.url("/metrics"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let res = guarded
+        .http
+        .get(guarded.url("/metrics"))
+        .bearer_auth("m-secret")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("quire_sql_statements_total")
+    );
 }
