@@ -15,8 +15,8 @@ use rust_decimal::Decimal;
 use sea_orm::{DbBackend, FromQueryResult, Statement, Value};
 use uuid::Uuid;
 
-use super::Session;
 use super::error::{DomainError, DomainResult};
+use super::{Session, validate};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Grouping {
@@ -140,6 +140,8 @@ pub async fn summary(
     from: Option<DateTime<Utc>>,
     to: Option<DateTime<Utc>>,
 ) -> DomainResult<Vec<Bucket>> {
+    validate::date("from", from)?;
+    validate::date("to", to)?;
     let backend = s.db.backend();
     let key = match (grouping, backend) {
         (Grouping::Model, _) => "COALESCE(model, '(none)')",

@@ -10,7 +10,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
 use super::error::{DomainError, DomainResult};
-use super::{Session, ids};
+use super::{Session, ids, validate};
 use crate::db::Db;
 use crate::storage::{BlobStore, StorageError};
 
@@ -45,10 +45,13 @@ pub async fn upload(
     limit: u64,
 ) -> DomainResult<file::Model> {
     s.principal.require_role(Role::Writer)?;
-    if meta.content_type.len() > 255 || meta.filename.as_ref().is_some_and(|f| f.len() > 255) {
-        return Err(DomainError::validation(
-            "content type and filename are limited to 255 characters",
-        ));
+    validate::text(
+        "content type",
+        &meta.content_type,
+        validate::MAX_FILE_META_CHARS,
+    )?;
+    if let Some(filename) = &meta.filename {
+        validate::text("filename", filename, validate::MAX_FILE_META_CHARS)?;
     }
     let staged = store.stage(body, limit).await?;
     if let Some(existing) = by_sha(s.db, &staged.sha256).await? {

@@ -24,9 +24,10 @@ pub async fn set_price(s: Session<'_>, input: NewPrice) -> DomainResult<model_pr
             "prices apply to every project: a project-scoped token cannot set them".into(),
         ));
     }
-    validate::non_blank("model", &input.model)?;
+    validate::name("model", &input.model)?;
     validate::price("inputPerMillion", input.input_per_million)?;
     validate::price("outputPerMillion", input.output_per_million)?;
+    validate::date("effectiveFrom", input.effective_from)?;
     let now = Utc::now();
     let model = model_price::Model {
         id: ids::new_id(),

@@ -78,6 +78,13 @@ fn is_open(status: RunStatus) -> bool {
     matches!(status, RunStatus::Pending | RunStatus::Running)
 }
 
+/// A model name, when one is given.
+fn check_model(model: Option<&str>) -> DomainResult<()> {
+    model.map_or(Ok(()), |m| {
+        validate::text("model", m, validate::MAX_NAME_CHARS)
+    })
+}
+
 /// Reported usage: each count within validate::MAX_TOKENS.
 fn check_usage(input_tokens: Option<i64>, output_tokens: Option<i64>) -> DomainResult<()> {
     validate::tokens("inputTokens", input_tokens)?;
@@ -86,7 +93,11 @@ fn check_usage(input_tokens: Option<i64>, output_tokens: Option<i64>) -> DomainR
 
 pub async fn start(s: Session<'_>, input: NewRun) -> DomainResult<run::Model> {
     s.principal.require_role(Role::Writer)?;
-    validate::non_blank("pipeline", &input.pipeline)?;
+    validate::name("pipeline", &input.pipeline)?;
+    check_model(input.model.as_deref())?;
+    if let Some(text) = &input.input {
+        check_size("run input", text.len(), s.limits.max_output_bytes)?;
+    }
     let project = projects::require(s, &input.project_id).await?;
     let parent = input
         .parent_run_id
@@ -229,8 +240,9 @@ async fn lock_run(
 
 pub async fn record_step(s: Session<'_>, input: NewStep) -> DomainResult<run_step::Model> {
     s.principal.require_role(Role::Writer)?;
-    validate::non_blank("agentId", &input.agent_id)?;
-    validate::non_blank("agentName", &input.agent_name)?;
+    validate::name("agentId", &input.agent_id)?;
+    validate::name("agentName", &input.agent_name)?;
+    check_model(input.model.as_deref())?;
     if input.order < 0 {
         return Err(DomainError::validation("order must not be negative"));
     }
@@ -362,6 +374,7 @@ async fn close(
 
 pub async fn complete(s: Session<'_>, input: Completion) -> DomainResult<run::Model> {
     s.principal.require_role(Role::Writer)?;
+    check_model(input.model.as_deref())?;
     check_usage(input.input_tokens, input.output_tokens)?;
     if let Some(output) = &input.output {
         check_size("run output", output.len(), s.limits.max_output_bytes)?;
@@ -404,7 +417,7 @@ pub async fn complete(s: Session<'_>, input: Completion) -> DomainResult<run::Mo
 pub async fn fail(s: Session<'_>, input: Failure) -> DomainResult<run::Model> {
     s.principal.require_role(Role::Writer)?;
     validate::non_blank("error", &input.error)?;
-    check_size("run error", input.error.len(), s.limits.max_output_bytes)?;
+    validate::text("error", &input.error, validate::MAX_TEXT_CHARS)?;
     let txn = s.db.begin_write().await?;
     let run = lock_run(s, &txn, &input.run_id).await?;
     close(txn, run, RunStatus::Failed, "fail", |active| {
@@ -420,7 +433,7 @@ pub async fn cancel(
 ) -> DomainResult<run::Model> {
     s.principal.require_role(Role::Writer)?;
     if let Some(reason) = &reason {
-        check_size("reason", reason.len(), s.limits.max_output_bytes)?;
+        validate::text("reason", reason, validate::MAX_TEXT_CHARS)?;
     }
     let txn = s.db.begin_write().await?;
     let run = lock_run(s, &txn, run_id).await?;
@@ -548,6 +561,7 @@ pub async fn list(
         select = select.filter(run::Column::Status.is_in(filter.statuses.clone()));
     }
     if let Some(pipeline) = &filter.pipeline {
+        validate::text("pipeline", pipeline, validate::MAX_NAME_CHARS)?;
         select = select.filter(run::Column::Pipeline.eq(pipeline));
     }
     pagination::by_uuid(
