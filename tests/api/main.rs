@@ -8,6 +8,7 @@ mod costs;
 mod files;
 mod graph;
 mod http;
+mod inputs;
 mod limits;
 mod live;
 mod review;
