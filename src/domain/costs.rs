@@ -1,17 +1,22 @@
 //! Cost analytics: runs, tokens and exact cost per model, pipeline or day,
 //! aggregated in SQL.
 //!
-//! PostgreSQL sums the numeric column. SQLite keeps money as decimal text
-//! with exactly ten fractional digits (see `entity::money`), so it sums the
-//! digits as a 64-bit integer of 1e-10 units: exact, with no float between.
+//! Sums are exact or refused, never wrapped or clamped: a bucket whose token
+//! sum exceeds an i64 is VALIDATION_FAILED (narrow `from`/`to`).
+//!
+//! PostgreSQL sums bigint and numeric into numeric, read as Decimal. SQLite's
+//! SUM fails on i64 overflow, so it sums tokens in two parts (billions and
+//! the rest), and money, kept as decimal text with exactly ten fractional
+//! digits (see `entity::money`), as its whole and fractional digits: each
+//! part fits an i64 for any realistic number of runs, and Rust adds them.
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use sea_orm::{DbBackend, FromQueryResult, Statement, Value};
 use uuid::Uuid;
 
-use super::Session;
-use super::error::DomainResult;
+use super::error::{DomainError, DomainResult};
+use super::{Session, validate};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Grouping {
@@ -42,9 +47,89 @@ struct PgRow {
 struct SqliteRow {
     key: String,
     runs: i64,
-    input_tokens: Option<i64>,
-    output_tokens: Option<i64>,
-    cost_units: Option<i64>,
+    input_hi: Option<i64>,
+    input_lo: Option<i64>,
+    output_hi: Option<i64>,
+    output_lo: Option<i64>,
+    cost_whole: Option<i64>,
+    cost_fraction: Option<i64>,
+}
+
+/// Where SQLite splits a token count: sum(x / SPLIT) * SPLIT + sum(x % SPLIT).
+const SPLIT: i64 = 1_000_000_000;
+
+/// A token sum as an i64, or VALIDATION_FAILED naming the bucket.
+fn token_total(field: &str, key: &str, total: Option<i128>) -> DomainResult<i64> {
+    let total = total.unwrap_or(0);
+    i64::try_from(total).map_err(|_| {
+        DomainError::validation(format!(
+            "the {field} of {key:?} sum to {total}, more than a 64-bit integer holds: narrow from/to"
+        ))
+    })
+}
+
+fn cost_overflow(key: &str) -> DomainError {
+    DomainError::validation(format!(
+        "the cost of {key:?} sums to more than Decimal holds: narrow from/to"
+    ))
+}
+
+impl PgRow {
+    fn bucket(self) -> DomainResult<Bucket> {
+        let exact = |d: Option<Decimal>| d.map(|d| i128::try_from(d).unwrap_or(i128::MAX));
+        Ok(Bucket {
+            input_tokens: token_total("inputTokens", &self.key, exact(self.input_tokens))?,
+            output_tokens: token_total("outputTokens", &self.key, exact(self.output_tokens))?,
+            cost: self.cost.unwrap_or_default().normalize(),
+            runs: self.runs,
+            key: self.key,
+        })
+    }
+}
+
+impl SqliteRow {
+    fn bucket(self) -> DomainResult<Bucket> {
+        let join = |hi: Option<i64>, lo: Option<i64>| {
+            (hi.is_some() || lo.is_some()).then(|| {
+                i128::from(hi.unwrap_or(0)) * i128::from(SPLIT) + i128::from(lo.unwrap_or(0))
+            })
+        };
+        let cost = Decimal::from(self.cost_whole.unwrap_or(0))
+            .checked_add(Decimal::new(
+                self.cost_fraction.unwrap_or(0),
+                entity::money::SCALE,
+            ))
+            .ok_or_else(|| cost_overflow(&self.key))?;
+        Ok(Bucket {
+            input_tokens: token_total(
+                "inputTokens",
+                &self.key,
+                join(self.input_hi, self.input_lo),
+            )?,
+            output_tokens: token_total(
+                "outputTokens",
+                &self.key,
+                join(self.output_hi, self.output_lo),
+            )?,
+            cost: cost.normalize(),
+            runs: self.runs,
+            key: self.key,
+        })
+    }
+}
+
+/// The SQLite select list of the split sums.
+fn sqlite_sums() -> String {
+    let tokens = |column: &str, alias: &str| {
+        format!("SUM({column} / {SPLIT}) AS {alias}_hi, SUM({column} % {SPLIT}) AS {alias}_lo")
+    };
+    format!(
+        "{}, {}, \
+         SUM(CAST(substr(cost, 1, instr(cost, '.') - 1) AS INTEGER)) AS cost_whole, \
+         SUM(CAST(substr(cost, instr(cost, '.') + 1) AS INTEGER)) AS cost_fraction",
+        tokens("input_tokens", "input"),
+        tokens("output_tokens", "output")
+    )
 }
 
 /// Runs created in [from, to), grouped.
@@ -55,6 +140,8 @@ pub async fn summary(
     from: Option<DateTime<Utc>>,
     to: Option<DateTime<Utc>>,
 ) -> DomainResult<Vec<Bucket>> {
+    validate::date("from", from)?;
+    validate::date("to", to)?;
     let backend = s.db.backend();
     let key = match (grouping, backend) {
         (Grouping::Model, _) => "COALESCE(model, '(none)')",
@@ -79,7 +166,7 @@ pub async fn summary(
         filter.push_str(&format!(" AND created_at < {p}"));
         values.push(to.into());
     }
-    let buckets = if backend == DbBackend::Postgres {
+    if backend == DbBackend::Postgres {
         let sql = format!(
             "SELECT {key} AS key, COUNT(*) AS runs, SUM(input_tokens) AS input_tokens, \
              SUM(output_tokens) AS output_tokens, SUM(cost) AS cost \
@@ -89,33 +176,19 @@ pub async fn summary(
             .all(&s.db.conn)
             .await?
             .into_iter()
-            .map(|r| Bucket {
-                key: r.key,
-                runs: r.runs,
-                input_tokens: r.input_tokens.and_then(|d| d.try_into().ok()).unwrap_or(0),
-                output_tokens: r.output_tokens.and_then(|d| d.try_into().ok()).unwrap_or(0),
-                cost: r.cost.unwrap_or_default().normalize(),
-            })
+            .map(PgRow::bucket)
             .collect()
     } else {
         let sql = format!(
-            "SELECT {key} AS key, COUNT(*) AS runs, SUM(input_tokens) AS input_tokens, \
-             SUM(output_tokens) AS output_tokens, \
-             SUM(CAST(REPLACE(cost, '.', '') AS INTEGER)) AS cost_units \
-             FROM runs WHERE {filter} GROUP BY 1 ORDER BY 1"
+            "SELECT {key} AS key, COUNT(*) AS runs, {} \
+             FROM runs WHERE {filter} GROUP BY 1 ORDER BY 1",
+            sqlite_sums()
         );
         SqliteRow::find_by_statement(Statement::from_sql_and_values(backend, sql, values))
             .all(&s.db.conn)
             .await?
             .into_iter()
-            .map(|r| Bucket {
-                key: r.key,
-                runs: r.runs,
-                input_tokens: r.input_tokens.unwrap_or(0),
-                output_tokens: r.output_tokens.unwrap_or(0),
-                cost: Decimal::new(r.cost_units.unwrap_or(0), entity::money::SCALE).normalize(),
-            })
+            .map(SqliteRow::bucket)
             .collect()
-    };
-    Ok(buckets)
+    }
 }

@@ -13,7 +13,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::error::{DomainError, DomainResult};
-use super::{Principal, Session, ids, projects};
+use super::{Principal, Session, ids, projects, validate};
 use crate::db::{Db, WriteTxn};
 use crate::storage::{BlobStore, StorageError};
 
@@ -62,10 +62,13 @@ pub async fn upload(
     limit: u64,
 ) -> DomainResult<file::Model> {
     s.principal.require_role(Role::Writer)?;
-    if meta.content_type.len() > 255 || meta.filename.as_ref().is_some_and(|f| f.len() > 255) {
-        return Err(DomainError::validation(
-            "content type and filename are limited to 255 characters",
-        ));
+    validate::text(
+        "content type",
+        &meta.content_type,
+        validate::MAX_FILE_META_CHARS,
+    )?;
+    if let Some(filename) = &meta.filename {
+        validate::text("filename", filename, validate::MAX_FILE_META_CHARS)?;
     }
     let project_id = match &meta.project_id {
         Some(text) => Some(projects::require(s, text).await?.id),

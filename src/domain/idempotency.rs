@@ -9,10 +9,10 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::Session;
 use super::digest::{canonical_json, sha256_hex};
 use super::error::{DomainError, DomainResult};
 use super::ids::new_id;
+use super::{Session, validate};
 use crate::db::WriteTxn;
 
 /// How many times an operation under a key is retried after losing a race
@@ -34,12 +34,11 @@ impl Idempotency {
         key: Option<&str>,
         input: &impl Serialize,
     ) -> DomainResult<Self> {
-        if let Some(k) = key
-            && (k.is_empty() || k.len() > 200)
-        {
-            return Err(DomainError::validation(
-                "idempotencyKey must be 1 to 200 characters",
-            ));
+        if let Some(k) = key {
+            if k.is_empty() {
+                return Err(DomainError::validation("idempotencyKey must not be empty"));
+            }
+            validate::text("idempotencyKey", k, validate::MAX_IDEMPOTENCY_KEY_CHARS)?;
         }
         let input =
             serde_json::to_value(input).map_err(|e| DomainError::Internal(e.to_string()))?;

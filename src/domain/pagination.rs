@@ -54,6 +54,7 @@ impl PageArgs {
         self.after
             .as_deref()
             .map(|c| {
+                super::validate::text("after", c, super::validate::MAX_CURSOR_CHARS)?;
                 URL_SAFE_NO_PAD
                     .decode(c)
                     .map_err(|_| DomainError::validation(format!("cursor {c:?} is not valid")))

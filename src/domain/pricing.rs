@@ -16,21 +16,6 @@ pub struct NewPrice {
     pub effective_from: Option<DateTime<Utc>>,
 }
 
-/// The most a price may be: what numeric(20,10) holds, with room for sums.
-fn check_price(field: &str, price: Decimal) -> DomainResult<()> {
-    if price.is_sign_negative() {
-        return Err(DomainError::validation(format!(
-            "{field} must not be negative"
-        )));
-    }
-    if price > Decimal::from(1_000_000) || price.scale() > 10 {
-        return Err(DomainError::validation(format!(
-            "{field} must be at most 1000000 per million tokens, with at most 10 decimal places"
-        )));
-    }
-    Ok(())
-}
-
 /// Adds a price row; earlier rows stay, so stored costs never change.
 pub async fn set_price(s: Session<'_>, input: NewPrice) -> DomainResult<model_price::Model> {
     s.principal.require_role(Role::Admin)?;
@@ -39,9 +24,10 @@ pub async fn set_price(s: Session<'_>, input: NewPrice) -> DomainResult<model_pr
             "prices apply to every project: a project-scoped token cannot set them".into(),
         ));
     }
-    validate::non_blank("model", &input.model)?;
-    check_price("inputPerMillion", input.input_per_million)?;
-    check_price("outputPerMillion", input.output_per_million)?;
+    validate::name("model", &input.model)?;
+    validate::price("inputPerMillion", input.input_per_million)?;
+    validate::price("outputPerMillion", input.output_per_million)?;
+    validate::date("effectiveFrom", input.effective_from)?;
     let now = Utc::now();
     let model = model_price::Model {
         id: ids::new_id(),
@@ -92,16 +78,26 @@ pub async fn prices_in_force(s: Session<'_>) -> DomainResult<Vec<model_price::Mo
     Ok(in_force)
 }
 
-/// input_tokens × input price / 1e6 + output_tokens × output price / 1e6, exactly.
+/// input_tokens × input price / 1e6 + output_tokens × output price / 1e6,
+/// exactly; refused when it overflows or the money column cannot hold it.
 pub fn cost(
     price: &model_price::Model,
     input_tokens: Option<i64>,
     output_tokens: Option<i64>,
-) -> Decimal {
+) -> DomainResult<Decimal> {
     let million = Decimal::from(1_000_000);
-    let input = Decimal::from(input_tokens.unwrap_or(0)) * price.input_per_million.0 / million;
-    let output = Decimal::from(output_tokens.unwrap_or(0)) * price.output_per_million.0 / million;
-    (input + output).normalize()
+    let part = |tokens: Option<i64>, per_million: Decimal| {
+        Decimal::from(tokens.unwrap_or(0))
+            .checked_mul(per_million)
+            .and_then(|d| d.checked_div(million))
+    };
+    let total = part(input_tokens, price.input_per_million.0)
+        .zip(part(output_tokens, price.output_per_million.0))
+        .and_then(|(i, o)| i.checked_add(o))
+        .ok_or_else(|| DomainError::validation("the cost of this usage overflows"))?
+        .normalize();
+    validate::cost("the cost of this usage", Some(total))?;
+    Ok(total)
 }
 
 /// The cost of usage of `model` at `at`, or None when the model has no price then.
@@ -118,9 +114,10 @@ pub async fn cost_at(
     let Some(model) = model else {
         return Ok(None);
     };
-    Ok(price_at(db, model, at)
+    price_at(db, model, at)
         .await?
-        .map(|p| cost(&p, input_tokens, output_tokens)))
+        .map(|p| cost(&p, input_tokens, output_tokens))
+        .transpose()
 }
 
 #[cfg(test)]
@@ -142,17 +139,40 @@ mod tests {
     #[test]
     fn costs_are_exact() {
         assert_eq!(
-            cost(&price("2.50", "10.00"), Some(1000), Some(500)).to_string(),
+            cost(&price("2.50", "10.00"), Some(1000), Some(500))
+                .unwrap()
+                .to_string(),
             "0.0075"
         );
         assert_eq!(
-            cost(&price("0.15", "0.60"), Some(7), Some(3)).to_string(),
+            cost(&price("0.15", "0.60"), Some(7), Some(3))
+                .unwrap()
+                .to_string(),
             "0.00000285"
         );
         assert_eq!(
-            cost(&price("3", "15"), Some(1), None).to_string(),
+            cost(&price("3", "15"), Some(1), None).unwrap().to_string(),
             "0.000003"
         );
-        assert_eq!(cost(&price("0", "0"), Some(5), Some(5)).to_string(), "0");
+        assert_eq!(
+            cost(&price("0", "0"), Some(5), Some(5))
+                .unwrap()
+                .to_string(),
+            "0"
+        );
+    }
+
+    #[test]
+    fn costs_the_money_column_cannot_hold_are_refused() {
+        let top = price("1000000", "1000000");
+        let max = validate::MAX_TOKENS;
+        assert!(cost(&top, Some(max), Some(max)).is_err());
+        assert!(cost(&price("10000", "0"), Some(max), None).is_err());
+        assert_eq!(
+            cost(&price("9999.9999999999", "0"), Some(max), None)
+                .unwrap()
+                .to_string(),
+            "9999999999.9999"
+        );
     }
 }

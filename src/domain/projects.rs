@@ -25,7 +25,7 @@ pub async fn create(s: Session<'_>, input: NewProject) -> DomainResult<project::
         ));
     }
     validate::slug(&input.slug)?;
-    validate::non_blank("name", &input.name)?;
+    validate::name("name", &input.name)?;
     let now = Utc::now();
     let model = project::Model {
         id: ids::new_id(),
@@ -76,6 +76,7 @@ pub async fn create(s: Session<'_>, input: NewProject) -> DomainResult<project::
 }
 
 pub async fn by_slug(s: Session<'_>, slug: &str) -> DomainResult<Option<project::Model>> {
+    validate::text("slug", slug, validate::MAX_SLUG_CHARS)?;
     let found = project::Entity::find()
         .filter(project::Column::Slug.eq(slug))
         .one(&s.db.conn)

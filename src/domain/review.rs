@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::error::{DomainError, DomainResult};
 use super::idempotency::{ATTEMPTS, Idempotency};
 use super::ids::{self, IdKind};
-use super::{Session, approvals, check_size, events, versions};
+use super::{Session, approvals, check_size, events, validate, versions};
 use crate::db::WriteTxn;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -83,7 +83,7 @@ pub async fn decide(s: Session<'_>, input: Review) -> DomainResult<version::Mode
         check_size("feedback", size, s.limits.max_value_bytes)?;
     }
     if let Some(reason) = &input.reason {
-        check_size("reason", reason.len(), s.limits.max_output_bytes)?;
+        validate::text("reason", reason, validate::MAX_TEXT_CHARS)?;
     }
     let id = ids::decode(IdKind::Version, &input.version_id)?;
     let operation = match input.decision {

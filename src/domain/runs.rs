@@ -3,6 +3,7 @@
 
 use chrono::Utc;
 use entity::{Money, Role, RunArtifactDirection, RunStatus, run, run_artifact, run_step};
+use rust_decimal::Decimal;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic, Iterable,
@@ -77,18 +78,26 @@ fn is_open(status: RunStatus) -> bool {
     matches!(status, RunStatus::Pending | RunStatus::Running)
 }
 
-fn check_tokens(field: &str, value: Option<i64>) -> DomainResult<()> {
-    match value {
-        Some(n) if n < 0 => Err(DomainError::validation(format!(
-            "{field} must not be negative"
-        ))),
-        _ => Ok(()),
-    }
+/// A model name, when one is given.
+fn check_model(model: Option<&str>) -> DomainResult<()> {
+    model.map_or(Ok(()), |m| {
+        validate::text("model", m, validate::MAX_NAME_CHARS)
+    })
+}
+
+/// Reported usage: each count within validate::MAX_TOKENS.
+fn check_usage(input_tokens: Option<i64>, output_tokens: Option<i64>) -> DomainResult<()> {
+    validate::tokens("inputTokens", input_tokens)?;
+    validate::tokens("outputTokens", output_tokens)
 }
 
 pub async fn start(s: Session<'_>, input: NewRun) -> DomainResult<run::Model> {
     s.principal.require_role(Role::Writer)?;
-    validate::non_blank("pipeline", &input.pipeline)?;
+    validate::name("pipeline", &input.pipeline)?;
+    check_model(input.model.as_deref())?;
+    if let Some(text) = &input.input {
+        check_size("run input", text.len(), s.limits.max_output_bytes)?;
+    }
     let project = projects::require(s, &input.project_id).await?;
     let parent = input
         .parent_run_id
@@ -227,13 +236,13 @@ async fn lock_run(s: Session<'_>, txn: &WriteTxn, id_text: &str) -> DomainResult
 
 pub async fn record_step(s: Session<'_>, input: NewStep) -> DomainResult<run_step::Model> {
     s.principal.require_role(Role::Writer)?;
-    validate::non_blank("agentId", &input.agent_id)?;
-    validate::non_blank("agentName", &input.agent_name)?;
+    validate::name("agentId", &input.agent_id)?;
+    validate::name("agentName", &input.agent_name)?;
+    check_model(input.model.as_deref())?;
     if input.order < 0 {
         return Err(DomainError::validation("order must not be negative"));
     }
-    check_tokens("inputTokens", input.input_tokens)?;
-    check_tokens("outputTokens", input.output_tokens)?;
+    check_usage(input.input_tokens, input.output_tokens)?;
     if let Some(output) = &input.output {
         check_size("step output", output.len(), s.limits.max_output_bytes)?;
     }
@@ -296,6 +305,36 @@ pub async fn record_step(s: Session<'_>, input: NewStep) -> DomainResult<run_ste
     Ok(step)
 }
 
+/// The sum of the steps' usage: tokens within validate::MAX_TOKENS, and
+/// the cost when every step that used tokens has one.
+fn step_usage(
+    steps: &[run_step::Model],
+) -> DomainResult<(Option<i64>, Option<i64>, Option<Decimal>)> {
+    let input = validate::token_sum(
+        "the steps' inputTokens",
+        steps.iter().filter_map(|st| st.input_tokens),
+    )?;
+    let output = validate::token_sum(
+        "the steps' outputTokens",
+        steps.iter().filter_map(|st| st.output_tokens),
+    )?;
+    let used: Vec<&run_step::Model> = steps
+        .iter()
+        .filter(|st| st.input_tokens.is_some() || st.output_tokens.is_some())
+        .collect();
+    if used.is_empty() || used.iter().any(|st| st.cost.is_none()) {
+        return Ok((input, output, None));
+    }
+    let mut cost = Decimal::ZERO;
+    for step_cost in used.iter().filter_map(|st| st.cost) {
+        cost = cost
+            .checked_add(step_cost.0)
+            .ok_or_else(|| DomainError::validation("the steps' costs overflow"))?;
+    }
+    validate::cost("the sum of the steps' costs", Some(cost))?;
+    Ok((input, output, Some(cost)))
+}
+
 /// Closes an open run with `status`, applying `apply` to the row first.
 async fn close(
     txn: crate::db::WriteTxn,
@@ -331,8 +370,8 @@ async fn close(
 
 pub async fn complete(s: Session<'_>, input: Completion) -> DomainResult<run::Model> {
     s.principal.require_role(Role::Writer)?;
-    check_tokens("inputTokens", input.input_tokens)?;
-    check_tokens("outputTokens", input.output_tokens)?;
+    check_model(input.model.as_deref())?;
+    check_usage(input.input_tokens, input.output_tokens)?;
     if let Some(output) = &input.output {
         check_size("run output", output.len(), s.limits.max_output_bytes)?;
     }
@@ -358,21 +397,7 @@ pub async fn complete(s: Session<'_>, input: Completion) -> DomainResult<run::Mo
                 .filter(run_step::Column::RunId.eq(run.id))
                 .all(&txn)
                 .await?;
-            let sum = |f: fn(&run_step::Model) -> Option<i64>| {
-                let values: Vec<i64> = steps.iter().filter_map(f).collect();
-                (!values.is_empty()).then(|| values.iter().sum())
-            };
-            let used: Vec<&run_step::Model> = steps
-                .iter()
-                .filter(|st| st.input_tokens.is_some() || st.output_tokens.is_some())
-                .collect();
-            let cost = (!used.is_empty() && used.iter().all(|st| st.cost.is_some())).then(|| {
-                used.iter()
-                    .filter_map(|st| st.cost)
-                    .map(|c| c.0)
-                    .sum::<rust_decimal::Decimal>()
-            });
-            (sum(|st| st.input_tokens), sum(|st| st.output_tokens), cost)
+            step_usage(&steps)?
         };
     close(txn, run, RunStatus::Completed, "complete", |active| {
         active.output = Set(input.output);
@@ -388,7 +413,7 @@ pub async fn complete(s: Session<'_>, input: Completion) -> DomainResult<run::Mo
 pub async fn fail(s: Session<'_>, input: Failure) -> DomainResult<run::Model> {
     s.principal.require_role(Role::Writer)?;
     validate::non_blank("error", &input.error)?;
-    check_size("run error", input.error.len(), s.limits.max_output_bytes)?;
+    validate::text("error", &input.error, validate::MAX_TEXT_CHARS)?;
     let txn = s.db.begin_write().await?;
     let run = lock_run(s, &txn, &input.run_id).await?;
     close(txn, run, RunStatus::Failed, "fail", |active| {
@@ -404,7 +429,7 @@ pub async fn cancel(
 ) -> DomainResult<run::Model> {
     s.principal.require_role(Role::Writer)?;
     if let Some(reason) = &reason {
-        check_size("reason", reason.len(), s.limits.max_output_bytes)?;
+        validate::text("reason", reason, validate::MAX_TEXT_CHARS)?;
     }
     let txn = s.db.begin_write().await?;
     let run = lock_run(s, &txn, run_id).await?;
@@ -532,6 +557,7 @@ pub async fn list(
         select = select.filter(run::Column::Status.is_in(filter.statuses.clone()));
     }
     if let Some(pipeline) = &filter.pipeline {
+        validate::text("pipeline", pipeline, validate::MAX_NAME_CHARS)?;
         select = select.filter(run::Column::Pipeline.eq(pipeline));
     }
     pagination::by_uuid(

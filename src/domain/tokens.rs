@@ -30,7 +30,7 @@ pub async fn create(
     db: &impl ConnectionTrait,
     input: NewToken,
 ) -> DomainResult<(api_token::Model, String)> {
-    validate::non_blank("name", &input.name)?;
+    validate::name("name", &input.name)?;
     if let Some(project_id) = input.project_id {
         let exists = entity::project::Entity::find_by_id(project_id)
             .one(db)

@@ -10,6 +10,7 @@ mod files;
 mod graph;
 mod hardening;
 mod http;
+mod inputs;
 mod limits;
 mod live;
 mod review;
