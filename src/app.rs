@@ -106,12 +106,20 @@ impl AppState {
     }
 }
 
-pub fn router(state: AppState, max_body_bytes: usize) -> Router {
+pub fn router(
+    state: AppState,
+    max_body_bytes: usize,
+    limiter: Arc<crate::rate_limit::RateLimiter>,
+) -> Router {
     Router::new()
         .route("/graphql", get(graphql_http::get).post(graphql_http::post))
         .route("/graphql/ws", get(ws::upgrade))
         .route("/files", post(files_http::upload))
         .route("/files/{id}", get(files_http::download))
+        .route_layer(axum::middleware::from_fn_with_state(
+            limiter,
+            crate::rate_limit::limit,
+        ))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
@@ -266,7 +274,15 @@ impl Server {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<Server> {
         let state = AppState::new(db, config).await?;
-        let app = router(state.clone(), config.max_body_bytes);
+        let app = router(
+            state.clone(),
+            config.max_body_bytes,
+            Arc::new(
+                config
+                    .rate_limiter()
+                    .with_known_tokens(state.token_cache.clone()),
+            ),
+        );
         let flusher = tokio::spawn(background(
             AppState {
                 db: state.db.for_background(),
@@ -278,9 +294,12 @@ impl Server {
         let listener = TcpListener::bind(config.listen).await?;
         let addr = listener.local_addr()?;
         let handle = tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(shutdown)
-                .await
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(shutdown)
+            .await
         });
         Ok(Server {
             addr,

@@ -124,6 +124,16 @@ pub struct ServeConfig {
     #[arg(long, env = "QUIRE_METRICS_TOKEN")]
     pub metrics_token: Option<String>,
 
+    /// Requests per second one token may send, with bursts of twice that
+    /// (0: no limit).
+    #[arg(long, env = "QUIRE_RATE_LIMIT_PER_TOKEN", default_value_t = 0.0)]
+    pub rate_limit_per_token: f64,
+
+    /// Failed authentications per minute one client address may make
+    /// before it is refused for a while (0: no limit).
+    #[arg(long, env = "QUIRE_AUTH_FAILURES_PER_MINUTE", default_value_t = 60.0)]
+    pub auth_failures_per_minute: f64,
+
     /// Most subscriptions one WebSocket may hold at once.
     #[arg(
         long,
@@ -170,6 +180,8 @@ impl ServeConfig {
             ws_init_timeout_ms: 10_000,
             max_subscriptions_per_socket: 100,
             metrics_token: None,
+            rate_limit_per_token: 0.0,
+            auth_failures_per_minute: 60.0,
             max_upload_bytes: 100 * 1024 * 1024,
             max_value_bytes: 256 * 1024,
             max_output_bytes: 1024 * 1024,
@@ -181,6 +193,20 @@ impl ServeConfig {
         self.storage_url
             .clone()
             .unwrap_or_else(|| crate::storage::default_location(&self.database.database_url))
+    }
+
+    /// The rate limits in force (a zero rate is off).
+    pub fn rate_limiter(&self) -> crate::rate_limit::RateLimiter {
+        use crate::rate_limit::Rate;
+        let per_token = (self.rate_limit_per_token > 0.0).then(|| Rate {
+            per_second: self.rate_limit_per_token,
+            burst: (2.0 * self.rate_limit_per_token).max(1.0),
+        });
+        let failures = (self.auth_failures_per_minute > 0.0).then(|| Rate {
+            per_second: self.auth_failures_per_minute / 60.0,
+            burst: self.auth_failures_per_minute.max(1.0),
+        });
+        crate::rate_limit::RateLimiter::new(per_token, failures)
     }
 
     pub fn limits(&self) -> Limits {

@@ -14,6 +14,7 @@ pub mod graphql_http;
 pub mod metrics;
 pub mod multipart;
 pub mod nesting;
+pub mod rate_limit;
 pub mod seed;
 pub mod storage;
 pub mod token_cache;

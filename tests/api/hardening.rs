@@ -19,7 +19,8 @@ backend_tests!(
     websocket_nesting_and_subscription_cap,
     revoked_token_closes_its_sockets,
     lists_aliases_and_responses_are_bounded,
-    request_edges
+    request_edges,
+    rate_limits
 );
 
 /// `[[[…1]…]]`, `levels` deep.
@@ -560,4 +561,59 @@ async fn request_edges(s: TestServer) {
             .unwrap()
             .contains("quire_sql_statements_total")
     );
+}
+
+async fn rate_limits(s: TestServer) {
+    // Per token: 2 requests/s with bursts of 4.
+    let limited = s.sibling(|c| c.rate_limit_per_token = 2.0).await;
+    let mut refused = None;
+    for _ in 0..10 {
+        let res = limited
+            .http
+            .post(limited.url("/graphql"))
+            .bearer_auth(&limited.admin)
+            .json(&json!({ "query": "{ viewer { name } }" }))
+            .send()
+            .await
+            .unwrap();
+        if res.status() == StatusCode::TOO_MANY_REQUESTS {
+            refused = Some(res);
+            break;
+        }
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+    let res = refused.expect("the token's rate was enforced");
+    assert!(res.headers().contains_key("retry-after"));
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(code(&body["errors"][0]), "RATE_LIMITED", "{body}");
+    // Another token is not affected.
+    let other = s.token("READER", None).await;
+    limited
+        .as_token(&other, "{ viewer { name } }", json!({}))
+        .await;
+
+    // Failed authentications per address: after 5, the address waits.
+    let guarded = s.sibling(|c| c.auth_failures_per_minute = 5.0).await;
+    guarded.admin("{ viewer { name } }", json!({})).await;
+    for _ in 0..5 {
+        let (status, _) = guarded
+            .post(Some("qk_wrong"), "{ viewer { name } }", json!({}))
+            .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    let (status, body) = guarded
+        .post(Some("qk_wrong"), "{ viewer { name } }", json!({}))
+        .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(code(&body["errors"][0]), "RATE_LIMITED", "{body}");
+    // A token seen valid lately still passes from that address; health
+    // checks are never limited.
+    guarded.admin("{ viewer { name } }", json!({})).await;
+    let res = guarded
+        .http
+        .get(guarded.url("/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
 }

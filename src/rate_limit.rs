@@ -1,0 +1,188 @@
+//! Rate limits, as one layer in front of the API: requests per token, and
+//! failed authentications per client address (so that guessing secrets is
+//! slow). A refused request gets HTTP 429, `RATE_LIMITED` and `Retry-After`.
+//!
+//! Token buckets in memory, per process: behind a load balancer each
+//! process counts for itself.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::header::RETRY_AFTER;
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+/// More buckets than this drops the ones that are full again: memory stays
+/// bounded whatever the callers send.
+const MAX_BUCKETS: usize = 100_000;
+
+/// A rate: `per_second` on average, up to `burst` at once.
+#[derive(Debug, Clone, Copy)]
+pub struct Rate {
+    pub per_second: f64,
+    pub burst: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Key {
+    /// A bearer secret, by a hash of it (the secret itself is not kept).
+    Token(u64),
+    FailedAuth(IpAddr),
+}
+
+struct Bucket {
+    tokens: f64,
+    at: Instant,
+}
+
+pub struct RateLimiter {
+    per_token: Option<Rate>,
+    auth_failures: Option<Rate>,
+    buckets: Mutex<HashMap<Key, Bucket>>,
+    /// Tokens seen valid lately pass an address that is refused for its
+    /// failures: one misconfigured client behind a shared address does not
+    /// lock its neighbours out.
+    known: Option<Arc<crate::token_cache::TokenCache>>,
+}
+
+impl RateLimiter {
+    /// `None` turns a limit off.
+    pub fn new(per_token: Option<Rate>, auth_failures: Option<Rate>) -> Self {
+        RateLimiter {
+            per_token,
+            auth_failures,
+            buckets: Mutex::default(),
+            known: None,
+        }
+    }
+
+    /// Lets tokens this cache holds through a refused address.
+    pub fn with_known_tokens(mut self, cache: Arc<crate::token_cache::TokenCache>) -> Self {
+        self.known = Some(cache);
+        self
+    }
+
+    fn is_known(&self, secret: Option<&str>) -> bool {
+        match (&self.known, secret) {
+            (Some(cache), Some(secret)) => cache
+                .get(&crate::domain::tokens::secret_digest(secret))
+                .is_some(),
+            _ => false,
+        }
+    }
+
+    /// Takes `take` from the key's bucket (0 only looks); the wait before
+    /// the bucket has a whole token again when it has none.
+    fn draw(&self, key: Key, rate: Rate, take: f64) -> Result<(), Duration> {
+        let now = Instant::now();
+        let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        if buckets.len() >= MAX_BUCKETS {
+            buckets.retain(|_, b| b.tokens + refill(b, rate, now) < rate.burst);
+        }
+        let bucket = buckets.entry(key).or_insert(Bucket {
+            tokens: rate.burst,
+            at: now,
+        });
+        bucket.tokens = (bucket.tokens + refill(bucket, rate, now)).min(rate.burst);
+        bucket.at = now;
+        if bucket.tokens < 1.0 {
+            let missing = 1.0 - bucket.tokens;
+            return Err(Duration::from_secs_f64(missing / rate.per_second));
+        }
+        bucket.tokens -= take;
+        Ok(())
+    }
+}
+
+fn refill(bucket: &Bucket, rate: Rate, now: Instant) -> f64 {
+    now.duration_since(bucket.at).as_secs_f64() * rate.per_second
+}
+
+fn secret_key(secret: &str) -> Key {
+    use std::hash::{BuildHasher, Hasher};
+    // A keyed hash: which secrets share a bucket cannot be chosen from outside.
+    static KEYS: std::sync::OnceLock<std::collections::hash_map::RandomState> =
+        std::sync::OnceLock::new();
+    let mut hasher = KEYS.get_or_init(Default::default).build_hasher();
+    hasher.write(secret.as_bytes());
+    Key::Token(hasher.finish())
+}
+
+fn refused(wait: Duration, what: &str) -> Response {
+    let seconds = wait.as_secs().max(1);
+    let body = serde_json::json!({ "errors": [{
+        "message": format!("too many {what}; try again in {seconds} s"),
+        "extensions": { "code": "RATE_LIMITED" }
+    }]});
+    let mut response = (
+        StatusCode::TOO_MANY_REQUESTS,
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response();
+    response.headers_mut().insert(
+        RETRY_AFTER,
+        HeaderValue::from_str(&seconds.to_string()).expect("digits"),
+    );
+    response
+}
+
+/// The layer: refuses a client address with too many failed
+/// authentications and a token over its rate; counts a 401 as a failure.
+pub async fn limit(
+    State(limiter): State<Arc<RateLimiter>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let address = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    if let (Some(rate), Some(ip)) = (limiter.auth_failures, address)
+        && let Err(wait) = limiter.draw(Key::FailedAuth(ip), rate, 0.0)
+        && !limiter.is_known(crate::auth::bearer(request.headers()))
+    {
+        return refused(wait, "failed authentications from this address");
+    }
+    if let Some(rate) = limiter.per_token
+        && let Some(secret) = crate::auth::bearer(request.headers())
+        && let Err(wait) = limiter.draw(secret_key(secret), rate, 1.0)
+    {
+        return refused(wait, "requests with this token");
+    }
+    let response = next.run(request).await;
+    if response.status() == StatusCode::UNAUTHORIZED
+        && let (Some(rate), Some(ip)) = (limiter.auth_failures, address)
+    {
+        let _ = limiter.draw(Key::FailedAuth(ip), rate, 1.0);
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bucket_refuses_past_its_burst_and_refills() {
+        let limiter = RateLimiter::new(None, None);
+        let rate = Rate {
+            per_second: 10.0,
+            burst: 3.0,
+        };
+        let key = Key::Token(1);
+        for _ in 0..3 {
+            assert!(limiter.draw(key, rate, 1.0).is_ok());
+        }
+        let wait = limiter.draw(key, rate, 1.0).unwrap_err();
+        assert!(wait <= Duration::from_millis(100), "{wait:?}");
+        std::thread::sleep(Duration::from_millis(120));
+        assert!(limiter.draw(key, rate, 1.0).is_ok());
+        // Other keys have buckets of their own.
+        assert!(limiter.draw(Key::Token(2), rate, 1.0).is_ok());
+    }
+}
