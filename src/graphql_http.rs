@@ -282,13 +282,6 @@ async fn execute(
             ),
         );
     }
-    let nesting = match &batch {
-        BatchRequest::Single(r) => check_nesting(r),
-        BatchRequest::Batch(rs) => rs.iter().try_for_each(check_nesting),
-    };
-    if let Err(err) = nesting {
-        return too_complex(kind, err);
-    }
     let operations: Vec<Operation> = match &mut batch {
         BatchRequest::Single(r) => vec![operation_of(r)],
         BatchRequest::Batch(rs) => rs.iter_mut().map(operation_of).collect(),
@@ -433,6 +426,13 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Body)
             );
         }
     };
+    let nesting = match &batch {
+        BatchRequest::Single(r) => check_nesting(r),
+        BatchRequest::Batch(rs) => rs.iter().try_for_each(check_nesting),
+    };
+    if let Err(err) = nesting {
+        return too_complex(kind, err);
+    }
     execute(&state, principal, kind, batch).await
 }
 

@@ -278,30 +278,36 @@ async fn websocket_nesting_and_subscription_cap(s: TestServer) {
     healthy(&s).await;
 }
 
-async fn revoked_token_closes_its_sockets(s: TestServer) {
-    let project = s.create_project("revoked").await;
+/// A new unscoped READER token: its id and its secret.
+async fn reader_token(s: &TestServer, name: &str) -> (String, String) {
     let created = s
         .admin(
-            "mutation { createToken(input: { name: \"watcher\", role: READER, actorType: HUMAN }) { id secret } }",
-            json!({}),
+            "mutation($name: String!) { createToken(input: { name: $name, role: READER, actorType: HUMAN }) { id secret } }",
+            json!({ "name": name }),
         )
         .await;
-    let secret = created["createToken"]["secret"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let token_id = created["createToken"]["id"].as_str().unwrap().to_owned();
+    let field = |f: &str| created["createToken"][f].as_str().unwrap().to_owned();
+    (field("id"), field("secret"))
+}
+
+async fn revoke(s: &TestServer, token_id: &str) {
+    s.admin(
+        "mutation($id: ID!) { revokeToken(id: $id) }",
+        json!({ "id": token_id }),
+    )
+    .await;
+}
+
+async fn revoked_token_closes_its_sockets(s: TestServer) {
+    let project = s.create_project("revoked").await;
+    let (token_id, secret) = reader_token(&s, "watcher").await;
     let mut ws = Ws::connect(&s, &secret).await;
     ws.subscribe("runs", RUNS, json!({ "p": project })).await;
     s.start_run(&project, "before").await;
     ws.next_data("runs").await;
 
     // Revoked through this server: closed at once, nothing more delivered.
-    s.admin(
-        "mutation($id: ID!) { revokeToken(id: $id) }",
-        json!({ "id": token_id }),
-    )
-    .await;
+    revoke(&s, &token_id).await;
     assert_eq!(
         ws.next_message(Duration::from_secs(5)).await.unwrap(),
         json!({ "type": "close", "code": 4403 })
@@ -310,25 +316,11 @@ async fn revoked_token_closes_its_sockets(s: TestServer) {
     // Revoked elsewhere (another server on the same database): closed
     // within this server's token cache time.
     let quick = s.sibling(|c| c.token_cache_ms = 500).await;
-    let created = s
-        .admin(
-            "mutation { createToken(input: { name: \"watcher2\", role: READER, actorType: HUMAN }) { id secret } }",
-            json!({}),
-        )
-        .await;
-    let secret = created["createToken"]["secret"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let token_id = created["createToken"]["id"].as_str().unwrap().to_owned();
+    let (token_id, secret) = reader_token(&s, "watcher2").await;
     let mut ws = Ws::connect(&quick, &secret).await;
     ws.subscribe("runs", RUNS, json!({ "p": project })).await;
     ws.next_data("runs").await;
-    s.admin(
-        "mutation($id: ID!) { revokeToken(id: $id) }",
-        json!({ "id": token_id }),
-    )
-    .await;
+    revoke(&s, &token_id).await;
     loop {
         let message = ws.next_message(Duration::from_secs(5)).await.unwrap();
         if message["type"] == "close" {
