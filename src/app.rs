@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use anyhow::Context;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
@@ -28,7 +29,7 @@ pub struct AppState {
     pub db: Db,
     pub schema: QuireSchema,
     pub max_batch: usize,
-    pub max_aliases: usize,
+    pub shape_limits: crate::graphql::shape::ShapeLimits,
     pub max_response_bytes: usize,
     pub batch_delay: std::time::Duration,
     pub request_timeout: std::time::Duration,
@@ -44,6 +45,12 @@ pub struct AppState {
     pub metrics_token: Option<Arc<str>>,
     pub event_retention: Duration,
     pub metrics: Arc<crate::metrics::Metrics>,
+    pub persisted_queries: Arc<crate::apq::PersistedQueries>,
+    /// Cancelled when the server begins to shut down: open WebSockets then
+    /// close with 1001 (going away) instead of dropping.
+    pub shutdown: tokio_util::sync::CancellationToken,
+    /// The WebSocket connections being served, awaited at shutdown.
+    pub sockets: tokio_util::task::TaskTracker,
 }
 
 impl AppState {
@@ -91,13 +98,19 @@ impl AppState {
             metrics_token: config.metrics_token.as_deref().map(Arc::from),
             event_retention: Duration::from_secs(config.event_retention_secs),
             metrics: Default::default(),
+            shutdown: Default::default(),
+            sockets: Default::default(),
+            persisted_queries: Arc::new(crate::apq::PersistedQueries::new(config.apq_cache_bytes)),
             store,
             limits: config.limits(),
             max_upload_bytes: config.max_upload_bytes,
             max_body_bytes: config.max_body_bytes,
             db,
             max_batch: config.max_batch,
-            max_aliases: config.max_aliases,
+            shape_limits: crate::graphql::shape::ShapeLimits {
+                max_depth: config.max_query_depth,
+                max_aliases: config.max_aliases,
+            },
             max_response_bytes: config.max_response_bytes,
             batch_delay: std::time::Duration::from_micros(config.batch_delay_us),
             request_timeout: std::time::Duration::from_millis(config.request_timeout_ms),
@@ -110,9 +123,15 @@ pub fn router(
     state: AppState,
     max_body_bytes: usize,
     limiter: Arc<crate::rate_limit::RateLimiter>,
+    cors: &crate::cors::CorsOrigins,
 ) -> Router {
-    Router::new()
+    // GraphQL responses compress well (a review page to a tenth); files are
+    // sent as stored, and WebSocket frames are never compressed.
+    let graphql = Router::new()
         .route("/graphql", get(graphql_http::get).post(graphql_http::post))
+        .layer(compression());
+    Router::new()
+        .merge(graphql)
         .route("/graphql/ws", get(ws::upgrade))
         .route("/files", post(files_http::upload))
         .route("/files/{id}", get(files_http::download))
@@ -120,12 +139,30 @@ pub fn router(
             limiter,
             crate::rate_limit::limit,
         ))
+        .route("/graphiql/{asset}", get(crate::playground::asset))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
+        .route("/metrics", get(metrics).layer(compression()))
         .layer(DefaultBodyLimit::max(max_body_bytes))
+        .layer(crate::cors::layer(cors))
         .layer(axum::middleware::map_response(security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            state.metrics.clone(),
+            crate::access_log::layer,
+        ))
         .with_state(state)
+}
+
+/// gzip, Brotli or zstd, as the client asks, for bodies over 1 KiB.
+fn compression()
+-> tower_http::compression::CompressionLayer<impl tower_http::compression::Predicate> {
+    use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
+    tower_http::compression::CompressionLayer::new()
+        .gzip(true)
+        .br(true)
+        .zstd(true)
+        .quality(tower_http::CompressionLevel::Fastest)
+        .compress_when(SizeAbove::new(1024).and(NotForContentType::SSE))
 }
 
 /// Headers every response carries: no MIME sniffing, no referrer, a
@@ -184,37 +221,22 @@ async fn metrics(
         )
             .into_response();
     }
-    let body = format!(
-        "# HELP quire_sql_statements_total SQL statements run since start.\n\
-         # TYPE quire_sql_statements_total counter\n\
-         quire_sql_statements_total {}\n\
-         # HELP quire_active_subscriptions Subscriptions being served now.\n\
-         # TYPE quire_active_subscriptions gauge\n\
-         quire_active_subscriptions {}\n\
-         # HELP quire_events_delivered_total Outbox events the reader has handed out.\n\
-         # TYPE quire_events_delivered_total counter\n\
-         quire_events_delivered_total {}\n\
-         # HELP quire_event_reader_position The last outbox position handed out.\n\
-         # TYPE quire_event_reader_position gauge\n\
-         quire_event_reader_position {}\n",
-        state.db.stats.statements(),
-        state.hub.subscribers(),
-        state
+    let head = state.hub.head();
+    let lag = crate::events::reader::latest_position(&state.db.for_background())
+        .await
+        .ok()
+        .map(|latest| latest - head);
+    let body = state.metrics.render(crate::metrics::Snapshot {
+        sql_statements: state.db.stats.statements(),
+        active_subscriptions: state.hub.subscribers() as u64,
+        events_delivered: state
             .hub
             .delivered
-            .load(std::sync::atomic::Ordering::Relaxed),
-        state.hub.head(),
-    );
-    let mut body = body;
-    if let Ok(latest) = crate::events::reader::latest_position(&state.db.for_background()).await {
-        body.push_str(&format!(
-            "# HELP quire_event_reader_lag_events Committed outbox events the reader has not handed out yet.\n\
-             # TYPE quire_event_reader_lag_events gauge\n\
-             quire_event_reader_lag_events {}\n",
-            (latest - state.hub.head()).max(0)
-        ));
-    }
-    state.metrics.render(&mut body);
+            .load(std::sync::atomic::Ordering::Relaxed)
+            .max(0) as u64,
+        reader_position: head,
+        reader_lag: lag,
+    });
     (
         [(
             axum::http::header::CONTENT_TYPE,
@@ -282,6 +304,7 @@ impl Server {
                     .rate_limiter()
                     .with_known_tokens(state.token_cache.clone()),
             ),
+            &config.cors_origins,
         );
         let flusher = tokio::spawn(background(
             AppState {
@@ -291,14 +314,20 @@ impl Server {
             Duration::from_millis(config.token_usage_flush_ms.max(10)),
             Duration::from_secs(config.idempotency_ttl_secs),
         ));
-        let listener = TcpListener::bind(config.listen).await?;
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.listen))?;
         let addr = listener.local_addr()?;
+        let going_away = state.shutdown.clone();
         let handle = tokio::spawn(async move {
             axum::serve(
                 listener,
                 app.into_make_service_with_connect_info::<SocketAddr>(),
             )
-            .with_graceful_shutdown(shutdown)
+            .with_graceful_shutdown(async move {
+                shutdown.await;
+                going_away.cancel();
+            })
             .await
         });
         Ok(Server {
@@ -312,6 +341,10 @@ impl Server {
     /// Waits until the server has shut down, then writes pending token usage.
     pub async fn wait(self) -> anyhow::Result<()> {
         self.handle.await??;
+        // Upgraded sockets outlive the HTTP server: give them the moment
+        // they need to send their close frames.
+        self.state.sockets.close();
+        let _ = tokio::time::timeout(Duration::from_secs(5), self.state.sockets.wait()).await;
         self.flusher.abort();
         self.state.token_usage.flush(&self.state.db).await?;
         Ok(())

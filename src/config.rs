@@ -142,6 +142,17 @@ pub struct ServeConfig {
     )]
     pub max_subscriptions_per_socket: usize,
 
+    /// Origins a browser front end may call from: `*` (the default: Quire
+    /// takes bearer tokens, never cookies, so another origin gains nothing
+    /// a token does not give it), a comma-separated list, or empty for none.
+    #[arg(long, env = "QUIRE_CORS_ORIGINS", default_value = crate::cors::DEFAULT_ORIGINS)]
+    pub cors_origins: crate::cors::CorsOrigins,
+
+    /// Bytes of query text remembered for automatic persisted queries
+    /// (APQ), least recently used dropped first (0: APQ off).
+    #[arg(long, env = "QUIRE_APQ_CACHE_BYTES", default_value_t = 16 * 1024 * 1024)]
+    pub apq_cache_bytes: usize,
+
     /// Largest artifact value, in bytes of JSON.
     #[arg(long, env = "QUIRE_MAX_VALUE_BYTES", default_value_t = 256 * 1024)]
     pub max_value_bytes: u64,
@@ -183,6 +194,8 @@ impl ServeConfig {
             rate_limit_per_token: 0.0,
             auth_failures_per_minute: 60.0,
             max_upload_bytes: 100 * 1024 * 1024,
+            cors_origins: crate::cors::CorsOrigins::Any,
+            apq_cache_bytes: 16 * 1024 * 1024,
             max_value_bytes: 256 * 1024,
             max_output_bytes: 1024 * 1024,
         }

@@ -15,6 +15,58 @@ use sea_orm::{
     TransactionOptions, TransactionTrait,
 };
 
+/// The file of a SQLite URL (`sqlite://PATH?...` or `sqlite:PATH`), None
+/// for other databases and in-memory SQLite.
+pub fn sqlite_file(url: &str) -> Option<String> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or(rest);
+    (!path.is_empty() && path != ":memory:").then(|| path.to_owned())
+}
+
+/// Fails at once, naming the place, where the pool would retry for its
+/// whole acquire timeout and then say only "pool timed out": a PostgreSQL
+/// server that refuses connections, or a SQLite file in a missing folder.
+async fn reachable(url: &str) -> Result<(), DbErr> {
+    if let Some(path) = sqlite_file(url) {
+        let folder = std::path::Path::new(&path)
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty());
+        if let Some(folder) = folder
+            && !folder.is_dir()
+        {
+            return Err(DbErr::Custom(format!(
+                "cannot open the SQLite database {path}: the folder {} does not exist",
+                folder.display()
+            )));
+        }
+        return Ok(());
+    }
+    let Ok(parsed) = url::Url::parse(url) else {
+        return Ok(());
+    };
+    if !matches!(parsed.scheme(), "postgres" | "postgresql") {
+        return Ok(());
+    }
+    // A socket folder in `?host=/run/postgresql` is left to the driver.
+    let host = match parsed.host_str() {
+        Some(host) if !host.is_empty() => host.trim_matches(['[', ']']).to_owned(),
+        _ => return Ok(()),
+    };
+    let port = parsed.port().unwrap_or(5432);
+    let attempt = tokio::net::TcpStream::connect((host.as_str(), port));
+    match tokio::time::timeout(Duration::from_secs(5), attempt).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(err)) => Err(DbErr::Custom(format!(
+            "cannot reach PostgreSQL at {host}:{port}: {err}"
+        ))),
+        Err(_) => Err(DbErr::Custom(format!(
+            "cannot reach PostgreSQL at {host}:{port}: no answer within 5 s"
+        ))),
+    }
+}
+
 /// Counts every SQL statement the server runs: read by /metrics and by the
 /// tests that prove nested pages load in a fixed number of statements.
 #[derive(Debug, Default)]
@@ -136,12 +188,18 @@ impl Db {
     }
 
     pub async fn connect_with(url: &str, opts: &DbOptions) -> Result<Db, DbErr> {
+        reachable(url).await?;
+        let sqlite = sqlite_file(url);
         let mut conn = sea_orm::Database::connect(Self::options(
             url,
             if url.starts_with("sqlite:") { 8 } else { 20 },
             opts,
         ))
-        .await?;
+        .await
+        .map_err(|err| match &sqlite {
+            Some(path) => DbErr::Custom(format!("cannot open the SQLite database {path}: {err}")),
+            None => err,
+        })?;
         let background = sea_orm::Database::connect(Self::options(url, 3, opts)).await?;
         let stats = Arc::new(SqlStats::default());
         let counter = stats.clone();

@@ -128,7 +128,10 @@ pub async fn upload(
     )
     .await
     {
-        Ok(f) => (StatusCode::CREATED, Json(file_json(&f))).into_response(),
+        Ok(f) => {
+            state.metrics.file_received(f.size.max(0) as u64);
+            (StatusCode::CREATED, Json(file_json(&f))).into_response()
+        }
         Err(err) => error(err),
     }
 }
@@ -286,6 +289,7 @@ pub async fn download(
     h.insert(CONTENT_DISPOSITION, disposition(&found));
     let served = download.range.clone();
     h.insert(CONTENT_LENGTH, HeaderValue::from(served.end - served.start));
+    state.metrics.file_sent(served.end - served.start);
     if range.is_some() {
         let value = format!(
             "bytes {}-{}/{}",

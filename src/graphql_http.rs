@@ -3,18 +3,16 @@
 //! `application/graphql-response+json` media type with 4xx statuses for
 //! requests that cannot be parsed, validated or authenticated.
 
-use async_graphql::http::GraphiQLSource;
-use async_graphql::parser::types::{
-    DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet,
-};
+use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
 use async_graphql::{BatchRequest, BatchResponse, Request, Response, ServerError};
 use axum::body::Body;
 use axum::extract::{RawQuery, State};
 use axum::http::header::{ACCEPT, ALLOW, CONTENT_TYPE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
-use axum::response::{Html, IntoResponse, Response as HttpResponse};
+use axum::response::{IntoResponse, Response as HttpResponse};
 
 use crate::app::AppState;
+use crate::apq::ApqError;
 use crate::domain::Principal;
 use crate::graphql::error::{assign_codes, has_code, to_graphql};
 use crate::graphql::loaders::new_loaders;
@@ -139,41 +137,26 @@ fn respond_within(
     respond(StatusCode::OK, kind, &BatchResponse::Single(response))
 }
 
-/// How many fields of a document carry an alias.
-fn alias_count(doc: &ExecutableDocument) -> usize {
-    fn in_set(set: &SelectionSet) -> usize {
-        set.items
-            .iter()
-            .map(|item| match &item.node {
-                Selection::Field(f) => {
-                    usize::from(f.node.alias.is_some()) + in_set(&f.node.selection_set.node)
-                }
-                Selection::InlineFragment(i) => in_set(&i.node.selection_set.node),
-                Selection::FragmentSpread(_) => 0,
-            })
-            .sum()
-    }
-    doc.operations
-        .iter()
-        .map(|(_, op)| in_set(&op.node.selection_set.node))
-        .chain(
-            doc.fragments
-                .values()
-                .map(|f| in_set(&f.node.selection_set.node)),
-        )
-        .sum()
+/// Refuses a document over a shape limit (QUERY_TOO_COMPLEX): nested too
+/// deeply for the parser, or over a depth or alias limit once parsed.
+fn too_complex(kind: ResponseType, err: impl std::fmt::Display) -> HttpResponse {
+    too_complex_with(document_error_status(kind), kind, err)
 }
 
-/// Refuses a request nested too deeply for the parser (HTTP 400,
-/// QUERY_TOO_COMPLEX), before anything parses it.
-fn too_complex(kind: ResponseType, err: crate::nesting::TooDeep) -> HttpResponse {
+/// Refuses a request body nested too deeply to be read as a GraphQL
+/// request at all (HTTP 400 whatever the media type: it is not well formed).
+fn body_too_deep(kind: ResponseType, err: crate::nesting::TooDeep) -> HttpResponse {
+    too_complex_with(StatusCode::BAD_REQUEST, kind, err)
+}
+
+fn too_complex_with(
+    status: StatusCode,
+    kind: ResponseType,
+    err: impl std::fmt::Display,
+) -> HttpResponse {
     let mut response = Response::from_errors(vec![ServerError::new(err.to_string(), None)]);
     set_code(&mut response, "QUERY_TOO_COMPLEX");
-    respond(
-        StatusCode::BAD_REQUEST,
-        kind,
-        &BatchResponse::Single(response),
-    )
+    respond(status, kind, &BatchResponse::Single(response))
 }
 
 /// Refuses a request body over a size limit (HTTP 413, PAYLOAD_TOO_LARGE).
@@ -185,6 +168,24 @@ fn too_large(kind: ResponseType, message: String) -> HttpResponse {
         kind,
         &BatchResponse::Single(response),
     )
+}
+
+/// The answer to a request whose persisted query (APQ) could not be used:
+/// a miss is answered 200, as Apollo's clients expect, and is not to be
+/// cached.
+fn persisted_query_error(kind: ResponseType, err: ApqError) -> HttpResponse {
+    let mut response = Response::from_errors(vec![ServerError::new(err.to_string(), None)]);
+    set_code(&mut response, err.code());
+    let status = match err {
+        ApqError::NotFound | ApqError::NotSupported => StatusCode::OK,
+        ApqError::Malformed(_) | ApqError::HashMismatch => document_error_status(kind),
+    };
+    let mut http = respond(status, kind, &BatchResponse::Single(response));
+    http.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-cache, must-revalidate"),
+    );
+    http
 }
 
 /// The document of a request, checked for nesting before it is parsed
@@ -211,8 +212,21 @@ fn is_request_error(response: &Response) -> bool {
         && response.errors.iter().all(|e| e.path.is_empty())
 }
 
-/// The status of an executed request: 4xx when it never reached execution.
-fn status_of(response: &BatchResponse) -> StatusCode {
+/// The status of a document that could not be parsed or validated (or whose
+/// variables could not be coerced): 400 under the GraphQL response media
+/// type; 200 under plain JSON, where the GraphQL-over-HTTP specification
+/// asks that a well-formed request be answered 200 whatever its errors
+/// (intermediaries may drop a 4xx body that a legacy client needs).
+fn document_error_status(kind: ResponseType) -> StatusCode {
+    match kind {
+        ResponseType::GraphqlResponseJson => StatusCode::BAD_REQUEST,
+        ResponseType::Json => StatusCode::OK,
+    }
+}
+
+/// The status of an executed request: 401 when unauthenticated, the
+/// document error status when it never reached execution, else 200.
+fn status_of(kind: ResponseType, response: &BatchResponse) -> StatusCode {
     let responses: Vec<&Response> = match response {
         BatchResponse::Single(r) => vec![r],
         BatchResponse::Batch(rs) => rs.iter().collect(),
@@ -220,7 +234,7 @@ fn status_of(response: &BatchResponse) -> StatusCode {
     if responses.iter().any(|r| has_code(r, "UNAUTHENTICATED")) {
         StatusCode::UNAUTHORIZED
     } else if responses.iter().all(|r| is_request_error(r)) {
-        StatusCode::BAD_REQUEST
+        document_error_status(kind)
     } else {
         StatusCode::OK
     }
@@ -282,31 +296,19 @@ async fn execute(
             ),
         );
     }
-    let operations: Vec<Operation> = match &mut batch {
+    let operations: Vec<(Operation, Option<String>)> = match &mut batch {
         BatchRequest::Single(r) => vec![operation_of(r)],
         BatchRequest::Batch(rs) => rs.iter_mut().map(operation_of).collect(),
     };
-    let aliases: usize = match &mut batch {
-        BatchRequest::Single(r) => r.parsed_query().map(alias_count).unwrap_or(0),
+    let docs: Vec<&ExecutableDocument> = match &mut batch {
+        BatchRequest::Single(r) => r.parsed_query().ok().into_iter().collect(),
         BatchRequest::Batch(rs) => rs
             .iter_mut()
-            .map(|r| r.parsed_query().map(alias_count).unwrap_or(0))
-            .sum(),
+            .filter_map(|r| r.parsed_query().ok())
+            .collect(),
     };
-    if aliases > state.max_aliases {
-        let mut response = Response::from_errors(vec![ServerError::new(
-            format!(
-                "the request has {aliases} aliased fields, over the limit of {}",
-                state.max_aliases
-            ),
-            None,
-        )]);
-        set_code(&mut response, "QUERY_TOO_COMPLEX");
-        return respond(
-            StatusCode::BAD_REQUEST,
-            kind,
-            &BatchResponse::Single(response),
-        );
+    if let Err(err) = state.shape_limits.check_all(docs) {
+        return too_complex(kind, err);
     }
     let started = std::time::Instant::now();
     let batch = batch
@@ -331,19 +333,28 @@ async fn execute(
         BatchResponse::Single(r) => vec![r.is_err()],
         BatchResponse::Batch(rs) => rs.iter().map(|r| r.is_err()).collect(),
     };
-    for (op, failed) in operations.into_iter().zip(failed) {
-        state.metrics.record(op, elapsed, failed);
+    for ((op, name), failed) in operations.iter().zip(failed) {
+        state
+            .metrics
+            .operation(*op, name.as_deref(), elapsed, failed);
     }
     match &mut response {
         BatchResponse::Single(r) => assign_codes(r),
         BatchResponse::Batch(rs) => rs.iter_mut().for_each(assign_codes),
     }
-    respond_within(
-        status_of(&response),
+    let mut http = respond_within(
+        status_of(kind, &response),
         kind,
         &response,
         state.max_response_bytes,
-    )
+    );
+    let names: Vec<&str> = operations
+        .iter()
+        .map(|(_, name)| name.as_deref().unwrap_or("-"))
+        .collect();
+    http.extensions_mut()
+        .insert(crate::access_log::Operations(names.join(",")));
+    http
 }
 
 pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Body) -> HttpResponse {
@@ -377,7 +388,7 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Body)
                 }
             };
             if let Err(err) = crate::nesting::check_json(&bytes) {
-                return too_complex(kind, err);
+                return body_too_deep(kind, err);
             }
             match serde_json::from_slice::<BatchRequest>(&bytes) {
                 Ok(batch) => batch,
@@ -405,8 +416,21 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Body)
                 max_files: 10,
             };
             match crate::multipart::receive(raw, body, limits).await {
-                Ok(batch) => batch,
-                Err(MultipartError::TooDeep(err)) => return too_complex(kind, err),
+                Ok(batch) => {
+                    let requests: Vec<&Request> = match &batch {
+                        BatchRequest::Single(r) => vec![r],
+                        BatchRequest::Batch(rs) => rs.iter().collect(),
+                    };
+                    let received: u64 = requests
+                        .iter()
+                        .flat_map(|r| &r.uploads)
+                        .filter_map(|u| u.content.metadata().ok())
+                        .map(|m| m.len())
+                        .sum();
+                    state.metrics.file_received(received);
+                    batch
+                }
+                Err(MultipartError::TooDeep(err)) => return body_too_deep(kind, err),
                 Err(
                     err @ (MultipartError::FieldTooLarge { .. }
                     | MultipartError::FileTooLarge { .. }),
@@ -426,6 +450,15 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Body)
             );
         }
     };
+    let mut batch = batch;
+    let apq = &state.persisted_queries;
+    let resolved = match &mut batch {
+        BatchRequest::Single(r) => apq.resolve(r),
+        BatchRequest::Batch(rs) => rs.iter_mut().try_for_each(|r| apq.resolve(r)),
+    };
+    if let Err(err) = resolved {
+        return persisted_query_error(kind, err);
+    }
     let nesting = match &batch {
         BatchRequest::Single(r) => check_nesting(r),
         BatchRequest::Batch(rs) => rs.iter().try_for_each(check_nesting),
@@ -436,29 +469,36 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Body)
     execute(&state, principal, kind, batch).await
 }
 
-fn operation_of(request: &mut Request) -> Operation {
-    match operation_type(request) {
-        Some(OperationType::Query) => Operation::Query,
-        Some(OperationType::Mutation) => Operation::Mutation,
-        Some(OperationType::Subscription) => Operation::Subscription,
-        None => Operation::Invalid,
-    }
-}
-
-/// Which operation of a request's document would run; None when the
-/// document does not parse (execution reports that) or names no operation.
-/// The parsed document stays in the request, so execution does not parse
-/// it again.
-fn operation_type(request: &mut Request) -> Option<OperationType> {
+/// The type and name of the operation a request would run (for metrics and
+/// the log line); the type is Invalid when the document does not parse or
+/// names no operation (execution reports that). The parsed document stays
+/// in the request, so execution does not parse it again.
+fn operation_of(request: &mut Request) -> (Operation, Option<String>) {
     let name = request.operation_name.clone();
-    let doc = request.parsed_query().ok()?;
-    match (&doc.operations, name.as_deref()) {
-        (DocumentOperations::Single(op), _) => Some(op.node.ty),
-        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| op.node.ty),
-        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
-            ops.values().next().map(|op| op.node.ty)
+    let Ok(doc) = request.parsed_query() else {
+        return (Operation::Invalid, name);
+    };
+    let found = match (&doc.operations, name.as_deref()) {
+        (DocumentOperations::Single(op), _) => Some((op.node.ty, None)),
+        (DocumentOperations::Multiple(ops), Some(name)) => {
+            ops.get(name).map(|op| (op.node.ty, Some(name.to_owned())))
         }
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops
+            .iter()
+            .next()
+            .map(|(name, op)| (op.node.ty, Some(name.to_string()))),
         _ => None,
+    };
+    match found {
+        Some((ty, name)) => (
+            match ty {
+                OperationType::Query => Operation::Query,
+                OperationType::Mutation => Operation::Mutation,
+                OperationType::Subscription => Operation::Subscription,
+            },
+            name,
+        ),
+        None => (Operation::Invalid, name),
     }
 }
 
@@ -470,19 +510,7 @@ pub async fn get(
     let query = query.unwrap_or_default();
     let has_query = query.split('&').any(|pair| pair.starts_with("query="));
     if !has_query && wants_html(&headers) {
-        // The playground page loads GraphiQL from its CDN (for now): its
-        // policy allows that origin and inline scripts, nothing else.
-        let mut page = Html(graphiql()).into_response();
-        page.headers_mut().insert(
-            axum::http::header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(
-                "default-src 'none'; script-src 'unsafe-inline' https://unpkg.com; \
-                 style-src 'unsafe-inline' https://unpkg.com; img-src https: data:; \
-                 font-src https://unpkg.com data:; connect-src 'self' ws: wss:; \
-                 frame-ancestors 'none'",
-            ),
-        );
-        return page;
+        return crate::playground::page(&headers);
     }
     let Some(kind) = negotiate(&headers) else {
         return (
@@ -497,7 +525,12 @@ pub async fn get(
         Err(response) => return response.with_kind(kind),
     };
     let mut request = match async_graphql::http::parse_query_string(&query) {
-        Ok(r) if !r.query.is_empty() => r,
+        Ok(mut r) if !r.query.is_empty() || r.extensions.contains_key("persistedQuery") => {
+            if let Err(err) = state.persisted_queries.resolve(&mut r) {
+                return persisted_query_error(kind, err);
+            }
+            r
+        }
         Ok(_) => {
             return request_error(
                 StatusCode::BAD_REQUEST,
@@ -516,7 +549,7 @@ pub async fn get(
     if let Err(err) = check_nesting(&request) {
         return too_complex(kind, err);
     }
-    if operation_type(&mut request) == Some(OperationType::Mutation) {
+    if operation_of(&mut request).0 == Operation::Mutation {
         let mut response = request_error(
             StatusCode::METHOD_NOT_ALLOWED,
             kind,
@@ -528,12 +561,4 @@ pub async fn get(
         return response;
     }
     execute(&state, principal, kind, BatchRequest::Single(request)).await
-}
-
-fn graphiql() -> String {
-    GraphiQLSource::build()
-        .endpoint("/graphql")
-        .subscription_endpoint("/graphql/ws")
-        .title("Quire GraphiQL")
-        .finish()
 }

@@ -2,9 +2,12 @@
 //!
 //! Data flows one way: HTTP -> `graphql` -> `domain` -> `entity` -> database.
 
+pub mod access_log;
 pub mod app;
+pub mod apq;
 pub mod auth;
 pub mod config;
+pub mod cors;
 pub mod db;
 pub mod domain;
 pub mod events;
@@ -14,8 +17,10 @@ pub mod graphql_http;
 pub mod metrics;
 pub mod multipart;
 pub mod nesting;
+pub mod playground;
 pub mod rate_limit;
 pub mod seed;
 pub mod storage;
+pub mod telemetry;
 pub mod token_cache;
 pub mod ws;

@@ -25,12 +25,14 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    #[command(flatten)]
+    telemetry: quire::telemetry::TelemetryConfig,
 }
 
 #[derive(Subcommand)]
 enum Command {
     /// Serve the GraphQL API (migrating the database first).
-    Serve(ServeConfig),
+    Serve(Box<ServeConfig>),
     /// Apply pending migrations and exit.
     Migrate(DatabaseConfig),
     /// Print the GraphQL schema (SDL).
@@ -164,27 +166,46 @@ async fn shutdown_signal() {
 
 async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     let db = open(&config.database).await?;
+    // The address is bound before the demo is written: a start that cannot
+    // serve leaves no project or token behind.
+    let server = Server::start_with(db, &config, shutdown_signal()).await?;
     if config.demo {
-        let seeded = demo::seed_if_empty(&db).await?;
-        let (_, secret) = tokens::create(
-            &db.conn,
-            tokens::NewToken {
-                name: "demo-admin".into(),
-                role: Role::Admin,
-                actor_type: ActorType::Human,
-                project_id: None,
-            },
-        )
-        .await?;
-        if seeded {
+        if demo::seed_if_empty(&server.state.db).await? {
             println!("Demo project `acme-launch` created.");
         }
-        println!("Admin token for GraphiQL (header Authorization: Bearer <token>):");
+        let secret = demo::replace_demo_token(&server.state.db).await?;
+        println!(
+            "Admin token for GraphiQL (header Authorization: Bearer <token>); it replaces the one of the last --demo start:"
+        );
         println!("{secret}");
     }
-    let server = Server::start_with(db, &config, shutdown_signal()).await?;
-    println!("Quire is serving GraphQL at http://{}/graphql", server.addr);
+    println!(
+        "Quire is serving GraphQL (open it in a browser for GraphiQL) at http://{}/graphql",
+        server.addr
+    );
     server.wait().await
+}
+
+/// Prints rows under a header, each column as wide as its widest cell.
+fn print_table<const N: usize>(header: [&str; N], rows: &[[String; N]]) {
+    let mut widths = header.map(str::len);
+    for row in rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let line = |cells: [&str; N]| {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(widths)
+            .map(|(cell, width)| format!("{cell:<width$}"))
+            .collect();
+        println!("{}", padded.join("  ").trim_end());
+    };
+    line(header);
+    for row in rows {
+        line(std::array::from_fn(|i| row[i].as_str()));
+    }
 }
 
 async fn token(command: TokenCommand) -> anyhow::Result<()> {
@@ -227,26 +248,28 @@ async fn token(command: TokenCommand) -> anyhow::Result<()> {
         }
         TokenCommand::List { database } => {
             let db = open(&database).await?;
-            for t in tokens::list(&db.conn).await? {
-                let scope = t
-                    .project_id
-                    .map(|p| ids::encode(IdKind::Project, p))
-                    .unwrap_or_else(|| "all projects".into());
-                let state = if t.revoked_at.is_some() {
-                    "revoked"
-                } else {
-                    "live"
-                };
-                println!(
-                    "{}\t{}\t{:?}\t{:?}\t{}\t{}",
-                    ids::encode(IdKind::Token, t.id),
-                    t.name,
-                    t.role,
-                    t.actor_type,
-                    scope,
-                    state
-                );
-            }
+            let rows: Vec<[String; 6]> = tokens::list(&db.conn)
+                .await?
+                .into_iter()
+                .map(|t| {
+                    [
+                        ids::encode(IdKind::Token, t.id),
+                        t.name,
+                        format!("{:?}", t.role).to_lowercase(),
+                        format!("{:?}", t.actor_type).to_lowercase(),
+                        t.project_id
+                            .map(|p| ids::encode(IdKind::Project, p))
+                            .unwrap_or_else(|| "all projects".into()),
+                        if t.revoked_at.is_some() {
+                            "revoked"
+                        } else {
+                            "live"
+                        }
+                        .into(),
+                    ]
+                })
+                .collect();
+            print_table(["ID", "NAME", "ROLE", "ACTOR", "SCOPE", "STATE"], &rows);
         }
         TokenCommand::Revoke { id, database } => {
             let db = open(&database).await?;
@@ -263,14 +286,10 @@ async fn token(command: TokenCommand) -> anyhow::Result<()> {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
-    match Cli::parse().command {
-        Command::Serve(config) => serve(config).await,
+    let cli = Cli::parse();
+    let _telemetry = cli.telemetry.init()?;
+    match cli.command {
+        Command::Serve(config) => serve(*config).await,
         Command::Migrate(database) => {
             open(&database).await?;
             println!("Migrations applied to {}", database.database_url);

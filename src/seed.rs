@@ -8,7 +8,10 @@
 //! It bypasses the domain operations (and so writes no outbox events): it is
 //! a loader for measurement, not a way to make data a client could not.
 
+use std::io::IsTerminal;
 use std::time::Instant;
+
+use indicatif::{ProgressBar, ProgressStyle};
 
 use chrono::{Duration, Utc};
 use entity::{
@@ -34,18 +37,35 @@ pub struct SeedPlan {
 /// Rows per INSERT: well under PostgreSQL's 65,535 bind parameters for the widest table.
 const BATCH: usize = 1000;
 
-async fn insert_all<A>(db: &Db, rows: Vec<A>) -> Result<(), sea_orm::DbErr>
+async fn insert_all<A>(db: &Db, progress: &ProgressBar, rows: Vec<A>) -> Result<(), sea_orm::DbErr>
 where
     A: ActiveModelTrait + Send,
 {
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
         let batch: Vec<A> = rows.by_ref().take(BATCH).collect();
+        let n = batch.len() as u64;
         <A::Entity as EntityTrait>::insert_many(batch)
             .exec(&db.conn)
             .await?;
+        progress.inc(n);
     }
     Ok(())
+}
+
+/// Rows written so far, with their rate, on a terminal; nothing otherwise
+/// (the per-project lines still say how far it got).
+fn progress_bar() -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {elapsed} {msg}: {human_pos} rows ({per_sec})")
+            .expect("a valid template"),
+    );
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    bar
 }
 
 /// A deterministic pseudo-random sequence, so that runs of the seed compare.
@@ -87,10 +107,12 @@ pub async fn seed(
     actor_name: &str,
 ) -> Result<Vec<String>, sea_orm::DbErr> {
     let started = Instant::now();
+    let progress = progress_bar();
     let mut slugs = Vec::new();
     let mut dice = Dice(0x9E37_79B9_7F4A_7C15);
     let base_time = Utc::now() - Duration::days(30);
     for p in 0..plan.projects {
+        progress.set_message(format!("project {}/{}", p + 1, plan.projects));
         let now = Utc::now();
         let slug = format!("bench-{p}-{}", &new_id().simple().to_string()[24..]);
         let project_id = new_id();
@@ -167,10 +189,11 @@ pub async fn seed(
         }
         insert_all(
             db,
+            &progress,
             runs.iter().cloned().map(run::ActiveModel::from).collect(),
         )
         .await?;
-        insert_all(db, steps).await?;
+        insert_all(db, &progress, steps).await?;
 
         // Files: a few per project, linked to some versions.
         let files: Vec<file::Model> = (0..8)
@@ -193,6 +216,7 @@ pub async fn seed(
             .collect();
         insert_all(
             db,
+            &progress,
             files.iter().cloned().map(file::ActiveModel::from).collect(),
         )
         .await?;
@@ -325,17 +349,19 @@ pub async fn seed(
                 l.direction.clone().unwrap(),
             ))
         });
-        insert_all(db, versions).await?;
-        insert_all(db, links).await?;
-        insert_all(db, lineage).await?;
-        insert_all(db, approvals).await?;
-        eprintln!(
-            "seeded project {} ({}/{}) in {:.1?} so far",
-            slug,
-            p + 1,
-            plan.projects,
-            started.elapsed()
-        );
+        insert_all(db, &progress, versions).await?;
+        insert_all(db, &progress, links).await?;
+        insert_all(db, &progress, lineage).await?;
+        insert_all(db, &progress, approvals).await?;
+        progress.suspend(|| {
+            eprintln!(
+                "seeded project {} ({}/{}) in {:.1?} so far",
+                slug,
+                p + 1,
+                plan.projects,
+                started.elapsed()
+            )
+        });
         slugs.push(slug);
     }
     // Statistics and the visibility map, as autovacuum would leave a live
@@ -344,6 +370,8 @@ pub async fn seed(
         sea_orm::DbBackend::Postgres => "VACUUM ANALYZE",
         _ => "ANALYZE",
     };
+    progress.set_message("analysing");
     sea_orm::ConnectionTrait::execute_unprepared(&db.conn, maintenance).await?;
+    progress.finish_and_clear();
     Ok(slugs)
 }

@@ -45,7 +45,10 @@ pub async fn upgrade(
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
         .read_buffer_size(8 * 1024)
         .write_buffer_size(8 * 1024)
-        .on_upgrade(move |socket| serve(socket, protocol, state))
+        .on_upgrade(move |socket| {
+            let sockets = state.sockets.clone();
+            sockets.track_future(serve(socket, protocol, state))
+        })
 }
 
 /// The first subprotocol the client offers that we speak.
@@ -137,6 +140,8 @@ enum Verdict {
 struct Screen {
     protocol: WebSocketProtocols,
     max_subscriptions: usize,
+    /// Depth and alias bounds of each operation's document.
+    shape_limits: crate::graphql::shape::ShapeLimits,
     /// Ids of the operations the client started and that have not ended.
     active: HashSet<String>,
 }
@@ -156,12 +161,15 @@ impl Screen {
                     .pointer("/payload/query")
                     .and_then(Value::as_str)
                     .unwrap_or_default();
-                if let Err(err) = nesting::check_document(query) {
-                    return Verdict::Refuse(self.error_frame(
-                        &id,
-                        &err.to_string(),
-                        "QUERY_TOO_COMPLEX",
-                    ));
+                let shape = nesting::check_document(query)
+                    .map_err(|err| err.to_string())
+                    .and_then(|()| match async_graphql::parser::parse_query(query) {
+                        // The protocol reports a document that does not parse.
+                        Err(_) => Ok(()),
+                        Ok(doc) => self.shape_limits.check(&doc).map_err(|e| e.to_string()),
+                    });
+                if let Err(message) = shape {
+                    return Verdict::Refuse(self.error_frame(&id, &message, "QUERY_TOO_COMPLEX"));
                 }
                 if !self.active.contains(&id) && self.active.len() >= self.max_subscriptions {
                     let message = format!(
@@ -207,10 +215,12 @@ impl Screen {
 }
 
 async fn serve(socket: WebSocket, protocol: WebSocketProtocols, state: AppState) {
+    let _open = state.metrics.websocket();
     let (mut sink, stream) = socket.split();
     let screen = Arc::new(Mutex::new(Screen {
         protocol,
         max_subscriptions: state.max_subscriptions_per_socket,
+        shape_limits: state.shape_limits,
         active: HashSet::new(),
     }));
     let (verdicts, mut refusals) = tokio::sync::mpsc::unbounded_channel::<Verdict>();
@@ -281,6 +291,11 @@ async fn serve(socket: WebSocket, protocol: WebSocketProtocols, state: AppState)
                 }
                 Verdict::Pass => {}
             },
+            _ = state.shutdown.cancelled() => {
+                let frame = CloseFrame { code: 1001, reason: "Going away: the server is shutting down".into() };
+                let _ = sink.send(Message::Close(Some(frame))).await;
+                break;
+            }
             _ = &mut deadline, if !acknowledged => {
                 let frame = CloseFrame { code: 4408, reason: "Connection initialisation timeout".into() };
                 let _ = sink.send(Message::Close(Some(frame))).await;

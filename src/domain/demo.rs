@@ -13,6 +13,37 @@ use super::versions::NewVersion;
 use super::{Limits, Session, ids, projects, runs, versions};
 use crate::db::Db;
 
+/// The name of the admin token `serve --demo` prints.
+pub const DEMO_TOKEN_NAME: &str = "demo-admin";
+
+/// A fresh demo admin token, the one live token of that name: those of
+/// earlier starts are revoked in the same transaction, so restarts do not
+/// pile up admin tokens that never expire. Returns the secret.
+pub async fn replace_demo_token(db: &Db) -> DomainResult<String> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let txn = db.begin_write().await?;
+    let earlier = entity::api_token::Entity::find()
+        .filter(entity::api_token::Column::Name.eq(DEMO_TOKEN_NAME))
+        .filter(entity::api_token::Column::RevokedAt.is_null())
+        .all(&txn)
+        .await?;
+    for token in earlier {
+        tokens::revoke(&txn, token.id).await?;
+    }
+    let (_, secret) = tokens::create(
+        &txn,
+        NewToken {
+            name: DEMO_TOKEN_NAME.into(),
+            role: Role::Admin,
+            actor_type: ActorType::Human,
+            project_id: None,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(secret)
+}
+
 /// Fills an empty database with the demo project; does nothing when any
 /// project exists. Returns whether it seeded.
 pub async fn seed_if_empty(db: &Db) -> DomainResult<bool> {

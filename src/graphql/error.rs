@@ -61,12 +61,14 @@ impl<T> ApiResult<T> for Result<T, DomainError> {
     }
 }
 
-/// Gives every error of a response a code: errors raised by async-graphql
-/// itself (syntax, validation, input coercion, depth and complexity limits)
-/// carry none.
+/// Gives every error of a response a code (errors raised by async-graphql
+/// itself, for syntax, validation, input coercion, depth and complexity
+/// limits, carry none), and drops locations at line 0: errors made outside
+/// any document have no location, and the specification counts from 1.
 pub fn assign_codes(response: &mut Response) {
     let request_error = matches!(response.data, Value::Null);
     for error in &mut response.errors {
+        error.locations.retain(|pos| pos.line > 0);
         let has_code = error
             .extensions
             .as_ref()

@@ -8,6 +8,7 @@ pub mod guard;
 pub mod loaders;
 pub mod mutation;
 pub mod query;
+pub mod shape;
 pub mod subscription;
 pub mod types;
 
@@ -70,7 +71,9 @@ pub fn build_schema(
     .data(limits)
     .data(store)
     .data(upload_limit)
-    .limit_depth(query_limits.max_depth)
+    // Data depth is checked by `shape` (introspection apart); the engine's
+    // own limit, which counts both, stays as a backstop above both bounds.
+    .limit_depth(query_limits.max_depth.max(shape::MAX_INTROSPECTION_DEPTH))
     .limit_complexity(query_limits.max_complexity);
     if !query_limits.introspection {
         builder = builder

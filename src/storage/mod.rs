@@ -71,12 +71,8 @@ pub struct ObjectBlobStore {
 /// Where blobs live when nothing is configured: a folder beside the SQLite
 /// database, or `quire-files` in the working folder for other databases.
 pub fn default_location(database_url: &str) -> String {
-    let file = database_url
-        .strip_prefix("sqlite://")
-        .or_else(|| database_url.strip_prefix("sqlite:"))
-        .map(|rest| rest.split('?').next().unwrap_or(rest).to_owned());
-    match file {
-        Some(path) if !path.is_empty() && path != ":memory:" => {
+    match crate::db::sqlite_file(database_url) {
+        Some(path) => {
             let path = std::path::Path::new(&path);
             let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("quire");
             path.with_file_name(format!("{stem}-files"))

@@ -160,3 +160,229 @@ async fn serve_demo_then_shut_down_on_sigterm() {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// Runs `quire` with `args` and environment; returns success, stdout, stderr.
+fn run(args: &[&str], env: &[(&str, &str)]) -> (bool, String, String) {
+    let out = Command::new(QUIRE)
+        .args(args)
+        .envs(env.iter().copied())
+        .output()
+        .expect("run quire");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn connection_failures_name_the_place_at_once() {
+    // Nothing listens on port 1: refused at once, not after a pool timeout.
+    let started = Instant::now();
+    let (ok, _, stderr) = run(
+        &["migrate"],
+        &[(
+            "QUIRE_DATABASE_URL",
+            "postgres://postgres@127.0.0.1:1/quire",
+        )],
+    );
+    assert!(!ok);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(
+        stderr.contains("127.0.0.1:1") && stderr.to_lowercase().contains("refused"),
+        "{stderr}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("no-such-folder").join("quire.db");
+    let url = format!("sqlite://{}?mode=rwc", path.display());
+    let (ok, _, stderr) = run(&["migrate"], &[("QUIRE_DATABASE_URL", &url)]);
+    assert!(!ok);
+    assert!(stderr.contains(&path.display().to_string()), "{stderr}");
+    assert!(
+        !stderr.contains('\u{1b}'),
+        "no colour codes when not a terminal"
+    );
+}
+
+/// The live tokens named `demo-admin` in a SQLite database.
+async fn live_demo_tokens(url: &str) -> usize {
+    let db = quire::db::Db::connect(url).await.unwrap();
+    quire::domain::tokens::list(&db.conn)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|t| t.name == "demo-admin" && t.revoked_at.is_none())
+        .count()
+}
+
+/// Starts `quire serve` and reads stdout until the URL line; returns the
+/// child, the last token printed and the URL.
+fn serve(env: &[(&str, &str)], demo: bool) -> (std::process::Child, Option<String>, String) {
+    let mut args = vec!["serve"];
+    if demo {
+        args.push("--demo");
+    }
+    let mut child = Command::new(QUIRE)
+        .args(args)
+        .envs(env.iter().copied())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn quire serve");
+    let mut token = None;
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        if line.starts_with("qk_") {
+            token = Some(line.trim().to_owned());
+        } else if let Some(at) = line.find("http://") {
+            return (child, token, line[at..].trim().to_owned());
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("quire serve printed no URL");
+}
+
+fn stop(child: std::process::Child) -> String {
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "quire exited with {}", out.status);
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[tokio::test]
+async fn demo_starts_keep_one_token_and_a_busy_address_mints_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("demo.db").display());
+    let env = [
+        ("QUIRE_LISTEN", "127.0.0.1:0"),
+        ("QUIRE_DATABASE_URL", url.as_str()),
+    ];
+    let (first, token, _) = serve(&env, true);
+    assert!(token.is_some());
+    stop(first);
+    let (second, token, endpoint) = serve(&env, true);
+    assert_eq!(live_demo_tokens(&url).await, 1);
+    let res = reqwest::Client::new()
+        .post(&endpoint)
+        .bearer_auth(token.unwrap())
+        .json(&json!({ "query": "{ viewer { name } }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    stop(second);
+
+    // A taken address: named in the error, and no token made.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let fresh = format!("sqlite://{}?mode=rwc", dir.path().join("busy.db").display());
+    let (ok, _, stderr) = run(
+        &["serve", "--demo"],
+        &[("QUIRE_LISTEN", &addr), ("QUIRE_DATABASE_URL", &fresh)],
+    );
+    assert!(!ok);
+    assert!(stderr.contains(&addr), "{stderr}");
+    assert_eq!(live_demo_tokens(&fresh).await, 0);
+    let db = quire::db::Db::connect(&fresh).await.unwrap();
+    assert!(
+        quire::domain::tokens::list(&db.conn)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // `token list` has a header row.
+    let (ok, stdout, _) = run(&["token", "list"], &[("QUIRE_DATABASE_URL", &url)]);
+    assert!(ok);
+    let header = stdout.lines().next().unwrap();
+    assert!(
+        header.starts_with("ID") && header.contains("SCOPE"),
+        "{stdout}"
+    );
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.contains("demo-admin") && l.contains("revoked"))
+    );
+}
+
+/// Accepts OTLP/HTTP trace exports; counts them.
+async fn otlp_collector() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let received = std::sync::Arc::new(AtomicUsize::new(0));
+    let seen = received.clone();
+    let app = axum::Router::new().route(
+        "/v1/traces",
+        axum::routing::post(
+            move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
+                let seen = seen.clone();
+                async move {
+                    if headers["content-type"] == "application/x-protobuf" && !body.is_empty() {
+                        seen.fetch_add(1, Ordering::SeqCst);
+                    }
+                    axum::http::StatusCode::OK
+                }
+            },
+        ),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (format!("http://{addr}"), received)
+}
+
+// Two workers: the collector answers while the test waits on the child.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_request_logs_and_otlp_traces() {
+    let (collector, received) = otlp_collector().await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("logs.db").display());
+    let env = [
+        ("QUIRE_LISTEN", "127.0.0.1:0"),
+        ("QUIRE_DATABASE_URL", url.as_str()),
+        ("QUIRE_LOG_FORMAT", "json"),
+        ("QUIRE_OTLP_ENDPOINT", collector.as_str()),
+    ];
+    let (child, token, endpoint) = serve(&env, true);
+    let res = reqwest::Client::new()
+        .post(&endpoint)
+        .bearer_auth(token.unwrap())
+        .header("x-request-id", "trace-me-1")
+        .header(
+            "traceparent",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+        )
+        .json(&json!({ "query": "query WhoAmI { viewer { name } }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["x-request-id"], "trace-me-1");
+    let stderr = stop(child);
+    assert!(!stderr.contains('\u{1b}'), "no colour codes: {stderr}");
+    assert!(!stderr.contains("already exists"), "{stderr}");
+    let line: Value = stderr
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|l| l["request_id"] == "trace-me-1")
+        .unwrap_or_else(|| panic!("no JSON log line for the request in\n{stderr}"));
+    assert_eq!(line["method"], "POST");
+    assert_eq!(line["path"], "/graphql");
+    assert_eq!(line["operation"], "WhoAmI");
+    assert_eq!(line["status"], 200);
+    assert!(line["duration_ms"].as_f64().is_some(), "{line}");
+    assert!(
+        received.load(std::sync::atomic::Ordering::SeqCst) >= 1,
+        "no trace export reached the collector"
+    );
+}

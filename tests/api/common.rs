@@ -199,6 +199,11 @@ impl TestServer {
         let mut req = self
             .http
             .post(self.url("/graphql"))
+            // As current clients ask: request errors then come as 4xx.
+            .header(
+                "accept",
+                "application/graphql-response+json, application/json;q=0.9",
+            )
             .json(&json!({ "query": query, "variables": variables }));
         if let Some(token) = token {
             req = req.bearer_auth(token);
@@ -227,17 +232,20 @@ impl TestServer {
         body["errors"][0].clone()
     }
 
-    /// The server's count of SQL statements, read from /metrics.
-    pub async fn statements(&self) -> u64 {
-        let text = self
+    /// The body of an unauthenticated GET of `path`, as text.
+    pub async fn get_text(&self, path: &str) -> String {
+        let res = self
             .http
-            .get(self.url("/metrics"))
+            .get(self.url(path))
             .send()
             .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+            .expect("the server answers");
+        res.text().await.expect("a text body")
+    }
+
+    /// The server's count of SQL statements, read from /metrics.
+    pub async fn statements(&self) -> u64 {
+        let text = self.get_text("/metrics").await;
         text.lines()
             .find_map(|l| l.strip_prefix("quire_sql_statements_total "))
             .and_then(|n| n.trim().parse().ok())
@@ -303,6 +311,15 @@ impl TestServer {
             )
             .await;
         data["createArtifactVersion"].clone()
+    }
+}
+
+impl TestServer {
+    /// Begins the server's graceful shutdown, as SIGTERM does.
+    pub fn shut_down(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
     }
 }
 

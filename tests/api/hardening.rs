@@ -61,6 +61,7 @@ async fn deep_nesting_is_refused_before_parsing(s: TestServer) {
         .get(s.url("/graphql"))
         .query(&[("query", query.as_str())])
         .bearer_auth(&s.admin)
+        .header("accept", "application/graphql-response+json")
         .send()
         .await
         .unwrap();
@@ -105,6 +106,7 @@ async fn deep_nesting_is_refused_before_parsing(s: TestServer) {
         .http
         .post(s.url("/graphql"))
         .bearer_auth(&s.admin)
+        .header("accept", "application/graphql-response+json")
         .multipart(form)
         .send()
         .await
@@ -408,6 +410,7 @@ async fn lists_aliases_and_responses_are_bounded(s: TestServer) {
         .http
         .post(s.url("/graphql"))
         .bearer_auth(&reader)
+        .header("accept", "application/graphql-response+json")
         .json(&batch)
         .send()
         .await
@@ -495,6 +498,7 @@ async fn request_edges(s: TestServer) {
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(res.headers()["www-authenticate"], "Bearer");
     assert_eq!(res.headers()["connection"], "close");
+    assert!(res.headers().get("x-request-id").is_some());
     assert_eq!(res.headers()["x-content-type-options"], "nosniff");
     assert_eq!(res.headers()["referrer-policy"], "no-referrer");
     assert!(res.headers().contains_key("content-security-policy"));

@@ -15,4 +15,5 @@ mod limits;
 mod live;
 mod review;
 mod statements;
+mod users;
 mod writes;
