@@ -117,18 +117,44 @@ impl WriteHealth {
     }
 }
 
+/// The database's own code for an error: SQLite's (extended) result code
+/// in decimal, or PostgreSQL's SQLSTATE.
+fn error_code(err: &DbErr) -> Option<String> {
+    let (DbErr::Exec(sea_orm::RuntimeErr::SqlxError(e))
+    | DbErr::Query(sea_orm::RuntimeErr::SqlxError(e))
+    | DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e))) = err
+    else {
+        return None;
+    };
+    Some(e.as_database_error()?.code()?.into_owned())
+}
+
+/// Locks the rows a select reads until the transaction ends, so that
+/// concurrent writers of those rows queue up. On PostgreSQL it is FOR NO
+/// KEY UPDATE, not FOR UPDATE: inserts elsewhere that reference the row
+/// (an approval naming its project) take FOR KEY SHARE for their foreign
+/// key, which FOR UPDATE would block, making a lock cycle with any writer
+/// that holds one of the inserter's rows. SQLite's writers are serial.
+pub fn locked_for_write<S: sea_orm::QuerySelect>(backend: DbBackend, select: S) -> S {
+    match backend {
+        DbBackend::Postgres => select.lock(sea_orm::sea_query::LockType::NoKeyUpdate),
+        _ => select,
+    }
+}
+
+/// Whether PostgreSQL ended a transaction for a concurrent one's sake and
+/// running it again may succeed: a serialization failure (40001) or a
+/// deadlock (40P01). SQLite's writers are serial and never see either.
+pub fn is_concurrency_failure(err: &DbErr) -> bool {
+    matches!(error_code(err).as_deref(), Some("40001" | "40P01"))
+}
+
 /// Whether the database refused a statement for want of storage rather than
 /// because of the statement: SQLite's FULL, IOERR and READONLY (extended
 /// codes share the low byte), PostgreSQL's disk_full, insufficient
 /// resources and io_error.
 pub fn is_storage_failure(err: &DbErr) -> bool {
-    let (DbErr::Exec(sea_orm::RuntimeErr::SqlxError(e))
-    | DbErr::Query(sea_orm::RuntimeErr::SqlxError(e))
-    | DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e))) = err
-    else {
-        return false;
-    };
-    let Some(code) = e.as_database_error().and_then(|d| d.code()) else {
+    let Some(code) = error_code(err) else {
         return false;
     };
     match code.parse::<i64>() {

@@ -112,6 +112,18 @@ impl DomainError {
             _ => false,
         }
     }
+
+    /// Whether the transaction lost to a concurrent one (a unique index
+    /// taken first, a serialization failure, a deadlock) and may be run
+    /// again from the start.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            DomainError::Database(err) => {
+                is_unique_violation(err) || crate::db::is_concurrency_failure(err)
+            }
+            _ => false,
+        }
+    }
 }
 
 pub fn is_unique_violation(err: &DbErr) -> bool {

@@ -6,7 +6,7 @@ use entity::{
     ReviewAction, Role, VersionStatus, artifact_version as version, context_revision, project,
 };
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DbBackend, EntityTrait, QueryFilter, QuerySelect, Set};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
@@ -90,7 +90,7 @@ pub async fn promote(s: Session<'_>, input: Promotion) -> DomainResult<Promoted>
                 txn.commit().await?;
                 return Ok(done);
             }
-            Err(err) if err.is_unique_violation() && attempt < ATTEMPTS => {
+            Err(err) if err.is_retryable() && attempt < ATTEMPTS => {
                 txn.rollback().await?;
             }
             Err(err) => return Err(err),
@@ -119,11 +119,8 @@ async fn promote_in(
     input: &Promotion,
     wanted: &[(Uuid, String)],
 ) -> DomainResult<Promoted> {
-    let mut query = project::Entity::find_by_id(project_id);
-    if s.db.backend() == DbBackend::Postgres {
-        query = query.lock_exclusive();
-    }
-    let project = query
+    let query = project::Entity::find_by_id(project_id);
+    let project = crate::db::locked_for_write(s.db.backend(), query)
         .one(txn)
         .await?
         .ok_or_else(|| DomainError::not_found("project", &input.project_id))?;

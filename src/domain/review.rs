@@ -119,7 +119,7 @@ pub async fn decide(s: Session<'_>, input: Review) -> DomainResult<version::Mode
                 txn.commit().await?;
                 return Ok(decided);
             }
-            Err(err) if err.is_unique_violation() && attempt < ATTEMPTS => {
+            Err(err) if err.is_retryable() && attempt < ATTEMPTS => {
                 txn.rollback().await?;
             }
             Err(err) => return Err(err),

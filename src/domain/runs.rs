@@ -133,7 +133,7 @@ pub async fn start(s: Session<'_>, input: NewRun) -> DomainResult<run::Model> {
                 txn.commit().await?;
                 return Ok(model);
             }
-            Err(err) if err.is_unique_violation() && attempt < ATTEMPTS => txn.rollback().await?,
+            Err(err) if err.is_retryable() && attempt < ATTEMPTS => txn.rollback().await?,
             Err(err) => return Err(err),
         }
     }
@@ -223,11 +223,10 @@ async fn start_in(
 /// transitions of one run queue up instead of both passing the status check.
 async fn lock_run(s: Session<'_>, txn: &WriteTxn, id_text: &str) -> DomainResult<run::Model> {
     let id = ids::decode(IdKind::Run, id_text)?;
-    let mut query = run::Entity::find_by_id(id);
-    if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
-        query = sea_orm::QuerySelect::lock_exclusive(query);
-    }
-    let found = query.one(txn).await?;
+    let query = run::Entity::find_by_id(id);
+    let found = crate::db::locked_for_write(txn.get_database_backend(), query)
+        .one(txn)
+        .await?;
     match found {
         Some(r) if s.principal.can_see(r.project_id) => Ok(r),
         _ => Err(DomainError::not_found("run", id_text)),

@@ -59,7 +59,7 @@ pub async fn register(
                 txn.commit().await?;
                 return Ok(model);
             }
-            Err(err) if err.is_unique_violation() && attempt < ATTEMPTS => txn.rollback().await?,
+            Err(err) if err.is_retryable() && attempt < ATTEMPTS => txn.rollback().await?,
             Err(err) => return Err(err),
         }
     }

@@ -136,7 +136,7 @@ pub async fn create(s: Session<'_>, input: NewVersion) -> DomainResult<version::
                 txn.commit().await?;
                 return Ok(model);
             }
-            Err(err) if err.is_unique_violation() && attempt < ATTEMPTS => {
+            Err(err) if err.is_retryable() && attempt < ATTEMPTS => {
                 txn.rollback().await?;
                 continue;
             }
