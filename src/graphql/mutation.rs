@@ -1,5 +1,5 @@
-use async_graphql::{Context, ID, InputObject, Json, Object, SimpleObject, Upload};
-use serde_json::Value;
+use crate::graphql::scalars::Json;
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject, Upload};
 
 use super::context::session;
 use super::error::ApiResult;
@@ -31,7 +31,7 @@ pub struct StartRunInput {
     pub project_id: ID,
     pub pipeline: String,
     pub input: Option<String>,
-    pub variables: Option<Json<Value>>,
+    pub variables: Option<Json>,
     pub model: Option<String>,
     pub parent_run_id: Option<ID>,
     /// Artifact versions the run reads (lineage).
@@ -70,12 +70,12 @@ pub struct FailRunInput {
 pub struct CreateArtifactVersionInput {
     pub project_id: ID,
     pub schema_key: String,
-    pub value: Json<Value>,
+    pub value: Json,
     pub file_ids: Option<Vec<ID>>,
     pub primary_file_id: Option<ID>,
     pub source_run_id: Option<ID>,
     pub source_step_id: Option<ID>,
-    pub annotations: Option<Json<Value>>,
+    pub annotations: Option<Json>,
     pub idempotency_key: Option<String>,
 }
 
@@ -98,7 +98,7 @@ pub struct ModelPriceInput {
 pub struct ReviewInput {
     pub version_id: ID,
     pub reason: Option<String>,
-    pub feedback: Option<Json<Value>>,
+    pub feedback: Option<Json>,
     pub idempotency_key: Option<String>,
 }
 
@@ -122,7 +122,7 @@ pub struct PromotePayload {
 #[derive(InputObject)]
 pub struct RegisterSchemaInput {
     pub schema_key: String,
-    pub json_schema: Json<Value>,
+    pub json_schema: Json,
 }
 
 #[derive(InputObject)]

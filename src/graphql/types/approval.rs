@@ -1,7 +1,7 @@
-use async_graphql::{Context, ID, Json, Object};
+use crate::graphql::scalars::Json;
+use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 use entity::approval;
-use serde_json::Value;
 
 use super::{Actor, ArtifactVersion, Project, ReviewActionGql, Run, gid, load};
 use crate::domain::ids::IdKind;
@@ -42,7 +42,7 @@ impl Approval {
     async fn reason(&self) -> Option<&str> {
         self.0.reason.as_deref()
     }
-    async fn feedback(&self) -> Option<Json<Value>> {
+    async fn feedback(&self) -> Option<Json> {
         self.0.feedback.clone().map(Json)
     }
     /// The context version a PROMOTE produced.

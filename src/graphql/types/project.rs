@@ -1,8 +1,8 @@
-use async_graphql::{Context, ID, Json, Object};
+use crate::graphql::scalars::Json;
+use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 use entity::project;
 use sea_orm::Order;
-use serde_json::Value;
 
 use super::{
     Approval, Artifact, ArtifactVersion, CostBucket, CostGroupingGql, ReviewActionGql, Run,
@@ -35,7 +35,7 @@ impl Project {
 
     /// Approved artifact values promoted into one nested JSON object, keyed by
     /// schema key path (brand.logo -> {brand: {logo: ...}}). `path` selects a sub-tree.
-    async fn context(&self, path: Option<String>) -> async_graphql::Result<Option<Json<Value>>> {
+    async fn context(&self, path: Option<String>) -> async_graphql::Result<Option<Json>> {
         Ok(context::subtree(&self.0.context, path.as_deref())
             .api()?
             .map(Json))
@@ -52,7 +52,7 @@ impl Project {
         ctx: &Context<'_>,
         version: i32,
         path: Option<String>,
-    ) -> async_graphql::Result<Option<Json<Value>>> {
+    ) -> async_graphql::Result<Option<Json>> {
         let Some(value) = context::at_version(session(ctx), self.0.id, version)
             .await
             .api()?

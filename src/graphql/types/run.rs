@@ -1,9 +1,9 @@
 use crate::domain::bounds;
-use async_graphql::{Context, ID, Json, Object};
+use crate::graphql::scalars::Json;
+use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 use entity::{RunArtifactDirection, run, run_step};
 use rust_decimal::Decimal;
-use serde_json::Value;
 
 use super::{ArtifactVersion, Project, RunStatusGql, gid, load};
 use crate::domain::ids::IdKind;
@@ -33,7 +33,7 @@ impl Run {
     async fn input(&self) -> Option<&str> {
         self.0.input.as_deref()
     }
-    async fn variables(&self) -> Option<Json<Value>> {
+    async fn variables(&self) -> Option<Json> {
         self.0.variables.clone().map(Json)
     }
     async fn output(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {

@@ -1,7 +1,7 @@
-use async_graphql::{Json, Object};
+use crate::graphql::scalars::Json;
+use async_graphql::Object;
 use chrono::{DateTime, Utc};
 use entity::artifact_schema;
-use serde_json::Value;
 
 /// A registered JSON Schema (draft 2020-12) for one schema key.
 pub struct ArtifactSchema(pub artifact_schema::Model);
@@ -14,7 +14,7 @@ impl ArtifactSchema {
     async fn version(&self) -> i32 {
         self.0.version
     }
-    async fn json_schema(&self) -> Json<Value> {
+    async fn json_schema(&self) -> Json {
         Json(self.0.json_schema.clone())
     }
     async fn created_at(&self) -> DateTime<Utc> {

@@ -1,5 +1,6 @@
 use crate::domain::bounds;
-use async_graphql::{Context, ID, Json, Object};
+use crate::graphql::scalars::Json;
+use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 use entity::artifact_version as version;
 use serde_json::Value;
@@ -55,14 +56,14 @@ impl ArtifactVersion {
     async fn status(&self) -> VersionStatusGql {
         self.0.status.into()
     }
-    async fn value(&self) -> Json<Value> {
+    async fn value(&self) -> Json {
         Json(self.0.value.clone())
     }
     /// The version of the JSON schema the value was validated against, if one was registered.
     async fn schema_version(&self) -> Option<i32> {
         self.0.schema_version
     }
-    async fn annotations(&self) -> Option<Json<Value>> {
+    async fn annotations(&self) -> Option<Json> {
         self.0.annotations.clone().map(Json)
     }
     /// SHA-256 over the canonical value and the file digests: equal content, equal digest.
@@ -148,11 +149,7 @@ impl ArtifactVersion {
         Ok(self.load_previous(ctx).await?.map(ArtifactVersion))
     }
     /// RFC 6902 JSON Patch from `against` (default: the previous version) to this version.
-    async fn diff(
-        &self,
-        ctx: &Context<'_>,
-        against: Option<ID>,
-    ) -> async_graphql::Result<Json<Value>> {
+    async fn diff(&self, ctx: &Context<'_>, against: Option<ID>) -> async_graphql::Result<Json> {
         let base = match against {
             Some(id) => {
                 let uuid = ids::decode(IdKind::Version, &id).api()?;
