@@ -163,7 +163,7 @@ fn strings(ids: Option<Vec<ID>>) -> Vec<String> {
     ids.unwrap_or_default().into_iter().map(|id| id.0).collect()
 }
 
-#[Object]
+#[Object(name = "Mutation")]
 impl MutationRoot {
     async fn create_project(
         &self,

@@ -12,7 +12,7 @@ use crate::domain::{approvals, pricing, projects, runs, schemas, tokens, version
 
 pub struct QueryRoot;
 
-#[Object]
+#[Object(name = "Query")]
 impl QueryRoot {
     /// Any object by its global ID; null when it does not exist or is out of the token's scope.
     async fn node(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Node>> {

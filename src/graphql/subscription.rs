@@ -114,7 +114,7 @@ fn status_of(word: &str) -> Option<VersionStatus> {
 
 pub struct SubscriptionRoot;
 
-#[Subscription]
+#[Subscription(name = "Subscription")]
 impl SubscriptionRoot {
     /// Runs of a project (or one run) created or changing status.
     async fn run_status_changed(
