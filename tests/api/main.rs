@@ -14,5 +14,6 @@ mod inputs;
 mod limits;
 mod live;
 mod review;
+mod schema_docs;
 mod statements;
 mod writes;
