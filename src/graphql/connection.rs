@@ -6,14 +6,22 @@ use super::error::ApiResult;
 use super::types::{Approval, Artifact, ArtifactVersion, Project, Run};
 use crate::domain::pagination::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, PageArgs};
 
+/// Where a page is in its list (Relay). Pages only go forward: pass
+/// `endCursor` as `after` to get the next one.
 #[derive(SimpleObject)]
 pub struct PageInfo {
+    /// Whether more items follow this page.
     pub has_next_page: bool,
+    /// Whether the page was asked for with `after` (items may precede it).
     pub has_previous_page: bool,
+    /// The cursor of the page's first item; null when the page is empty.
     pub start_cursor: Option<String>,
+    /// The cursor of the page's last item, to pass as `after` for the next
+    /// page; null when the page is empty.
     pub end_cursor: Option<String>,
 }
 
+/// One item of a page, with its cursor.
 #[derive(SimpleObject)]
 #[graphql(concrete(name = "ProjectEdge", params(Project)))]
 #[graphql(concrete(name = "RunEdge", params(Run)))]
@@ -21,10 +29,15 @@ pub struct PageInfo {
 #[graphql(concrete(name = "ArtifactVersionEdge", params(ArtifactVersion)))]
 #[graphql(concrete(name = "ApprovalEdge", params(Approval)))]
 pub struct Edge<T: OutputType> {
+    /// The item's position in the list: pass it as `after` to continue after
+    /// it. Opaque.
     pub cursor: String,
+    /// The item.
     pub node: T,
 }
 
+/// One page of a list (a Relay connection): keyset-paginated in a stable
+/// order, `first` items (default 20, at most 100) after the `after` cursor.
 #[derive(SimpleObject)]
 #[graphql(concrete(name = "ProjectConnection", params(Project)))]
 #[graphql(concrete(name = "RunConnection", params(Run)))]
@@ -35,9 +48,11 @@ pub struct Connection<T: OutputType>
 where
     Edge<T>: OutputType,
 {
+    /// The page's items, in the list's order.
     pub edges: Vec<Edge<T>>,
+    /// Whether there are more pages, and the cursors to fetch them.
     pub page_info: PageInfo,
-    /// How many items match, over all pages.
+    /// How many items match, over all pages (counted only when selected).
     pub total_count: i64,
 }
 

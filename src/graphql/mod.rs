@@ -8,13 +8,14 @@ pub mod guard;
 pub mod loaders;
 pub mod mutation;
 pub mod query;
+pub mod scalars;
 pub mod shape;
 pub mod subscription;
 pub mod types;
 
 use std::sync::Arc;
 
-use async_graphql::Schema;
+use async_graphql::{SDLExportOptions, Schema};
 
 use crate::db::Db;
 use crate::domain::Limits;
@@ -60,11 +61,11 @@ pub fn build_schema(
     hub: Arc<EventHub>,
     token_cache: Arc<TokenCache>,
 ) -> QuireSchema {
-    let mut builder = Schema::build(
+    let mut builder = scalars::describe(Schema::build(
         Guarded(query::QueryRoot),
         Guarded(mutation::MutationRoot),
         Guarded(subscription::SubscriptionRoot),
-    )
+    ))
     .data(db)
     .data(hub)
     .data(token_cache)
@@ -85,13 +86,14 @@ pub fn build_schema(
     builder.finish()
 }
 
-/// The SDL of the schema: what `quire schema` prints and schema.graphql holds.
+/// The SDL of the schema: what `quire schema` prints and schema.graphql holds,
+/// with each scalar's `@specifiedBy` (introspection has them as specifiedByURL).
 pub fn sdl() -> String {
-    Schema::build(
+    scalars::describe(Schema::build(
         query::QueryRoot,
         mutation::MutationRoot,
         subscription::SubscriptionRoot,
-    )
+    ))
     .finish()
-    .sdl()
+    .sdl_with_options(SDLExportOptions::new().include_specified_by())
 }

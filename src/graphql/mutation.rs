@@ -1,5 +1,5 @@
-use async_graphql::{Context, ID, InputObject, Json, Object, SimpleObject, Upload};
-use serde_json::Value;
+use crate::graphql::scalars::Json;
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject, Upload};
 
 use super::context::session;
 use super::error::ApiResult;
@@ -20,125 +20,242 @@ use std::sync::Arc;
 
 pub struct MutationRoot;
 
+/// What createProject needs.
 #[derive(InputObject)]
 pub struct CreateProjectInput {
+    /// The project's unique slug: 1 to 64 of a-z, 0-9 and -, not starting
+    /// with -. A slug in use is CONFLICT.
     pub slug: String,
+    /// The display name: 1 to 200 characters, not blank.
     pub name: String,
 }
 
+/// What startRun needs.
 #[derive(InputObject)]
 pub struct StartRunInput {
+    /// The project to run in (`prj_...`); NOT_FOUND if the token cannot see it.
     pub project_id: ID,
+    /// The pipeline's name: 1 to 200 characters, not blank. Runs are filtered
+    /// and costs grouped by it.
     pub pipeline: String,
+    /// The run's input text, at most QUIRE_MAX_OUTPUT_BYTES (1 MiB by
+    /// default), else PAYLOAD_TOO_LARGE.
     pub input: Option<String>,
-    pub variables: Option<Json<Value>>,
+    /// Any JSON the run starts with (parameters, settings), kept as given.
+    pub variables: Option<Json>,
+    /// The model the run uses (at most 200 characters): its price costs the
+    /// run, and steps that name no model use it.
     pub model: Option<String>,
+    /// A run of the same project to start this one under (it lists this run
+    /// among its children); NOT_FOUND otherwise.
     pub parent_run_id: Option<ID>,
-    /// Artifact versions the run reads (lineage).
+    /// Artifact versions of the same project that the run reads, for lineage
+    /// (each counted once); an unknown one is NOT_FOUND.
     pub input_version_ids: Option<Vec<ID>>,
+    /// Makes the call safe to retry: the same key with the same input returns
+    /// the first call's result and does nothing more; with a different input it
+    /// is IDEMPOTENCY_KEY_REUSED. 1 to 200 characters; kept per token and
+    /// mutation for QUIRE_IDEMPOTENCY_TTL_SECS (24 h by default).
     pub idempotency_key: Option<String>,
 }
 
+/// What recordRunStep needs.
 #[derive(InputObject)]
 pub struct RecordRunStepInput {
+    /// The run (`run_...`); it must be PENDING or RUNNING, else INVALID_TRANSITION.
     pub run_id: ID,
+    /// The step's position in the run: 0 or more, unique in the run (one in
+    /// use is CONFLICT); gaps are allowed.
     pub order: i32,
+    /// The agent's identifier: 1 to 200 characters, not blank.
     pub agent_id: String,
+    /// The agent's display name: 1 to 200 characters, not blank.
     pub agent_name: String,
+    /// The step's output text, at most QUIRE_MAX_OUTPUT_BYTES (1 MiB by
+    /// default), else PAYLOAD_TOO_LARGE.
     pub output: Option<String>,
+    /// The model the step used (at most 200 characters); default: the run's.
+    /// Its price now costs the step.
     pub model: Option<String>,
+    /// Input tokens the step used: 0 to 10^12 (Quire's Int carries 64-bit
+    /// integers).
     pub input_tokens: Option<i64>,
+    /// Output tokens the step used: 0 to 10^12.
     pub output_tokens: Option<i64>,
 }
 
+/// What completeRun needs.
 #[derive(InputObject)]
 pub struct CompleteRunInput {
+    /// The run (`run_...`); it must be PENDING or RUNNING, else INVALID_TRANSITION.
     pub run_id: ID,
+    /// The run's output text, at most QUIRE_MAX_OUTPUT_BYTES (1 MiB by
+    /// default), else PAYLOAD_TOO_LARGE.
     pub output: Option<String>,
+    /// The model that ran (at most 200 characters), replacing the run's;
+    /// default: the run's.
     pub model: Option<String>,
+    /// The run's input tokens: 0 to 10^12. When either count is given, the
+    /// run's usage is the counts given, priced at its model now; when neither
+    /// is, it is the sum of its steps' tokens and costs.
     pub input_tokens: Option<i64>,
+    /// The run's output tokens: 0 to 10^12 (see inputTokens).
     pub output_tokens: Option<i64>,
 }
 
+/// What failRun needs.
 #[derive(InputObject)]
 pub struct FailRunInput {
+    /// The run (`run_...`); it must be PENDING or RUNNING, else INVALID_TRANSITION.
     pub run_id: ID,
+    /// What went wrong: not blank, at most 8192 characters (longer
+    /// diagnostics belong in an output). Kept as the run's error.
     pub error: String,
 }
 
+/// What createArtifactVersion needs.
 #[derive(InputObject)]
 pub struct CreateArtifactVersionInput {
+    /// The project (`prj_...`); NOT_FOUND if the token cannot see it.
     pub project_id: ID,
+    /// The key to add a version to: a dot path of a-z, 0-9, _ and - segments
+    /// (e.g. `brand.palette`), at most 200 characters. The version gets the
+    /// key's next number.
     pub schema_key: String,
-    pub value: Json<Value>,
+    /// The value: any JSON, at most QUIRE_MAX_VALUE_BYTES (256 KiB by default,
+    /// else PAYLOAD_TOO_LARGE), and valid against the key's newest registered
+    /// JSON Schema if it has one (else VALIDATION_FAILED, each violation with
+    /// its JSON pointer in extensions.violations).
+    pub value: Json,
+    /// Files to link, in order (`fil_...`): files of this project, or files
+    /// an unscoped token uploaded for no project (they join this one). At
+    /// most 20 with the primary file (else VALIDATION_FAILED); a file of
+    /// another project is NOT_FOUND.
     pub file_ids: Option<Vec<ID>>,
+    /// The version's main file; linked first when it is not among fileIds.
     pub primary_file_id: Option<ID>,
+    /// The run of this project that produced the version (it lists the
+    /// version among its outputs); NOT_FOUND otherwise.
     pub source_run_id: Option<ID>,
+    /// The run step that produced the version; its run becomes the source
+    /// run (a different sourceRunId is VALIDATION_FAILED).
     pub source_step_id: Option<ID>,
-    pub annotations: Option<Json<Value>>,
+    /// Free-form JSON notes kept with the version, not part of its digest;
+    /// at most 256 KiB like the value.
+    pub annotations: Option<Json>,
+    /// Makes the call safe to retry: the same key with the same input returns
+    /// the first call's result and does nothing more; with a different input it
+    /// is IDEMPOTENCY_KEY_REUSED. 1 to 200 characters; kept per token and
+    /// mutation for QUIRE_IDEMPOTENCY_TTL_SECS (24 h by default).
     pub idempotency_key: Option<String>,
 }
 
+/// What cancelRun needs.
 #[derive(InputObject)]
 pub struct CancelRunInput {
+    /// The run (`run_...`); it must be PENDING or RUNNING, else INVALID_TRANSITION.
     pub run_id: ID,
+    /// Why, at most 8192 characters; kept as the run's error.
     pub reason: Option<String>,
 }
 
+/// What setModelPrice needs.
 #[derive(InputObject)]
 pub struct ModelPriceInput {
+    /// The model name (1 to 200 characters), as runs and steps name it.
     pub model: String,
+    /// The price of one million input tokens: 0 to 1000000, at most 10
+    /// decimal places. Send it as a string, e.g. "2.50".
     pub input_per_million: Decimal,
+    /// The price of one million output tokens, likewise.
     pub output_per_million: Decimal,
-    /// Default: now.
+    /// When the price takes effect (years 2000 to 2100); default: now. A
+    /// later time schedules it.
     pub effective_from: Option<DateTime<Utc>>,
 }
 
+/// What approveVersion, rejectVersion and requestChanges need.
 #[derive(InputObject)]
 pub struct ReviewInput {
+    /// The version (`ver_...`); it must be PENDING, else INVALID_TRANSITION.
     pub version_id: ID,
+    /// Why, at most 8192 characters: kept on the audit entry, and as
+    /// rejectionReason when rejecting.
     pub reason: Option<String>,
-    pub feedback: Option<Json<Value>>,
+    /// Structured feedback, any JSON up to 256 KiB (say, what to change),
+    /// kept on the audit entry.
+    pub feedback: Option<Json>,
+    /// Makes the call safe to retry: the same key with the same input returns
+    /// the first call's result and does nothing more; with a different input it
+    /// is IDEMPOTENCY_KEY_REUSED. 1 to 200 characters; kept per token and
+    /// mutation for QUIRE_IDEMPOTENCY_TTL_SECS (24 h by default).
     pub idempotency_key: Option<String>,
 }
 
+/// What promote needs.
 #[derive(InputObject)]
 pub struct PromoteInput {
+    /// The project (`prj_...`); NOT_FOUND if the token cannot see it.
     pub project_id: ID,
     /// The contextVersion the caller last read; a mismatch fails with CONFLICT and changes nothing.
     pub expected_context_version: i32,
-    /// Default: every APPROVED version of the project that is not promoted yet.
+    /// The versions to promote: APPROVED versions of the project (another
+    /// status is INVALID_TRANSITION, an unknown one NOT_FOUND). Default: every
+    /// APPROVED version of the project that is not promoted yet.
     pub version_ids: Option<Vec<ID>>,
+    /// Makes the call safe to retry: the same key with the same input returns
+    /// the first call's result and does nothing more; with a different input it
+    /// is IDEMPOTENCY_KEY_REUSED. 1 to 200 characters; kept per token and
+    /// mutation for QUIRE_IDEMPOTENCY_TTL_SECS (24 h by default).
     pub idempotency_key: Option<String>,
 }
 
+/// What promote did.
 #[derive(SimpleObject)]
 pub struct PromotePayload {
+    /// The project, with its new context.
     pub project: Project,
+    /// The context version this promotion produced (expectedContextVersion + 1).
     pub context_version: i32,
+    /// The versions whose values it wrote into the context.
     pub promoted: Vec<ArtifactVersion>,
 }
 
+/// What registerSchema needs.
 #[derive(InputObject)]
 pub struct RegisterSchemaInput {
+    /// The key the schema applies to, in every project: a dot path of a-z,
+    /// 0-9, _ and - segments, at most 200 characters.
     pub schema_key: String,
-    pub json_schema: Json<Value>,
+    /// A JSON Schema (draft 2020-12), at most 256 KiB; one that does not
+    /// compile is VALIDATION_FAILED.
+    pub json_schema: Json,
 }
 
+/// What createToken needs.
 #[derive(InputObject)]
 pub struct CreateTokenInput {
+    /// A name for the token (1 to 200 characters, not blank): the actor name
+    /// recorded on its writes.
     pub name: String,
+    /// What the token may do.
     pub role: RoleGql,
+    /// What kind of actor it stands for.
     pub actor_type: ActorTypeGql,
-    /// Limit the token to one project; default: all projects.
+    /// Limit the token to one project; default: all projects (for a
+    /// project-scoped admin: its own project, the only one it may name).
     pub project_id: Option<ID>,
 }
 
+/// A new API token, with its secret.
 #[derive(SimpleObject)]
 pub struct CreatedToken {
+    /// The token's ID (`tok_...`).
     pub id: ID,
-    /// Shown once; only a hash is stored.
+    /// The secret to send as `Authorization: Bearer <secret>`; it starts with
+    /// `qk_`. Shown once: only its SHA-256 is stored.
     pub secret: String,
+    /// What the token may do.
     pub role: RoleGql,
 }
 
@@ -163,12 +280,20 @@ fn strings(ids: Option<Vec<ID>>) -> Vec<String> {
     ids.unwrap_or_default().into_iter().map(|id| id.0).collect()
 }
 
-#[Object]
+/// Writes. Each names the role it needs (a token without it gets FORBIDDEN)
+/// and the error codes (`extensions.code`) it may fail with besides the
+/// common ones (UNAUTHENTICATED, VALIDATION_FAILED for malformed IDs and
+/// arguments, UNAVAILABLE, INTERNAL). A mutation's writes happen in one
+/// transaction: a failed mutation changes nothing.
+#[Object(name = "Mutation")]
 impl MutationRoot {
+    /// Creates a project with an empty context (contextVersion 0). Needs ADMIN
+    /// and a token not scoped to a project (FORBIDDEN otherwise); a slug in use
+    /// is CONFLICT.
     async fn create_project(
         &self,
         ctx: &Context<'_>,
-        input: CreateProjectInput,
+        #[graphql(desc = "The project's slug and name.")] input: CreateProjectInput,
     ) -> async_graphql::Result<Project> {
         let input = projects::NewProject {
             slug: input.slug,
@@ -177,10 +302,13 @@ impl MutationRoot {
         Ok(Project(projects::create(session(ctx), input).await.api()?))
     }
 
+    /// Starts a run of a pipeline in a project: it is RUNNING at once. Needs
+    /// WRITER; NOT_FOUND for a project, parent run or input version the token
+    /// cannot see; PAYLOAD_TOO_LARGE for an input over the output limit.
     async fn start_run(
         &self,
         ctx: &Context<'_>,
-        input: StartRunInput,
+        #[graphql(desc = "The run to start.")] input: StartRunInput,
     ) -> async_graphql::Result<Run> {
         let input = runs::NewRun {
             project_id: input.project_id.0,
@@ -195,10 +323,13 @@ impl MutationRoot {
         Ok(Run(runs::start(session(ctx), input).await.api()?))
     }
 
+    /// Records one step of an open run, costed at its model's price now.
+    /// Needs WRITER; INVALID_TRANSITION when the run is closed, CONFLICT when
+    /// the order is taken, PAYLOAD_TOO_LARGE for an output over the limit.
     async fn record_run_step(
         &self,
         ctx: &Context<'_>,
-        input: RecordRunStepInput,
+        #[graphql(desc = "The step to record.")] input: RecordRunStepInput,
     ) -> async_graphql::Result<RunStep> {
         let input = runs::NewStep {
             run_id: input.run_id.0,
@@ -213,10 +344,13 @@ impl MutationRoot {
         Ok(RunStep(runs::record_step(session(ctx), input).await.api()?))
     }
 
+    /// PENDING/RUNNING -> COMPLETED, storing the output, model, token counts
+    /// and exact cost. Needs WRITER; INVALID_TRANSITION when the run is already
+    /// closed, PAYLOAD_TOO_LARGE for an output over the limit.
     async fn complete_run(
         &self,
         ctx: &Context<'_>,
-        input: CompleteRunInput,
+        #[graphql(desc = "The run and what it produced and used.")] input: CompleteRunInput,
     ) -> async_graphql::Result<Run> {
         let input = runs::Completion {
             run_id: input.run_id.0,
@@ -228,7 +362,13 @@ impl MutationRoot {
         Ok(Run(runs::complete(session(ctx), input).await.api()?))
     }
 
-    async fn fail_run(&self, ctx: &Context<'_>, input: FailRunInput) -> async_graphql::Result<Run> {
+    /// PENDING/RUNNING -> FAILED, keeping the error. Needs WRITER;
+    /// INVALID_TRANSITION when the run is already closed.
+    async fn fail_run(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The run and what went wrong.")] input: FailRunInput,
+    ) -> async_graphql::Result<Run> {
         let input = runs::Failure {
             run_id: input.run_id.0,
             error: input.error,
@@ -239,10 +379,18 @@ impl MutationRoot {
     /// Uploads a file (GraphQL multipart request) for a project: a project-scoped
     /// token's own, or `projectId`, or (unscoped tokens only) none until a version
     /// links it. The same bytes for the same project give the same file.
+    /// Needs WRITER; PAYLOAD_TOO_LARGE over QUIRE_MAX_UPLOAD_BYTES; NOT_FOUND
+    /// for a project the token cannot see.
     async fn upload_file(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The file: a part of the multipart request. Its filename and content type (each at most 255 characters) are kept."
+        )]
         file: Upload,
+        #[graphql(
+            desc = "The project the file is for (`prj_...`); default: a project-scoped token's project, or none for an unscoped token."
+        )]
         project_id: Option<ID>,
     ) -> async_graphql::Result<File> {
         let value = file.value(ctx)?;
@@ -267,10 +415,11 @@ impl MutationRoot {
     }
 
     /// PENDING/RUNNING -> CANCELLED; the reason is kept as the run's error.
+    /// Needs WRITER; INVALID_TRANSITION when the run is already closed.
     async fn cancel_run(
         &self,
         ctx: &Context<'_>,
-        input: CancelRunInput,
+        #[graphql(desc = "The run and why.")] input: CancelRunInput,
     ) -> async_graphql::Result<Run> {
         Ok(Run(runs::cancel(session(ctx), &input.run_id, input.reason)
             .await
@@ -278,9 +427,12 @@ impl MutationRoot {
     }
 
     /// Adds a price for a model; earlier prices stay, and stored costs never change.
+    /// Needs ADMIN and a token not scoped to a project (prices apply to every
+    /// project; FORBIDDEN otherwise).
     async fn set_model_price(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The model, its prices and when they take effect.")]
         input: ModelPriceInput,
     ) -> async_graphql::Result<ModelPrice> {
         let price = pricing::NewPrice {
@@ -294,10 +446,16 @@ impl MutationRoot {
         ))
     }
 
+    /// Adds the next version of a schema key to a project, PENDING review,
+    /// with its files and the run and step that made it. Needs WRITER;
+    /// VALIDATION_FAILED for a malformed key, a value its key's JSON Schema
+    /// refuses (see extensions.violations) or more than 20 files;
+    /// PAYLOAD_TOO_LARGE for a value or annotations over QUIRE_MAX_VALUE_BYTES;
+    /// NOT_FOUND for a project, file, run or step the token cannot see.
     async fn create_artifact_version(
         &self,
         ctx: &Context<'_>,
-        input: CreateArtifactVersionInput,
+        #[graphql(desc = "The version to create.")] input: CreateArtifactVersionInput,
     ) -> async_graphql::Result<ArtifactVersion> {
         let input = versions::NewVersion {
             project_id: input.project_id.0,
@@ -316,36 +474,45 @@ impl MutationRoot {
     }
 
     /// PENDING -> APPROVED; the key's previously APPROVED version becomes SUPERSEDED.
+    /// Needs REVIEWER; INVALID_TRANSITION when the version is not PENDING.
     async fn approve_version(
         &self,
         ctx: &Context<'_>,
-        input: ReviewInput,
+        #[graphql(desc = "The version and an optional reason and feedback.")] input: ReviewInput,
     ) -> async_graphql::Result<ArtifactVersion> {
         decide(ctx, Decision::Approve, input).await
     }
 
     /// PENDING -> REJECTED; the reason is kept as rejectionReason.
+    /// Needs REVIEWER; INVALID_TRANSITION when the version is not PENDING.
     async fn reject_version(
         &self,
         ctx: &Context<'_>,
-        input: ReviewInput,
+        #[graphql(desc = "The version and an optional reason and feedback.")] input: ReviewInput,
     ) -> async_graphql::Result<ArtifactVersion> {
         decide(ctx, Decision::Reject, input).await
     }
 
     /// PENDING -> CHANGES_REQUESTED, with feedback for the next attempt.
+    /// Needs REVIEWER; INVALID_TRANSITION when the version is not PENDING.
     async fn request_changes(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The version, and the reason and feedback for the next attempt.")]
         input: ReviewInput,
     ) -> async_graphql::Result<ArtifactVersion> {
         decide(ctx, Decision::RequestChanges, input).await
     }
 
     /// Writes APPROVED values into the project context if expectedContextVersion is current.
+    /// Each value goes at its schema key's path; values of versions superseded
+    /// since they were promoted leave the context unless this promotion writes
+    /// their key. Needs REVIEWER; CONFLICT (with extensions.currentContextVersion)
+    /// when expectedContextVersion is stale, and then nothing changes.
     async fn promote(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The project, the context version last read, and which versions.")]
         input: PromoteInput,
     ) -> async_graphql::Result<PromotePayload> {
         let promotion = Promotion {
@@ -365,10 +532,13 @@ impl MutationRoot {
     }
 
     /// Registers a new version of the JSON Schema (draft 2020-12) of a key.
+    /// New values of the key, in every project, must then match it (existing
+    /// versions are not checked again). Needs ADMIN and a token not scoped to
+    /// a project (FORBIDDEN otherwise).
     async fn register_schema(
         &self,
         ctx: &Context<'_>,
-        input: RegisterSchemaInput,
+        #[graphql(desc = "The key and its JSON Schema.")] input: RegisterSchemaInput,
     ) -> async_graphql::Result<ArtifactSchema> {
         let model = schemas::register(session(ctx), input.schema_key, input.json_schema.0)
             .await
@@ -376,9 +546,13 @@ impl MutationRoot {
         Ok(ArtifactSchema(model))
     }
 
+    /// Creates an API token and returns its secret, shown only this once.
+    /// Needs ADMIN; a project-scoped admin makes tokens of its own project
+    /// only (naming another is NOT_FOUND).
     async fn create_token(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The token's name, role, actor type and project.")]
         input: CreateTokenInput,
     ) -> async_graphql::Result<CreatedToken> {
         let project_id = input.project_id.as_ref().map(|id| id.as_str());
@@ -399,7 +573,14 @@ impl MutationRoot {
     }
 
     /// Revokes a token; it stops working on the next request. False when it was already revoked.
-    async fn revoke_token(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<bool> {
+    /// Other Quire servers on the same database refuse it within
+    /// QUIRE_TOKEN_CACHE_MS (2 s by default). Needs ADMIN; a project-scoped
+    /// admin may revoke its project's tokens only (others are NOT_FOUND).
+    async fn revoke_token(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The token's ID (`tok_...`).")] id: ID,
+    ) -> async_graphql::Result<bool> {
         let revoked = tokens::revoke_for(session(ctx), &id).await.api()?;
         let token_id = ids::decode(IdKind::Token, &id).api()?;
         ctx.data_unchecked::<Arc<TokenCache>>().forget(token_id);

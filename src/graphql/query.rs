@@ -12,10 +12,19 @@ use crate::domain::{approvals, pricing, projects, runs, schemas, tokens, version
 
 pub struct QueryRoot;
 
-#[Object]
+/// Reads. Every field needs a token (READER or more; `tokens` needs ADMIN).
+/// Objects outside a project-scoped token's project read as null.
+#[Object(name = "Query")]
 impl QueryRoot {
     /// Any object by its global ID; null when it does not exist or is out of the token's scope.
-    async fn node(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Node>> {
+    async fn node(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "A global ID: `prj_`, `run_`, `stp_`, `ver_`, `apv_` or `fil_` and 32 hex digits. Anything else (including `tok_` IDs) gives null."
+        )]
+        id: ID,
+    ) -> async_graphql::Result<Option<Node>> {
         let Some((kind, uuid)) = ids::parse_any(&id) else {
             return Ok(None);
         };
@@ -51,11 +60,16 @@ impl QueryRoot {
         Actor::from(&session(ctx).principal.actor)
     }
 
+    /// The projects the token may see (a scoped token: its own), oldest first.
     #[graphql(complexity = "page_complexity(first, child_complexity)")]
     async fn projects(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Page size: 0 to 100, default 20; over 100 is VALIDATION_FAILED.")]
         first: Option<i32>,
+        #[graphql(
+            desc = "Start after this cursor (a page's endCursor or an edge's cursor); omit for the first page."
+        )]
         after: Option<String>,
     ) -> async_graphql::Result<Connection<Project>> {
         let args = page_args(ctx, first, after)?;
@@ -63,24 +77,28 @@ impl QueryRoot {
         Ok(Connection::from_page(page, Project))
     }
 
-    /// API tokens this admin may manage (ADMIN).
+    /// API tokens this admin may manage, oldest first: all of them, or a
+    /// project-scoped admin's project's. Needs ADMIN.
     #[graphql(complexity = "crate::domain::bounds::LIST_ITEMS * child_complexity")]
     async fn tokens(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ApiToken>> {
         let rows = tokens::list_for(session(ctx)).await.api()?;
         Ok(rows.into_iter().map(ApiToken).collect())
     }
 
-    /// The price of every model in force now.
+    /// The price in force now of every model that has one, by model name.
     #[graphql(complexity = "crate::domain::bounds::LIST_ITEMS * child_complexity")]
     async fn model_prices(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ModelPrice>> {
         let rows = pricing::prices_in_force(session(ctx)).await.api()?;
         Ok(rows.into_iter().map(ModelPrice).collect())
     }
 
-    /// The newest JSON Schema registered for a key.
+    /// The newest JSON Schema registered for a key; null when none is.
     async fn artifact_schema(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "A schema key: a dot path of a-z, 0-9, _ and - segments, at most 200 characters; malformed: VALIDATION_FAILED."
+        )]
         schema_key: String,
     ) -> async_graphql::Result<Option<ArtifactSchema>> {
         crate::domain::validate::schema_key(&schema_key).api()?;
@@ -90,9 +108,11 @@ impl QueryRoot {
         Ok(found.map(ArtifactSchema))
     }
 
+    /// A project by its slug; null when there is none the token may see.
     async fn project(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The project's slug (at most 64 characters, else VALIDATION_FAILED).")]
         slug: String,
     ) -> async_graphql::Result<Option<Project>> {
         Ok(projects::by_slug(session(ctx), &slug)
@@ -101,17 +121,25 @@ impl QueryRoot {
             .map(Project))
     }
 
-    async fn run(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Run>> {
+    /// A run by its ID; null when it does not exist, is out of the token's
+    /// scope, or the ID is not a run ID.
+    async fn run(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "A run ID (`run_...`).")] id: ID,
+    ) -> async_graphql::Result<Option<Run>> {
         let Ok(uuid) = ids::decode(IdKind::Run, &id) else {
             return Ok(None);
         };
         Ok(runs::by_id(session(ctx), uuid).await.api()?.map(Run))
     }
 
+    /// An artifact version by its ID; null when it does not exist, is out of
+    /// the token's scope, or the ID is not a version ID.
     async fn artifact_version(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "An artifact version ID (`ver_...`).")] id: ID,
     ) -> async_graphql::Result<Option<ArtifactVersion>> {
         let Ok(uuid) = ids::decode(IdKind::Version, &id) else {
             return Ok(None);

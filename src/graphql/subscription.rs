@@ -25,47 +25,71 @@ use crate::events::EventHub;
 use crate::events::feed::feed;
 use crate::events::reader::Event;
 
+/// Whether an event is about a new object or a change to one.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChangeKind {
+    /// The object was created: a run started, a version created (PENDING).
     Created,
+    /// The object changed: a run's status changed or it recorded a step; a
+    /// version's status changed.
     Updated,
 }
 
+/// How the review queue changed.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum QueueChange {
+    /// A version was created, so it awaits review (PENDING).
     Added,
+    /// A version left PENDING: approved, rejected or sent back for changes.
     Removed,
 }
 
+/// A run was created or changed.
 #[derive(SimpleObject)]
 pub struct RunEvent {
     /// Resumable position: pass it back as `after` to continue where this left off.
     pub cursor: String,
+    /// Whether the run is new or changed.
     pub kind: ChangeKind,
+    /// The run as it is when the event is delivered (which may be later than
+    /// the change itself, say on a resumed subscription).
     pub run: Run,
 }
 
+/// A version was created or changed status.
 #[derive(SimpleObject)]
 pub struct VersionEvent {
+    /// Resumable position: pass it back as `after` to continue where this left off.
     pub cursor: String,
+    /// CREATED for a new (PENDING) version, UPDATED for a status change.
     pub kind: ChangeKind,
+    /// The version as it is when the event is delivered.
     pub version: ArtifactVersion,
     /// The review that made the change, if one did.
     pub approval: Option<Approval>,
 }
 
+/// A version joined or left a project's review queue.
 #[derive(SimpleObject)]
 pub struct ReviewQueueEvent {
+    /// Resumable position: pass it back as `after` to continue where this left off.
     pub cursor: String,
+    /// Whether the version joined or left the queue.
     pub change: QueueChange,
+    /// The version as it is when the event is delivered.
     pub version: ArtifactVersion,
 }
 
+/// A promotion into a project's context.
 #[derive(SimpleObject)]
 pub struct ContextEvent {
+    /// Resumable position: pass it back as `after` to continue where this left off.
     pub cursor: String,
+    /// The project, as it is when the event is delivered.
     pub project: Project,
+    /// The context version the promotion produced.
     pub context_version: i32,
+    /// The versions the promotion wrote into the context.
     pub promoted: Vec<ArtifactVersion>,
 }
 
@@ -114,14 +138,25 @@ fn status_of(word: &str) -> Option<VersionStatus> {
 
 pub struct SubscriptionRoot;
 
-#[Subscription]
+/// Live events of one project, over the WebSocket at /graphql/ws
+/// (graphql-transport-ws or subscriptions-transport-ws; the token goes in
+/// connection_init). Events come in order, each with a cursor to resume
+/// from. Needs READER or more.
+#[Subscription(name = "Subscription")]
 impl SubscriptionRoot {
-    /// Runs of a project (or one run) created or changing status.
+    /// Runs of a project (or one run) created, changing status or recording a step.
     async fn run_status_changed(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The project (`prj_...`); NOT_FOUND if the token cannot see it.")]
         project_id: ID,
+        #[graphql(
+            desc = "Only events of this run (`run_...`); omitted: every run of the project."
+        )]
         run_id: Option<ID>,
+        #[graphql(
+            desc = "Resume after this event cursor, with nothing lost or repeated; omitted: events from now on. A cursor older than QUIRE_EVENT_RETENTION_SECS (7 days by default) is NOT_FOUND: subscribe without it and re-read the state."
+        )]
         after: Option<String>,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<RunEvent>>> {
         let only: Option<Uuid> = run_id
@@ -164,9 +199,19 @@ impl SubscriptionRoot {
     async fn version_status_changed(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The project (`prj_...`); NOT_FOUND if the token cannot see it.")]
         project_id: ID,
+        #[graphql(
+            desc = "Only keys equal to this dot path or below it, by whole segments: `brand` matches `brand` and `brand.logo`, not `brandx`."
+        )]
         schema_key_prefix: Option<String>,
+        #[graphql(
+            desc = "Only changes to one of these statuses (a new version counts as PENDING); omitted or empty: all."
+        )]
         status: Option<Vec<VersionStatusGql>>,
+        #[graphql(
+            desc = "Resume after this event cursor, with nothing lost or repeated; omitted: events from now on. A cursor older than QUIRE_EVENT_RETENTION_SECS (7 days by default) is NOT_FOUND: subscribe without it and re-read the state."
+        )]
         after: Option<String>,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<VersionEvent>>> {
         if let Some(prefix) = &schema_key_prefix {
@@ -233,7 +278,11 @@ impl SubscriptionRoot {
     async fn review_queue(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The project (`prj_...`); NOT_FOUND if the token cannot see it.")]
         project_id: ID,
+        #[graphql(
+            desc = "Resume after this event cursor, with nothing lost or repeated; omitted: events from now on. A cursor older than QUIRE_EVENT_RETENTION_SECS (7 days by default) is NOT_FOUND: subscribe without it and re-read the state."
+        )]
         after: Option<String>,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<ReviewQueueEvent>>> {
         let (loaders, events) = open(ctx, &project_id, after).await?;
@@ -277,7 +326,11 @@ impl SubscriptionRoot {
     async fn context_promoted(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The project (`prj_...`); NOT_FOUND if the token cannot see it.")]
         project_id: ID,
+        #[graphql(
+            desc = "Resume after this event cursor, with nothing lost or repeated; omitted: events from now on. A cursor older than QUIRE_EVENT_RETENTION_SECS (7 days by default) is NOT_FOUND: subscribe without it and re-read the state."
+        )]
         after: Option<String>,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<ContextEvent>>> {
         let (loaders, events) = open(ctx, &project_id, after).await?;

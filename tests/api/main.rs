@@ -14,6 +14,7 @@ mod inputs;
 mod limits;
 mod live;
 mod review;
+mod schema_docs;
 mod statements;
 mod users;
 mod writes;

@@ -5,11 +5,15 @@ use uuid::Uuid;
 use super::{ActorTypeGql, gid};
 use crate::domain::ids::IdKind;
 
-/// Who did something: the token it was done with.
+/// Who did something: the token it was done with. A token is one actor; its
+/// name and type are copied onto each write when it is made.
 #[derive(SimpleObject, Clone)]
 pub struct Actor {
+    /// The token's ID (`tok_...`), the same as ApiToken.id.
     pub id: ID,
+    /// The token's name.
     pub name: String,
+    /// The token's actor type: a person, an AI, a system or a rule.
     #[graphql(name = "type")]
     pub actor_type: ActorTypeGql,
 }

@@ -26,23 +26,28 @@ impl Artifact {
     }
 }
 
+/// One schema key of one project and all its versions: the key's current
+/// (APPROVED) version, its latest one, and its history.
 #[Object]
 impl Artifact {
+    /// The schema key, a dot path such as `brand.palette`.
     async fn schema_key(&self) -> &str {
         &self.schema_key
     }
+    /// The project the key belongs to.
     async fn project(&self, ctx: &Context<'_>) -> async_graphql::Result<Project> {
         load(ctx, ProjectById(self.project_id))
             .await?
             .map(Project)
             .ok_or_else(|| "the artifact's project is missing".into())
     }
-    /// The APPROVED version, if any.
+    /// The key's APPROVED version, if it has one (there is at most one).
     async fn current(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<ArtifactVersion>> {
         Ok(load(ctx, CurrentOfKey(self.key()))
             .await?
             .map(ArtifactVersion))
     }
+    /// The key's newest version (the highest versionNumber), whatever its status.
     async fn latest(&self, ctx: &Context<'_>) -> async_graphql::Result<ArtifactVersion> {
         let number = load(ctx, LatestNumberOfKey(self.key()))
             .await?
@@ -57,8 +62,13 @@ impl Artifact {
     async fn versions(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Page size: 0 to 100, default 20; over 100 is VALIDATION_FAILED.")]
         first: Option<i32>,
+        #[graphql(
+            desc = "Start after this cursor (a page's endCursor or an edge's cursor); omit for the first page."
+        )]
         after: Option<String>,
+        #[graphql(desc = "Only versions in one of these statuses; omitted or empty: all.")]
         status: Option<Vec<VersionStatusGql>>,
     ) -> async_graphql::Result<Connection<ArtifactVersion>> {
         let args = page_args(ctx, first, after)?;

@@ -6,7 +6,10 @@ use super::{ArtifactVersion, Run};
 /// version whose lineage was asked for.
 #[derive(SimpleObject)]
 pub struct LineageEntry {
+    /// How many runs upstream: 1 for an input of the version's own source run.
     pub depth: i32,
+    /// The run that read `version`.
     pub run: Run,
+    /// A version that `run` read (one of its inputs).
     pub version: ArtifactVersion,
 }

@@ -1,8 +1,8 @@
-use async_graphql::{Context, ID, Json, Object};
+use crate::graphql::scalars::Json;
+use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 use entity::project;
 use sea_orm::Order;
-use serde_json::Value;
 
 use super::{
     Approval, Artifact, ArtifactVersion, CostBucket, CostGroupingGql, ReviewActionGql, Run,
@@ -18,29 +18,44 @@ use crate::graphql::error::ApiResult;
 
 pub struct Project(pub project::Model);
 
+/// A project: the runs, artifact versions, files and audit trail of one
+/// pipeline effort, and the context its approved values are promoted into.
+/// A project-scoped token sees its own project only.
 #[Object]
 impl Project {
+    /// The project's global ID (`prj_...`).
     pub async fn id(&self) -> ID {
         gid(IdKind::Project, self.0.id)
     }
+    /// The unique, URL-friendly name: 1 to 64 of a-z, 0-9 and -, not starting with -.
     async fn slug(&self) -> &str {
         &self.0.slug
     }
+    /// The display name (1 to 200 characters).
     async fn name(&self) -> &str {
         &self.0.name
     }
+    /// When the project was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
 
     /// Approved artifact values promoted into one nested JSON object, keyed by
     /// schema key path (brand.logo -> {brand: {logo: ...}}). `path` selects a sub-tree.
-    async fn context(&self, path: Option<String>) -> async_graphql::Result<Option<Json<Value>>> {
+    async fn context(
+        &self,
+        #[graphql(
+            desc = "A dot path into the context, e.g. `brand.logo` (segments as in a schema key); omitted or empty: the whole context. The field is null when nothing is there."
+        )]
+        path: Option<String>,
+    ) -> async_graphql::Result<Option<Json>> {
         Ok(context::subtree(&self.0.context, path.as_deref())
             .api()?
             .map(Json))
     }
 
+    /// How many promotions the context has had: 0 for a new project, one
+    /// more after each promote. Pass it to promote as expectedContextVersion.
     async fn context_version(&self) -> i32 {
         self.0.context_version
     }
@@ -50,9 +65,10 @@ impl Project {
     async fn context_at(
         &self,
         ctx: &Context<'_>,
-        version: i32,
+        #[graphql(desc = "The context version to read: 0 to contextVersion.")] version: i32,
+        #[graphql(desc = "A dot path into that context; omitted or empty: all of it.")]
         path: Option<String>,
-    ) -> async_graphql::Result<Option<Json<Value>>> {
+    ) -> async_graphql::Result<Option<Json>> {
         let Some(value) = context::at_version(session(ctx), self.0.id, version)
             .await
             .api()?
@@ -67,9 +83,15 @@ impl Project {
     async fn runs(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Page size: 0 to 100, default 20; over 100 is VALIDATION_FAILED.")]
         first: Option<i32>,
+        #[graphql(
+            desc = "Start after this cursor (a page's endCursor or an edge's cursor); omit for the first page."
+        )]
         after: Option<String>,
+        #[graphql(desc = "Only runs in one of these statuses; omitted or empty: all.")]
         status: Option<Vec<RunStatusGql>>,
+        #[graphql(desc = "Only runs of this pipeline (exact name, at most 200 characters).")]
         pipeline: Option<String>,
     ) -> async_graphql::Result<Connection<Run>> {
         let args = page_args(ctx, first, after)?;
@@ -87,13 +109,20 @@ impl Project {
         Ok(Connection::from_page(page, Run))
     }
 
-    /// One entry per schema key that has at least one version.
+    /// One entry per schema key that has at least one version, in key order.
     #[graphql(complexity = "page_complexity(first, child_complexity)")]
     async fn artifacts(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Page size: 0 to 100, default 20; over 100 is VALIDATION_FAILED.")]
         first: Option<i32>,
+        #[graphql(
+            desc = "Start after this cursor (a page's endCursor or an edge's cursor); omit for the first page."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "Only keys equal to this dot path or below it, by whole segments: `brand` matches `brand` and `brand.logo`, not `brandx`."
+        )]
         schema_key_prefix: Option<String>,
     ) -> async_graphql::Result<Connection<Artifact>> {
         let args = page_args(ctx, first, after)?;
@@ -107,9 +136,14 @@ impl Project {
         }))
     }
 
+    /// One schema key of the project; null when it has no version. A malformed
+    /// key is VALIDATION_FAILED.
     async fn artifact(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "A schema key: a dot path of a-z, 0-9, _ and - segments, at most 200 characters."
+        )]
         schema_key: String,
     ) -> async_graphql::Result<Option<Artifact>> {
         crate::domain::validate::schema_key(&schema_key).api()?;
@@ -123,14 +157,22 @@ impl Project {
         }))
     }
 
-    /// Every version of the project, newest first.
+    /// Every version of the project, of every key, newest first.
     #[graphql(complexity = "page_complexity(first, child_complexity)")]
     async fn versions(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Page size: 0 to 100, default 20; over 100 is VALIDATION_FAILED.")]
         first: Option<i32>,
+        #[graphql(
+            desc = "Start after this cursor (a page's endCursor or an edge's cursor); omit for the first page."
+        )]
         after: Option<String>,
+        #[graphql(desc = "Only versions in one of these statuses; omitted or empty: all.")]
         status: Option<Vec<VersionStatusGql>>,
+        #[graphql(
+            desc = "Only keys equal to this dot path or below it, by whole segments: `brand` matches `brand` and `brand.logo`, not `brandx`."
+        )]
         schema_key_prefix: Option<String>,
     ) -> async_graphql::Result<Connection<ArtifactVersion>> {
         let args = page_args(ctx, first, after)?;
@@ -154,8 +196,15 @@ impl Project {
     async fn review_queue(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Page size: 0 to 100, default 20; over 100 is VALIDATION_FAILED.")]
         first: Option<i32>,
+        #[graphql(
+            desc = "Start after this cursor (a page's endCursor or an edge's cursor); omit for the first page."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "Only keys equal to this dot path or below it, by whole segments: `brand` matches `brand` and `brand.logo`, not `brandx`."
+        )]
         schema_key_prefix: Option<String>,
     ) -> async_graphql::Result<Connection<ArtifactVersion>> {
         let args = page_args(ctx, first, after)?;
@@ -170,13 +219,21 @@ impl Project {
         Ok(Connection::from_page(page, ArtifactVersion))
     }
 
-    /// Runs created in [from, to), grouped, with exact cost sums.
+    /// The project's runs created in [from, to), grouped, with exact sums of
+    /// their tokens and costs; one bucket per key, in key order.
     #[graphql(complexity = "crate::domain::bounds::LIST_ITEMS * child_complexity")]
     async fn cost_summary(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "What a bucket is: a model, a pipeline or a UTC day.")]
         group_by: CostGroupingGql,
+        #[graphql(
+            desc = "Runs created at or after this; omitted: no lower bound. Years 2000 to 2100, else VALIDATION_FAILED."
+        )]
         from: Option<DateTime<Utc>>,
+        #[graphql(
+            desc = "Runs created before this; omitted: no upper bound. Years 2000 to 2100, else VALIDATION_FAILED."
+        )]
         to: Option<DateTime<Utc>>,
     ) -> async_graphql::Result<Vec<CostBucket>> {
         let buckets = costs::summary(session(ctx), self.0.id, group_by.into(), from, to)
@@ -190,9 +247,15 @@ impl Project {
     async fn approvals(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Page size: 0 to 100, default 20; over 100 is VALIDATION_FAILED.")]
         first: Option<i32>,
+        #[graphql(
+            desc = "Start after this cursor (a page's endCursor or an edge's cursor); omit for the first page."
+        )]
         after: Option<String>,
-        action: Option<Vec<ReviewActionGql>>,
+        #[graphql(desc = "Only entries of these actions; omitted or empty: all.")] action: Option<
+            Vec<ReviewActionGql>,
+        >,
     ) -> async_graphql::Result<Connection<Approval>> {
         let args = page_args(ctx, first, after)?;
         let actions: Vec<entity::ReviewAction> = action

@@ -1,9 +1,9 @@
 use crate::domain::bounds;
-use async_graphql::{Context, ID, Json, Object};
+use crate::graphql::scalars::Json;
+use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 use entity::{RunArtifactDirection, run, run_step};
 use rust_decimal::Decimal;
-use serde_json::Value;
 
 use super::{ArtifactVersion, Project, RunStatusGql, gid, load};
 use crate::domain::ids::IdKind;
@@ -13,51 +13,73 @@ use crate::graphql::loaders::{
 
 pub struct Run(pub run::Model);
 
+/// One execution of a pipeline: its input, the steps its agents took, what
+/// it read and produced, and its usage and cost. startRun opens it (RUNNING);
+/// completeRun, failRun or cancelRun close it.
 #[Object]
 impl Run {
+    /// The run's global ID (`run_...`).
     pub async fn id(&self) -> ID {
         gid(IdKind::Run, self.0.id)
     }
+    /// The project the run belongs to.
     async fn project(&self, ctx: &Context<'_>) -> async_graphql::Result<Project> {
         load(ctx, ProjectById(self.0.project_id))
             .await?
             .map(Project)
             .ok_or_else(|| "the run's project is missing".into())
     }
+    /// The pipeline's name, as given to startRun.
     async fn pipeline(&self) -> &str {
         &self.0.pipeline
     }
+    /// Where the run is in its life.
     async fn status(&self) -> RunStatusGql {
         self.0.status.into()
     }
+    /// The input text given to startRun, if any.
     async fn input(&self) -> Option<&str> {
         self.0.input.as_deref()
     }
-    async fn variables(&self) -> Option<Json<Value>> {
+    /// The variables given to startRun, if any.
+    async fn variables(&self) -> Option<Json> {
         self.0.variables.clone().map(Json)
     }
+    /// The output text given to completeRun, if any (up to
+    /// QUIRE_MAX_OUTPUT_BYTES, 1 MiB by default). Loaded only when selected.
     async fn output(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
         match &self.0.output {
             Some(output) => Ok(Some(output.clone())),
             None => load(ctx, RunOutput(self.0.id)).await,
         }
     }
+    /// Why the run ended early: failRun's error, or cancelRun's reason.
     async fn error(&self) -> Option<&str> {
         self.0.error.as_deref()
     }
+    /// The model the run used, from startRun or completeRun; it prices the run.
     async fn model(&self) -> Option<&str> {
         self.0.model.as_deref()
     }
+    /// Input tokens used, set when the run completes: the counts given to
+    /// completeRun, or else the sum of its steps'. 0 to 10^12; Quire's Int
+    /// carries 64-bit integers.
     async fn input_tokens(&self) -> Option<i64> {
         self.0.input_tokens
     }
+    /// Output tokens used, set when the run completes, likewise.
     async fn output_tokens(&self) -> Option<i64> {
         self.0.output_tokens
     }
-    /// Computed from the model price table when the run completes, and stored.
+    /// What the run cost, computed exactly when it completes and stored:
+    /// completeRun's token counts at the price of its model in force then, or
+    /// else the sum of its steps' costs. Null when the run is not completed,
+    /// no token counts were reported, its model has no price, or (summing
+    /// steps) a step with tokens has no cost.
     async fn cost(&self) -> Option<Decimal> {
         self.0.cost.map(|m| m.0.normalize())
     }
+    /// The run this one was started under (startRun's parentRunId), if any.
     async fn parent(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Run>> {
         match self.0.parent_run_id {
             Some(id) => Ok(load(ctx, RunById(id)).await?.map(Run)),
@@ -106,12 +128,15 @@ impl Run {
             .map(ArtifactVersion)
             .collect())
     }
+    /// When the run was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// When the run started (startRun starts it at once); null while PENDING.
     async fn started_at(&self) -> Option<DateTime<Utc>> {
         self.0.started_at
     }
+    /// When the run was closed (completed, failed or cancelled); null while open.
     async fn completed_at(&self) -> Option<DateTime<Utc>> {
         self.0.completed_at
     }
@@ -119,44 +144,59 @@ impl Run {
 
 pub struct RunStep(pub run_step::Model);
 
+/// One step of a run: what one agent did, with its own usage and cost.
 #[Object]
 impl RunStep {
+    /// The step's global ID (`stp_...`).
     pub async fn id(&self) -> ID {
         gid(IdKind::Step, self.0.id)
     }
+    /// The run the step belongs to.
     async fn run(&self, ctx: &Context<'_>) -> async_graphql::Result<Run> {
         load(ctx, RunById(self.0.run_id))
             .await?
             .map(Run)
             .ok_or_else(|| "the step's run is missing".into())
     }
+    /// The step's position in its run, as recorded: 0 or more, unique in the
+    /// run (gaps allowed). Run.steps is in this order.
     async fn order(&self) -> i32 {
         self.0.position
     }
+    /// The agent's identifier, as the pipeline names it.
     async fn agent_id(&self) -> &str {
         &self.0.agent_id
     }
+    /// The agent's display name.
     async fn agent_name(&self) -> &str {
         &self.0.agent_name
     }
+    /// The output text the step recorded, if any (up to
+    /// QUIRE_MAX_OUTPUT_BYTES, 1 MiB by default). Loaded only when selected.
     async fn output(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
         match &self.0.output {
             Some(output) => Ok(Some(output.clone())),
             None => load(ctx, StepOutput(self.0.id)).await,
         }
     }
+    /// The step's model: the one recordRunStep gave, or else the run's.
     async fn model(&self) -> Option<&str> {
         self.0.model.as_deref()
     }
+    /// Input tokens the step reported (0 to 10^12).
     async fn input_tokens(&self) -> Option<i64> {
         self.0.input_tokens
     }
+    /// Output tokens the step reported (0 to 10^12).
     async fn output_tokens(&self) -> Option<i64> {
         self.0.output_tokens
     }
+    /// What the step cost, computed exactly when it was recorded, at the price
+    /// of its model in force then, and stored. Null without tokens or a price.
     async fn cost(&self) -> Option<Decimal> {
         self.0.cost.map(|m| m.0.normalize())
     }
+    /// When the step was recorded.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }

@@ -1,5 +1,6 @@
 use crate::domain::bounds;
-use async_graphql::{Context, ID, Json, Object};
+use crate::graphql::scalars::Json;
+use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 use entity::artifact_version as version;
 use serde_json::Value;
@@ -34,17 +35,26 @@ impl ArtifactVersion {
     }
 }
 
+/// One version of an artifact: an immutable JSON value (plus files) under a
+/// schema key of a project, numbered per key, with where it came from and
+/// where it is in review. createArtifactVersion makes it PENDING; reviewers
+/// approve, reject or request changes; approved values can be promoted into
+/// the project context.
 #[Object]
 impl ArtifactVersion {
+    /// The version's global ID (`ver_...`).
     pub async fn id(&self) -> ID {
         gid(IdKind::Version, self.0.id)
     }
+    /// The project the version belongs to.
     async fn project(&self, ctx: &Context<'_>) -> async_graphql::Result<Project> {
         load(ctx, ProjectById(self.0.project_id))
             .await?
             .map(Project)
             .ok_or_else(|| "the version's project is missing".into())
     }
+    /// The schema key, a dot path such as `brand.palette`: where the value
+    /// goes in the project context when promoted.
     async fn schema_key(&self) -> &str {
         &self.0.schema_key
     }
@@ -52,25 +62,33 @@ impl ArtifactVersion {
     async fn version_number(&self) -> i32 {
         self.0.version_number
     }
+    /// Where the version is in review.
     async fn status(&self) -> VersionStatusGql {
         self.0.status.into()
     }
-    async fn value(&self) -> Json<Value> {
+    /// The value, as created (at most QUIRE_MAX_VALUE_BYTES, 256 KiB by default).
+    async fn value(&self) -> Json {
         Json(self.0.value.clone())
     }
     /// The version of the JSON schema the value was validated against, if one was registered.
     async fn schema_version(&self) -> Option<i32> {
         self.0.schema_version
     }
-    async fn annotations(&self) -> Option<Json<Value>> {
+    /// Free-form notes sent with the value (createArtifactVersion's
+    /// annotations), if any; not part of the digest.
+    async fn annotations(&self) -> Option<Json> {
         self.0.annotations.clone().map(Json)
     }
-    /// SHA-256 over the canonical value and the file digests: equal content, equal digest.
+    /// SHA-256 (64 lowercase hex digits) over the canonical value (object keys
+    /// sorted, no whitespace) and the linked files' SHA-256s in order: equal
+    /// content, equal digest, whatever the key order sent.
     async fn digest(&self) -> &str {
         &self.0.digest
     }
     // A version links files of its own project only (`files::for_version`);
     // `can_see` keeps it so should a row ever say otherwise.
+    /// The file that is the version's main content, if one was named
+    /// (primaryFileId); it is also among `files`.
     async fn primary_file(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<File>> {
         let Some(id) = self.0.primary_file_id else {
             return Ok(None);
@@ -81,6 +99,8 @@ impl ArtifactVersion {
             .filter(|f| files::can_see(principal, f))
             .map(File))
     }
+    /// The linked files in the order given (a primary file not among fileIds
+    /// first); at most 20.
     #[graphql(complexity = "bounds::FILES_PER_VERSION * child_complexity")]
     async fn files(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<File>> {
         let principal = session(ctx).principal;
@@ -93,6 +113,8 @@ impl ArtifactVersion {
             .map(File)
             .collect())
     }
+    /// The run that produced the version (sourceRunId, or the run of
+    /// sourceStepId), if one was named.
     async fn source_run(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Run>> {
         let Some(id) = self.0.source_run_id else {
             return Ok(None);
@@ -108,12 +130,14 @@ impl ArtifactVersion {
         loaders(ctx).feed_one(StepsOfRun(id), steps).await;
         Ok(Some(Run(run)))
     }
+    /// The run step that produced the version, if one was named.
     async fn source_step(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<RunStep>> {
         match self.0.source_step_id {
             Some(id) => Ok(load(ctx, StepById(id)).await?.map(RunStep)),
             None => Ok(None),
         }
     }
+    /// The token that created the version.
     async fn created_by(&self) -> Actor {
         Actor::new(
             self.0.created_by_id,
@@ -121,9 +145,11 @@ impl ArtifactVersion {
             self.0.created_by_type,
         )
     }
+    /// When the version was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// The reviewer who moved the version out of PENDING; null while PENDING.
     async fn reviewed_by(&self) -> Option<Actor> {
         match (
             self.0.reviewed_by_id,
@@ -134,9 +160,11 @@ impl ArtifactVersion {
             _ => None,
         }
     }
+    /// When it was reviewed; null while PENDING.
     async fn reviewed_at(&self) -> Option<DateTime<Utc>> {
         self.0.reviewed_at
     }
+    /// The reason given to rejectVersion; null unless REJECTED.
     async fn rejection_reason(&self) -> Option<&str> {
         self.0.rejection_reason.as_deref()
     }
@@ -144,6 +172,7 @@ impl ArtifactVersion {
     async fn promoted(&self) -> bool {
         self.0.promoted_context_version.is_some()
     }
+    /// The version numbered one less of the same key; null for version 1.
     async fn previous(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<ArtifactVersion>> {
         Ok(self.load_previous(ctx).await?.map(ArtifactVersion))
     }
@@ -151,8 +180,11 @@ impl ArtifactVersion {
     async fn diff(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The version to diff from (any key; NOT_FOUND if not visible); omitted: the previous version, or null for version 1 (the patch then replaces the whole document)."
+        )]
         against: Option<ID>,
-    ) -> async_graphql::Result<Json<Value>> {
+    ) -> async_graphql::Result<Json> {
         let base = match against {
             Some(id) => {
                 let uuid = ids::decode(IdKind::Version, &id).api()?;
@@ -170,6 +202,8 @@ impl ArtifactVersion {
         let patch = json_patch::diff(&base.unwrap_or(Value::Null), &self.0.value);
         Ok(Json(serde_json::to_value(patch)?))
     }
+    /// The version's audit trail, oldest first: its review, a supersession,
+    /// promotions; at most 10.
     #[graphql(complexity = "bounds::APPROVALS_PER_VERSION * child_complexity")]
     async fn approvals(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Approval>> {
         let rows = load(ctx, ApprovalsOfVersion(self.0.id))
@@ -181,12 +215,17 @@ impl ArtifactVersion {
             .collect())
     }
     /// What this version came from: the versions its source run read, and
-    /// what theirs read, up to `depth` runs upstream (one query per level).
+    /// what theirs read, up to `depth` runs upstream (one query per level);
+    /// each version once, at its nearest depth; at most 100 entries.
     #[graphql(complexity = "bounds::LIST_ITEMS * child_complexity")]
     async fn lineage(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = 3)] depth: i32,
+        #[graphql(
+            default = 3,
+            desc = "How many runs upstream to walk: 1 to 10, else VALIDATION_FAILED."
+        )]
+        depth: i32,
     ) -> async_graphql::Result<Vec<LineageEntry>> {
         let s = session(ctx);
         let upstream = crate::domain::lineage::upstream(s, &self.0, depth)
