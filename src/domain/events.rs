@@ -3,7 +3,8 @@
 //! changes that committed.
 
 use chrono::Utc;
-use sea_orm::{ActiveValue::NotSet, ConnectionTrait, EntityTrait, Set};
+use entity::{RunStatus, VersionStatus};
+use sea_orm::{ActiveEnum, ActiveValue::NotSet, ConnectionTrait, EntityTrait, Set};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -15,6 +16,34 @@ pub const RUN_UPDATED: &str = "run.updated";
 pub const VERSION_CREATED: &str = "version.created";
 pub const VERSION_STATUS: &str = "version.status";
 pub const CONTEXT_PROMOTED: &str = "context.promoted";
+
+/// The version status an event announces, from the event's own payload (not
+/// the version as it is now, which may have moved on): PENDING for a new
+/// version, the `to` of a status change; None for other events.
+pub fn announced_version_status(event: &entity::event::Model) -> Option<VersionStatus> {
+    match event.kind.as_str() {
+        VERSION_CREATED => Some(VersionStatus::Pending),
+        VERSION_STATUS => stored_word(event, "to"),
+        _ => None,
+    }
+}
+
+/// The run status a run event announces, from its payload's `status`.
+pub fn announced_run_status(event: &entity::event::Model) -> Option<RunStatus> {
+    match event.kind.as_str() {
+        RUN_CREATED | RUN_UPDATED => stored_word(event, "status"),
+        _ => None,
+    }
+}
+
+/// A status written into a payload as its stored word ("APPROVED").
+fn stored_word<E: ActiveEnum<Value = String>>(
+    event: &entity::event::Model,
+    key: &str,
+) -> Option<E> {
+    let word = event.payload.get(key)?.as_str()?;
+    E::try_from_value(&word.to_owned()).ok()
+}
 
 pub async fn append(
     txn: &impl ConnectionTrait,

@@ -13,10 +13,11 @@ use uuid::Uuid;
 use super::context::{loaders, session};
 use super::error::{ApiResult, to_graphql};
 use super::loaders::{ApprovalById, Loaders, ProjectById, RunById, VersionById};
-use super::types::{Approval, ArtifactVersion, Project, Run, VersionStatusGql};
+use super::types::{Approval, ArtifactVersion, Project, Run, RunStatusGql, VersionStatusGql};
 use crate::db::Db;
 use crate::domain::events::{
     CONTEXT_PROMOTED, RUN_CREATED, RUN_UPDATED, VERSION_CREATED, VERSION_STATUS,
+    announced_run_status, announced_version_status,
 };
 use crate::domain::ids::{self, IdKind};
 use crate::domain::pagination::{PageArgs, text_cursor};
@@ -51,6 +52,8 @@ pub struct RunEvent {
     pub cursor: String,
     /// Whether the run is new or changed.
     pub kind: ChangeKind,
+    /// The status this event announces (the run may have moved on since).
+    pub status: RunStatusGql,
     /// The run as it is when the event is delivered (which may be later than
     /// the change itself, say on a resumed subscription).
     pub run: Run,
@@ -63,7 +66,10 @@ pub struct VersionEvent {
     pub cursor: String,
     /// CREATED for a new (PENDING) version, UPDATED for a status change.
     pub kind: ChangeKind,
-    /// The version as it is when the event is delivered.
+    /// The status this event announces (the version may have moved on since).
+    pub status: VersionStatusGql,
+    /// The version as it is when the event is delivered, which may be later
+    /// than the change: an APPROVED event's version may read SUPERSEDED.
     pub version: ArtifactVersion,
     /// The review that made the change, if one did.
     pub approval: Option<Approval>,
@@ -129,13 +135,6 @@ fn text(payload: &Value, key: &str) -> Option<String> {
     payload.get(key).and_then(Value::as_str).map(str::to_owned)
 }
 
-fn status_of(word: &str) -> Option<VersionStatus> {
-    use VersionStatus::*;
-    [Pending, Approved, Rejected, ChangesRequested, Superseded]
-        .into_iter()
-        .find(|s| crate::domain::review::status_word(*s) == word)
-}
-
 pub struct SubscriptionRoot;
 
 /// Live events of one project, over the WebSocket at /graphql/ws
@@ -189,6 +188,7 @@ impl SubscriptionRoot {
                     Ok(RunEvent {
                         cursor: cursor_of(&e),
                         kind,
+                        status: announced_run_status(&e).unwrap_or(run.status).into(),
                         run: Run(run),
                     })
                 }
@@ -228,11 +228,10 @@ impl SubscriptionRoot {
         Ok(events
             .filter(move |e| {
                 let keep = e.as_ref().map_or(true, |e| {
-                    let new_status = match e.kind.as_str() {
-                        VERSION_CREATED => Some(VersionStatus::Pending),
-                        VERSION_STATUS => text(&e.payload, "to").as_deref().and_then(status_of),
-                        _ => return false,
-                    };
+                    if !matches!(e.kind.as_str(), VERSION_CREATED | VERSION_STATUS) {
+                        return false;
+                    }
+                    let new_status = announced_version_status(e);
                     let key = text(&e.payload, "schemaKey").unwrap_or_default();
                     let key_ok = prefix
                         .as_deref()
@@ -266,6 +265,9 @@ impl SubscriptionRoot {
                     Ok(VersionEvent {
                         cursor: cursor_of(&e),
                         kind,
+                        status: announced_version_status(&e)
+                            .unwrap_or(version.status)
+                            .into(),
                         version: ArtifactVersion(version),
                         approval,
                     })

@@ -167,7 +167,8 @@ backend_tests!(
     resume_without_loss_or_repeat,
     concurrent_writers_all_delivered,
     two_processes_share_events,
-    authentication_close_codes
+    authentication_close_codes,
+    events_announce_what_happened
 );
 
 /// The cursor of position 0: every event of a project.
@@ -299,6 +300,78 @@ async fn every_subscription_in_order(s: TestServer) {
     let c1 = a["runStatusChanged"]["cursor"].as_str().unwrap().to_owned();
     let c2 = b["runStatusChanged"]["cursor"].as_str().unwrap().to_owned();
     assert_ne!(c1, c2);
+    ws.close().await;
+}
+
+/// Each event says the status it announces, even when the object has moved
+/// on by the time it is delivered (a resumed subscription reads them late).
+async fn events_announce_what_happened(s: TestServer) {
+    let project = s.create_project("announced").await;
+    let run = s.start_run(&project, "announce").await;
+    s.admin(
+        "mutation($r: ID!) { completeRun(input: {runId: $r}) { status } }",
+        json!({ "r": run }),
+    )
+    .await;
+    let v1 = s
+        .create_version(&project, "brand.logo", json!(1), None)
+        .await;
+    let v2 = s
+        .create_version(&project, "brand.logo", json!(2), None)
+        .await;
+    for v in [&v1, &v2] {
+        s.admin(
+            "mutation($id: ID!) { approveVersion(input: {versionId: $id}) { id } }",
+            json!({ "id": v["id"] }),
+        )
+        .await;
+    }
+    // Subscribed after it all happened: every event is read late.
+    let mut ws = Ws::connect(&s, &s.admin).await;
+    ws.subscribe(
+        "runs",
+        "subscription($p: ID!, $after: String) { runStatusChanged(projectId: $p, after: $after) { kind status run { status } } }",
+        json!({ "p": project }),
+    )
+    .await;
+    ws.subscribe(
+        "versions",
+        "subscription($p: ID!, $after: String) { versionStatusChanged(projectId: $p, after: $after) { kind status version { id status } } }",
+        json!({ "p": project }),
+    )
+    .await;
+    let mut runs = Vec::new();
+    for _ in 0..2 {
+        let e = ws.next_data("runs").await["runStatusChanged"].clone();
+        runs.push((e["status"].clone(), e["run"]["status"].clone()));
+    }
+    assert_eq!(
+        runs,
+        vec![
+            (json!("RUNNING"), json!("COMPLETED")),
+            (json!("COMPLETED"), json!("COMPLETED"))
+        ]
+    );
+    let mut versions = Vec::new();
+    for _ in 0..5 {
+        let e = ws.next_data("versions").await["versionStatusChanged"].clone();
+        versions.push((
+            e["version"]["id"].clone(),
+            e["status"].clone(),
+            e["version"]["status"].clone(),
+        ));
+    }
+    let (a, b) = (v1["id"].clone(), v2["id"].clone());
+    assert_eq!(
+        versions,
+        vec![
+            (a.clone(), json!("PENDING"), json!("SUPERSEDED")),
+            (b.clone(), json!("PENDING"), json!("APPROVED")),
+            (a.clone(), json!("APPROVED"), json!("SUPERSEDED")),
+            (a, json!("SUPERSEDED"), json!("SUPERSEDED")),
+            (b, json!("APPROVED"), json!("APPROVED")),
+        ]
+    );
     ws.close().await;
 }
 
