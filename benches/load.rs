@@ -12,8 +12,6 @@
 //! Without --database-url it uses a fresh SQLite file. Requests go to
 //! 127.0.0.1 only.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -24,7 +22,9 @@ use tokio::sync::Mutex;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
-const QUIRE: &str = env!("CARGO_BIN_EXE_quire");
+mod support;
+
+use support::{Client, REVIEW_PAGE, Server, run};
 
 struct Args {
     database_url: Option<String>,
@@ -72,127 +72,6 @@ fn args() -> Args {
         }
     }
     a
-}
-
-fn run(args: &[&str], db: &str) -> String {
-    let out = Command::new(QUIRE)
-        .args(args)
-        .env("QUIRE_DATABASE_URL", db)
-        .output()
-        .expect("run quire");
-    assert!(
-        out.status.success(),
-        "quire {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Server {
-    fn start(db: &str, storage: &str) -> Server {
-        let mut child = Command::new(QUIRE)
-            .args(["serve"])
-            .env("QUIRE_LISTEN", "127.0.0.1:0")
-            .env("QUIRE_DATABASE_URL", db)
-            .env("QUIRE_STORAGE_URL", storage)
-            .env("QUIRE_MAX_UPLOAD_BYTES", (2u64 << 30).to_string())
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start quire serve");
-        let stdout = child.stdout.take().unwrap();
-        let mut lines = BufReader::new(stdout).lines();
-        let base = loop {
-            let line = lines.next().expect("quire printed its URL").unwrap();
-            if let Some(at) = line.find("http://") {
-                break line[at..].trim().trim_end_matches("/graphql").to_owned();
-            }
-        };
-        Server { child, base }
-    }
-
-    /// (current, peak) resident memory of the server process, in KiB.
-    fn memory_kib(&self) -> (u64, u64) {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .unwrap_or_default();
-        let field = |name: &str| {
-            status
-                .lines()
-                .find(|l| l.starts_with(name))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|n| n.parse().ok())
-                .unwrap_or(0)
-        };
-        (field("VmRSS:"), field("VmHWM:"))
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let _ = self.child.wait();
-    }
-}
-
-#[derive(Clone)]
-struct Client {
-    http: reqwest::Client,
-    base: String,
-    token: String,
-}
-
-impl Client {
-    async fn gql(&self, query: &str, variables: Value) -> Result<Value, String> {
-        let res = self
-            .http
-            .post(format!("{}/graphql", self.base))
-            .bearer_auth(&self.token)
-            .json(&json!({ "query": query, "variables": variables }))
-            .send()
-            .await
-            .map_err(|e| e.to_string())?;
-        let body: Value = res.json().await.map_err(|e| e.to_string())?;
-        match body.get("errors") {
-            Some(errors) => Err(errors.to_string()),
-            None => Ok(body["data"].clone()),
-        }
-    }
-
-    /// Creates a project; its id.
-    async fn create_project(&self, slug: &str) -> String {
-        let data = self
-            .gql(
-                "mutation($s: String!) { createProject(input: {slug: $s, name: $s}) { id } }",
-                json!({ "s": slug }),
-            )
-            .await
-            .expect("create a project");
-        data["createProject"]["id"].as_str().unwrap().to_owned()
-    }
-
-    async fn statements(&self) -> u64 {
-        let text = self
-            .http
-            .get(format!("{}/metrics", self.base))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        text.lines()
-            .find_map(|l| l.strip_prefix("quire_sql_statements_total "))
-            .and_then(|n| n.trim().parse().ok())
-            .unwrap_or(0)
-    }
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -259,23 +138,6 @@ where
     );
     (all.len() as u64, all)
 }
-
-const REVIEW_PAGE: &str = r#"query($slug: String!) {
-  project(slug: $slug) {
-    id name contextVersion
-    reviewQueue(first: 50) {
-      totalCount
-      pageInfo { hasNextPage endCursor }
-      edges { cursor node {
-        id schemaKey versionNumber status value digest createdAt
-        createdBy { id name type }
-        files { id url sha256 contentType size filename }
-        approvals { id action reason createdAt actor { id name type } }
-        sourceRun { id model cost inputTokens outputTokens status steps { order agentName model inputTokens outputTokens cost } }
-      } }
-    }
-  }
-}"#;
 
 const POINT: &str = "query($id: ID!) { artifactVersion(id: $id) { id schemaKey versionNumber status value files { id url } approvals { action actor { name } } } }";
 

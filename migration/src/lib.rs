@@ -8,6 +8,7 @@ mod m20261122_000002_outbox_state;
 mod m20261123_000001_promoted_index;
 mod m20261123_000002_write_probe;
 mod m20261124_000001_file_projects;
+mod m20261125_000001_run_outputs_index;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_promoted_index::Migration),
             Box::new(m20261123_000002_write_probe::Migration),
             Box::new(m20261124_000001_file_projects::Migration),
+            Box::new(m20261125_000001_run_outputs_index::Migration),
         ]
     }
 }

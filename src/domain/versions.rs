@@ -240,16 +240,21 @@ async fn create_in(
             .await?;
     }
     if let Some(rid) = run_id {
-        let sort = run_artifact::Entity::find()
+        // The next position: one index probe, however many outputs the run has.
+        let highest: Option<Option<i32>> = run_artifact::Entity::find()
+            .select_only()
+            .column_as(run_artifact::Column::Sort.max(), "highest")
             .filter(run_artifact::Column::RunId.eq(rid))
             .filter(run_artifact::Column::Direction.eq(RunArtifactDirection::Output))
-            .count(txn)
+            .into_tuple()
+            .one(txn)
             .await?;
+        let sort = highest.flatten().map_or(0, |h| h + 1);
         run_artifact::Entity::insert(run_artifact::ActiveModel {
             run_id: Set(rid),
             version_id: Set(model.id),
             direction: Set(RunArtifactDirection::Output),
-            sort: Set(sort as i32),
+            sort: Set(sort),
         })
         .exec(txn)
         .await?;

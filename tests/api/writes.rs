@@ -11,6 +11,7 @@ backend_tests!(
     concurrent_creates_number_without_gaps,
     failed_writes_leave_nothing_behind,
     digests_follow_content,
+    approvals_and_promotions_never_deadlock,
 );
 
 const COMPLETE: &str = "mutation($id: ID!) { completeRun(input: {runId: $id}) { status } }";
@@ -184,4 +185,84 @@ async fn digests_follow_content(s: TestServer) {
         "key order must not change the digest"
     );
     assert_ne!(a["digest"], c["digest"]);
+}
+
+/// Reviewers approving (each approval names its project, a foreign key)
+/// while others promote (holding the project row and updating versions):
+/// every answer is a result, CONFLICT or INVALID_TRANSITION, never INTERNAL
+/// (a deadlock on PostgreSQL before locks were taken in one order and lost
+/// races retried).
+async fn approvals_and_promotions_never_deadlock(s: TestServer) {
+    let project = s.create_project("contended").await;
+    let mut ids = Vec::new();
+    for round in 0..3 {
+        for key in 0..16 {
+            let v = s
+                .create_version(&project, &format!("k.k{key}"), json!(round), None)
+                .await;
+            ids.push(v["id"].as_str().unwrap().to_owned());
+        }
+    }
+    let ids = std::sync::Arc::new(std::sync::Mutex::new(ids));
+    let approve = "mutation($id: ID!) { approveVersion(input: {versionId: $id}) { id } }";
+    let promote = "mutation($p: ID!, $e: Int!) { promote(input: {projectId: $p, expectedContextVersion: $e}) { contextVersion } }";
+    let read = "query($p: ID!) { node(id: $p) { ... on Project { contextVersion } } }";
+    let s = &s;
+    let approvers = (0..6).map(|_| {
+        let ids = ids.clone();
+        async move {
+            let mut codes = Vec::new();
+            loop {
+                let Some(id) = ids.lock().unwrap().pop() else {
+                    return codes;
+                };
+                let (_, body) = s.post(Some(&s.admin), approve, json!({ "id": id })).await;
+                if let Some(error) = body["errors"].get(0) {
+                    codes.push(code(error).to_owned());
+                }
+            }
+        }
+    });
+    let promoters = (0..3).map(|_| {
+        let project = project.clone();
+        async move {
+            let mut codes = Vec::new();
+            for _ in 0..15 {
+                let current = s.admin(read, json!({ "p": project })).await;
+                let expected = current["node"]["contextVersion"].clone();
+                let (_, body) = s
+                    .post(
+                        Some(&s.admin),
+                        promote,
+                        json!({ "p": project, "e": expected }),
+                    )
+                    .await;
+                if let Some(error) = body["errors"].get(0) {
+                    codes.push(code(error).to_owned());
+                }
+            }
+            codes
+        }
+    });
+    let (a, p) = tokio::join!(
+        futures::future::join_all(approvers),
+        futures::future::join_all(promoters)
+    );
+    let unexpected: Vec<String> = a
+        .into_iter()
+        .chain(p)
+        .flatten()
+        .filter(|c| c != "CONFLICT" && c != "INVALID_TRANSITION")
+        .collect();
+    assert!(unexpected.is_empty(), "{unexpected:?}");
+    let approved = s
+        .admin(
+            "query($p: ID!) { node(id: $p) { ... on Project { versions(status: [APPROVED]) { totalCount } } } }",
+            json!({ "p": project }),
+        )
+        .await;
+    assert_eq!(
+        approved["node"]["versions"]["totalCount"], 16,
+        "one APPROVED per key"
+    );
 }
