@@ -66,8 +66,10 @@ impl AppState {
     }
 
     pub async fn new(db: Db, config: &ServeConfig) -> anyhow::Result<Self> {
-        let store: SharedBlobStore =
-            std::sync::Arc::new(ObjectBlobStore::open(&config.storage_location())?);
+        let blobs =
+            ObjectBlobStore::open_with(&config.storage_location(), &config.storage_options)?;
+        blobs.check().await?;
+        let store: SharedBlobStore = std::sync::Arc::new(blobs);
         let hub = EventHub::start(
             db.for_background(),
             HubConfig {

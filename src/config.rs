@@ -94,10 +94,17 @@ pub struct ServeConfig {
     #[arg(long, env = "QUIRE_IDEMPOTENCY_TTL_SECS", default_value_t = 24 * 3600)]
     pub idempotency_ttl_secs: u64,
 
-    /// Where file blobs live: a folder, or an object store URL (s3://bucket/prefix).
-    /// Default: a folder beside the SQLite database (quire-files for PostgreSQL).
+    /// Where file blobs live: a folder, or an S3 URL (s3://bucket/prefix,
+    /// configured by the AWS_* variables). Default: a folder beside the
+    /// SQLite database (quire-files for PostgreSQL).
     #[arg(long, env = "QUIRE_STORAGE_URL")]
     pub storage_url: Option<String>,
+
+    /// Object store settings over the environment's, by the names of the
+    /// AWS_* variables: for embedders and tests, which share one process
+    /// environment (not a flag).
+    #[arg(skip)]
+    pub storage_options: Vec<(String, String)>,
 
     /// Largest upload, in bytes (larger ones get HTTP 413 / PAYLOAD_TOO_LARGE).
     #[arg(long, env = "QUIRE_MAX_UPLOAD_BYTES", default_value_t = 100 * 1024 * 1024)]
@@ -185,6 +192,7 @@ impl ServeConfig {
             token_cache_ms: 2_000,
             idempotency_ttl_secs: 24 * 3600,
             storage_url: None,
+            storage_options: Vec::new(),
             event_poll_ms: 1_000,
             event_retention_secs: 7 * 24 * 3600,
             subscriber_buffer: 1024,

@@ -343,6 +343,7 @@ async fn main() -> anyhow::Result<()> {
             let db = open(&database).await?;
             let location = storage_url.unwrap_or_else(|| default_location(&database.database_url));
             let store = ObjectBlobStore::open(&location)?;
+            store.check().await?;
             let grace = std::time::Duration::from_secs(grace_secs);
             let orphans = files::collect_orphans(&db, &store, grace, dry_run).await?;
             let verb = if dry_run { "would delete" } else { "deleted" };

@@ -3,8 +3,11 @@
 //! are hashed and counted, then move to their key; nothing partial is left
 //! behind when an upload fails or runs over the limit.
 //!
-//! Backed by `object_store`: the local disk by default, or any object store
-//! it reaches by URL (s3://bucket/prefix, ...), for deployments past one machine.
+//! Backed by `object_store`: the local disk by default, or S3 or an
+//! S3-compatible server by URL (s3://bucket/prefix, see `remote`), for
+//! deployments past one machine.
+
+mod remote;
 
 use std::ops::Range;
 use std::sync::Arc;
@@ -26,6 +29,9 @@ pub enum StorageError {
     Store(#[from] object_store::Error),
     #[error("storage configuration: {0}")]
     Config(String),
+    /// The startup check failed: the store cannot be reached, written or read.
+    #[error("{0}")]
+    Unusable(String),
 }
 
 /// A blob written to its staging place, with its digest and size.
@@ -65,7 +71,12 @@ pub type SharedBlobStore = Arc<dyn BlobStore>;
 
 pub struct ObjectBlobStore {
     store: Arc<dyn ObjectStore>,
+    /// The store the startup check uses (see `remote::Remote::probe`).
+    probe: Arc<dyn ObjectStore>,
     prefix: Path,
+    /// Where the store is, as configured (less any password), for messages.
+    location: String,
+    hint: Option<&'static str>,
 }
 
 /// Where blobs live when nothing is configured: a folder beside the SQLite
@@ -84,24 +95,108 @@ pub fn default_location(database_url: &str) -> String {
 }
 
 impl ObjectBlobStore {
-    /// `location` is a local folder (created if missing) or an object store URL.
+    /// `location` is a local folder (created if missing) or an object store
+    /// URL, configured from the environment. Cheap: nothing is sent until
+    /// `check` or the first use.
     pub fn open(location: &str) -> Result<Self, StorageError> {
+        Self::open_with(location, &[])
+    }
+
+    /// `open`, with settings over the environment's: for S3, by the names of
+    /// the `AWS_*` variables (`AWS_ENDPOINT_URL`, ...). Ignored for a folder.
+    pub fn open_with(location: &str, options: &[(String, String)]) -> Result<Self, StorageError> {
         if location.contains("://") && !location.starts_with("file://") {
             let url = url::Url::parse(location).map_err(|e| StorageError::Config(e.to_string()))?;
-            let (store, prefix) = object_store::parse_url(&url)?;
+            let remote = remote::open(&url, options)?;
+            let mut shown = url;
+            let _ = shown.set_password(None);
             return Ok(ObjectBlobStore {
-                store: Arc::from(store),
-                prefix,
+                store: remote.store,
+                probe: remote.probe,
+                prefix: remote.prefix,
+                location: shown.to_string(),
+                hint: remote.hint,
             });
         }
         let folder = location.strip_prefix("file://").unwrap_or(location);
         std::fs::create_dir_all(folder)
             .map_err(|e| StorageError::Config(format!("cannot create {folder}: {e}")))?;
-        let store = object_store::local::LocalFileSystem::new_with_prefix(folder)?;
+        let store: Arc<dyn ObjectStore> = Arc::new(
+            object_store::local::LocalFileSystem::new_with_prefix(folder)?,
+        );
         Ok(ObjectBlobStore {
-            store: Arc::new(store),
+            probe: store.clone(),
+            store,
             prefix: Path::default(),
+            location: folder.to_owned(),
+            hint: None,
         })
+    }
+
+    /// Where the store is, as configured (less any password).
+    pub fn location(&self) -> &str {
+        &self.location
+    }
+
+    /// Writes a small object under the prefix, reads it back and deletes
+    /// it, so that a store that cannot be used fails at start, naming the
+    /// place and the cause, instead of at the first upload.
+    pub async fn check(&self) -> Result<(), StorageError> {
+        const PROBE: &[u8] = b"quire storage check";
+        const LIMIT: std::time::Duration = std::time::Duration::from_secs(30);
+        let path = self
+            .prefix
+            .clone()
+            .join("staging")
+            .join(format!("check-{}", uuid::Uuid::now_v7()));
+        let fail = |action: &str, cause: String| {
+            let hint = self.hint.map(|h| format!(" ({h})")).unwrap_or_default();
+            StorageError::Unusable(format!(
+                "cannot {action} the file store {}: {cause}{hint}",
+                self.location
+            ))
+        };
+        let steps = async {
+            self.probe
+                .put(&path, Bytes::from_static(PROBE).into())
+                .await
+                .map_err(|e| {
+                    let mut cause = with_causes(&e);
+                    if matches!(e, object_store::Error::NotFound { .. }) {
+                        cause.push_str(" (does the bucket exist?)");
+                    }
+                    fail("write to", cause)
+                })?;
+            let read = async { self.probe.get(&path).await?.bytes().await };
+            let got = read.await.map_err(|e| fail("read from", with_causes(&e)))?;
+            if got.as_ref() != PROBE {
+                return Err(fail(
+                    "read from",
+                    "it gave back other bytes than written".into(),
+                ));
+            }
+            self.probe
+                .delete(&path)
+                .await
+                .map_err(|e| fail("delete from", with_causes(&e)))
+        };
+        tokio::time::timeout(LIMIT, steps)
+            .await
+            .unwrap_or_else(|_| Err(fail("reach", format!("no answer in {LIMIT:?}"))))
+    }
+
+    /// The keys of every object under the prefix (blobs and staging
+    /// leftovers), relative to it.
+    pub async fn list(&self) -> Result<Vec<String>, StorageError> {
+        let prefix = (!self.prefix.as_ref().is_empty()).then_some(&self.prefix);
+        let metas: Vec<_> = self.store.list(prefix).try_collect().await?;
+        Ok(metas
+            .into_iter()
+            .map(|m| match m.location.prefix_match(&self.prefix) {
+                Some(parts) => Path::from_iter(parts).to_string(),
+                None => m.location.to_string(),
+            })
+            .collect())
     }
 
     fn blob_path(&self, sha256: &str) -> Path {
@@ -111,6 +206,21 @@ impl ObjectBlobStore {
             .join(&sha256[..2])
             .join(sha256)
     }
+}
+
+/// An error and the causes under it that its message does not already say
+/// (object_store's says "error sending request", its cause "Connection refused").
+fn with_causes(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let said = cause.to_string();
+        if !text.contains(&said) {
+            text = format!("{text}: {said}");
+        }
+        source = cause.source();
+    }
+    text
 }
 
 /// After refusing an upload, read (and drop) up to this much more of it, so

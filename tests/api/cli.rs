@@ -222,7 +222,10 @@ async fn live_demo_tokens(url: &str) -> usize {
 
 /// Starts `quire serve` and reads stdout until the URL line; returns the
 /// child, the last token printed and the URL.
-fn serve(env: &[(&str, &str)], demo: bool) -> (std::process::Child, Option<String>, String) {
+pub(crate) fn serve(
+    env: &[(&str, &str)],
+    demo: bool,
+) -> (std::process::Child, Option<String>, String) {
     let mut args = vec!["serve"];
     if demo {
         args.push("--demo");
@@ -249,7 +252,7 @@ fn serve(env: &[(&str, &str)], demo: bool) -> (std::process::Child, Option<Strin
     panic!("quire serve printed no URL");
 }
 
-fn stop(child: std::process::Child) -> String {
+pub(crate) fn stop(child: std::process::Child) -> String {
     let killed = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()

@@ -21,12 +21,86 @@ pub enum Backend {
     Postgres,
 }
 
+/// Where a test server's file blobs go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Store {
+    /// A folder in the test's temporary folder.
+    Folder,
+    /// A fresh bucket on the S3-compatible server QUIRE_TEST_S3_ENDPOINT names.
+    S3,
+}
+
+/// A test server's blob store, as `quire` is told of it.
+#[derive(Debug, Clone)]
+pub struct Storage {
+    /// QUIRE_STORAGE_URL: a folder, or s3://bucket/prefix.
+    pub url: String,
+    /// The AWS_* settings of an S3 store (none for a folder): options for a
+    /// server in this process, the environment of a `quire` child process.
+    pub env: Vec<(String, String)>,
+}
+
+impl Storage {
+    pub fn folder(path: &std::path::Path) -> Storage {
+        Storage {
+            url: path.display().to_string(),
+            env: Vec::new(),
+        }
+    }
+
+    /// A new, empty bucket on the S3-compatible server at
+    /// QUIRE_TEST_S3_ENDPOINT (moto in CI); None when that is not set.
+    pub async fn fresh_s3() -> Option<Storage> {
+        let endpoint = std::env::var("QUIRE_TEST_S3_ENDPOINT")
+            .ok()
+            .filter(|e| !e.is_empty())?;
+        let endpoint = endpoint.trim_end_matches('/').to_owned();
+        let bucket = format!("quire-t{}", uuid::Uuid::now_v7().simple());
+        // moto checks no signatures: a plain PUT Bucket makes one.
+        let res = reqwest::Client::new()
+            .put(format!("{endpoint}/{bucket}"))
+            .send()
+            .await
+            .expect("the S3 server at QUIRE_TEST_S3_ENDPOINT answers");
+        assert!(res.status().is_success(), "create bucket {bucket}: {res:?}");
+        Some(Storage::s3(&endpoint, &format!("{bucket}/quire")))
+    }
+
+    /// `s3://{path}` at `endpoint`, with moto's test credentials.
+    pub fn s3(endpoint: &str, path: &str) -> Storage {
+        let env = [
+            ("AWS_ENDPOINT_URL", endpoint),
+            ("AWS_ACCESS_KEY_ID", "test"),
+            ("AWS_SECRET_ACCESS_KEY", "test"),
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_ALLOW_HTTP", "true"),
+        ];
+        Storage {
+            url: format!("s3://{path}"),
+            env: env
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect(),
+        }
+    }
+
+    /// The folder, for a folder store.
+    pub fn folder_path(&self) -> Option<std::path::PathBuf> {
+        (!self.url.contains("://")).then(|| self.url.clone().into())
+    }
+
+    /// The store, opened as the server opens it.
+    pub fn open(&self) -> quire::storage::ObjectBlobStore {
+        quire::storage::ObjectBlobStore::open_with(&self.url, &self.env).expect("open the store")
+    }
+}
+
 pub struct TestServer {
     pub backend: Backend,
     pub base: String,
     pub database_url: String,
-    /// The folder file blobs go to.
-    pub storage: std::path::PathBuf,
+    /// Where file blobs go.
+    pub storage: Storage,
     pub admin: String,
     pub http: reqwest::Client,
     pub db: Db,
@@ -41,25 +115,45 @@ pub struct TestServer {
 macro_rules! backend_tests {
     ($($name:ident),* $(,)?) => {
         $(
-            mod $name {
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn sqlite() {
-                    let server = $crate::common::TestServer::start($crate::common::Backend::Sqlite)
-                        .await
-                        .expect("a SQLite test server");
-                    super::$name(server).await;
-                }
+            $crate::test_variants!($name: sqlite Sqlite Folder, postgres Postgres Folder);
+        )*
+    };
+}
 
+/// `backend_tests!`, and the same again with file blobs in S3 when
+/// QUIRE_TEST_S3_ENDPOINT is set: `name::sqlite_s3` and `name::postgres_s3`.
+#[macro_export]
+macro_rules! storage_tests {
+    ($($name:ident),* $(,)?) => {
+        $(
+            $crate::test_variants!($name: sqlite Sqlite Folder, postgres Postgres Folder,
+                sqlite_s3 Sqlite S3, postgres_s3 Postgres S3);
+        )*
+    };
+}
+
+/// `mod name` with one test per `variant Backend Store`, each calling
+/// `super::name` with a server of that backend and store, or skipping
+/// (and passing) when the backend or store is not configured.
+#[macro_export]
+macro_rules! test_variants {
+    ($name:ident: $($variant:ident $backend:ident $store:ident),+) => {
+        mod $name {
+            $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn postgres() {
-                    let Some(server) = $crate::common::TestServer::start($crate::common::Backend::Postgres).await else {
-                        eprintln!("skipped: QUIRE_TEST_DATABASE_URL is not set");
+                async fn $variant() {
+                    let Some(server) = $crate::common::TestServer::variant(
+                        $crate::common::Backend::$backend,
+                        $crate::common::Store::$store,
+                    )
+                    .await
+                    else {
                         return;
                     };
                     super::$name(server).await;
                 }
-            }
-        )*
+            )+
+        }
     };
 }
 
@@ -106,9 +200,39 @@ impl TestServer {
         Self::start_with(backend, |_| {}).await
     }
 
+    /// A server of `backend` and `store`, or None (saying why) when either
+    /// is not configured.
+    pub async fn variant(backend: Backend, store: Store) -> Option<TestServer> {
+        let skip = |variable: &str| eprintln!("skipped: {variable} is not set");
+        let storage = match store {
+            Store::Folder => None,
+            Store::S3 => match Storage::fresh_s3().await {
+                Some(s) => Some(s),
+                None => {
+                    skip("QUIRE_TEST_S3_ENDPOINT");
+                    return None;
+                }
+            },
+        };
+        let server = Self::start_on(backend, storage, |_| {}).await;
+        if server.is_none() {
+            skip("QUIRE_TEST_DATABASE_URL");
+        }
+        server
+    }
+
     /// Starts a server whose configuration `adjust` may change (limits, say).
     pub async fn start_with(
         backend: Backend,
+        adjust: impl FnOnce(&mut ServeConfig),
+    ) -> Option<TestServer> {
+        Self::start_on(backend, None, adjust).await
+    }
+
+    /// `start_with`, over `storage` (None: a folder in the test's folder).
+    pub async fn start_on(
+        backend: Backend,
+        storage: Option<Storage>,
         adjust: impl FnOnce(&mut ServeConfig),
     ) -> Option<TestServer> {
         let (dir, database_url) = fresh_database(backend).await?;
@@ -125,7 +249,7 @@ impl TestServer {
         )
         .await
         .expect("an admin token");
-        let storage = dir.path().join("files");
+        let storage = storage.unwrap_or_else(|| Storage::folder(&dir.path().join("files")));
         Some(Self::serve(backend, database_url, storage, db, admin, Some(dir), adjust).await)
     }
 
@@ -149,14 +273,15 @@ impl TestServer {
     async fn serve(
         backend: Backend,
         database_url: String,
-        storage: std::path::PathBuf,
+        storage: Storage,
         db: Db,
         admin: String,
         dir: Option<tempfile::TempDir>,
         adjust: impl FnOnce(&mut ServeConfig),
     ) -> TestServer {
         let mut config = ServeConfig::with_database(database_url.clone());
-        config.storage_url = Some(storage.display().to_string());
+        config.storage_url = Some(storage.url.clone());
+        config.storage_options = storage.env.clone();
         // Long enough that a token used in a test is still cached when the
         // test revokes it: revocation must work through the cache.
         config.token_cache_ms = 60_000;

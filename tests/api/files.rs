@@ -1,5 +1,7 @@
 //! Files: both upload paths, downloads with ranges, dedup, limits, scoping,
-//! links to versions and garbage collection.
+//! links to versions and garbage collection; empty and 200 MiB files; a
+//! store that cannot be used. Each runs with blobs in a folder and, when
+//! QUIRE_TEST_S3_ENDPOINT names an S3-compatible server, in S3.
 
 use std::process::Command;
 
@@ -10,11 +12,13 @@ use reqwest::multipart::{Form, Part};
 use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::{Value, json};
 
-use crate::backend_tests;
-use crate::common::{TestServer, code};
+use crate::common::{Storage, TestServer, code};
+use crate::storage_tests;
 
-backend_tests!(
+storage_tests!(
     upload_download_and_dedup,
+    empty_files,
+    large_files_stream_in_flat_memory,
     limits_leave_nothing_behind,
     scoping_links_and_gc,
     files_belong_to_their_project,
@@ -102,12 +106,24 @@ async fn download(s: &TestServer, id: &str, token: &str) -> reqwest::Response {
         .unwrap()
 }
 
+/// `GET /files/{id}` with `token` and `Range: {range}`.
+async fn download_range(s: &TestServer, id: &str, token: &str, range: &str) -> reqwest::Response {
+    s.http
+        .get(s.url(&format!("/files/{id}")))
+        .bearer_auth(token)
+        .header(RANGE, range)
+        .send()
+        .await
+        .unwrap()
+}
+
 /// Runs `quire gc --grace-secs 0` on the server's database and storage; returns its report.
 fn run_gc(s: &TestServer, dry_run: bool) -> String {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_quire"));
     cmd.args(["gc", "--grace-secs", "0"])
         .env("QUIRE_DATABASE_URL", &s.database_url)
-        .env("QUIRE_STORAGE_URL", &s.storage);
+        .env("QUIRE_STORAGE_URL", &s.storage.url)
+        .envs(s.storage.env.iter().cloned());
     if dry_run {
         cmd.arg("--dry-run");
     }
@@ -121,17 +137,21 @@ fn run_gc(s: &TestServer, dry_run: bool) -> String {
 }
 
 /// Stored blobs (not staging leftovers).
-fn blobs(s: &TestServer) -> Vec<std::path::PathBuf> {
+async fn blobs(s: &TestServer) -> Vec<String> {
     stored_files(s)
+        .await
         .into_iter()
-        .filter(|p| !p.to_string_lossy().contains("staging"))
+        .filter(|p| !p.contains("staging"))
         .collect()
 }
 
 const CREATE_VERSION: &str = "mutation($input: CreateArtifactVersionInput!) { createArtifactVersion(input: $input) { id files { id filename } primaryFile { id } } }";
 
-/// Blob and staging files under the storage folder.
-fn stored_files(s: &TestServer) -> Vec<std::path::PathBuf> {
+/// What the store holds, relative to its folder or prefix: every file under
+/// the folder (half-written ones too), or in S3 every object under the
+/// prefix and every multipart upload begun and neither completed nor
+/// aborted (`upload:` and its key), which S3 would keep and bill.
+async fn stored_files(s: &TestServer) -> Vec<String> {
     fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
         let Ok(entries) = std::fs::read_dir(dir) else {
             return;
@@ -145,9 +165,41 @@ fn stored_files(s: &TestServer) -> Vec<std::path::PathBuf> {
             }
         }
     }
+    let Some(folder) = s.storage.folder_path() else {
+        let mut keys = s.storage.open().list().await.unwrap();
+        keys.extend(open_multipart_uploads(&s.storage).await);
+        return keys;
+    };
     let mut out = Vec::new();
-    walk(&s.storage, &mut out);
-    out
+    walk(&folder, &mut out);
+    out.iter()
+        .map(|p| p.strip_prefix(&folder).unwrap().display().to_string())
+        .collect()
+}
+
+/// The keys of S3 multipart uploads in progress in the test's bucket, from
+/// ListMultipartUploads (unsigned: moto checks no signatures).
+async fn open_multipart_uploads(storage: &Storage) -> Vec<String> {
+    let endpoint = &storage
+        .env
+        .iter()
+        .find(|(k, _)| k == "AWS_ENDPOINT_URL")
+        .expect("an S3 endpoint")
+        .1;
+    let path = storage.url.strip_prefix("s3://").unwrap();
+    let bucket = path.split('/').next().unwrap();
+    let xml = reqwest::get(format!("{endpoint}/{bucket}?uploads"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(xml.contains("ListMultipartUploadsResult"), "{xml}");
+    xml.split("<Upload>")
+        .skip(1)
+        .filter_map(|u| u.split("<Key>").nth(1)?.split("</Key>").next())
+        .map(|key| format!("upload:{key}"))
+        .collect()
 }
 
 async fn file_rows(s: &TestServer) -> u64 {
@@ -186,37 +238,16 @@ async fn upload_download_and_dedup(s: TestServer) {
     assert_eq!(res.bytes().await.unwrap().as_ref(), logo.as_slice());
 
     // Ranges.
-    let res = s
-        .http
-        .get(s.url(&format!("/files/{id}")))
-        .bearer_auth(&writer)
-        .header(RANGE, "bytes=10-19")
-        .send()
-        .await
-        .unwrap();
+    let res = download_range(&s, &id, &writer, "bytes=10-19").await;
     assert_eq!(res.status(), StatusCode::PARTIAL_CONTENT);
     assert_eq!(
         res.headers()[CONTENT_RANGE],
         format!("bytes 10-19/{}", logo.len()).as_str()
     );
     assert_eq!(res.bytes().await.unwrap().as_ref(), &logo[10..20]);
-    let res = s
-        .http
-        .get(s.url(&format!("/files/{id}")))
-        .bearer_auth(&writer)
-        .header(RANGE, "bytes=-5")
-        .send()
-        .await
-        .unwrap();
+    let res = download_range(&s, &id, &writer, "bytes=-5").await;
     assert_eq!(res.bytes().await.unwrap().as_ref(), &logo[logo.len() - 5..]);
-    let res = s
-        .http
-        .get(s.url(&format!("/files/{id}")))
-        .bearer_auth(&writer)
-        .header(RANGE, "bytes=999999999-")
-        .send()
-        .await
-        .unwrap();
+    let res = download_range(&s, &id, &writer, "bytes=999999999-").await;
     assert_eq!(res.status(), StatusCode::RANGE_NOT_SATISFIABLE);
 
     // The multipart path; the same bytes are the same file.
@@ -238,10 +269,7 @@ async fn upload_download_and_dedup(s: TestServer) {
         .unwrap();
     assert_eq!(res.bytes().await.unwrap().as_ref(), pdf.as_slice());
     assert_eq!(file_rows(&s).await, 2);
-    let blobs: Vec<_> = stored_files(&s)
-        .into_iter()
-        .filter(|p| !p.to_string_lossy().contains("staging"))
-        .collect();
+    let blobs = blobs(&s).await;
     assert_eq!(blobs.len(), 2, "{blobs:?}");
 
     // Downloads need a token; readers may download; writers only may upload.
@@ -271,6 +299,130 @@ async fn upload_download_and_dedup(s: TestServer) {
         )
         .await;
     assert_eq!(data["node"]["size"], logo.len());
+}
+
+/// A 0-byte file is a file: stored once on both upload paths, its digest
+/// that of nothing, downloaded empty; no byte range of it exists.
+async fn empty_files(s: TestServer) {
+    const NOTHING: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+    let (status, f) = post_file(&s, &s.admin, Vec::new(), "text/plain", "empty.txt").await;
+    assert_eq!(status, StatusCode::CREATED, "{f}");
+    assert_eq!(f["size"], 0);
+    assert_eq!(f["sha256"], NOTHING);
+    let id = f["id"].as_str().unwrap();
+    let res = download(&s, id, &s.admin).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-length"], "0");
+    assert_eq!(res.headers()[ETAG], format!("\"{NOTHING}\"").as_str());
+    assert!(res.bytes().await.unwrap().is_empty());
+    let res = download_range(&s, id, &s.admin, "bytes=0-0").await;
+    assert_eq!(res.status(), StatusCode::RANGE_NOT_SATISFIABLE);
+    let (status, body) = multipart_upload(&s, &s.admin, Vec::new(), "empty.pdf").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["data"]["uploadFile"]["sha256"], NOTHING);
+    assert_eq!(blobs(&s).await.len(), 1);
+    assert_eq!(stored_files(&s).await.len(), 1, "no staging object is left");
+}
+
+/// 200 MiB streamed up and down through a `quire serve` process on the
+/// test's database and store: the bytes come back whole, and the server's
+/// peak memory is flat: about what a 64 MiB file, which already fills every
+/// upload part in flight, took. (Measured: 0 to 37 MiB more, the
+/// allocator's noise across threads, most with tests running beside it; a
+/// server that held the file would take 136 MiB more.)
+async fn large_files_stream_in_flat_memory(s: TestServer) {
+    const FILE_MIB: usize = 200;
+    const WARM_MIB: usize = 64;
+    const GROWTH_MIB: u64 = 64;
+    let upload_bytes = (300 * MIB).to_string();
+    let mut env = vec![
+        ("QUIRE_LISTEN", "127.0.0.1:0"),
+        ("QUIRE_DATABASE_URL", s.database_url.as_str()),
+        ("QUIRE_STORAGE_URL", s.storage.url.as_str()),
+        ("QUIRE_MAX_UPLOAD_BYTES", upload_bytes.as_str()),
+        ("RUST_LOG", "warn"),
+    ];
+    env.extend(s.storage.env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let (child, _, endpoint) = crate::cli::serve(&env, false);
+    let base = endpoint.trim_end_matches("/graphql").to_owned();
+    let peak_mib = || {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
+            .expect("VmHWM in /proc/PID/status")
+            / 1024
+    };
+    round_trip(&s, &base, WARM_MIB).await;
+    let warm = peak_mib();
+    let started = std::time::Instant::now();
+    round_trip(&s, &base, FILE_MIB).await;
+    let took = started.elapsed();
+    let after = peak_mib();
+    crate::cli::stop(child);
+    eprintln!(
+        "{FILE_MIB} MiB up and down through {} in {took:.1?}: server peak {warm} MiB after {WARM_MIB} MiB, {after} MiB after {FILE_MIB} MiB",
+        s.storage.url
+    );
+    assert!(
+        after <= warm + GROWTH_MIB,
+        "the server's peak memory went from {warm} MiB after a {WARM_MIB} MiB file to {after} MiB after a {FILE_MIB} MiB one"
+    );
+    assert_eq!(blobs(&s).await.len(), 2);
+}
+
+const MIB: usize = 1024 * 1024;
+
+/// Chunk `i` of a large file: a pattern that differs from chunk to chunk,
+/// so that a lost, repeated or reordered chunk shows.
+fn chunk(i: usize) -> Vec<u8> {
+    static BASE: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    let base = BASE.get_or_init(|| sample(MIB + 251, 0));
+    base[i % 251..i % 251 + MIB].to_vec()
+}
+
+/// Streams a file of `mib` chunks to `POST {base}/files` and back, holding
+/// one chunk at a time, and checks every byte.
+async fn round_trip(s: &TestServer, base: &str, mib: usize) {
+    let chunks = futures::stream::iter((0..mib).map(|i| Ok::<_, std::io::Error>(chunk(i))));
+    let res = s
+        .http
+        .post(format!("{base}/files?filename=big.bin"))
+        .bearer_auth(&s.admin)
+        .header(CONTENT_TYPE, "application/octet-stream")
+        .body(reqwest::Body::wrap_stream(chunks))
+        .send()
+        .await
+        .unwrap();
+    let f: Value = res.json().await.unwrap();
+    assert_eq!(f["size"], mib * MIB, "{f}");
+    let mut res = s
+        .http
+        .get(format!("{base}{}", f["url"].as_str().unwrap()))
+        .bearer_auth(&s.admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let (mut at, mut expected) = (0usize, Vec::new());
+    while let Some(mut part) = res.chunk().await.unwrap() {
+        while !part.is_empty() {
+            let offset = at % MIB;
+            if offset == 0 {
+                expected = chunk(at / MIB);
+            }
+            let n = part.len().min(MIB - offset);
+            assert!(
+                part[..n] == expected[offset..offset + n],
+                "bytes {at}..{} differ",
+                at + n
+            );
+            part = part.slice(n..);
+            at += n;
+        }
+    }
+    assert_eq!(at, mib * MIB);
 }
 
 async fn limits_leave_nothing_behind(default: TestServer) {
@@ -303,8 +455,8 @@ async fn limits_leave_nothing_behind(default: TestServer) {
     assert_eq!(code(&body["errors"][0]), "PAYLOAD_TOO_LARGE");
     assert_eq!(file_rows(&s).await, 0);
     assert_eq!(
-        stored_files(&s),
-        Vec::<std::path::PathBuf>::new(),
+        stored_files(&s).await,
+        Vec::<String>::new(),
         "partial blobs were left behind"
     );
     // Exactly at the limit is fine.
@@ -459,7 +611,7 @@ async fn files_belong_to_their_project(s: TestServer) {
     assert_ne!(fb, fa);
     let data = s.as_token(&writer_b, node, json!({ "id": fb })).await;
     assert_eq!(data["node"]["filename"], "beta-copy.txt");
-    assert_eq!(blobs(&s).len(), 1, "the bytes are stored once");
+    assert_eq!(blobs(&s).await.len(), 1, "the bytes are stored once");
     assert_eq!(file_rows(&s).await, 2);
     let data = s
         .as_token(&writer_b, CREATE_VERSION, json!({ "input": { "projectId": b, "schemaKey": "mine", "value": 1, "fileIds": [fb], "primaryFileId": fb } }))
@@ -514,7 +666,7 @@ async fn files_belong_to_their_project(s: TestServer) {
         .unwrap();
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     assert_eq!(file_rows(&s).await, 3);
-    assert_eq!(blobs(&s).len(), 1);
+    assert_eq!(blobs(&s).await.len(), 1);
 }
 
 /// gc deletes unlinked file rows, and a blob only once no row uses it.
@@ -537,14 +689,14 @@ async fn gc_keeps_blobs_another_project_uses(s: TestServer) {
     let loose = sample(700, 10);
     post_file(&s, &writer_a, loose.clone(), "text/plain", "l.txt").await;
     post_file(&s, &writer_b, loose.clone(), "text/plain", "l.txt").await;
-    assert_eq!(blobs(&s).len(), 2);
+    assert_eq!(blobs(&s).await.len(), 2);
 
     let report = run_gc(&s, false);
     assert!(report.contains(fa) && !report.contains(fb), "{report}");
     assert!(report.contains("deleted 3 unlinked file(s)"), "{report}");
     assert_eq!(file_rows(&s).await, 1);
     assert_eq!(
-        blobs(&s).len(),
+        blobs(&s).await.len(),
         1,
         "the loose blob goes, the shared one stays"
     );
@@ -593,14 +745,7 @@ async fn downloads_are_never_run_by_the_browser(s: TestServer) {
             "{content_type}"
         );
         // Ranges and ETags still work, with the same headers.
-        let res = s
-            .http
-            .get(s.url(&format!("/files/{id}")))
-            .bearer_auth(&s.admin)
-            .header(RANGE, "bytes=0-7")
-            .send()
-            .await
-            .unwrap();
+        let res = download_range(&s, id, &s.admin, "bytes=0-7").await;
         assert_eq!(res.status(), StatusCode::PARTIAL_CONTENT);
         assert_eq!(res.headers()["x-content-type-options"], "nosniff");
         assert_eq!(res.headers()["content-security-policy"], "sandbox");
@@ -633,6 +778,121 @@ async fn downloads_are_never_run_by_the_browser(s: TestServer) {
     let res = download(&s, &id, &s.admin).await;
     assert_eq!(res.headers()["content-disposition"], "attachment");
     assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+}
+
+/// Starts a server (SQLite) over `storage`; returns why it did not start.
+async fn start_error(storage: &Storage) -> String {
+    let (_dir, url) = crate::common::fresh_database(crate::common::Backend::Sqlite)
+        .await
+        .unwrap();
+    let db = quire::db::Db::connect(&url).await.unwrap();
+    db.migrate().await.unwrap();
+    let mut config = quire::config::ServeConfig::with_database(url);
+    config.storage_url = Some(storage.url.clone());
+    config.storage_options = storage.env.clone();
+    match quire::app::Server::start_with(db, &config, std::future::pending()).await {
+        Ok(_) => panic!("a server started over {}", storage.url),
+        Err(err) => format!("{err:#}"),
+    }
+}
+
+/// Runs `quire` with `args` over `storage`; returns its stderr, which it
+/// must have exited with a failure within 20 seconds (a `quire serve`
+/// that passed the check would serve on: it is killed and the test fails).
+fn quire_fails(args: &[&str], storage: &Storage) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("q.db").display());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_quire"))
+        .args(args)
+        .env("QUIRE_LISTEN", "127.0.0.1:0")
+        .env("QUIRE_DATABASE_URL", &url)
+        .env("QUIRE_STORAGE_URL", &storage.url)
+        .envs(storage.env.iter().cloned())
+        .env("RUST_BACKTRACE", "0")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(20) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("quire {args:?} was still running after 20 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!out.status.success(), "quire {args:?} succeeded: {stderr}");
+    stderr
+}
+
+/// A store that cannot be written stops the server and `quire gc` at start,
+/// naming the store and the cause, instead of failing each upload later:
+/// an S3 endpoint where nothing listens (at once, not after a minute of
+/// retries), a bucket that does not exist, a plain-HTTP endpoint without
+/// AWS_ALLOW_HTTP, and no credentials outside a cloud VM.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unusable_store_stops_the_start() {
+    // Nothing listens on port 1.
+    let nowhere = Storage::s3("http://127.0.0.1:1", "quire-nowhere/blobs");
+    let started = std::time::Instant::now();
+    let err = start_error(&nowhere).await;
+    assert!(
+        err.contains("cannot write to the file store s3://quire-nowhere/blobs")
+            && err.contains("127.0.0.1:1")
+            && err.contains("Connection refused"),
+        "{err}"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    // The binary takes the same settings from the environment.
+    for args in [&["serve"][..], &["gc"]] {
+        let stderr = quire_fails(args, &nowhere);
+        assert!(
+            stderr.contains("cannot write to the file store s3://quire-nowhere/blobs"),
+            "quire {args:?}: {stderr}"
+        );
+    }
+
+    let mut plain = nowhere.clone();
+    plain.env.retain(|(k, _)| k != "AWS_ALLOW_HTTP");
+    let err = start_error(&plain).await;
+    assert!(err.contains("set AWS_ALLOW_HTTP=true"), "{err}");
+
+    // No credentials: the client asks the instance metadata service, here
+    // pointed at a closed local port (a cloud VM's is 169.254.169.254).
+    if std::env::var_os("AWS_ACCESS_KEY_ID").is_none() {
+        let mut anonymous = nowhere.clone();
+        anonymous
+            .env
+            .retain(|(k, _)| !k.starts_with("AWS_ACCESS") && !k.starts_with("AWS_SECRET"));
+        anonymous
+            .env
+            .push(("AWS_METADATA_ENDPOINT".into(), "http://127.0.0.1:1".into()));
+        let err = start_error(&anonymous).await;
+        assert!(
+            err.contains("cannot write to the file store")
+                && err.contains("no AWS_ACCESS_KEY_ID is set"),
+            "{err}"
+        );
+    }
+
+    let Ok(endpoint) = std::env::var("QUIRE_TEST_S3_ENDPOINT") else {
+        eprintln!("skipped the missing bucket: QUIRE_TEST_S3_ENDPOINT is not set");
+        return;
+    };
+    let missing = Storage::s3(endpoint.trim_end_matches('/'), "quire-no-such-bucket/x");
+    let err = start_error(&missing).await;
+    assert!(
+        err.contains("cannot write to the file store s3://quire-no-such-bucket/x")
+            && err.contains("does the bucket exist?"),
+        "{err}"
+    );
 }
 
 mod legacy_files_get_their_project {
