@@ -6,7 +6,7 @@
 //! the server's peak memory.
 //!
 //!   cargo bench --bench load -- [--database-url URL] [--versions N] [--runs N]
-//!       [--concurrency C] [--seconds S] [--scenarios review,point,write,subscriptions,files]
+//!       [--concurrency C] [--seconds S] [--scenarios review,point,write,grow,subscriptions,files]
 //!       [--file-mib M] [--subscribers 1,100,1000]
 //!
 //! Without --database-url it uses a fresh SQLite file. Requests go to
@@ -284,6 +284,41 @@ async fn writes(c: &Client, a: &Args) {
     .await;
 }
 
+/// createArtifactVersion into the seeded project (as big as --versions
+/// made it), every version from one run started here: its cost must not
+/// grow with the project's versions or the run's outputs.
+async fn grow(c: &Client, slug: &str, a: &Args) {
+    let project = c
+        .gql(
+            "query($s: String!) { project(slug: $s) { id } }",
+            json!({ "s": slug }),
+        )
+        .await
+        .expect("the seeded project");
+    let project = project["project"]["id"].as_str().unwrap().to_owned();
+    let run = c
+        .gql(
+            "mutation($p: ID!) { startRun(input: {projectId: $p, pipeline: \"grow\"}) { id } }",
+            json!({ "p": project }),
+        )
+        .await
+        .expect("a run");
+    let run = run["startRun"]["id"].as_str().unwrap().to_owned();
+    let create = "mutation($p: ID!, $k: String!, $v: JSON!, $r: ID!) { createArtifactVersion(input: {projectId: $p, schemaKey: $k, value: $v, sourceRunId: $r}) { id } }";
+    let name = format!("createArtifactVersion into {}", a.versions);
+    let c = c.clone();
+    load(&name, a.concurrency, a.seconds, move |n, _| {
+        let (c, p, r) = (c.clone(), project.clone(), run.clone());
+        async move {
+            let key = format!("grow.k{}", n % 2000);
+            c.gql(create, json!({ "p": p, "k": key, "v": { "n": n }, "r": r }))
+                .await
+                .map(|_| ())
+        }
+    })
+    .await;
+}
+
 /// A project under review and the versions left to approve in it.
 struct Reviewed {
     project: String,
@@ -541,6 +576,7 @@ async fn main() {
             "review" => review(&client, &slug, &a).await,
             "point" => point(&client, &slug, &a).await,
             "write" => writes(&client, &a).await,
+            "grow" => grow(&client, &slug, &a).await,
             "subscriptions" => subscriptions(&client, &server, &a).await,
             "files" => files(&client, &server, &a).await,
             other => eprintln!("unknown scenario {other}"),
