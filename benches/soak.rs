@@ -395,6 +395,8 @@ async fn subscriber(c: Client, project: String, stop: Arc<AtomicBool>) -> Vec<i6
                     message["payload"]["data"]["versionStatusChanged"]["cursor"].as_str()
                 {
                     positions.push(position(cursor));
+                } else if message["type"] == "next" || message["type"] == "error" {
+                    eprintln!("subscriber got an error: {message}");
                 }
             }
             Ok(Some(Ok(_))) => {}
@@ -537,7 +539,25 @@ async fn check(db_url: &str, t: &Tally, received: &[(String, Vec<i64>)]) -> Vec<
                 "SELECT COUNT(*) FROM events e JOIN projects p ON p.id = e.project_id WHERE p.slug = '{project_slug}' AND e.kind IN ('version.created', 'version.status') AND e.position BETWEEN {first} AND {last}"
             ))
             .await;
-            missing += stored - positions.len() as i64;
+            let lost = stored - positions.len() as i64;
+            if lost > 0 {
+                let rows = db
+                    .conn
+                    .query_all_raw(Statement::from_string(db.backend(), format!(
+                        "SELECT e.position FROM events e JOIN projects p ON p.id = e.project_id WHERE p.slug = '{project_slug}' AND e.kind IN ('version.created', 'version.status') AND e.position BETWEEN {first} AND {last} ORDER BY e.position"
+                    )))
+                    .await
+                    .expect("the check query runs");
+                let seen: std::collections::HashSet<i64> = positions.iter().copied().collect();
+                let absent: Vec<i64> = rows
+                    .iter()
+                    .filter_map(|r| r.try_get_by_index::<i64>(0).ok())
+                    .filter(|p| !seen.contains(p))
+                    .take(10)
+                    .collect();
+                println!("  a subscriber of {project_slug} missed {lost}, at positions {absent:?}");
+            }
+            missing += lost;
         }
     }
     expect(
@@ -687,8 +707,36 @@ async fn main() {
         received.iter().map(|(_, p)| p.len()).sum::<usize>() / received.len().max(1),
     );
     println!("errors by code: {:?}", tally.errors());
+    let metrics = c
+        .http
+        .get(format!("{}/metrics", c.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let metric = |name: &str| -> i64 {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(name).and_then(|v| v.trim().parse::<f64>().ok()))
+            .unwrap_or(-1.0) as i64
+    };
+    let delivered = metric("quire_events_delivered_total ");
+    let reader_at = metric("quire_event_reader_position ");
     println!("invariants:");
-    let failures = check(&db, &tally, &received).await;
+    let mut failures = check(&db, &tally, &received).await;
+    let stored = {
+        let db = quire::db::Db::connect(&db).await.expect("connect");
+        scalar(&db, "SELECT COUNT(*) FROM events").await
+    };
+    println!(
+        "  event reader: at position {reader_at}, handed out {delivered} of the {stored} events stored {}",
+        if delivered == stored { "ok" } else { "FAILED" }
+    );
+    if delivered != stored {
+        failures.push("the event reader skipped committed events".into());
+    }
     drop(server);
     if !failures.is_empty() {
         eprintln!("soak FAILED: {failures:?}");

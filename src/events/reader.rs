@@ -229,6 +229,9 @@ async fn read_batch(
     }
 }
 
+/// How old a gap must be before the reader may skip it on PostgreSQL.
+const PG_GAP_MIN_AGE: Duration = Duration::from_secs(1);
+
 /// Whether the gap in front of the reader can be skipped as rolled back.
 async fn gap_explained(db: &Db, config: &HubConfig, gap: &mut Option<Gap>) -> bool {
     let postgres = db.backend() == DbBackend::Postgres;
@@ -262,8 +265,12 @@ async fn gap_explained(db: &Db, config: &HubConfig, gap: &mut Option<Gap>) -> bo
     }
     // Every transaction that was running when the gap was seen has ended.
     // Settle, and let the next read of the table decide.
+    // On PostgreSQL the snapshot test alone once let a committed event be
+    // skipped under load (found by the soak: one position in ~27k, cause
+    // not yet understood), so a gap must also be a second old: rollbacks,
+    // the only real gaps, are rare, and cost their subscribers that second.
     seen.settled = match (seen.xmax, postgres) {
-        (Some(xmax), true) if age >= Duration::from_millis(50) => {
+        (Some(xmax), true) if age >= PG_GAP_MIN_AGE => {
             pg_snapshot(db).await.is_some_and(|(xmin, _)| xmin >= xmax)
         }
         (_, false) => age >= Duration::from_millis(200),
