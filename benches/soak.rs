@@ -719,7 +719,10 @@ async fn main() {
     let metric = |name: &str| -> i64 {
         metrics
             .lines()
-            .find_map(|l| l.strip_prefix(name).and_then(|v| v.trim().parse::<f64>().ok()))
+            .find_map(|l| {
+                l.strip_prefix(name)
+                    .and_then(|v| v.trim().parse::<f64>().ok())
+            })
             .unwrap_or(-1.0) as i64
     };
     let delivered = metric("quire_events_delivered_total ");
