@@ -60,9 +60,10 @@ const LOADED_KEPT: usize = 512;
 /// A hole in the positions that the reader is waiting on.
 struct Gap {
     first_seen: Instant,
-    /// On PostgreSQL: no transaction with an id at or above this existed when
-    /// the gap was seen, so the gap is explained once all below it ended.
-    xmax: Option<i64>,
+    /// On PostgreSQL: a transaction id assigned after the gap was seen, so
+    /// above that of every transaction that could hold the gap's positions;
+    /// the gap is explained once no transaction below it is running.
+    after_xid: Option<i64>,
     /// Every writer that could fill the gap had ended when last checked. The
     /// gap may only be skipped if a read of the table made after that check
     /// still shows it: an event that committed just before the check but
@@ -149,18 +150,31 @@ pub async fn latest_position(db: &Db) -> Result<i64, sea_orm::DbErr> {
     Ok(highest.flatten().unwrap_or(0))
 }
 
-/// The oldest transaction still running, and the next id to be handed out.
-async fn pg_snapshot(db: &Db) -> Option<(i64, i64)> {
+/// The oldest transaction id still running. (A snapshot's xmin counts only
+/// transactions below its xmax, which is one past the latest *completed*
+/// id, so it says nothing of running transactions above that.)
+async fn pg_oldest_running(db: &Db) -> Option<i64> {
+    pg_number(
+        db,
+        "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS n",
+    )
+    .await
+}
+
+/// A new transaction id, above every id assigned before: the writer that
+/// holds a gap's position had its id before it took the position (its
+/// first write came before its event), so it is below this one.
+async fn pg_new_xid(db: &Db) -> Option<i64> {
+    pg_number(db, "SELECT pg_current_xact_id()::text::bigint AS n").await
+}
+
+async fn pg_number(db: &Db, sql: &str) -> Option<i64> {
     let row = db
         .conn
-        .query_one_raw(Statement::from_string(
-            DbBackend::Postgres,
-            "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin, \
-             pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS xmax",
-        ))
+        .query_one_raw(Statement::from_string(DbBackend::Postgres, sql.to_owned()))
         .await
         .ok()??;
-    Some((row.try_get("", "xmin").ok()?, row.try_get("", "xmax").ok()?))
+    row.try_get("", "n").ok()
 }
 
 async fn read_loop(hub: std::sync::Weak<EventHub>, db: Db, config: HubConfig) {
@@ -229,18 +243,15 @@ async fn read_batch(
     }
 }
 
-/// How old a gap must be before the reader may skip it on PostgreSQL.
-const PG_GAP_MIN_AGE: Duration = Duration::from_secs(1);
-
 /// Whether the gap in front of the reader can be skipped as rolled back.
 async fn gap_explained(db: &Db, config: &HubConfig, gap: &mut Option<Gap>) -> bool {
     let postgres = db.backend() == DbBackend::Postgres;
     let Some(seen) = gap else {
-        let xmax = if postgres {
-            // Without a snapshot the gap cannot be reasoned about yet: look
+        let after_xid = if postgres {
+            // Without an id the gap cannot be reasoned about yet: look
             // again on the next read rather than wait for the timeout.
-            match pg_snapshot(db).await {
-                Some((_, xmax)) => Some(xmax),
+            match pg_new_xid(db).await {
+                Some(xid) => Some(xid),
                 None => return false,
             }
         } else {
@@ -248,7 +259,7 @@ async fn gap_explained(db: &Db, config: &HubConfig, gap: &mut Option<Gap>) -> bo
         };
         *gap = Some(Gap {
             first_seen: Instant::now(),
-            xmax,
+            after_xid,
             settled: false,
         });
         return false;
@@ -265,13 +276,9 @@ async fn gap_explained(db: &Db, config: &HubConfig, gap: &mut Option<Gap>) -> bo
     }
     // Every transaction that was running when the gap was seen has ended.
     // Settle, and let the next read of the table decide.
-    // On PostgreSQL the snapshot test alone once let a committed event be
-    // skipped under load (found by the soak: one position in ~27k, cause
-    // not yet understood), so a gap must also be a second old: rollbacks,
-    // the only real gaps, are rare, and cost their subscribers that second.
-    seen.settled = match (seen.xmax, postgres) {
-        (Some(xmax), true) if age >= PG_GAP_MIN_AGE => {
-            pg_snapshot(db).await.is_some_and(|(xmin, _)| xmin >= xmax)
+    seen.settled = match (seen.after_xid, postgres) {
+        (Some(after), true) if age >= Duration::from_millis(50) => {
+            pg_oldest_running(db).await.is_some_and(|xmin| xmin > after)
         }
         (_, false) => age >= Duration::from_millis(200),
         _ => false,
