@@ -707,26 +707,14 @@ async fn main() {
         received.iter().map(|(_, p)| p.len()).sum::<usize>() / received.len().max(1),
     );
     println!("errors by code: {:?}", tally.errors());
-    let metrics = c
-        .http
-        .get(format!("{}/metrics", c.base))
-        .send()
+    let delivered = c
+        .metric("quire_events_delivered_total")
         .await
-        .unwrap()
-        .text()
+        .map_or(-1, |v| v as i64);
+    let reader_at = c
+        .metric("quire_event_reader_position")
         .await
-        .unwrap();
-    let metric = |name: &str| -> i64 {
-        metrics
-            .lines()
-            .find_map(|l| {
-                l.strip_prefix(name)
-                    .and_then(|v| v.trim().parse::<f64>().ok())
-            })
-            .unwrap_or(-1.0) as i64
-    };
-    let delivered = metric("quire_events_delivered_total ");
-    let reader_at = metric("quire_event_reader_position ");
+        .map_or(-1, |v| v as i64);
     println!("invariants:");
     let mut failures = check(&db, &tally, &received).await;
     let stored = {

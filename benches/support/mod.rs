@@ -113,38 +113,29 @@ impl Client {
         data["createProject"]["id"].as_str().unwrap().to_owned()
     }
 
-    pub async fn statements(&self) -> u64 {
+    /// The value of one series of the server's /metrics (None when absent).
+    pub async fn metric(&self, series: &str) -> Option<f64> {
         let text = self
             .http
             .get(format!("{}/metrics", self.base))
             .send()
             .await
-            .unwrap()
+            .ok()?
             .text()
             .await
-            .unwrap();
+            .ok()?;
         text.lines()
-            .find_map(|l| l.strip_prefix("quire_sql_statements_total "))
+            .find_map(|l| l.strip_prefix(series)?.strip_prefix(' '))
             .and_then(|n| n.trim().parse().ok())
-            .unwrap_or(0)
+    }
+
+    pub async fn statements(&self) -> u64 {
+        self.metric("quire_sql_statements_total")
+            .await
+            .unwrap_or(0.0) as u64
     }
 }
 
 /// The review page: a project's review queue with everything a reviewer
 /// looks at for each version.
-pub const REVIEW_PAGE: &str = r#"query($slug: String!) {
-  project(slug: $slug) {
-    id name contextVersion
-    reviewQueue(first: 50) {
-      totalCount
-      pageInfo { hasNextPage endCursor }
-      edges { cursor node {
-        id schemaKey versionNumber status value digest createdAt
-        createdBy { id name type }
-        files { id url sha256 contentType size filename }
-        approvals { id action reason createdAt actor { id name type } }
-        sourceRun { id model cost inputTokens outputTokens status steps { order agentName model inputTokens outputTokens cost } }
-      } }
-    }
-  }
-}"#;
+pub const REVIEW_PAGE: &str = include_str!("../../tests/queries/review_page.graphql");

@@ -15,22 +15,7 @@ backend_tests!(
 );
 
 /// The review page of the benchmarks issue: the deepest query a front end sends.
-pub const REVIEW_PAGE: &str = r#"query($slug: String!) {
-  project(slug: $slug) {
-    id name contextVersion
-    reviewQueue(first: 50) {
-      totalCount
-      pageInfo { hasNextPage endCursor }
-      edges { cursor node {
-        id schemaKey versionNumber status value digest createdAt
-        createdBy { id name type }
-        files { id url sha256 contentType size filename }
-        approvals { id action reason createdAt actor { id name type } }
-        sourceRun { id model cost inputTokens outputTokens status steps { order agentName model inputTokens outputTokens cost } }
-      } }
-    }
-  }
-}"#;
+pub const REVIEW_PAGE: &str = include_str!("../queries/review_page.graphql");
 
 async fn depth_and_complexity(s: TestServer) {
     s.create_project("limits").await;
