@@ -305,11 +305,11 @@ impl Db {
             })
             .await;
         self.write_health.note(&txn);
-        Ok(WriteTxn {
+        Ok(WriteTxn(Arc::new(OpenWrite {
             txn: txn?,
             health: self.write_health.clone(),
             _gate: gate,
-        })
+        })))
     }
 
     /// Whether the database takes writes: while writes are failing for want
@@ -339,8 +339,13 @@ impl Db {
 }
 
 /// A write transaction, holding its turn at the write gate (SQLite) until it
-/// commits, rolls back or is dropped.
-pub struct WriteTxn {
+/// commits, rolls back or is dropped. Cloning it gives another handle on the
+/// same transaction (so that `domain::write::transact` can lend it to an
+/// operation's future); it commits only once every other handle is gone.
+#[derive(Clone)]
+pub struct WriteTxn(Arc<OpenWrite>);
+
+struct OpenWrite {
     txn: DatabaseTransaction,
     health: Arc<WriteHealth>,
     _gate: Option<tokio::sync::OwnedMutexGuard<()>>,
@@ -351,8 +356,9 @@ impl WriteTxn {
     /// commit rolls back as the transaction drops, and a connection left
     /// inside it is not reused (see `sqlite_connection_is_clean`).
     pub async fn commit(self) -> Result<(), DbErr> {
-        let health = self.health.clone();
-        let result = self.txn.commit().await;
+        let open = self.sole()?;
+        let health = open.health.clone();
+        let result = open.txn.commit().await;
         health.note(&result);
         if result.is_ok() {
             health.recovered();
@@ -361,42 +367,49 @@ impl WriteTxn {
     }
 
     pub async fn rollback(self) -> Result<(), DbErr> {
-        self.txn.rollback().await
+        self.sole()?.txn.rollback().await
+    }
+
+    /// The transaction, when this is its last handle.
+    fn sole(self) -> Result<OpenWrite, DbErr> {
+        Arc::try_unwrap(self.0).map_err(|_| {
+            DbErr::Custom("a write transaction ended while another handle still held it".into())
+        })
     }
 }
 
 #[async_trait::async_trait]
 impl ConnectionTrait for WriteTxn {
     fn get_database_backend(&self) -> DbBackend {
-        self.txn.get_database_backend()
+        self.0.txn.get_database_backend()
     }
 
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
-        let result = self.txn.execute_raw(stmt).await;
-        self.health.note(&result);
+        let result = self.0.txn.execute_raw(stmt).await;
+        self.0.health.note(&result);
         result
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
-        let result = self.txn.execute_unprepared(sql).await;
-        self.health.note(&result);
+        let result = self.0.txn.execute_unprepared(sql).await;
+        self.0.health.note(&result);
         result
     }
 
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
-        let result = self.txn.query_one_raw(stmt).await;
-        self.health.note(&result);
+        let result = self.0.txn.query_one_raw(stmt).await;
+        self.0.health.note(&result);
         result
     }
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        let result = self.txn.query_all_raw(stmt).await;
-        self.health.note(&result);
+        let result = self.0.txn.query_all_raw(stmt).await;
+        self.0.health.note(&result);
         result
     }
 
     fn support_returning(&self) -> bool {
-        self.txn.support_returning()
+        self.0.txn.support_returning()
     }
 }
 

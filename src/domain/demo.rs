@@ -21,27 +21,28 @@ pub const DEMO_TOKEN_NAME: &str = "demo-admin";
 /// pile up admin tokens that never expire. Returns the secret.
 pub async fn replace_demo_token(db: &Db) -> DomainResult<String> {
     use sea_orm::{ColumnTrait, QueryFilter};
-    let txn = db.begin_write().await?;
-    let earlier = entity::api_token::Entity::find()
-        .filter(entity::api_token::Column::Name.eq(DEMO_TOKEN_NAME))
-        .filter(entity::api_token::Column::RevokedAt.is_null())
-        .all(&txn)
+    super::write::transact(db, |txn| async move {
+        let earlier = entity::api_token::Entity::find()
+            .filter(entity::api_token::Column::Name.eq(DEMO_TOKEN_NAME))
+            .filter(entity::api_token::Column::RevokedAt.is_null())
+            .all(&txn)
+            .await?;
+        for token in earlier {
+            tokens::revoke(&txn, token.id).await?;
+        }
+        let (_, secret) = tokens::create(
+            &txn,
+            NewToken {
+                name: DEMO_TOKEN_NAME.into(),
+                role: Role::Admin,
+                actor_type: ActorType::Human,
+                project_id: None,
+            },
+        )
         .await?;
-    for token in earlier {
-        tokens::revoke(&txn, token.id).await?;
-    }
-    let (_, secret) = tokens::create(
-        &txn,
-        NewToken {
-            name: DEMO_TOKEN_NAME.into(),
-            role: Role::Admin,
-            actor_type: ActorType::Human,
-            project_id: None,
-        },
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(secret)
+        Ok(secret)
+    })
+    .await
 }
 
 /// Fills an empty database with the demo project; does nothing when any

@@ -76,30 +76,31 @@ pub async fn prune(db: &crate::db::Db, retention: std::time::Duration) -> Domain
     use sea_orm::{ColumnTrait, QueryFilter, QuerySelect};
     let cutoff =
         Utc::now() - chrono::Duration::from_std(retention).unwrap_or(chrono::Duration::days(7));
-    let txn = db.begin_write().await?;
-    let highest: Option<Option<i64>> = entity::event::Entity::find()
-        .select_only()
-        .column_as(entity::event::Column::Position.max(), "highest")
-        .filter(entity::event::Column::CreatedAt.lt(cutoff))
-        .into_tuple()
-        .one(&txn)
-        .await?;
-    let Some(through) = highest.flatten() else {
-        return Ok(0);
-    };
-    let deleted = entity::event::Entity::delete_many()
-        .filter(entity::event::Column::Position.lte(through))
-        .exec(&txn)
-        .await?;
-    entity::outbox_state::Entity::update_many()
-        .col_expr(
-            entity::outbox_state::Column::PrunedThrough,
-            sea_orm::sea_query::Expr::value(through),
-        )
-        .filter(entity::outbox_state::Column::Id.eq(1))
-        .filter(entity::outbox_state::Column::PrunedThrough.lt(through))
-        .exec(&txn)
-        .await?;
-    txn.commit().await?;
-    Ok(deleted.rows_affected)
+    super::write::transact(db, |txn| async move {
+        let highest: Option<Option<i64>> = entity::event::Entity::find()
+            .select_only()
+            .column_as(entity::event::Column::Position.max(), "highest")
+            .filter(entity::event::Column::CreatedAt.lt(cutoff))
+            .into_tuple()
+            .one(&txn)
+            .await?;
+        let Some(through) = highest.flatten() else {
+            return Ok(0);
+        };
+        let deleted = entity::event::Entity::delete_many()
+            .filter(entity::event::Column::Position.lte(through))
+            .exec(&txn)
+            .await?;
+        entity::outbox_state::Entity::update_many()
+            .col_expr(
+                entity::outbox_state::Column::PrunedThrough,
+                sea_orm::sea_query::Expr::value(through),
+            )
+            .filter(entity::outbox_state::Column::Id.eq(1))
+            .filter(entity::outbox_state::Column::PrunedThrough.lt(through))
+            .exec(&txn)
+            .await?;
+        Ok(deleted.rows_affected)
+    })
+    .await
 }

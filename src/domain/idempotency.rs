@@ -15,10 +15,6 @@ use super::ids::new_id;
 use super::{Session, validate};
 use crate::db::WriteTxn;
 
-/// How many times an operation under a key is retried after losing a race
-/// (a concurrent twin stored the key first, or took a unique number).
-pub const ATTEMPTS: usize = 8;
-
 pub struct Idempotency {
     scope: String,
     key: Option<String>,
@@ -51,7 +47,10 @@ impl Idempotency {
     }
 
     /// The stored response of an earlier call with this key, if any.
-    pub async fn replay<T: DeserializeOwned>(&self, txn: &WriteTxn) -> DomainResult<Option<T>> {
+    pub(super) async fn replay<T: DeserializeOwned>(
+        &self,
+        txn: &WriteTxn,
+    ) -> DomainResult<Option<T>> {
         let Some(key) = &self.key else {
             return Ok(None);
         };
@@ -78,8 +77,12 @@ impl Idempotency {
     }
 
     /// Stores the response; a concurrent twin that stored first makes this
-    /// fail with a unique violation, and the caller retries into `replay`.
-    pub async fn store<T: Serialize>(&self, txn: &WriteTxn, response: &T) -> DomainResult<()> {
+    /// fail with a unique violation, and `write::transact` retries into `replay`.
+    pub(super) async fn store<T: Serialize>(
+        &self,
+        txn: &WriteTxn,
+        response: &T,
+    ) -> DomainResult<()> {
         let Some(key) = &self.key else {
             return Ok(());
         };

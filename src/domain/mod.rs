@@ -25,6 +25,7 @@ pub mod schemas;
 pub mod tokens;
 pub mod validate;
 pub mod versions;
+pub mod write;
 
 pub use error::{DomainError, DomainResult, Violation};
 pub use principal::{Actor, Principal};

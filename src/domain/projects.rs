@@ -10,6 +10,7 @@ use uuid::Uuid;
 use super::error::{DomainError, DomainResult};
 use super::ids::{self, IdKind};
 use super::pagination::{self, Page, PageArgs};
+use super::write::transact;
 use super::{Session, validate};
 
 pub struct NewProject {
@@ -36,43 +37,45 @@ pub async fn create(s: Session<'_>, input: NewProject) -> DomainResult<project::
         created_at: now,
         updated_at: now,
     };
-    let txn = s.db.begin_write().await?;
-    let taken = project::Entity::find()
-        .filter(project::Column::Slug.eq(&model.slug))
-        .one(&txn)
-        .await?
-        .is_some();
-    if taken {
-        return Err(DomainError::conflict(format!(
-            "a project with slug {:?} already exists",
-            model.slug
-        )));
-    }
-    let active: project::ActiveModel = model.clone().into();
-    project::Entity::insert(active)
+    let model = &model;
+    transact(s.db, move |txn| async move {
+        let taken = project::Entity::find()
+            .filter(project::Column::Slug.eq(&model.slug))
+            .one(&txn)
+            .await?
+            .is_some();
+        if taken {
+            return Err(DomainError::conflict(format!(
+                "a project with slug {:?} already exists",
+                model.slug
+            )));
+        }
+        let active: project::ActiveModel = model.clone().into();
+        project::Entity::insert(active)
+            .exec(&txn)
+            .await
+            .map_err(|e| {
+                let err = DomainError::from(e);
+                if err.is_unique_violation() {
+                    DomainError::conflict(format!(
+                        "a project with slug {:?} already exists",
+                        model.slug
+                    ))
+                } else {
+                    err
+                }
+            })?;
+        entity::context_revision::Entity::insert(entity::context_revision::ActiveModel {
+            project_id: Set(model.id),
+            context_version: Set(0),
+            context: Set(json!({})),
+            created_at: Set(now),
+        })
         .exec(&txn)
-        .await
-        .map_err(|e| {
-            let err = DomainError::from(e);
-            if err.is_unique_violation() {
-                DomainError::conflict(format!(
-                    "a project with slug {:?} already exists",
-                    model.slug
-                ))
-            } else {
-                err
-            }
-        })?;
-    entity::context_revision::Entity::insert(entity::context_revision::ActiveModel {
-        project_id: Set(model.id),
-        context_version: Set(0),
-        context: Set(json!({})),
-        created_at: Set(now),
+        .await?;
+        Ok(model.clone())
     })
-    .exec(&txn)
-    .await?;
-    txn.commit().await?;
-    Ok(model)
+    .await
 }
 
 pub async fn by_slug(s: Session<'_>, slug: &str) -> DomainResult<Option<project::Model>> {

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::context::{remove_path, set_path};
 use super::error::{DomainError, DomainResult};
-use super::idempotency::{ATTEMPTS, Idempotency};
+use super::idempotency::Idempotency;
 use super::ids::{self, IdKind};
 use super::review::status_word;
 use super::{Session, approvals, events, projects};
@@ -54,11 +54,19 @@ pub async fn promote(s: Session<'_>, input: Promotion) -> DomainResult<Promoted>
         }
     }
     let idem = Idempotency::new(s, "promote", input.idempotency_key.as_deref(), &input)?;
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        let txn = s.db.begin_write().await?;
-        if let Some(stored) = idem.replay::<Stored>(&txn).await? {
+    let (input, wanted) = (&input, &wanted);
+    idem.run(
+        s.db,
+        move |txn| async move {
+            let done = promote_in(s, &txn, project.id, input, wanted).await?;
+            let record = Stored {
+                project: done.project.id,
+                context_version: done.context_version,
+                promoted: done.promoted.iter().map(|v| v.id).collect(),
+            };
+            Ok((done, record))
+        },
+        move |txn, stored: Stored| async move {
             let project = project::Entity::find_by_id(stored.project)
                 .one(&txn)
                 .await?
@@ -67,35 +75,14 @@ pub async fn promote(s: Session<'_>, input: Promotion) -> DomainResult<Promoted>
                 .filter(version::Column::Id.is_in(stored.promoted.clone()))
                 .all(&txn)
                 .await?;
-            txn.commit().await?;
-            return Ok(Promoted {
+            Ok(Promoted {
                 project,
                 context_version: stored.context_version,
                 promoted: in_order(promoted, &stored.promoted),
-            });
-        }
-        let result = async {
-            let done = promote_in(s, &txn, project.id, &input, &wanted).await?;
-            let stored = Stored {
-                project: done.project.id,
-                context_version: done.context_version,
-                promoted: done.promoted.iter().map(|v| v.id).collect(),
-            };
-            idem.store(&txn, &stored).await?;
-            Ok::<_, DomainError>(done)
-        }
-        .await;
-        match result {
-            Ok(done) => {
-                txn.commit().await?;
-                return Ok(done);
-            }
-            Err(err) if err.is_retryable() && attempt < ATTEMPTS => {
-                txn.rollback().await?;
-            }
-            Err(err) => return Err(err),
-        }
-    }
+            })
+        },
+    )
+    .await
 }
 
 fn in_order(mut rows: Vec<version::Model>, order: &[Uuid]) -> Vec<version::Model> {

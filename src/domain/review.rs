@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::error::{DomainError, DomainResult};
-use super::idempotency::{ATTEMPTS, Idempotency};
+use super::idempotency::Idempotency;
 use super::ids::{self, IdKind};
 use super::{Session, approvals, check_size, events, validate, versions};
 use crate::db::WriteTxn;
@@ -92,39 +92,23 @@ pub async fn decide(s: Session<'_>, input: Review) -> DomainResult<version::Mode
         Decision::RequestChanges => "requestChanges",
     };
     let idem = Idempotency::new(s, operation, input.idempotency_key.as_deref(), &input)?;
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        let txn = s.db.begin_write().await?;
-        if let Some(stored) = idem.replay::<Stored>(&txn).await? {
-            txn.commit().await?;
-            return versions::by_id(s, stored.version)
+    let input = &input;
+    idem.run(
+        s.db,
+        move |txn| async move {
+            let decided = decide_in(s, &txn, id, input).await?;
+            let record = Stored {
+                version: decided.id,
+            };
+            Ok((decided, record))
+        },
+        move |txn, stored: Stored| async move {
+            versions::visible_by_id(s, &txn, stored.version)
                 .await?
-                .ok_or_else(|| DomainError::not_found("artifact version", &input.version_id));
-        }
-        let result = async {
-            let decided = decide_in(s, &txn, id, &input).await?;
-            idem.store(
-                &txn,
-                &Stored {
-                    version: decided.id,
-                },
-            )
-            .await?;
-            Ok::<_, DomainError>(decided)
-        }
-        .await;
-        match result {
-            Ok(decided) => {
-                txn.commit().await?;
-                return Ok(decided);
-            }
-            Err(err) if err.is_retryable() && attempt < ATTEMPTS => {
-                txn.rollback().await?;
-            }
-            Err(err) => return Err(err),
-        }
-    }
+                .ok_or_else(|| DomainError::not_found("artifact version", &input.version_id))
+        },
+    )
+    .await
 }
 
 async fn decide_in(

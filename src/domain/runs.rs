@@ -15,10 +15,11 @@ use uuid::Uuid;
 
 use super::error::{DomainError, DomainResult};
 use super::events;
-use super::idempotency::{ATTEMPTS, Idempotency};
+use super::idempotency::Idempotency;
 use super::ids::{self, IdKind};
 use super::pagination::{self, Page, PageArgs};
 use super::pricing;
+use super::write::transact;
 use super::{Session, check_size, projects, validate};
 use crate::db::WriteTxn;
 
@@ -112,31 +113,21 @@ pub async fn start(s: Session<'_>, input: NewRun) -> DomainResult<run::Model> {
         }
     }
     let idem = Idempotency::new(s, "startRun", input.idempotency_key.as_deref(), &input)?;
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        let txn = s.db.begin_write().await?;
-        if let Some(stored) = idem.replay::<Stored>(&txn).await? {
-            txn.commit().await?;
-            return by_id(s, stored.run)
+    let (input, input_versions) = (&input, &input_versions);
+    idem.run(
+        s.db,
+        move |txn| async move {
+            let model = start_in(s, &txn, project.id, input, parent, input_versions).await?;
+            let record = Stored { run: model.id };
+            Ok((model, record))
+        },
+        move |txn, stored: Stored| async move {
+            visible_by_id(s, &txn, stored.run)
                 .await?
-                .ok_or_else(|| DomainError::Internal("a stored run is gone".into()));
-        }
-        let result = async {
-            let model = start_in(s, &txn, project.id, &input, parent, &input_versions).await?;
-            idem.store(&txn, &Stored { run: model.id }).await?;
-            Ok::<_, DomainError>(model)
-        }
-        .await;
-        match result {
-            Ok(model) => {
-                txn.commit().await?;
-                return Ok(model);
-            }
-            Err(err) if err.is_retryable() && attempt < ATTEMPTS => txn.rollback().await?,
-            Err(err) => return Err(err),
-        }
-    }
+                .ok_or_else(|| DomainError::Internal("a stored run is gone".into()))
+        },
+    )
+    .await
 }
 
 async fn start_in(
@@ -245,63 +236,65 @@ pub async fn record_step(s: Session<'_>, input: NewStep) -> DomainResult<run_ste
     if let Some(output) = &input.output {
         check_size("step output", output.len(), s.limits.max_output_bytes)?;
     }
-    let txn = s.db.begin_write().await?;
-    let run = lock_run(s, &txn, &input.run_id).await?;
-    if !is_open(run.status) {
-        return Err(DomainError::InvalidTransition {
-            kind: "run",
-            action: "record a step on",
-            from: status_word(run.status),
-        });
-    }
-    let taken = run_step::Entity::find()
-        .filter(run_step::Column::RunId.eq(run.id))
-        .filter(run_step::Column::Position.eq(input.order))
-        .one(&txn)
-        .await?
-        .is_some();
-    if taken {
-        return Err(DomainError::conflict(format!(
-            "run {} already has a step with order {}",
-            input.run_id, input.order
-        )));
-    }
-    let now = Utc::now();
-    let model = input.model.or(run.model.clone());
-    let cost = pricing::cost_at(
-        &txn,
-        model.as_deref(),
-        now,
-        input.input_tokens,
-        input.output_tokens,
-    )
-    .await?;
-    let step = run_step::Model {
-        id: ids::new_id(),
-        run_id: run.id,
-        position: input.order,
-        agent_id: input.agent_id,
-        agent_name: input.agent_name,
-        output: input.output,
-        model,
-        input_tokens: input.input_tokens,
-        output_tokens: input.output_tokens,
-        cost: cost.map(Money),
-        created_at: now,
-    };
-    run_step::Entity::insert(run_step::ActiveModel::from(step.clone()))
-        .exec(&txn)
+    let input = &input;
+    transact(s.db, move |txn| async move {
+        let run = lock_run(s, &txn, &input.run_id).await?;
+        if !is_open(run.status) {
+            return Err(DomainError::InvalidTransition {
+                kind: "run",
+                action: "record a step on",
+                from: status_word(run.status),
+            });
+        }
+        let taken = run_step::Entity::find()
+            .filter(run_step::Column::RunId.eq(run.id))
+            .filter(run_step::Column::Position.eq(input.order))
+            .one(&txn)
+            .await?
+            .is_some();
+        if taken {
+            return Err(DomainError::conflict(format!(
+                "run {} already has a step with order {}",
+                input.run_id, input.order
+            )));
+        }
+        let now = Utc::now();
+        let model = input.model.clone().or(run.model.clone());
+        let cost = pricing::cost_at(
+            &txn,
+            model.as_deref(),
+            now,
+            input.input_tokens,
+            input.output_tokens,
+        )
         .await?;
-    events::append(
-        &txn,
-        run.project_id,
-        events::RUN_UPDATED,
-        run.id,
-        json!({ "status": status_word(run.status), "step": ids::encode(IdKind::Step, step.id) }),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(step)
+        let step = run_step::Model {
+            id: ids::new_id(),
+            run_id: run.id,
+            position: input.order,
+            agent_id: input.agent_id.clone(),
+            agent_name: input.agent_name.clone(),
+            output: input.output.clone(),
+            model,
+            input_tokens: input.input_tokens,
+            output_tokens: input.output_tokens,
+            cost: cost.map(Money),
+            created_at: now,
+        };
+        run_step::Entity::insert(run_step::ActiveModel::from(step.clone()))
+            .exec(&txn)
+            .await?;
+        events::append(
+            &txn,
+            run.project_id,
+            events::RUN_UPDATED,
+            run.id,
+            json!({ "status": status_word(run.status), "step": ids::encode(IdKind::Step, step.id) }),
+        )
+        .await?;
+        Ok(step)
+    })
+    .await
 }
 
 /// The sum of the steps' usage: tokens within validate::MAX_TOKENS, and
@@ -336,7 +329,7 @@ fn step_usage(
 
 /// Closes an open run with `status`, applying `apply` to the row first.
 async fn close(
-    txn: crate::db::WriteTxn,
+    txn: &WriteTxn,
     run: run::Model,
     status: RunStatus,
     action: &'static str,
@@ -354,16 +347,15 @@ async fn close(
     active.status = Set(status);
     active.completed_at = Set(Some(Utc::now()));
     apply(&mut active);
-    let updated = sea_orm::ActiveModelTrait::update(active, &txn).await?;
+    let updated = sea_orm::ActiveModelTrait::update(active, txn).await?;
     events::append(
-        &txn,
+        txn,
         project_id,
         events::RUN_UPDATED,
         updated.id,
         json!({ "status": status_word(status) }),
     )
     .await?;
-    txn.commit().await?;
     Ok(updated)
 }
 
@@ -374,37 +366,40 @@ pub async fn complete(s: Session<'_>, input: Completion) -> DomainResult<run::Mo
     if let Some(output) = &input.output {
         check_size("run output", output.len(), s.limits.max_output_bytes)?;
     }
-    let txn = s.db.begin_write().await?;
-    let run = lock_run(s, &txn, &input.run_id).await?;
-    let model = input.model.or(run.model.clone());
-    let now = Utc::now();
-    // Usage is what the caller reports, priced at the run's model; or else
-    // the sum of the steps, each priced when it was recorded.
-    let (input_tokens, output_tokens, cost) =
-        if input.input_tokens.is_some() || input.output_tokens.is_some() {
-            let cost = pricing::cost_at(
-                &txn,
-                model.as_deref(),
-                now,
-                input.input_tokens,
-                input.output_tokens,
-            )
-            .await?;
-            (input.input_tokens, input.output_tokens, cost)
-        } else {
-            let steps = run_step::Entity::find()
-                .filter(run_step::Column::RunId.eq(run.id))
-                .all(&txn)
+    let input = &input;
+    transact(s.db, move |txn| async move {
+        let run = lock_run(s, &txn, &input.run_id).await?;
+        let model = input.model.clone().or(run.model.clone());
+        let now = Utc::now();
+        // Usage is what the caller reports, priced at the run's model; or else
+        // the sum of the steps, each priced when it was recorded.
+        let (input_tokens, output_tokens, cost) =
+            if input.input_tokens.is_some() || input.output_tokens.is_some() {
+                let cost = pricing::cost_at(
+                    &txn,
+                    model.as_deref(),
+                    now,
+                    input.input_tokens,
+                    input.output_tokens,
+                )
                 .await?;
-            step_usage(&steps)?
-        };
-    close(txn, run, RunStatus::Completed, "complete", |active| {
-        active.output = Set(input.output);
-        active.model = Set(model);
-        active.input_tokens = Set(input_tokens);
-        active.output_tokens = Set(output_tokens);
-        active.cost = Set(cost.map(Money));
-        active.completed_at = Set(Some(now));
+                (input.input_tokens, input.output_tokens, cost)
+            } else {
+                let steps = run_step::Entity::find()
+                    .filter(run_step::Column::RunId.eq(run.id))
+                    .all(&txn)
+                    .await?;
+                step_usage(&steps)?
+            };
+        close(&txn, run, RunStatus::Completed, "complete", |active| {
+            active.output = Set(input.output.clone());
+            active.model = Set(model);
+            active.input_tokens = Set(input_tokens);
+            active.output_tokens = Set(output_tokens);
+            active.cost = Set(cost.map(Money));
+            active.completed_at = Set(Some(now));
+        })
+        .await
     })
     .await
 }
@@ -413,10 +408,13 @@ pub async fn fail(s: Session<'_>, input: Failure) -> DomainResult<run::Model> {
     s.principal.require_role(Role::Writer)?;
     validate::non_blank("error", &input.error)?;
     validate::text("error", &input.error, validate::MAX_TEXT_CHARS)?;
-    let txn = s.db.begin_write().await?;
-    let run = lock_run(s, &txn, &input.run_id).await?;
-    close(txn, run, RunStatus::Failed, "fail", |active| {
-        active.error = Set(Some(input.error));
+    let input = &input;
+    transact(s.db, move |txn| async move {
+        let run = lock_run(s, &txn, &input.run_id).await?;
+        close(&txn, run, RunStatus::Failed, "fail", |active| {
+            active.error = Set(Some(input.error.clone()));
+        })
+        .await
     })
     .await
 }
@@ -430,16 +428,28 @@ pub async fn cancel(
     if let Some(reason) = &reason {
         validate::text("reason", reason, validate::MAX_TEXT_CHARS)?;
     }
-    let txn = s.db.begin_write().await?;
-    let run = lock_run(s, &txn, run_id).await?;
-    close(txn, run, RunStatus::Cancelled, "cancel", |active| {
-        active.error = Set(reason);
+    let reason = &reason;
+    transact(s.db, move |txn| async move {
+        let run = lock_run(s, &txn, run_id).await?;
+        close(&txn, run, RunStatus::Cancelled, "cancel", |active| {
+            active.error = Set(reason.clone());
+        })
+        .await
     })
     .await
 }
 
 pub async fn by_id(s: Session<'_>, id: Uuid) -> DomainResult<Option<run::Model>> {
-    let found = run::Entity::find_by_id(id).one(&s.db.conn).await?;
+    visible_by_id(s, &s.db.conn, id).await
+}
+
+/// A run by id through `conn` (a transaction, say), if the caller may see it.
+async fn visible_by_id(
+    s: Session<'_>,
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+) -> DomainResult<Option<run::Model>> {
+    let found = run::Entity::find_by_id(id).one(conn).await?;
     Ok(found.filter(|r| s.principal.can_see(r.project_id)))
 }
 

@@ -7,7 +7,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use serde_json::Value;
 
 use super::error::{DomainError, DomainResult, Violation};
-use super::idempotency::ATTEMPTS;
+use super::write::transact;
 use super::{Session, check_size, ids, validate};
 
 pub async fn register(
@@ -35,13 +35,9 @@ pub async fn register(
             }],
         });
     }
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        let txn = s.db.begin_write().await?;
-        let version = newest(&txn, &schema_key)
-            .await?
-            .map_or(1, |m| m.version + 1);
+    let (schema_key, json_schema) = (&schema_key, &json_schema);
+    transact(s.db, move |txn| async move {
+        let version = newest(&txn, schema_key).await?.map_or(1, |m| m.version + 1);
         let model = artifact_schema::Model {
             id: ids::new_id(),
             schema_key: schema_key.clone(),
@@ -49,20 +45,12 @@ pub async fn register(
             json_schema: json_schema.clone(),
             created_at: Utc::now(),
         };
-        let inserted =
-            artifact_schema::Entity::insert(artifact_schema::ActiveModel::from(model.clone()))
-                .exec(&txn)
-                .await
-                .map_err(DomainError::from);
-        match inserted {
-            Ok(_) => {
-                txn.commit().await?;
-                return Ok(model);
-            }
-            Err(err) if err.is_retryable() && attempt < ATTEMPTS => txn.rollback().await?,
-            Err(err) => return Err(err),
-        }
-    }
+        artifact_schema::Entity::insert(artifact_schema::ActiveModel::from(model.clone()))
+            .exec(&txn)
+            .await?;
+        Ok(model)
+    })
+    .await
 }
 
 /// The newest schema registered for a key.

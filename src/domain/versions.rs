@@ -16,7 +16,7 @@ use uuid::Uuid;
 use super::digest::version_digest;
 use super::error::{DomainError, DomainResult};
 use super::events;
-use super::idempotency::{ATTEMPTS, Idempotency};
+use super::idempotency::Idempotency;
 use super::ids::{self, IdKind};
 use super::pagination::{self, Page, PageArgs, text_cursor};
 use super::schemas;
@@ -105,44 +105,31 @@ pub async fn create(s: Session<'_>, input: NewVersion) -> DomainResult<version::
         input.idempotency_key.as_deref(),
         &input,
     )?;
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        let txn = s.db.begin_write().await?;
-        if let Some(stored) = idem.replay::<Stored>(&txn).await? {
-            txn.commit().await?;
-            return by_id(s, stored.version)
-                .await?
-                .ok_or_else(|| DomainError::Internal("a stored version is gone".into()));
-        }
-        let result = async {
+    let (project, input, file_ids, primary) = (&project, &input, &file_ids, &primary);
+    idem.run(
+        s.db,
+        move |txn| async move {
             let model = create_in(
                 s,
                 &txn,
-                &project,
-                &input,
-                &file_ids,
+                project,
+                input,
+                file_ids,
                 primary.as_ref().map(|p| p.0),
                 source_run,
                 source_step,
             )
             .await?;
-            idem.store(&txn, &Stored { version: model.id }).await?;
-            Ok::<_, DomainError>(model)
-        }
-        .await;
-        match result {
-            Ok(model) => {
-                txn.commit().await?;
-                return Ok(model);
-            }
-            Err(err) if err.is_retryable() && attempt < ATTEMPTS => {
-                txn.rollback().await?;
-                continue;
-            }
-            Err(err) => return Err(err),
-        }
-    }
+            let record = Stored { version: model.id };
+            Ok((model, record))
+        },
+        move |txn, stored: Stored| async move {
+            visible_by_id(s, &txn, stored.version)
+                .await?
+                .ok_or_else(|| DomainError::Internal("a stored version is gone".into()))
+        },
+    )
+    .await
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -307,7 +294,16 @@ pub async fn lock_key(txn: &WriteTxn, project_id: Uuid, schema_key: &str) -> Dom
 }
 
 pub async fn by_id(s: Session<'_>, id: Uuid) -> DomainResult<Option<version::Model>> {
-    let found = version::Entity::find_by_id(id).one(&s.db.conn).await?;
+    visible_by_id(s, &s.db.conn, id).await
+}
+
+/// A version by id through `conn` (a transaction, say), if the caller may see it.
+pub(super) async fn visible_by_id(
+    s: Session<'_>,
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+) -> DomainResult<Option<version::Model>> {
+    let found = version::Entity::find_by_id(id).one(conn).await?;
     Ok(found.filter(|v| s.principal.can_see(v.project_id)))
 }
 
