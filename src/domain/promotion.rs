@@ -6,16 +6,15 @@ use entity::{
     ReviewAction, Role, VersionStatus, artifact_version as version, context_revision, project,
 };
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveEnum, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use uuid::Uuid;
 
 use super::context::{remove_path, set_path};
 use super::error::{DomainError, DomainResult};
+use super::events::{Change, PublicId};
 use super::idempotency::Idempotency;
 use super::ids::{self, IdKind};
-use super::review::status_word;
 use super::{Session, approvals, events, projects};
 use crate::db::WriteTxn;
 
@@ -134,7 +133,7 @@ async fn promote_in(
                 return Err(DomainError::InvalidTransition {
                     kind: "artifact version",
                     action: "promote",
-                    from: status_word(v.status),
+                    from: v.status.to_value(),
                 });
             }
             ordered.push(v.clone());
@@ -229,12 +228,14 @@ async fn promote_in(
     events::append(
         txn,
         project_id,
-        events::CONTEXT_PROMOTED,
         project_id,
-        json!({
-            "contextVersion": next,
-            "promoted": targets.iter().map(|v| ids::encode(IdKind::Version, v.id)).collect::<Vec<_>>(),
-        }),
+        Change::ContextPromoted {
+            context_version: next,
+            promoted: targets
+                .iter()
+                .map(|v| PublicId::new(IdKind::Version, v.id))
+                .collect(),
+        },
     )
     .await?;
     let promoted = targets

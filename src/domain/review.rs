@@ -4,12 +4,13 @@
 
 use chrono::Utc;
 use entity::{ReviewAction, Role, VersionStatus, artifact_version as version};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveEnum, ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 use uuid::Uuid;
 
 use super::error::{DomainError, DomainResult};
+use super::events::{Change, PublicId};
 use super::idempotency::Idempotency;
 use super::ids::{self, IdKind};
 use super::{Session, approvals, check_size, events, validate, versions};
@@ -61,17 +62,6 @@ pub struct Review {
 #[derive(Serialize, Deserialize)]
 struct Stored {
     version: Uuid,
-}
-
-pub fn status_word(status: VersionStatus) -> String {
-    match status {
-        VersionStatus::Pending => "PENDING",
-        VersionStatus::Approved => "APPROVED",
-        VersionStatus::Rejected => "REJECTED",
-        VersionStatus::ChangesRequested => "CHANGES_REQUESTED",
-        VersionStatus::Superseded => "SUPERSEDED",
-    }
-    .to_owned()
 }
 
 pub async fn decide(s: Session<'_>, input: Review) -> DomainResult<version::Model> {
@@ -132,7 +122,7 @@ async fn decide_in(
         return Err(DomainError::InvalidTransition {
             kind: "artifact version",
             action: input.decision.verb(),
-            from: status_word(current.status),
+            from: current.status.to_value(),
         });
     }
     let actor = &s.principal.actor;
@@ -163,9 +153,13 @@ async fn decide_in(
             events::append(
                 txn,
                 old.project_id,
-                events::VERSION_STATUS,
                 old.id,
-                json!({ "from": "APPROVED", "to": "SUPERSEDED", "schemaKey": old.schema_key }),
+                Change::VersionStatus {
+                    from: VersionStatus::Approved,
+                    to: VersionStatus::Superseded,
+                    schema_key: old.schema_key.clone(),
+                    approval: None,
+                },
             )
             .await?;
         }
@@ -196,14 +190,13 @@ async fn decide_in(
     events::append(
         txn,
         updated.project_id,
-        events::VERSION_STATUS,
         updated.id,
-        json!({
-            "from": "PENDING",
-            "to": status_word(target),
-            "schemaKey": updated.schema_key,
-            "approval": ids::encode(IdKind::Approval, approval.id),
-        }),
+        Change::VersionStatus {
+            from: VersionStatus::Pending,
+            to: target,
+            schema_key: updated.schema_key.clone(),
+            approval: Some(PublicId::new(IdKind::Approval, approval.id)),
+        },
     )
     .await?;
     Ok(updated)

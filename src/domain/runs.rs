@@ -6,15 +6,17 @@ use entity::{Money, Role, RunArtifactDirection, RunStatus, run, run_artifact, ru
 use rust_decimal::Decimal;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic, Iterable,
-    JoinType, Order, QueryFilter, QueryOrder, QuerySelect, QueryTrait, RelationTrait, Select, Set,
+    ActiveEnum, ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic,
+    Iterable, JoinType, Order, QueryFilter, QueryOrder, QuerySelect, QueryTrait, RelationTrait,
+    Select, Set,
 };
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 use uuid::Uuid;
 
 use super::error::{DomainError, DomainResult};
 use super::events;
+use super::events::{Change, PublicId};
 use super::idempotency::Idempotency;
 use super::ids::{self, IdKind};
 use super::pagination::{self, Page, PageArgs};
@@ -69,10 +71,6 @@ pub struct Failure {
 pub struct RunFilter {
     pub statuses: Vec<RunStatus>,
     pub pipeline: Option<String>,
-}
-
-fn status_word(status: RunStatus) -> String {
-    format!("{status:?}").to_uppercase()
 }
 
 fn is_open(status: RunStatus) -> bool {
@@ -202,9 +200,10 @@ async fn start_in(
     events::append(
         txn,
         project_id,
-        events::RUN_CREATED,
         model.id,
-        json!({ "status": status_word(model.status) }),
+        Change::RunCreated {
+            status: model.status,
+        },
     )
     .await?;
     Ok(model)
@@ -243,7 +242,7 @@ pub async fn record_step(s: Session<'_>, input: NewStep) -> DomainResult<run_ste
             return Err(DomainError::InvalidTransition {
                 kind: "run",
                 action: "record a step on",
-                from: status_word(run.status),
+                from: run.status.to_value(),
             });
         }
         let taken = run_step::Entity::find()
@@ -287,9 +286,11 @@ pub async fn record_step(s: Session<'_>, input: NewStep) -> DomainResult<run_ste
         events::append(
             &txn,
             run.project_id,
-            events::RUN_UPDATED,
             run.id,
-            json!({ "status": status_word(run.status), "step": ids::encode(IdKind::Step, step.id) }),
+            Change::RunUpdated {
+                status: run.status,
+                step: Some(PublicId::new(IdKind::Step, step.id)),
+            },
         )
         .await?;
         Ok(step)
@@ -339,7 +340,7 @@ async fn close(
         return Err(DomainError::InvalidTransition {
             kind: "run",
             action,
-            from: status_word(run.status),
+            from: run.status.to_value(),
         });
     }
     let project_id = run.project_id;
@@ -351,9 +352,8 @@ async fn close(
     events::append(
         txn,
         project_id,
-        events::RUN_UPDATED,
         updated.id,
-        json!({ "status": status_word(status) }),
+        Change::RunUpdated { status, step: None },
     )
     .await?;
     Ok(updated)

@@ -10,12 +10,13 @@ use sea_orm::{
     QueryOrder, QuerySelect, Set, Statement,
 };
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 use uuid::Uuid;
 
 use super::digest::version_digest;
 use super::error::{DomainError, DomainResult};
 use super::events;
+use super::events::Change;
 use super::idempotency::Idempotency;
 use super::ids::{self, IdKind};
 use super::pagination::{self, Page, PageArgs, text_cursor};
@@ -249,9 +250,11 @@ async fn create_in(
     events::append(
         txn,
         project.id,
-        events::VERSION_CREATED,
         model.id,
-        json!({ "schemaKey": model.schema_key, "status": "PENDING", "versionNumber": number }),
+        Change::VersionCreated {
+            schema_key: model.schema_key.clone(),
+            version_number: number,
+        },
     )
     .await?;
     Ok(model)

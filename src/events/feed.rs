@@ -57,7 +57,7 @@ pub async fn feed(
                 let last_page = (rows.len() as u64) < PAGE;
                 for row in rows {
                     cursor = row.position;
-                    yield Arc::new(row);
+                    yield Arc::new(row.into());
                 }
                 if last_page {
                     cursor = cursor.max(head);

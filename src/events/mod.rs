@@ -17,6 +17,3 @@ pub mod feed;
 pub mod reader;
 
 pub use reader::{EventHub, HubConfig};
-
-/// The NOTIFY channel on PostgreSQL.
-pub const CHANNEL: &str = "quire_events";

@@ -12,8 +12,8 @@ use sea_orm::{
 };
 use tokio::sync::{Notify, broadcast};
 
-use super::CHANNEL;
 use crate::db::Db;
+use crate::domain::events::CHANNEL;
 
 #[derive(Debug, Clone)]
 pub struct HubConfig {
@@ -38,7 +38,8 @@ impl Default for HubConfig {
     }
 }
 
-pub type Event = Arc<event::Model>;
+/// An event as the hub hands it out: decoded once, shared by every subscriber.
+pub type Event = Arc<crate::domain::events::Event>;
 
 pub struct EventHub {
     sender: broadcast::Sender<Event>,
@@ -235,7 +236,7 @@ async fn read_batch(
             hub.head.store(next, Ordering::Release);
             hub.delivered.fetch_add(1, Ordering::Relaxed);
             // No receivers is fine: nobody is listening right now.
-            let _ = hub.sender.send(Arc::new(row));
+            let _ = hub.sender.send(Arc::new(row.into()));
         }
         if !full {
             return Ok(());

@@ -7,7 +7,6 @@ use async_graphql::{Context, Enum, ID, SimpleObject, Subscription};
 use entity::VersionStatus;
 use futures::stream::BoxStream;
 use futures::{Stream, StreamExt};
-use serde_json::Value;
 use uuid::Uuid;
 
 use super::context::{loaders, session};
@@ -15,10 +14,7 @@ use super::error::{ApiResult, to_graphql};
 use super::loaders::{ApprovalById, Loaders, ProjectById, RunById, VersionById};
 use super::types::{Approval, ArtifactVersion, Project, Run, RunStatusGql, VersionStatusGql};
 use crate::db::Db;
-use crate::domain::events::{
-    CONTEXT_PROMOTED, RUN_CREATED, RUN_UPDATED, VERSION_CREATED, VERSION_STATUS,
-    announced_run_status, announced_version_status,
-};
+use crate::domain::events::{Change, QueueMove};
 use crate::domain::ids::{self, IdKind};
 use crate::domain::pagination::{PageArgs, text_cursor};
 use crate::domain::{DomainError, projects, validate};
@@ -34,6 +30,16 @@ pub enum ChangeKind {
     /// The object changed: a run's status changed or it recorded a step; a
     /// version's status changed.
     Updated,
+}
+
+impl ChangeKind {
+    fn of(change: &Change) -> Self {
+        if change.is_creation() {
+            ChangeKind::Created
+        } else {
+            ChangeKind::Updated
+        }
+    }
 }
 
 /// How the review queue changed.
@@ -131,10 +137,6 @@ async fn open(
     Ok((loaders(ctx).clone(), stream.boxed()))
 }
 
-fn text(payload: &Value, key: &str) -> Option<String> {
-    payload.get(key).and_then(Value::as_str).map(str::to_owned)
-}
-
 pub struct SubscriptionRoot;
 
 /// Live events of one project, over the WebSocket at /graphql/ws
@@ -167,8 +169,7 @@ impl SubscriptionRoot {
         Ok(events
             .filter(move |e| {
                 let keep = e.as_ref().map_or(true, |e| {
-                    matches!(e.kind.as_str(), RUN_CREATED | RUN_UPDATED)
-                        && only.is_none_or(|r| r == e.entity_id)
+                    e.change.is_run() && only.is_none_or(|r| r == e.subject)
                 });
                 async move { keep }
             })
@@ -177,18 +178,13 @@ impl SubscriptionRoot {
                 async move {
                     let e = e.api()?;
                     let run = hub
-                        .load_once(e.position, loaders.load_one(RunById(e.entity_id)))
+                        .load_once(e.position, loaders.load_one(RunById(e.subject)))
                         .await?
                         .ok_or("the run is gone")?;
-                    let kind = if e.kind == RUN_CREATED {
-                        ChangeKind::Created
-                    } else {
-                        ChangeKind::Updated
-                    };
                     Ok(RunEvent {
                         cursor: cursor_of(&e),
-                        kind,
-                        status: announced_run_status(&e).unwrap_or(run.status).into(),
+                        kind: ChangeKind::of(&e.change),
+                        status: e.change.announced_run_status().unwrap_or(run.status).into(),
                         run: Run(run),
                     })
                 }
@@ -228,11 +224,10 @@ impl SubscriptionRoot {
         Ok(events
             .filter(move |e| {
                 let keep = e.as_ref().map_or(true, |e| {
-                    if !matches!(e.kind.as_str(), VERSION_CREATED | VERSION_STATUS) {
+                    let Some(key) = e.change.version_key() else {
                         return false;
-                    }
-                    let new_status = announced_version_status(e);
-                    let key = text(&e.payload, "schemaKey").unwrap_or_default();
+                    };
+                    let new_status = e.change.announced_version_status();
                     let key_ok = prefix
                         .as_deref()
                         .is_none_or(|p| key == p || key.starts_with(&format!("{p}.")));
@@ -247,25 +242,25 @@ impl SubscriptionRoot {
                 async move {
                     let e = e.api()?;
                     let version = hub
-                        .load_once(e.position, loaders.load_one(VersionById(e.entity_id)))
+                        .load_once(e.position, loaders.load_one(VersionById(e.subject)))
                         .await?
                         .ok_or("the version is gone")?;
-                    let approval =
-                        match text(&e.payload, "approval").and_then(|a| ids::parse_any(&a)) {
-                            Some((IdKind::Approval, id)) => {
-                                loaders.load_one(ApprovalById(id)).await?.map(Approval)
-                            }
-                            _ => None,
-                        };
-                    let kind = if e.kind == VERSION_CREATED {
-                        ChangeKind::Created
-                    } else {
-                        ChangeKind::Updated
+                    let approval = match &e.change {
+                        Change::VersionStatus {
+                            approval: Some(approval),
+                            ..
+                        } => loaders
+                            .load_one(ApprovalById(approval.id))
+                            .await?
+                            .map(Approval),
+                        _ => None,
                     };
                     Ok(VersionEvent {
                         cursor: cursor_of(&e),
-                        kind,
-                        status: announced_version_status(&e)
+                        kind: ChangeKind::of(&e.change),
+                        status: e
+                            .change
+                            .announced_version_status()
                             .unwrap_or(version.status)
                             .into(),
                         version: ArtifactVersion(version),
@@ -293,18 +288,13 @@ impl SubscriptionRoot {
             .filter_map(|e| async move {
                 match e {
                     Err(err) => Some(Err(err)),
-                    Ok(e) => {
-                        let change = match e.kind.as_str() {
-                            VERSION_CREATED => Some(QueueChange::Added),
-                            VERSION_STATUS
-                                if text(&e.payload, "from").as_deref() == Some("PENDING") =>
-                            {
-                                Some(QueueChange::Removed)
-                            }
-                            _ => None,
+                    Ok(e) => e.change.queue_move().map(|m| {
+                        let change = match m {
+                            QueueMove::Joined => QueueChange::Added,
+                            QueueMove::Left => QueueChange::Removed,
                         };
-                        change.map(|c| Ok((e, c)))
-                    }
+                        Ok((e, change))
+                    }),
                 }
             })
             .then(move |item| {
@@ -312,7 +302,7 @@ impl SubscriptionRoot {
                 async move {
                     let (e, change) = item.api()?;
                     let version = hub
-                        .load_once(e.position, loaders.load_one(VersionById(e.entity_id)))
+                        .load_once(e.position, loaders.load_one(VersionById(e.subject)))
                         .await?
                         .ok_or("the version is gone")?;
                     Ok(ReviewQueueEvent {
@@ -339,23 +329,27 @@ impl SubscriptionRoot {
 
         Ok(events
             .filter(|e| {
-                let keep = e.as_ref().map_or(true, |e| e.kind == CONTEXT_PROMOTED);
+                let keep = e
+                    .as_ref()
+                    .map_or(true, |e| matches!(e.change, Change::ContextPromoted { .. }));
                 async move { keep }
             })
             .then(move |e| {
                 let loaders = loaders.clone();
                 async move {
                     let e = e.api()?;
+                    let Change::ContextPromoted {
+                        context_version,
+                        promoted,
+                    } = &e.change
+                    else {
+                        unreachable!("only promotions pass the filter");
+                    };
                     let project = loaders
                         .load_one(ProjectById(e.project_id))
                         .await?
                         .ok_or("the project is gone")?;
-                    let promoted_ids: Vec<Uuid> = e.payload["promoted"]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .filter_map(|v| v.as_str().and_then(ids::parse_any).map(|(_, id)| id))
-                        .collect();
+                    let promoted_ids: Vec<Uuid> = promoted.iter().map(|p| p.id).collect();
                     let found = loaders
                         .load_many(promoted_ids.iter().copied().map(VersionById))
                         .await?;
@@ -363,12 +357,10 @@ impl SubscriptionRoot {
                         .iter()
                         .filter_map(|id| found.get(&VersionById(*id)).cloned().map(ArtifactVersion))
                         .collect();
-                    let context_version =
-                        e.payload["contextVersion"].as_i64().unwrap_or_default() as i32;
                     Ok(ContextEvent {
                         cursor: cursor_of(&e),
                         project: Project(project),
-                        context_version,
+                        context_version: *context_version,
                         promoted,
                     })
                 }

@@ -541,9 +541,11 @@ async fn out_of_order_commits_on_postgres() {
     quire::domain::events::append(
         &held,
         project_id,
-        "version.created",
         early_id,
-        json!({ "schemaKey": "early" }),
+        quire::domain::events::Change::VersionCreated {
+            schema_key: "early".into(),
+            version_number: 1,
+        },
     )
     .await
     .unwrap();
@@ -564,9 +566,11 @@ async fn out_of_order_commits_on_postgres() {
     quire::domain::events::append(
         &doomed,
         project_id,
-        "version.created",
         early_id,
-        json!({ "schemaKey": "early" }),
+        quire::domain::events::Change::VersionCreated {
+            schema_key: "early".into(),
+            version_number: 1,
+        },
     )
     .await
     .unwrap();
