@@ -6,14 +6,14 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
-use sea_orm::sea_query::extension::postgres::PgFunc;
-use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ColumnTrait, ConnectOptions, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    DbBackend, DbErr, ExecResult, QueryResult, SqliteTransactionMode, Statement,
-    TransactionOptions, TransactionTrait,
+    ConnectOptions, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    ExecResult, QueryResult, SqliteTransactionMode, Statement, TransactionOptions,
+    TransactionTrait,
 };
+
+use crate::dialect::Dialect;
 
 /// The file of a SQLite URL (`sqlite://PATH?...` or `sqlite:PATH`), None
 /// for other databases and in-memory SQLite.
@@ -129,19 +129,6 @@ fn error_code(err: &DbErr) -> Option<String> {
     Some(e.as_database_error()?.code()?.into_owned())
 }
 
-/// Locks the rows a select reads until the transaction ends, so that
-/// concurrent writers of those rows queue up. On PostgreSQL it is FOR NO
-/// KEY UPDATE, not FOR UPDATE: inserts elsewhere that reference the row
-/// (an approval naming its project) take FOR KEY SHARE for their foreign
-/// key, which FOR UPDATE would block, making a lock cycle with any writer
-/// that holds one of the inserter's rows. SQLite's writers are serial.
-pub fn locked_for_write<S: sea_orm::QuerySelect>(backend: DbBackend, select: S) -> S {
-    match backend {
-        DbBackend::Postgres => select.lock(sea_orm::sea_query::LockType::NoKeyUpdate),
-        _ => select,
-    }
-}
-
 /// Whether PostgreSQL ended a transaction for a concurrent one's sake and
 /// running it again may succeed: a serialization failure (40001) or a
 /// deadlock (40P01). SQLite's writers are serial and never see either.
@@ -232,7 +219,8 @@ impl Db {
         conn.set_metric_callback(move |_info| {
             counter.statements.fetch_add(1, Ordering::Relaxed);
         });
-        let write_gate = (conn.get_database_backend() == DbBackend::Sqlite)
+        let write_gate = Dialect::of(&conn)
+            .serial_writers()
             .then(|| Arc::new(tokio::sync::Mutex::new(())));
         Ok(Db {
             conn,
@@ -288,6 +276,11 @@ impl Db {
         self.conn.get_database_backend()
     }
 
+    /// What differs on this database (see `crate::dialect`).
+    pub fn dialect(&self) -> Dialect {
+        Dialect::of(&self.conn)
+    }
+
     /// Begins a transaction that will write. On SQLite it first waits its
     /// turn at the process's write gate, then takes the write lock at BEGIN
     /// (IMMEDIATE), so that a reader never has to upgrade to a writer
@@ -322,12 +315,13 @@ impl Db {
         let probe = async {
             let txn = self.begin_write().await?;
             let pad = vec![0u8; 64 * 1024];
+            let sql = format!(
+                "INSERT INTO write_probe (id, pad) VALUES (1, {})",
+                self.dialect().placeholder(1)
+            );
             txn.execute_raw(Statement::from_sql_and_values(
                 self.backend(),
-                match self.backend() {
-                    DbBackend::Postgres => "INSERT INTO write_probe (id, pad) VALUES (1, $1)",
-                    _ => "INSERT INTO write_probe (id, pad) VALUES (1, ?)",
-                },
+                sql,
                 [pad.into()],
             ))
             .await?;
@@ -410,24 +404,5 @@ impl ConnectionTrait for WriteTxn {
 
     fn support_returning(&self) -> bool {
         self.0.txn.support_returning()
-    }
-}
-
-/// `column IN (ids)`, written as `column = ANY($1)` on PostgreSQL: one
-/// statement text whatever the number of ids, so each connection prepares
-/// it once and PostgreSQL can keep a generic plan, where an IN list of each
-/// new length is parsed and planned again (profiled: planning cost as much
-/// as executing on the review page's batched loads).
-pub fn uuid_in<C: ColumnTrait>(
-    backend: DbBackend,
-    column: C,
-    ids: impl IntoIterator<Item = uuid::Uuid>,
-) -> SimpleExpr {
-    match backend {
-        DbBackend::Postgres => {
-            let ids: Vec<uuid::Uuid> = ids.into_iter().collect();
-            Expr::col(column.as_column_ref()).eq(PgFunc::any(Expr::val(ids)))
-        }
-        _ => column.is_in(ids),
     }
 }

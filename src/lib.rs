@@ -9,6 +9,7 @@ pub mod auth;
 pub mod config;
 pub mod cors;
 pub mod db;
+pub mod dialect;
 pub mod domain;
 pub mod events;
 pub mod files_http;

@@ -366,10 +366,7 @@ pub async fn seed(
     }
     // Statistics and the visibility map, as autovacuum would leave a live
     // database: without them the planner guesses and counts read the heap.
-    let maintenance = match db.backend() {
-        sea_orm::DbBackend::Postgres => "VACUUM ANALYZE",
-        _ => "ANALYZE",
-    };
+    let maintenance = db.dialect().refresh_statistics();
     progress.set_message("analysing");
     sea_orm::ConnectionTrait::execute_unprepared(&db.conn, maintenance).await?;
     progress.finish_and_clear();

@@ -12,7 +12,7 @@
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
-use sea_orm::{DbBackend, FromQueryResult, Statement, Value};
+use sea_orm::{FromQueryResult, Statement, Value};
 use uuid::Uuid;
 
 use super::error::{DomainError, DomainResult};
@@ -142,31 +142,23 @@ pub async fn summary(
 ) -> DomainResult<Vec<Bucket>> {
     validate::date("from", from)?;
     validate::date("to", to)?;
-    let backend = s.db.backend();
-    let key = match (grouping, backend) {
-        (Grouping::Model, _) => "COALESCE(model, '(none)')",
-        (Grouping::Pipeline, _) => "pipeline",
-        (Grouping::Day, DbBackend::Postgres) => {
-            "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
-        }
-        (Grouping::Day, _) => "substr(created_at, 1, 10)",
+    let dialect = s.db.dialect();
+    let backend = dialect.backend();
+    let key = match grouping {
+        Grouping::Model => "COALESCE(model, '(none)')".to_owned(),
+        Grouping::Pipeline => "pipeline".to_owned(),
+        Grouping::Day => dialect.utc_day("created_at"),
     };
-    let (p1, p2, p3) = match backend {
-        DbBackend::Postgres => ("$1", "$2", "$3"),
-        _ => ("?", "?", "?"),
-    };
-    let mut filter = format!("project_id = {p1}");
+    let mut filter = format!("project_id = {}", dialect.placeholder(1));
     let mut values: Vec<Value> = vec![project_id.into()];
-    if let Some(from) = from {
-        filter.push_str(&format!(" AND created_at >= {p2}"));
-        values.push(from.into());
+    for (bound, at) in [(">=", from), ("<", to)] {
+        if let Some(at) = at {
+            values.push(at.into());
+            let p = dialect.placeholder(values.len());
+            filter.push_str(&format!(" AND created_at {bound} {p}"));
+        }
     }
-    if let Some(to) = to {
-        let p = if values.len() == 2 { p3 } else { p2 };
-        filter.push_str(&format!(" AND created_at < {p}"));
-        values.push(to.into());
-    }
-    if backend == DbBackend::Postgres {
+    if dialect.sums_are_exact() {
         let sql = format!(
             "SELECT {key} AS key, COUNT(*) AS runs, SUM(input_tokens) AS input_tokens, \
              SUM(output_tokens) AS output_tokens, SUM(cost) AS cost \

@@ -16,6 +16,7 @@ use uuid::Uuid;
 
 use super::error::{DomainError, DomainResult};
 use super::ids::{self, IdKind, new_id};
+use crate::dialect::Dialect;
 
 /// The PostgreSQL NOTIFY channel that tells every process's event reader
 /// that new events have committed.
@@ -213,10 +214,8 @@ pub async fn append(
         created_at: Set(Utc::now()),
     };
     entity::event::Entity::insert(row).exec(txn).await?;
-    if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
-        // Delivered at commit, to the readers of every process.
-        txn.execute_unprepared(&format!("NOTIFY {CHANNEL}")).await?;
-    }
+    // Delivered at commit, to the readers of every process.
+    Dialect::of(txn).notify(txn, CHANNEL).await?;
     Ok(())
 }
 

@@ -39,11 +39,10 @@ pub async fn upstream(
             break;
         }
         let rows = run_artifact::Entity::find()
-            .filter(crate::db::uuid_in(
-                s.db.backend(),
-                run_artifact::Column::RunId,
-                runs.clone(),
-            ))
+            .filter(
+                s.db.dialect()
+                    .uuid_in(run_artifact::Column::RunId, runs.clone()),
+            )
             .filter(run_artifact::Column::Direction.eq(RunArtifactDirection::Input))
             .order_by_asc(run_artifact::Column::RunId)
             .order_by_asc(run_artifact::Column::Sort)

@@ -106,10 +106,12 @@ async fn promote_in(
     wanted: &[(Uuid, String)],
 ) -> DomainResult<Promoted> {
     let query = project::Entity::find_by_id(project_id);
-    let project = crate::db::locked_for_write(s.db.backend(), query)
-        .one(txn)
-        .await?
-        .ok_or_else(|| DomainError::not_found("project", &input.project_id))?;
+    let project =
+        s.db.dialect()
+            .locked_for_write(query)
+            .one(txn)
+            .await?
+            .ok_or_else(|| DomainError::not_found("project", &input.project_id))?;
     if project.context_version != input.expected_context_version {
         return Err(conflict(
             project.context_version,

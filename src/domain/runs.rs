@@ -24,6 +24,7 @@ use super::pricing;
 use super::write::transact;
 use super::{Session, check_size, projects, validate};
 use crate::db::WriteTxn;
+use crate::dialect::Dialect;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct NewRun {
@@ -214,9 +215,7 @@ async fn start_in(
 async fn lock_run(s: Session<'_>, txn: &WriteTxn, id_text: &str) -> DomainResult<run::Model> {
     let id = ids::decode(IdKind::Run, id_text)?;
     let query = run::Entity::find_by_id(id);
-    let found = crate::db::locked_for_write(txn.get_database_backend(), query)
-        .one(txn)
-        .await?;
+    let found = Dialect::of(txn).locked_for_write(query).one(txn).await?;
     match found {
         Some(r) if s.principal.can_see(r.project_id) => Ok(r),
         _ => Err(DomainError::not_found("run", id_text)),
@@ -517,7 +516,7 @@ pub async fn runs_with_steps<C: ConnectionTrait>(
     );
     let select =
         columns_without_output::<_, run_step::Entity>(select, STEP, run_step::Column::Output);
-    let backend = conn.get_database_backend();
+    let dialect = Dialect::of(conn);
     let ids: Vec<Uuid> = ids.into_iter().collect();
     // The steps side is filtered by the ids too: a plan kept for any number
     // of ids (PostgreSQL's generic plan) would otherwise scan every step.
@@ -526,18 +525,14 @@ pub async fn runs_with_steps<C: ConnectionTrait>(
         .def()
         .rev()
         .on_condition(move |_, _| {
-            Condition::all().add(crate::db::uuid_in(
-                backend,
-                run_step::Column::RunId,
-                step_ids.iter().copied(),
-            ))
+            Condition::all().add(dialect.uuid_in(run_step::Column::RunId, step_ids.iter().copied()))
         });
     let statement = select
         .join(JoinType::LeftJoin, steps)
-        .filter(crate::db::uuid_in(backend, run::Column::Id, ids))
+        .filter(dialect.uuid_in(run::Column::Id, ids))
         .order_by_asc(run::Column::Id)
         .order_by_asc(run_step::Column::Position)
-        .build(backend);
+        .build(dialect.backend());
     let mut out: Vec<(run::Model, Vec<run_step::Model>)> = Vec::new();
     for row in conn.query_all_raw(statement).await? {
         let step = run_step::Model::from_query_result_optional(&row, STEP)?;

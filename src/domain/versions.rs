@@ -6,8 +6,8 @@ use entity::{
     file, run, run_artifact, run_step,
 };
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, Order, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, Statement,
+    ColumnTrait, ConnectionTrait, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -23,6 +23,7 @@ use super::pagination::{self, Page, PageArgs, text_cursor};
 use super::schemas;
 use super::{Session, check_size, files, projects, validate};
 use crate::db::WriteTxn;
+use crate::dialect::Dialect;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct NewVersion {
@@ -281,19 +282,10 @@ async fn next_version_number(
     Ok(highest.flatten().unwrap_or(0) + 1)
 }
 
-/// Serialises writers of one schema key until the transaction ends: an
-/// advisory lock on PostgreSQL; SQLite's IMMEDIATE transactions already run
-/// one writer at a time.
+/// Serialises writers of one schema key until the transaction ends.
 pub async fn lock_key(txn: &WriteTxn, project_id: Uuid, schema_key: &str) -> DomainResult<()> {
-    if txn.get_database_backend() == DbBackend::Postgres {
-        txn.execute_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
-            [format!("artifact_versions/{project_id}/{schema_key}").into()],
-        ))
-        .await?;
-    }
-    Ok(())
+    let name = format!("artifact_versions/{project_id}/{schema_key}");
+    Ok(Dialect::of(txn).lock_name(txn, &name).await?)
 }
 
 pub async fn by_id(s: Session<'_>, id: Uuid) -> DomainResult<Option<version::Model>> {

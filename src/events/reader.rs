@@ -6,10 +6,7 @@ use std::time::{Duration, Instant};
 
 use entity::event;
 use sea_orm::sqlx::postgres::PgListener;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    Statement,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use tokio::sync::{Notify, broadcast};
 
 use crate::db::Db;
@@ -84,7 +81,7 @@ impl EventHub {
             delivered: AtomicI64::new(0),
             loaded: Default::default(),
         });
-        if db.backend() == DbBackend::Postgres && !config.database_url.is_empty() {
+        if db.dialect().notifies() && !config.database_url.is_empty() {
             tokio::spawn(listen(Arc::downgrade(&hub), config.database_url.clone()));
         }
         tokio::spawn(read_loop(Arc::downgrade(&hub), db, config));
@@ -149,33 +146,6 @@ pub async fn latest_position(db: &Db) -> Result<i64, sea_orm::DbErr> {
         .one(&db.conn)
         .await?;
     Ok(highest.flatten().unwrap_or(0))
-}
-
-/// The oldest transaction id still running. (A snapshot's xmin counts only
-/// transactions below its xmax, which is one past the latest *completed*
-/// id, so it says nothing of running transactions above that.)
-async fn pg_oldest_running(db: &Db) -> Option<i64> {
-    pg_number(
-        db,
-        "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS n",
-    )
-    .await
-}
-
-/// A new transaction id, above every id assigned before: the writer that
-/// holds a gap's position had its id before it took the position (its
-/// first write came before its event), so it is below this one.
-async fn pg_new_xid(db: &Db) -> Option<i64> {
-    pg_number(db, "SELECT pg_current_xact_id()::text::bigint AS n").await
-}
-
-async fn pg_number(db: &Db, sql: &str) -> Option<i64> {
-    let row = db
-        .conn
-        .query_one_raw(Statement::from_string(DbBackend::Postgres, sql.to_owned()))
-        .await
-        .ok()??;
-    row.try_get("", "n").ok()
 }
 
 async fn read_loop(hub: std::sync::Weak<EventHub>, db: Db, config: HubConfig) {
@@ -246,17 +216,17 @@ async fn read_batch(
 
 /// Whether the gap in front of the reader can be skipped as rolled back.
 async fn gap_explained(db: &Db, config: &HubConfig, gap: &mut Option<Gap>) -> bool {
-    let postgres = db.backend() == DbBackend::Postgres;
+    let dialect = db.dialect();
     let Some(seen) = gap else {
-        let after_xid = if postgres {
+        let after_xid = if dialect.serial_writers() {
+            None
+        } else {
             // Without an id the gap cannot be reasoned about yet: look
             // again on the next read rather than wait for the timeout.
-            match pg_new_xid(db).await {
+            match dialect.new_transaction_id(&db.conn).await {
                 Some(xid) => Some(xid),
                 None => return false,
             }
-        } else {
-            None
         };
         *gap = Some(Gap {
             first_seen: Instant::now(),
@@ -277,11 +247,14 @@ async fn gap_explained(db: &Db, config: &HubConfig, gap: &mut Option<Gap>) -> bo
     }
     // Every transaction that was running when the gap was seen has ended.
     // Settle, and let the next read of the table decide.
-    seen.settled = match (seen.after_xid, postgres) {
-        (Some(after), true) if age >= Duration::from_millis(50) => {
-            pg_oldest_running(db).await.is_some_and(|xmin| xmin > after)
-        }
-        (_, false) => age >= Duration::from_millis(200),
+    seen.settled = match seen.after_xid {
+        // Serial writers commit in order: a gap that outlives a moment was
+        // rolled back.
+        _ if dialect.serial_writers() => age >= Duration::from_millis(200),
+        Some(after) if age >= Duration::from_millis(50) => dialect
+            .oldest_running_transaction(&db.conn)
+            .await
+            .is_some_and(|xmin| xmin > after),
         _ => false,
     };
     false

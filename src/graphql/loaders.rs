@@ -17,7 +17,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
 use super::error::to_graphql;
-use crate::db::{Db, uuid_in};
+use crate::db::Db;
 use crate::domain::{DomainError, runs};
 
 /// Shared by all operations of one request (an `Arc` because request data must be `Clone`).
@@ -37,9 +37,9 @@ pub struct GraphLoader {
 }
 
 impl GraphLoader {
-    /// `column IN (ids)` in the backend's fastest form (see `db::uuid_in`).
+    /// `column IN (ids)` in the backend's fastest form (see `Dialect::uuid_in`).
     fn ids_in<C: ColumnTrait>(&self, column: C, ids: impl IntoIterator<Item = Uuid>) -> SimpleExpr {
-        uuid_in(self.db.backend(), column, ids)
+        self.db.dialect().uuid_in(column, ids)
     }
 }
 
