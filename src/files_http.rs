@@ -233,7 +233,7 @@ pub async fn download(
         Ok(p) => p,
         Err(response) => return response,
     };
-    let not_found = || error(DomainError::not_found("file", id.clone()));
+    let not_found = || error(DomainError::not_found(IdKind::File, id.clone()));
     let Ok(uuid) = ids::decode(IdKind::File, &id) else {
         return not_found();
     };

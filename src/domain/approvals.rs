@@ -1,6 +1,6 @@
 //! Reading the audit trail of reviews and promotions.
 
-use entity::{ReviewAction, approval};
+use entity::{ReviewAction, approval, artifact_version as version};
 use sea_orm::{ColumnTrait, EntityTrait, Order, QueryFilter};
 use uuid::Uuid;
 
@@ -35,31 +35,51 @@ pub async fn by_id(s: Session<'_>, id: Uuid) -> DomainResult<Option<approval::Mo
     Ok(found.filter(|a| s.principal.can_see(a.project_id)))
 }
 
-/// Appends one entry to the audit trail.
-#[allow(clippy::too_many_arguments)]
+/// One entry of the audit trail: an action taken on a version.
+pub struct Entry<'a> {
+    /// The version acted on (its project and source run are recorded too).
+    pub version: &'a version::Model,
+    /// What was done.
+    pub action: ReviewAction,
+    /// Why, in the actor's words (or the rule's).
+    pub reason: Option<String>,
+    /// Structured feedback for the version's author.
+    pub feedback: Option<serde_json::Value>,
+    /// The context version a promotion produced.
+    pub context_version: Option<i32>,
+}
+
+impl<'a> Entry<'a> {
+    /// `action` on `version`, with nothing else said.
+    pub fn of(version: &'a version::Model, action: ReviewAction) -> Self {
+        Entry {
+            version,
+            action,
+            reason: None,
+            feedback: None,
+            context_version: None,
+        }
+    }
+}
+
+/// Appends `entry`, taken by `actor`, to the audit trail.
 pub async fn append(
     txn: &impl sea_orm::ConnectionTrait,
     actor: &super::Actor,
-    project_id: Uuid,
-    version_id: Option<Uuid>,
-    run_id: Option<Uuid>,
-    action: ReviewAction,
-    reason: Option<String>,
-    feedback: Option<serde_json::Value>,
-    context_version: Option<i32>,
+    entry: Entry<'_>,
 ) -> DomainResult<approval::Model> {
     let row = approval::Model {
         id: super::ids::new_id(),
-        version_id,
-        project_id,
-        run_id,
-        action,
+        version_id: Some(entry.version.id),
+        project_id: entry.version.project_id,
+        run_id: entry.version.source_run_id,
+        action: entry.action,
         actor_id: actor.id,
         actor_name: actor.name.clone(),
         actor_type: actor.actor_type,
-        reason,
-        feedback,
-        context_version,
+        reason: entry.reason,
+        feedback: entry.feedback,
+        context_version: entry.context_version,
         created_at: chrono::Utc::now(),
     };
     approval::Entity::insert(approval::ActiveModel::from(row.clone()))

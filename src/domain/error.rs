@@ -74,9 +74,10 @@ impl DomainError {
         }
     }
 
-    pub fn not_found(kind: &'static str, id: impl Into<String>) -> Self {
+    /// No `kind` with this ID that the caller may see (as the caller wrote it).
+    pub fn not_found(kind: super::ids::IdKind, id: impl Into<String>) -> Self {
         DomainError::NotFound {
-            kind,
+            kind: kind.noun(),
             id: id.into(),
         }
     }

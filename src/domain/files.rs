@@ -13,6 +13,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::error::{DomainError, DomainResult};
+use super::ids::IdKind;
 use super::{Principal, Session, ids, projects, validate};
 use crate::db::{Db, WriteTxn};
 use crate::storage::{BlobStore, StorageError};
@@ -166,7 +167,7 @@ pub(super) async fn for_version(
         .await?;
     let mut out = Vec::with_capacity(requested.len());
     for (id, text) in requested {
-        let not_found = || DomainError::not_found("file", text.clone());
+        let not_found = || DomainError::not_found(IdKind::File, text.clone());
         let f = found
             .iter()
             .find(|f| f.id == *id && can_see(principal, f))

@@ -29,21 +29,6 @@ impl Principal {
         self.project_scope.is_none_or(|scope| scope == project_id)
     }
 
-    /// Fails with NOT_FOUND when the project is out of scope, so that an ID
-    /// of another project reveals nothing.
-    pub fn ensure_visible(
-        &self,
-        project_id: Uuid,
-        kind: &'static str,
-        id: &str,
-    ) -> DomainResult<()> {
-        if self.can_see(project_id) {
-            Ok(())
-        } else {
-            Err(DomainError::not_found(kind, id))
-        }
-    }
-
     /// Whether this principal's role includes `needed`. WRITER and REVIEWER
     /// are siblings: each includes READER, ADMIN includes both.
     pub fn has_role(&self, needed: Role) -> bool {

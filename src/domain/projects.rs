@@ -99,7 +99,7 @@ pub async fn require(s: Session<'_>, id_text: &str) -> DomainResult<project::Mod
     let id = ids::decode(IdKind::Project, id_text)?;
     by_id(s, id)
         .await?
-        .ok_or_else(|| DomainError::not_found("project", id_text))
+        .ok_or_else(|| DomainError::not_found(IdKind::Project, id_text))
 }
 
 pub async fn list(s: Session<'_>, args: &PageArgs) -> DomainResult<Page<project::Model>> {

@@ -10,6 +10,7 @@ use sea_orm::{ActiveEnum, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::approvals::Entry;
 use super::context::{remove_path, set_path};
 use super::error::{DomainError, DomainResult};
 use super::events::{Change, PublicId};
@@ -69,7 +70,7 @@ pub async fn promote(s: Session<'_>, input: Promotion) -> DomainResult<Promoted>
             let project = project::Entity::find_by_id(stored.project)
                 .one(&txn)
                 .await?
-                .ok_or_else(|| DomainError::not_found("project", &input.project_id))?;
+                .ok_or_else(|| DomainError::not_found(IdKind::Project, &input.project_id))?;
             let promoted = version::Entity::find()
                 .filter(version::Column::Id.is_in(stored.promoted.clone()))
                 .all(&txn)
@@ -111,7 +112,7 @@ async fn promote_in(
             .locked_for_write(query)
             .one(txn)
             .await?
-            .ok_or_else(|| DomainError::not_found("project", &input.project_id))?;
+            .ok_or_else(|| DomainError::not_found(IdKind::Project, &input.project_id))?;
     if project.context_version != input.expected_context_version {
         return Err(conflict(
             project.context_version,
@@ -130,7 +131,7 @@ async fn promote_in(
             let v = found
                 .iter()
                 .find(|v| v.id == *id)
-                .ok_or_else(|| DomainError::not_found("artifact version", text.clone()))?;
+                .ok_or_else(|| DomainError::not_found(IdKind::Version, text.clone()))?;
             if v.status != VersionStatus::Approved {
                 return Err(DomainError::InvalidTransition {
                     kind: "artifact version",
@@ -209,13 +210,10 @@ async fn promote_in(
         approvals::append(
             txn,
             &s.principal.actor,
-            project_id,
-            Some(v.id),
-            v.source_run_id,
-            ReviewAction::Promote,
-            None,
-            None,
-            Some(next),
+            Entry {
+                context_version: Some(next),
+                ..Entry::of(v, ReviewAction::Promote)
+            },
         )
         .await?;
     }

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
+use super::approvals::Entry;
 use super::error::{DomainError, DomainResult};
 use super::events::{Change, PublicId};
 use super::idempotency::Idempotency;
@@ -95,7 +96,7 @@ pub async fn decide(s: Session<'_>, input: Review) -> DomainResult<version::Mode
         move |txn, stored: Stored| async move {
             versions::visible_by_id(s, &txn, stored.version)
                 .await?
-                .ok_or_else(|| DomainError::not_found("artifact version", &input.version_id))
+                .ok_or_else(|| DomainError::not_found(IdKind::Version, &input.version_id))
         },
     )
     .await
@@ -110,14 +111,14 @@ async fn decide_in(
     let found = version::Entity::find_by_id(id).one(txn).await?;
     let found = found
         .filter(|v| s.principal.can_see(v.project_id))
-        .ok_or_else(|| DomainError::not_found("artifact version", &input.version_id))?;
+        .ok_or_else(|| DomainError::not_found(IdKind::Version, &input.version_id))?;
     // Serialise decisions on one key (PostgreSQL; SQLite writers are serial),
     // then read the row again under the lock.
     versions::lock_key(txn, found.project_id, &found.schema_key).await?;
     let current = version::Entity::find_by_id(id)
         .one(txn)
         .await?
-        .ok_or_else(|| DomainError::not_found("artifact version", &input.version_id))?;
+        .ok_or_else(|| DomainError::not_found(IdKind::Version, &input.version_id))?;
     if current.status != VersionStatus::Pending {
         return Err(DomainError::InvalidTransition {
             kind: "artifact version",
@@ -141,13 +142,10 @@ async fn decide_in(
             approvals::append(
                 txn,
                 actor,
-                old.project_id,
-                Some(old.id),
-                old.source_run_id,
-                ReviewAction::Supersede,
-                Some(format!("superseded by version {}", current.version_number)),
-                None,
-                None,
+                Entry {
+                    reason: Some(format!("superseded by version {}", current.version_number)),
+                    ..Entry::of(&old, ReviewAction::Supersede)
+                },
             )
             .await?;
             events::append(
@@ -178,13 +176,11 @@ async fn decide_in(
     let approval = approvals::append(
         txn,
         actor,
-        updated.project_id,
-        Some(updated.id),
-        updated.source_run_id,
-        input.decision.action(),
-        input.reason.clone(),
-        input.feedback.clone(),
-        None,
+        Entry {
+            reason: input.reason.clone(),
+            feedback: input.feedback.clone(),
+            ..Entry::of(&updated, input.decision.action())
+        },
     )
     .await?;
     events::append(

@@ -163,7 +163,7 @@ async fn start_in(
     if let Some((parent_id, text)) = parent {
         let found = run::Entity::find_by_id(parent_id).one(txn).await?;
         if found.is_none_or(|p| p.project_id != project_id) {
-            return Err(DomainError::not_found("run", text));
+            return Err(DomainError::not_found(IdKind::Run, text));
         }
     }
     if !input_versions.is_empty() {
@@ -177,7 +177,7 @@ async fn start_in(
             .find(|id| !found.iter().any(|v| v.id == **id))
         {
             return Err(DomainError::not_found(
-                "artifact version",
+                IdKind::Version,
                 ids::encode(IdKind::Version, *missing),
             ));
         }
@@ -218,7 +218,7 @@ async fn lock_run(s: Session<'_>, txn: &WriteTxn, id_text: &str) -> DomainResult
     let found = Dialect::of(txn).locked_for_write(query).one(txn).await?;
     match found {
         Some(r) if s.principal.can_see(r.project_id) => Ok(r),
-        _ => Err(DomainError::not_found("run", id_text)),
+        _ => Err(DomainError::not_found(IdKind::Run, id_text)),
     }
 }
 

@@ -11,6 +11,7 @@ use uuid::Uuid;
 use super::digest::sha256_hex;
 use super::error::{DomainError, DomainResult};
 use super::ids;
+use super::ids::IdKind;
 use super::principal::{Actor, Principal};
 use super::{Session, projects, validate};
 use crate::db::Db;
@@ -38,7 +39,7 @@ pub async fn create(
             .is_some();
         if !exists {
             return Err(DomainError::not_found(
-                "project",
+                IdKind::Project,
                 ids::encode(ids::IdKind::Project, project_id),
             ));
         }
@@ -147,7 +148,7 @@ pub async fn revoke_for(s: Session<'_>, id_text: &str) -> DomainResult<bool> {
         s.principal.project_scope.is_none() || t.project_id == s.principal.project_scope
     });
     if !manageable {
-        return Err(DomainError::not_found("token", id_text));
+        return Err(DomainError::not_found(IdKind::Token, id_text));
     }
     revoke(&s.db.conn, id).await
 }
@@ -162,8 +163,9 @@ pub async fn list(db: &impl ConnectionTrait) -> DomainResult<Vec<api_token::Mode
 /// Revokes a token; true when it was live.
 pub async fn revoke(db: &impl ConnectionTrait, id: Uuid) -> DomainResult<bool> {
     let token = api_token::Entity::find_by_id(id).one(db).await?;
-    let token = token
-        .ok_or_else(|| DomainError::not_found("token", ids::encode(ids::IdKind::Token, id)))?;
+    let token = token.ok_or_else(|| {
+        DomainError::not_found(IdKind::Token, ids::encode(ids::IdKind::Token, id))
+    })?;
     if token.revoked_at.is_some() {
         return Ok(false);
     }

@@ -149,7 +149,7 @@ async fn create_in(
     let mut run_id = source_run.map(|(id, _)| id);
     if let Some((step_id, text)) = source_step {
         let step = run_step::Entity::find_by_id(step_id).one(txn).await?;
-        let step = step.ok_or_else(|| DomainError::not_found("run step", text))?;
+        let step = step.ok_or_else(|| DomainError::not_found(IdKind::Step, text))?;
         match run_id {
             Some(r) if r != step.run_id => {
                 return Err(DomainError::validation(format!(
@@ -165,7 +165,7 @@ async fn create_in(
             let text = source_run
                 .map(|(_, t)| t.to_owned())
                 .unwrap_or_else(|| ids::encode(IdKind::Run, rid));
-            return Err(DomainError::not_found("run", text));
+            return Err(DomainError::not_found(IdKind::Run, text));
         }
     }
     // The rows linked may differ from those asked for (see `files::for_version`):

@@ -27,12 +27,12 @@ pub async fn feed(
     if let Some(after) = after
         && is_pruned(&db.conn, after).await?
     {
-        return Err(DomainError::not_found(
-            "event cursor",
-            format!(
+        return Err(DomainError::NotFound {
+            kind: "event cursor",
+            id: format!(
                 "{after} (older than the event retention; subscribe without `after` and re-read the state)"
             ),
-        ));
+        });
     }
     // Subscribe before reading the head, so that nothing falls in between.
     let mut live = hub.subscribe();

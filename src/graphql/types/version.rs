@@ -191,7 +191,7 @@ impl ArtifactVersion {
                 let found = versions::by_id(session(ctx), uuid).await.api()?;
                 let found = found.ok_or_else(|| {
                     crate::graphql::error::to_graphql(crate::domain::DomainError::not_found(
-                        "artifact version",
+                        IdKind::Version,
                         id.to_string(),
                     ))
                 })?;
