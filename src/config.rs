@@ -152,8 +152,8 @@ pub struct ServeConfig {
     /// Origins a browser front end may call from: `*` (the default: Quire
     /// takes bearer tokens, never cookies, so another origin gains nothing
     /// a token does not give it), a comma-separated list, or empty for none.
-    #[arg(long, env = "QUIRE_CORS_ORIGINS", default_value = crate::cors::DEFAULT_ORIGINS)]
-    pub cors_origins: crate::cors::CorsOrigins,
+    #[arg(long, env = "QUIRE_CORS_ORIGINS", default_value = crate::http::cors::DEFAULT_ORIGINS)]
+    pub cors_origins: crate::http::cors::CorsOrigins,
 
     /// Bytes of query text remembered for automatic persisted queries
     /// (APQ), least recently used dropped first (0: APQ off).
@@ -202,7 +202,7 @@ impl ServeConfig {
             rate_limit_per_token: 0.0,
             auth_failures_per_minute: 60.0,
             max_upload_bytes: 100 * 1024 * 1024,
-            cors_origins: crate::cors::CorsOrigins::Any,
+            cors_origins: crate::http::cors::CorsOrigins::Any,
             apq_cache_bytes: 16 * 1024 * 1024,
             max_value_bytes: 256 * 1024,
             max_output_bytes: 1024 * 1024,
@@ -217,8 +217,8 @@ impl ServeConfig {
     }
 
     /// The rate limits in force (a zero rate is off).
-    pub fn rate_limiter(&self) -> crate::rate_limit::RateLimiter {
-        use crate::rate_limit::Rate;
+    pub fn rate_limiter(&self) -> crate::http::rate_limit::RateLimiter {
+        use crate::http::rate_limit::Rate;
         let per_token = (self.rate_limit_per_token > 0.0).then(|| Rate {
             per_second: self.rate_limit_per_token,
             burst: (2.0 * self.rate_limit_per_token).max(1.0),
@@ -227,7 +227,7 @@ impl ServeConfig {
             per_second: self.auth_failures_per_minute / 60.0,
             burst: self.auth_failures_per_minute.max(1.0),
         });
-        crate::rate_limit::RateLimiter::new(per_token, failures)
+        crate::http::rate_limit::RateLimiter::new(per_token, failures)
     }
 
     pub fn limits(&self) -> Limits {

@@ -23,7 +23,9 @@ const MAX_BUCKETS: usize = 100_000;
 /// A rate: `per_second` on average, up to `burst` at once.
 #[derive(Debug, Clone, Copy)]
 pub struct Rate {
+    /// The sustained rate, per second.
     pub per_second: f64,
+    /// The most allowed at once (the size of the bucket).
     pub burst: f64,
 }
 
@@ -39,6 +41,7 @@ struct Bucket {
     at: Instant,
 }
 
+/// The token buckets of one process, for the [`limit`] layer.
 pub struct RateLimiter {
     per_token: Option<Rate>,
     auth_failures: Option<Rate>,

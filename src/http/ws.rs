@@ -21,12 +21,14 @@ use axum::response::Response;
 use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 
-use crate::app::AppState;
+use super::AppState;
 use crate::auth;
 use crate::domain::DomainError;
 use crate::graphql::loaders::new_loaders;
 use crate::nesting;
 
+/// `GET /graphql/ws`: upgrades to a WebSocket speaking the subprotocol the
+/// client offers.
 pub async fn upgrade(
     State(state): State<AppState>,
     headers: HeaderMap,

@@ -11,13 +11,13 @@ use axum::http::header::{ACCEPT, ALLOW, CONTENT_TYPE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response as HttpResponse};
 
-use crate::app::AppState;
-use crate::apq::ApqError;
+use super::AppState;
+use super::apq::ApqError;
 use crate::domain::Principal;
 use crate::graphql::error::{assign_codes, has_code, to_graphql};
 use crate::graphql::loaders::new_loaders;
 use crate::metrics::Operation;
-use crate::multipart::{MultipartError, MultipartLimits};
+use super::multipart::{MultipartError, MultipartLimits};
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 const JSON: &str = "application/json";
@@ -353,10 +353,12 @@ async fn execute(
         .map(|(_, name)| name.as_deref().unwrap_or("-"))
         .collect();
     http.extensions_mut()
-        .insert(crate::access_log::Operations(names.join(",")));
+        .insert(super::access_log::Operations(names.join(",")));
     http
 }
 
+/// `POST /graphql`: a request or a batch in JSON, or a multipart request
+/// with uploads.
 pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Body) -> HttpResponse {
     let Some(kind) = negotiate(&headers) else {
         return (
@@ -415,7 +417,7 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Body)
                 max_file_bytes: state.max_upload_bytes,
                 max_files: 10,
             };
-            match crate::multipart::receive(raw, body, limits).await {
+            match super::multipart::receive(raw, body, limits).await {
                 Ok(batch) => {
                     let requests: Vec<&Request> = match &batch {
                         BatchRequest::Single(r) => vec![r],
@@ -502,6 +504,8 @@ fn operation_of(request: &mut Request) -> (Operation, Option<String>) {
     }
 }
 
+/// `GET /graphql`: a query (never a mutation) in the query string, or
+/// GraphiQL for a browser that asks for HTML.
 pub async fn get(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -510,7 +514,7 @@ pub async fn get(
     let query = query.unwrap_or_default();
     let has_query = query.split('&').any(|pair| pair.starts_with("query="));
     if !has_query && wants_html(&headers) {
-        return crate::playground::page(&headers);
+        return super::playground::page(&headers);
     }
     let Some(kind) = negotiate(&headers) else {
         return (

@@ -16,7 +16,7 @@ use futures::TryStreamExt;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::app::AppState;
+use super::AppState;
 use crate::domain::files::{self, NewUpload};
 use crate::domain::ids::{self, IdKind};
 use crate::domain::{DomainError, Principal, Session};
