@@ -2,14 +2,13 @@
 //! down gracefully.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 use tokio::net::TcpListener;
 
 use crate::config::ServeConfig;
-use crate::db::Db;
+use crate::db::{Db, DbOptions};
 use crate::http::{AppState, router};
 
 /// A bound, running server.
@@ -22,11 +21,13 @@ pub struct Server {
     flusher: tokio::task::JoinHandle<()>,
 }
 
-/// Housekeeping: writes the last-used times of tokens every `every`, and
-/// prunes expired idempotency keys every ten minutes.
-async fn background(state: AppState, every: Duration, idempotency_ttl: Duration) {
+/// Housekeeping: writes the last-used times of tokens as often as
+/// `config.tokens` says, and every ten minutes prunes idempotency keys and
+/// events past their time (`config.limits`, `config.events`).
+async fn background(state: AppState) {
     const PRUNE_EVERY: Duration = Duration::from_secs(600);
-    let mut ticks = tokio::time::interval(every);
+    let config = &state.config;
+    let mut ticks = tokio::time::interval(config.tokens.usage_flush_interval());
     let mut last_prune: Option<tokio::time::Instant> = None;
     loop {
         ticks.tick().await;
@@ -35,10 +36,14 @@ async fn background(state: AppState, every: Duration, idempotency_ttl: Duration)
         }
         if last_prune.is_none_or(|at| at.elapsed() >= PRUNE_EVERY) {
             last_prune = Some(tokio::time::Instant::now());
-            if let Err(err) = crate::domain::idempotency::prune(&state.db, idempotency_ttl).await {
+            if let Err(err) =
+                crate::domain::idempotency::prune(&state.db, config.limits.idempotency_ttl()).await
+            {
                 tracing::warn!(error = %err, "could not prune idempotency keys");
             }
-            if let Err(err) = crate::domain::events::prune(&state.db, state.event_retention).await {
+            if let Err(err) =
+                crate::domain::events::prune(&state.db, config.events.retention()).await
+            {
                 tracing::warn!(error = %err, "could not prune events");
             }
         }
@@ -46,13 +51,16 @@ async fn background(state: AppState, every: Duration, idempotency_ttl: Duration)
 }
 
 impl Server {
-    /// Connects, migrates, binds `config.listen` and serves until `shutdown` resolves.
+    /// Connects, migrates, binds `config.http.listen` and serves until `shutdown` resolves.
     pub async fn start(
         config: &ServeConfig,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<Server> {
-        let db =
-            Db::connect_with(&config.database.database_url, &config.database.options()).await?;
+        let db = Db::connect_with(
+            &config.database.database_url,
+            &DbOptions::from(&config.database),
+        )
+        .await?;
         db.migrate().await?;
         Self::start_with(db, config, shutdown).await
     }
@@ -64,27 +72,15 @@ impl Server {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<Server> {
         let state = AppState::new(db, config).await?;
-        let app = router(
-            state.clone(),
-            config.max_body_bytes,
-            Arc::new(
-                config
-                    .rate_limiter()
-                    .with_known_tokens(state.token_cache.clone()),
-            ),
-            &config.cors_origins,
-        );
-        let flusher = tokio::spawn(background(
-            AppState {
-                db: state.db.for_background(),
-                ..state.clone()
-            },
-            Duration::from_millis(config.token_usage_flush_ms.max(10)),
-            Duration::from_secs(config.idempotency_ttl_secs),
-        ));
-        let listener = TcpListener::bind(config.listen)
+        let app = router(state.clone());
+        let flusher = tokio::spawn(background(AppState {
+            db: state.db.for_background(),
+            ..state.clone()
+        }));
+        let listen = config.http.listen;
+        let listener = TcpListener::bind(listen)
             .await
-            .with_context(|| format!("cannot listen on {}", config.listen))?;
+            .with_context(|| format!("cannot listen on {listen}"))?;
         let addr = listener.local_addr()?;
         let going_away = state.shutdown.clone();
         let handle = tokio::spawn(async move {

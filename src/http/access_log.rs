@@ -73,11 +73,7 @@ impl opentelemetry::propagation::Extractor for HeaderExtractor<'_> {
 }
 
 /// The middleware: id, span, log line, and the id echoed on the response.
-pub async fn layer(
-    State(metrics): State<Arc<Metrics>>,
-    request: Request,
-    next: Next,
-) -> Response {
+pub async fn layer(State(metrics): State<Arc<Metrics>>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let id = request_id(request.headers());
     let method = request.method().clone();

@@ -18,45 +18,43 @@ pub(crate) mod rate_limit;
 pub(crate) mod ws;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 
+use crate::auth::TokenUsage;
 use crate::config::ServeConfig;
 use crate::db::Db;
-use crate::domain::Limits;
 use crate::events::{EventHub, HubConfig};
-use crate::graphql::UploadLimit;
 use crate::graphql::{QuireSchema, build_schema};
+use crate::metrics::Metrics;
 use crate::storage::{ObjectBlobStore, SharedBlobStore};
 use crate::token_cache::TokenCache;
 
-/// What every handler shares: the database, the schema, the runtime objects
-/// and the limits in force.
+/// What every handler shares: the options by concern, and the runtime
+/// objects built from them.
 #[derive(Clone)]
 pub struct AppState {
+    /// The options the server was started with (the limits, timeouts and
+    /// sizes handlers apply).
+    pub config: Arc<ServeConfig>,
+    /// The database.
     pub db: Db,
+    /// The GraphQL schema, built under `config.limits`.
     pub schema: QuireSchema,
-    pub max_batch: usize,
-    pub shape_limits: crate::graphql::shape::ShapeLimits,
-    pub max_response_bytes: usize,
-    pub batch_delay: std::time::Duration,
-    pub request_timeout: std::time::Duration,
-    pub token_usage: std::sync::Arc<crate::auth::TokenUsage>,
-    pub token_cache: Arc<TokenCache>,
+    /// Where file blobs live.
     pub store: SharedBlobStore,
-    pub limits: Limits,
-    pub max_upload_bytes: u64,
-    pub max_body_bytes: usize,
+    /// The event reader subscriptions listen to.
     pub hub: Arc<EventHub>,
-    pub ws_init_timeout: Duration,
-    pub max_subscriptions_per_socket: usize,
-    pub metrics_token: Option<Arc<str>>,
-    pub event_retention: Duration,
-    pub metrics: Arc<crate::metrics::Metrics>,
+    /// Principals of recently used tokens.
+    pub token_cache: Arc<TokenCache>,
+    /// Last-used times of tokens, written by the server's housekeeping.
+    pub token_usage: Arc<TokenUsage>,
+    /// What /metrics reports.
+    pub metrics: Arc<Metrics>,
+    /// Query text for automatic persisted queries.
     pub persisted_queries: Arc<apq::PersistedQueries>,
     /// Cancelled when the server begins to shut down: open WebSockets then
     /// close with 1001 (going away) instead of dropping.
@@ -77,69 +75,45 @@ impl AppState {
         Ok(principal)
     }
 
+    /// Opens the blob store and starts the event reader, as `config` says,
+    /// over `db` (connected and migrated).
     pub async fn new(db: Db, config: &ServeConfig) -> anyhow::Result<Self> {
-        let blobs =
-            ObjectBlobStore::open_with(&config.storage_location(), &config.storage_options)?;
+        let blobs = ObjectBlobStore::configured(&config.storage, &config.database.database_url)?;
         blobs.check().await?;
-        let store: SharedBlobStore = std::sync::Arc::new(blobs);
+        let store: SharedBlobStore = Arc::new(blobs);
         let hub = EventHub::start(
             db.for_background(),
-            HubConfig {
-                poll_interval: Duration::from_millis(config.event_poll_ms.max(10)),
-                capacity: config.subscriber_buffer,
-                database_url: config.database.database_url.clone(),
-                ..Default::default()
-            },
+            HubConfig::new(&config.events, config.database.database_url.clone()),
         )
         .await?;
-        let token_cache = Arc::new(TokenCache::new(Duration::from_millis(
-            config.token_cache_ms,
-        )));
+        let token_cache = Arc::new(TokenCache::new(config.tokens.cache_ttl()));
         Ok(AppState {
             schema: build_schema(
                 db.clone(),
-                config.limits(),
-                &config.query_limits(),
+                &config.limits,
                 store.clone(),
-                UploadLimit(config.max_upload_bytes),
                 hub.clone(),
                 token_cache.clone(),
             ),
-            token_cache,
+            persisted_queries: Arc::new(apq::PersistedQueries::new(config.http.apq_cache_bytes)),
+            config: Arc::new(config.clone()),
+            db,
+            store,
             hub,
-            ws_init_timeout: Duration::from_millis(config.ws_init_timeout_ms),
-            max_subscriptions_per_socket: config.max_subscriptions_per_socket,
-            metrics_token: config.metrics_token.as_deref().map(Arc::from),
-            event_retention: Duration::from_secs(config.event_retention_secs),
+            token_cache,
+            token_usage: Default::default(),
             metrics: Default::default(),
             shutdown: Default::default(),
             sockets: Default::default(),
-            persisted_queries: Arc::new(apq::PersistedQueries::new(config.apq_cache_bytes)),
-            store,
-            limits: config.limits(),
-            max_upload_bytes: config.max_upload_bytes,
-            max_body_bytes: config.max_body_bytes,
-            db,
-            max_batch: config.max_batch,
-            shape_limits: crate::graphql::shape::ShapeLimits {
-                max_depth: config.max_query_depth,
-                max_aliases: config.max_aliases,
-            },
-            max_response_bytes: config.max_response_bytes,
-            batch_delay: std::time::Duration::from_micros(config.batch_delay_us),
-            request_timeout: std::time::Duration::from_millis(config.request_timeout_ms),
-            token_usage: Default::default(),
         })
     }
 }
 
 /// Every route, behind the layers every response passes through.
-pub(crate) fn router(
-    state: AppState,
-    max_body_bytes: usize,
-    limiter: Arc<rate_limit::RateLimiter>,
-    cors: &cors::CorsOrigins,
-) -> Router {
+pub(crate) fn router(state: AppState) -> Router {
+    let http = &state.config.http;
+    let limiter = rate_limit::RateLimiter::configured(&state.config.tokens)
+        .with_known_tokens(state.token_cache.clone());
     // GraphQL responses compress well (a review page to a tenth); files are
     // sent as stored, and WebSocket frames are never compressed.
     let graphql = Router::new()
@@ -151,15 +125,15 @@ pub(crate) fn router(
         .route("/files", post(files::upload))
         .route("/files/{id}", get(files::download))
         .route_layer(axum::middleware::from_fn_with_state(
-            limiter,
+            Arc::new(limiter),
             rate_limit::limit,
         ))
         .route("/graphiql/{asset}", get(playground::asset))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics).layer(compression()))
-        .layer(DefaultBodyLimit::max(max_body_bytes))
-        .layer(cors::layer(cors))
+        .layer(DefaultBodyLimit::max(http.max_body_bytes))
+        .layer(cors::layer(&http.cors_origins))
         .layer(axum::middleware::map_response(security_headers))
         .layer(axum::middleware::from_fn_with_state(
             state.metrics.clone(),
@@ -206,4 +180,3 @@ async fn security_headers(mut response: axum::response::Response) -> axum::respo
     }
     response
 }
-

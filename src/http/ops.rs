@@ -27,8 +27,8 @@ pub(crate) async fn metrics(
     State(state): State<AppState>,
     headers: axum::http::HeaderMap,
 ) -> axum::response::Response {
-    if let Some(expected) = &state.metrics_token
-        && crate::auth::bearer(&headers) != Some(&**expected)
+    if let Some(expected) = &state.config.tokens.metrics_token
+        && crate::auth::bearer(&headers) != Some(expected.as_str())
     {
         return (
             StatusCode::UNAUTHORIZED,

@@ -63,6 +63,20 @@ impl RateLimiter {
         }
     }
 
+    /// The limits `tokens` sets (a zero rate is off): per token, bursts of
+    /// twice the rate; per address, a minute's worth of failures at once.
+    pub fn configured(tokens: &crate::config::TokensConfig) -> Self {
+        let per_token = (tokens.rate_limit_per_token > 0.0).then(|| Rate {
+            per_second: tokens.rate_limit_per_token,
+            burst: (2.0 * tokens.rate_limit_per_token).max(1.0),
+        });
+        let failures = (tokens.auth_failures_per_minute > 0.0).then(|| Rate {
+            per_second: tokens.auth_failures_per_minute / 60.0,
+            burst: tokens.auth_failures_per_minute.max(1.0),
+        });
+        RateLimiter::new(per_token, failures)
+    }
+
     /// Lets tokens this cache holds through a refused address.
     pub fn with_known_tokens(mut self, cache: Arc<crate::token_cache::TokenCache>) -> Self {
         self.known = Some(cache);
