@@ -27,6 +27,8 @@ mod limits;
 mod storage;
 mod tokens;
 
+#[cfg(test)]
+mod table;
 
 use clap::{Args, Command, FromArgMatches};
 
