@@ -72,9 +72,10 @@ impl HttpConfig {
         Duration::from_millis(self.request_timeout_ms)
     }
 
-    /// How long a WebSocket may take to send connection_init.
+    /// How long a WebSocket may take to send connection_init (10 ms at
+    /// least, whatever was asked).
     pub fn ws_init_timeout(&self) -> Duration {
-        Duration::from_millis(self.ws_init_timeout_ms)
+        Duration::from_millis(self.ws_init_timeout_ms.max(10))
     }
 }
 

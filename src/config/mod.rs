@@ -6,15 +6,16 @@
 //!
 //! A default is written once: in its option's `default_value_t` (or
 //! `default_value`). A group's `Default` is that group parsed from an empty
-//! command line with the environment ignored ([`defaults`]), so it is what
+//! command line with the environment ignored (`defaults`), so it is what
 //! `--help` shows and cannot drift from it; named constants would have had
 //! to be repeated, field by field, in a hand-written `Default` as well.
 //!
-//! This module imports nothing from the rest of the crate: each part builds
-//! its runtime object from its group (`domain::Limits`, `ShapeLimits` and the
-//! schema from [`LimitsConfig`], `HubConfig` from [`EventsConfig`], the rate
-//! limiter and token cache from [`TokensConfig`], the blob store from
-//! [`StorageConfig`], `DbOptions` from [`DatabaseConfig`]).
+//! This module imports nothing from the rest of the crate (its README test
+//! apart): each part builds its runtime object from its group
+//! (`domain::Limits`, `ShapeLimits` and the schema from [`LimitsConfig`],
+//! `HubConfig` from [`EventsConfig`], the rate limiter and token cache from
+//! [`TokensConfig`], the blob store from [`StorageConfig`], `DbOptions` from
+//! [`DatabaseConfig`]).
 //!
 //! Fields keep the names of their flags (`events.event_poll_ms` for
 //! `--event-poll-ms`): flags and variables are public, and clap derives them

@@ -1,10 +1,11 @@
-//! The HTTP adapters and their shared state: GraphQL over HTTP
-//! ([`graphql`]) and over WebSocket ([`ws`]), plain file transfer
-//! ([`files`]), the operational endpoints ([`ops`]), and the layers in front
-//! of them (CORS, rate limits, the access log, persisted queries, GraphiQL).
+//! The HTTP adapters and their shared state: GraphQL over HTTP (`graphql`)
+//! and over WebSocket (`ws`), plain file transfer (`files`), the operational
+//! endpoints (`ops`), and the layers in front of them (CORS, rate limits,
+//! the access log, persisted queries, GraphiQL).
 //!
 //! Everything here depends on [`AppState`] and nothing outside depends on the
-//! handlers: `app` builds the state, calls [`router`] and serves it.
+//! handlers: `app` builds the state, calls `router` and serves it; nothing
+//! here imports `app`.
 
 pub(crate) mod access_log;
 pub(crate) mod apq;

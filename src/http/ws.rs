@@ -255,13 +255,7 @@ async fn serve(socket: WebSocket, protocol: WebSocketProtocols, state: AppState)
         async_graphql::http::WebSocket::new(state.schema.clone(), input, protocol)
             .on_connection_init(move |payload| authenticate(init_state, payload, init_secret))
             .keepalive_timeout(None);
-    let deadline = tokio::time::sleep(
-        state
-            .config
-            .http
-            .ws_init_timeout()
-            .max(Duration::from_millis(10)),
-    );
+    let deadline = tokio::time::sleep(state.config.http.ws_init_timeout());
     tokio::pin!(deadline);
     // The token is checked again on every revocation through this server,
     // and every cache lifetime for revocations made elsewhere.
