@@ -88,6 +88,14 @@ pub struct DbOptions {
     pub sqlite_max_bytes: Option<u64>,
 }
 
+impl From<&crate::config::DatabaseConfig> for DbOptions {
+    fn from(config: &crate::config::DatabaseConfig) -> Self {
+        DbOptions {
+            sqlite_max_bytes: config.sqlite_max_bytes,
+        }
+    }
+}
+
 /// Whether writes are failing for want of storage (a full disk, an I/O
 /// error): set when a write transaction fails so, cleared when one commits.
 /// `/readyz` reports not ready while it is set.

@@ -1,27 +1,20 @@
 //! Quire: a versioned artifact store for AI agent pipelines, served over GraphQL.
 //!
-//! Data flows one way: HTTP -> `graphql` -> `domain` -> `entity` -> database.
+//! Data flows one way: `http` -> `graphql` -> `domain` -> `entity` -> database;
+//! `app` serves the `http` router, built from `config`.
 
-pub mod access_log;
 pub mod app;
-pub mod apq;
 pub mod auth;
 pub mod config;
-pub mod cors;
 pub mod db;
 pub mod dialect;
 pub mod domain;
 pub mod events;
-pub mod files_http;
 pub mod graphql;
-pub mod graphql_http;
+pub mod http;
 pub mod metrics;
-pub mod multipart;
 pub mod nesting;
-pub mod playground;
-pub mod rate_limit;
 pub mod seed;
 pub mod storage;
 pub mod telemetry;
 pub mod token_cache;
-pub mod ws;

@@ -3,11 +3,11 @@
 use clap::{Parser, Subcommand, ValueEnum};
 use entity::{ActorType, Role};
 use quire::app::Server;
-use quire::config::{DatabaseConfig, ServeConfig};
-use quire::db::Db;
+use quire::config::{DatabaseConfig, ServeConfig, StorageConfig};
+use quire::db::{Db, DbOptions};
 use quire::domain::ids::{self, IdKind};
 use quire::domain::{demo, files, tokens};
-use quire::storage::{ObjectBlobStore, default_location};
+use quire::storage::ObjectBlobStore;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 /// glibc's allocator spent a third of the review page's CPU time (perf);
@@ -45,11 +45,10 @@ enum Command {
         /// Keep unlinked files younger than this many seconds.
         #[arg(long, env = "QUIRE_GC_GRACE_SECS", default_value_t = 24 * 3600)]
         grace_secs: u64,
-        /// Where file blobs live (default: beside the SQLite database).
-        #[arg(long, env = "QUIRE_STORAGE_URL")]
-        storage_url: Option<String>,
         #[command(flatten)]
         database: DatabaseConfig,
+        #[command(flatten)]
+        storage: StorageConfig,
     },
     /// Write a realistic benchmark data set with batched inserts.
     Seed {
@@ -137,7 +136,7 @@ impl From<ActorTypeArg> for ActorType {
 }
 
 async fn open(database: &DatabaseConfig) -> anyhow::Result<Db> {
-    let db = Db::connect_with(&database.database_url, &database.options()).await?;
+    let db = Db::connect_with(&database.database_url, &DbOptions::from(database)).await?;
     db.migrate().await?;
     Ok(db)
 }
@@ -337,12 +336,11 @@ async fn main() -> anyhow::Result<()> {
         Command::Gc {
             dry_run,
             grace_secs,
-            storage_url,
             database,
+            storage,
         } => {
             let db = open(&database).await?;
-            let location = storage_url.unwrap_or_else(|| default_location(&database.database_url));
-            let store = ObjectBlobStore::open(&location)?;
+            let store = ObjectBlobStore::configured(&storage, &database.database_url)?;
             store.check().await?;
             let grace = std::time::Duration::from_secs(grace_secs);
             let orphans = files::collect_orphans(&db, &store, grace, dry_run).await?;

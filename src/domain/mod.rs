@@ -43,13 +43,20 @@ pub struct Limits {
     pub idempotency_ttl: std::time::Duration,
 }
 
-impl Default for Limits {
-    fn default() -> Self {
+impl From<&crate::config::LimitsConfig> for Limits {
+    fn from(config: &crate::config::LimitsConfig) -> Self {
         Limits {
-            max_value_bytes: 256 * 1024,
-            max_output_bytes: 1024 * 1024,
-            idempotency_ttl: std::time::Duration::from_secs(24 * 3600),
+            max_value_bytes: config.max_value_bytes,
+            max_output_bytes: config.max_output_bytes,
+            idempotency_ttl: config.idempotency_ttl(),
         }
+    }
+}
+
+impl Default for Limits {
+    /// The configuration's defaults.
+    fn default() -> Self {
+        Limits::from(&crate::config::LimitsConfig::default())
     }
 }
 

@@ -24,16 +24,27 @@ pub struct HubConfig {
     pub database_url: String,
 }
 
-impl Default for HubConfig {
-    fn default() -> Self {
+impl HubConfig {
+    /// As `events` says, for the database at `database_url`.
+    pub fn new(events: &crate::config::EventsConfig, database_url: impl Into<String>) -> Self {
         HubConfig {
-            poll_interval: Duration::from_millis(1000),
-            gap_timeout: Duration::from_secs(30),
-            capacity: 1024,
-            database_url: String::new(),
+            poll_interval: events.poll_interval(),
+            gap_timeout: GAP_TIMEOUT,
+            capacity: events.subscriber_buffer,
+            database_url: database_url.into(),
         }
     }
 }
+
+impl Default for HubConfig {
+    /// The configuration's defaults, with no database URL (no listener).
+    fn default() -> Self {
+        HubConfig::new(&crate::config::EventsConfig::default(), String::new())
+    }
+}
+
+/// How long a gap that nothing explains is waited on before it is skipped.
+const GAP_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// An event as the hub hands it out: decoded once, shared by every subscriber.
 pub type Event = Arc<crate::domain::events::Event>;

@@ -17,6 +17,7 @@ use std::sync::Arc;
 
 use async_graphql::{SDLExportOptions, Schema};
 
+use crate::config::LimitsConfig;
 use crate::db::Db;
 use crate::domain::Limits;
 use crate::events::EventHub;
@@ -30,34 +31,17 @@ pub type QuireSchema = Schema<
     Guarded<subscription::SubscriptionRoot>,
 >;
 
-/// Limits the engine enforces on every query.
-#[derive(Debug, Clone)]
-pub struct QueryLimits {
-    pub max_depth: usize,
-    pub max_complexity: usize,
-    pub introspection: bool,
-}
-
-impl Default for QueryLimits {
-    fn default() -> Self {
-        QueryLimits {
-            max_depth: 10,
-            max_complexity: 50_000,
-            introspection: true,
-        }
-    }
-}
-
 /// The largest upload accepted through `uploadFile`.
 #[derive(Debug, Clone, Copy)]
 pub struct UploadLimit(pub u64);
 
+/// The executable schema, with what resolvers read from their context, under
+/// `limits` (query depth, complexity and introspection; value, output and
+/// upload sizes).
 pub fn build_schema(
     db: Db,
-    limits: Limits,
-    query_limits: &QueryLimits,
+    limits: &LimitsConfig,
     store: SharedBlobStore,
-    upload_limit: UploadLimit,
     hub: Arc<EventHub>,
     token_cache: Arc<TokenCache>,
 ) -> QuireSchema {
@@ -69,14 +53,14 @@ pub fn build_schema(
     .data(db)
     .data(hub)
     .data(token_cache)
-    .data(limits)
+    .data(Limits::from(limits))
     .data(store)
-    .data(upload_limit)
+    .data(UploadLimit(limits.max_upload_bytes))
     // Data depth is checked by `shape` (introspection apart); the engine's
     // own limit, which counts both, stays as a backstop above both bounds.
-    .limit_depth(query_limits.max_depth.max(shape::MAX_INTROSPECTION_DEPTH))
-    .limit_complexity(query_limits.max_complexity);
-    if !query_limits.introspection {
+    .limit_depth(limits.max_query_depth.max(shape::MAX_INTROSPECTION_DEPTH))
+    .limit_complexity(limits.max_query_complexity);
+    if !limits.introspection {
         builder = builder
             .disable_introspection()
             // "Did you mean ...?" would name fields introspection hides.

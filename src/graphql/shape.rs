@@ -44,6 +44,15 @@ pub enum ShapeError {
     TooManyAliases { count: usize, limit: usize },
 }
 
+impl From<&crate::config::LimitsConfig> for ShapeLimits {
+    fn from(config: &crate::config::LimitsConfig) -> Self {
+        ShapeLimits {
+            max_depth: config.max_query_depth,
+            max_aliases: config.max_aliases,
+        }
+    }
+}
+
 impl ShapeLimits {
     /// Checks every operation and fragment of a document.
     pub fn check(&self, doc: &ExecutableDocument) -> Result<(), ShapeError> {

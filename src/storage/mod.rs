@@ -102,6 +102,19 @@ impl ObjectBlobStore {
         Self::open_with(location, &[])
     }
 
+    /// The store `config` names, by default beside the database at
+    /// `database_url` (see [`default_location`]).
+    pub fn configured(
+        config: &crate::config::StorageConfig,
+        database_url: &str,
+    ) -> Result<Self, StorageError> {
+        let location = config
+            .storage_url
+            .clone()
+            .unwrap_or_else(|| default_location(database_url));
+        Self::open_with(&location, &config.storage_options)
+    }
+
     /// `open`, with settings over the environment's: for S3, by the names of
     /// the `AWS_*` variables (`AWS_ENDPOINT_URL`, ...). Ignored for a folder.
     pub fn open_with(location: &str, options: &[(String, String)]) -> Result<Self, StorageError> {

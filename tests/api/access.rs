@@ -380,7 +380,9 @@ async fn scoped_admin_stays_in_its_project(s: TestServer) {
 backend_tests!(last_used_is_recorded_without_a_write_per_request);
 
 async fn last_used_is_recorded_without_a_write_per_request(default: TestServer) {
-    let s = default.sibling(|c| c.token_usage_flush_ms = 100).await;
+    let s = default
+        .sibling(|c| c.tokens.token_usage_flush_ms = 100)
+        .await;
     let reader = s.token("READER", None).await;
     let before = s.admin("{ tokens { name lastUsedAt } }", json!({})).await;
     let reader_row = before["tokens"]

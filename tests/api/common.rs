@@ -280,11 +280,11 @@ impl TestServer {
         adjust: impl FnOnce(&mut ServeConfig),
     ) -> TestServer {
         let mut config = ServeConfig::with_database(database_url.clone());
-        config.storage_url = Some(storage.url.clone());
-        config.storage_options = storage.env.clone();
+        config.storage.storage_url = Some(storage.url.clone());
+        config.storage.storage_options = storage.env.clone();
         // Long enough that a token used in a test is still cached when the
         // test revokes it: revocation must work through the cache.
-        config.token_cache_ms = 60_000;
+        config.tokens.token_cache_ms = 60_000;
         adjust(&mut config);
         let (tx, rx) = oneshot::channel::<()>();
         let server = Server::start_with(db.clone(), &config, async {

@@ -267,7 +267,9 @@ async fn lineage_both_ways(s: TestServer) {
 
 async fn cancel_and_large_outputs(default: TestServer) {
     // Outputs up to 100 KiB here, so that an oversized one still fits the 1 MiB body limit.
-    let s = default.sibling(|c| c.max_output_bytes = 100 * 1024).await;
+    let s = default
+        .sibling(|c| c.limits.max_output_bytes = 100 * 1024)
+        .await;
     let project = s.create_project("outputs").await;
     let cancel = "mutation($id: ID!) { cancelRun(input: {runId: $id, reason: \"superseded by a newer run\"}) { status error completedAt } }";
     let run = s.start_run(&project, "p").await;

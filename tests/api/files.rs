@@ -426,7 +426,9 @@ async fn round_trip(s: &TestServer, base: &str, mib: usize) {
 }
 
 async fn limits_leave_nothing_behind(default: TestServer) {
-    let s = default.sibling(|c| c.max_upload_bytes = 64 * 1024).await;
+    let s = default
+        .sibling(|c| c.limits.max_upload_bytes = 64 * 1024)
+        .await;
     let big = sample(64 * 1024 + 1, 3);
     let (status, body) = post_file(
         &s,
@@ -788,8 +790,8 @@ async fn start_error(storage: &Storage) -> String {
     let db = quire::db::Db::connect(&url).await.unwrap();
     db.migrate().await.unwrap();
     let mut config = quire::config::ServeConfig::with_database(url);
-    config.storage_url = Some(storage.url.clone());
-    config.storage_options = storage.env.clone();
+    config.storage.storage_url = Some(storage.url.clone());
+    config.storage.storage_options = storage.env.clone();
     match quire::app::Server::start_with(db, &config, std::future::pending()).await {
         Ok(_) => panic!("a server started over {}", storage.url),
         Err(err) => format!("{err:#}"),

@@ -218,7 +218,7 @@ const RUNS: &str =
     "subscription($p: ID!) { runStatusChanged(projectId: $p, after: \"MA\") { run { id } } }";
 
 async fn websocket_nesting_and_subscription_cap(s: TestServer) {
-    let capped = s.sibling(|c| c.max_subscriptions_per_socket = 3).await;
+    let capped = s.sibling(|c| c.http.max_subscriptions_per_socket = 3).await;
     let project = s.create_project("ws-limits").await;
     let mut ws = Ws::connect(&capped, &capped.admin).await;
 
@@ -317,7 +317,7 @@ async fn revoked_token_closes_its_sockets(s: TestServer) {
 
     // Revoked elsewhere (another server on the same database): closed
     // within this server's token cache time.
-    let quick = s.sibling(|c| c.token_cache_ms = 500).await;
+    let quick = s.sibling(|c| c.tokens.token_cache_ms = 500).await;
     let (token_id, secret) = reader_token(&s, "watcher2").await;
     let mut ws = Ws::connect(&quick, &secret).await;
     ws.subscribe("runs", RUNS, json!({ "p": project })).await;
@@ -434,7 +434,7 @@ async fn lists_aliases_and_responses_are_bounded(s: TestServer) {
     assert!(ran <= 60, "{ran} statements");
 
     // The response size limit refuses a response instead of sending it.
-    let small = s.sibling(|c| c.max_response_bytes = 10_000).await;
+    let small = s.sibling(|c| c.http.max_response_bytes = 10_000).await;
     let (status, body) = small
         .post(
             Some(&reader),
@@ -516,7 +516,7 @@ async fn request_edges(s: TestServer) {
     assert!(policy.contains("script-src"), "{policy}");
 
     // With introspection off, error messages suggest no field names.
-    let closed = s.sibling(|c| c.introspection = false).await;
+    let closed = s.sibling(|c| c.limits.introspection = false).await;
     let (_, body) = closed
         .post(Some(&closed.admin), "{ viewe { name } }", json!({}))
         .await;
@@ -534,7 +534,7 @@ async fn request_edges(s: TestServer) {
 
     // /metrics behind a token when one is set.
     let guarded = s
-        .sibling(|c| c.metrics_token = Some("m-secret".into()))
+        .sibling(|c| c.tokens.metrics_token = Some("m-secret".into()))
         .await;
     let res = guarded
         .http
@@ -561,7 +561,7 @@ async fn request_edges(s: TestServer) {
 
 async fn rate_limits(s: TestServer) {
     // Per token: 2 requests/s with bursts of 4.
-    let limited = s.sibling(|c| c.rate_limit_per_token = 2.0).await;
+    let limited = s.sibling(|c| c.tokens.rate_limit_per_token = 2.0).await;
     let mut refused = None;
     for _ in 0..10 {
         let res = limited
@@ -589,7 +589,7 @@ async fn rate_limits(s: TestServer) {
         .await;
 
     // Failed authentications per address: after 5, the address waits.
-    let guarded = s.sibling(|c| c.auth_failures_per_minute = 5.0).await;
+    let guarded = s.sibling(|c| c.tokens.auth_failures_per_minute = 5.0).await;
     guarded.admin("{ viewer { name } }", json!({})).await;
     for _ in 0..5 {
         let (status, _) = guarded

@@ -130,8 +130,8 @@ async fn timeout_and_introspection(s: TestServer) {
     // Nested loads wait 300 ms for batching; a 100 ms budget cannot cover it.
     let slow = s
         .sibling(|c| {
-            c.request_timeout_ms = 100;
-            c.batch_delay_us = 300_000;
+            c.http.request_timeout_ms = 100;
+            c.http.batch_delay_us = 300_000;
         })
         .await;
     let (status, body) = slow
@@ -150,7 +150,7 @@ async fn timeout_and_introspection(s: TestServer) {
     );
     drop(slow);
 
-    let closed = s.sibling(|c| c.introspection = false).await;
+    let closed = s.sibling(|c| c.limits.introspection = false).await;
     let (status, body) = closed
         .post(
             Some(&closed.admin),

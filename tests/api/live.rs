@@ -480,7 +480,7 @@ async fn authentication_close_codes(s: TestServer) {
         ws.next_message(Duration::from_secs(10)).await.unwrap(),
         json!({ "type": "close", "code": 4403 })
     );
-    let quick = s.sibling(|c| c.ws_init_timeout_ms = 300).await;
+    let quick = s.sibling(|c| c.http.ws_init_timeout_ms = 300).await;
     let mut ws = Ws::open(&quick, None).await;
     assert_eq!(
         ws.next_message(Duration::from_secs(10)).await.unwrap(),

@@ -14,8 +14,8 @@ mod statements_do_not_grow_with_page_size {
 
     async fn server(backend: Backend) -> Option<TestServer> {
         TestServer::start_with(backend, |c| {
-            c.batch_delay_us = 200_000;
-            c.token_cache_ms = 0;
+            c.http.batch_delay_us = 200_000;
+            c.tokens.token_cache_ms = 0;
         })
         .await
     }

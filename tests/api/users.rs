@@ -172,7 +172,7 @@ async fn the_standard_introspection_query_works(s: TestServer) {
 
 #[tokio::test]
 async fn introspection_can_still_be_turned_off() {
-    let s = TestServer::start_with(Backend::Sqlite, |c| c.introspection = false)
+    let s = TestServer::start_with(Backend::Sqlite, |c| c.limits.introspection = false)
         .await
         .unwrap();
     let (_, body) = s.post(Some(&s.admin), INTROSPECTION_QUERY, json!({})).await;
@@ -234,7 +234,7 @@ async fn browser_front_ends_are_allowed_by_the_configured_policy() {
 
     // A list: the listed origin is named, others get nothing.
     let s = TestServer::start_with(Backend::Sqlite, |c| {
-        c.cors_origins = "http://localhost:5173".parse().unwrap()
+        c.http.cors_origins = "http://localhost:5173".parse().unwrap()
     })
     .await
     .unwrap();
@@ -247,9 +247,11 @@ async fn browser_front_ends_are_allowed_by_the_configured_policy() {
     assert!(res.headers().get("access-control-allow-origin").is_none());
 
     // None at all.
-    let s = TestServer::start_with(Backend::Sqlite, |c| c.cors_origins = "".parse().unwrap())
-        .await
-        .unwrap();
+    let s = TestServer::start_with(Backend::Sqlite, |c| {
+        c.http.cors_origins = "".parse().unwrap()
+    })
+    .await
+    .unwrap();
     let res = preflight(&s, "http://localhost:5173").await;
     assert!(res.headers().get("access-control-allow-origin").is_none());
 }

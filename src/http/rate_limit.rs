@@ -23,7 +23,9 @@ const MAX_BUCKETS: usize = 100_000;
 /// A rate: `per_second` on average, up to `burst` at once.
 #[derive(Debug, Clone, Copy)]
 pub struct Rate {
+    /// The sustained rate, per second.
     pub per_second: f64,
+    /// The most allowed at once (the size of the bucket).
     pub burst: f64,
 }
 
@@ -39,6 +41,7 @@ struct Bucket {
     at: Instant,
 }
 
+/// The token buckets of one process, for the [`limit`] layer.
 pub struct RateLimiter {
     per_token: Option<Rate>,
     auth_failures: Option<Rate>,
@@ -58,6 +61,20 @@ impl RateLimiter {
             buckets: Mutex::default(),
             known: None,
         }
+    }
+
+    /// The limits `tokens` sets (a zero rate is off): per token, bursts of
+    /// twice the rate; per address, a minute's worth of failures at once.
+    pub fn configured(tokens: &crate::config::TokensConfig) -> Self {
+        let per_token = (tokens.rate_limit_per_token > 0.0).then(|| Rate {
+            per_second: tokens.rate_limit_per_token,
+            burst: (2.0 * tokens.rate_limit_per_token).max(1.0),
+        });
+        let failures = (tokens.auth_failures_per_minute > 0.0).then(|| Rate {
+            per_second: tokens.auth_failures_per_minute / 60.0,
+            burst: tokens.auth_failures_per_minute.max(1.0),
+        });
+        RateLimiter::new(per_token, failures)
     }
 
     /// Lets tokens this cache holds through a refused address.

@@ -37,6 +37,7 @@ pub struct MultipartLimits {
     pub max_json_bytes: u64,
     /// Each file.
     pub max_file_bytes: u64,
+    /// Most files in one request.
     pub max_files: usize,
 }
 

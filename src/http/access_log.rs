@@ -18,10 +18,6 @@ use crate::metrics::Metrics;
 /// The header a request id travels in, both ways.
 pub const REQUEST_ID: &str = "x-request-id";
 
-/// The id of the request being served (a request extension).
-#[derive(Debug, Clone)]
-pub struct RequestId(pub HeaderValue);
-
 /// The GraphQL operations a response answered, as `name` or `type name`
 /// (a response extension the GraphQL handler sets, for the log line).
 #[derive(Debug, Clone)]
@@ -77,11 +73,7 @@ impl opentelemetry::propagation::Extractor for HeaderExtractor<'_> {
 }
 
 /// The middleware: id, span, log line, and the id echoed on the response.
-pub async fn layer(
-    State(metrics): State<Arc<Metrics>>,
-    mut request: Request,
-    next: Next,
-) -> Response {
+pub async fn layer(State(metrics): State<Arc<Metrics>>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let id = request_id(request.headers());
     let method = request.method().clone();
@@ -106,7 +98,6 @@ pub async fn layer(
         );
         let _ = span.set_parent(parent);
     }
-    request.extensions_mut().insert(RequestId(id.clone()));
     let mut response = next.run(request).instrument(span.clone()).await;
     let status = response.status().as_u16();
     metrics.http_response(

@@ -21,12 +21,15 @@ use axum::response::Response;
 use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 
-use crate::app::AppState;
+use super::AppState;
 use crate::auth;
 use crate::domain::DomainError;
 use crate::graphql::loaders::new_loaders;
+use crate::graphql::shape::ShapeLimits;
 use crate::nesting;
 
+/// `GET /graphql/ws`: upgrades to a WebSocket speaking the subprotocol the
+/// client offers.
 pub async fn upgrade(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -99,7 +102,7 @@ async fn authenticate(
     let mut data = Data::default();
     data.insert(principal);
     // No cache across events: each event shows the current state.
-    let loaders = new_loaders(state.db.clone(), state.batch_delay);
+    let loaders = new_loaders(state.db.clone(), state.config.http.batch_delay());
     loaders.enable_all_cache(false);
     data.insert(loaders);
     Ok(data)
@@ -141,7 +144,7 @@ struct Screen {
     protocol: WebSocketProtocols,
     max_subscriptions: usize,
     /// Depth and alias bounds of each operation's document.
-    shape_limits: crate::graphql::shape::ShapeLimits,
+    shape_limits: ShapeLimits,
     /// Ids of the operations the client started and that have not ended.
     active: HashSet<String>,
 }
@@ -219,8 +222,8 @@ async fn serve(socket: WebSocket, protocol: WebSocketProtocols, state: AppState)
     let (mut sink, stream) = socket.split();
     let screen = Arc::new(Mutex::new(Screen {
         protocol,
-        max_subscriptions: state.max_subscriptions_per_socket,
-        shape_limits: state.shape_limits,
+        max_subscriptions: state.config.http.max_subscriptions_per_socket,
+        shape_limits: ShapeLimits::from(&state.config.limits),
         active: HashSet::new(),
     }));
     let (verdicts, mut refusals) = tokio::sync::mpsc::unbounded_channel::<Verdict>();
@@ -252,7 +255,7 @@ async fn serve(socket: WebSocket, protocol: WebSocketProtocols, state: AppState)
         async_graphql::http::WebSocket::new(state.schema.clone(), input, protocol)
             .on_connection_init(move |payload| authenticate(init_state, payload, init_secret))
             .keepalive_timeout(None);
-    let deadline = tokio::time::sleep(state.ws_init_timeout.max(Duration::from_millis(10)));
+    let deadline = tokio::time::sleep(state.config.http.ws_init_timeout());
     tokio::pin!(deadline);
     // The token is checked again on every revocation through this server,
     // and every cache lifetime for revocations made elsewhere.

@@ -32,22 +32,22 @@ const ASSETS: [Asset; 4] = [
     Asset {
         name: "index.html",
         content_type: "text/html; charset=utf-8",
-        bytes: include_bytes!("../assets/graphiql/index.html"),
+        bytes: include_bytes!("../../assets/graphiql/index.html"),
     },
     Asset {
         name: "graphiql.js",
         content_type: "text/javascript; charset=utf-8",
-        bytes: include_bytes!("../assets/graphiql/graphiql.js"),
+        bytes: include_bytes!("../../assets/graphiql/graphiql.js"),
     },
     Asset {
         name: "graphiql.css",
         content_type: "text/css; charset=utf-8",
-        bytes: include_bytes!("../assets/graphiql/graphiql.css"),
+        bytes: include_bytes!("../../assets/graphiql/graphiql.css"),
     },
     Asset {
         name: "LICENSES.txt",
         content_type: "text/plain; charset=utf-8",
-        bytes: include_bytes!("../assets/graphiql/LICENSES.txt"),
+        bytes: include_bytes!("../../assets/graphiql/LICENSES.txt"),
     },
 ];
 

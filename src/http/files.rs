@@ -16,10 +16,10 @@ use futures::TryStreamExt;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::app::AppState;
+use super::AppState;
 use crate::domain::files::{self, NewUpload};
 use crate::domain::ids::{self, IdKind};
-use crate::domain::{DomainError, Principal, Session};
+use crate::domain::{DomainError, Limits, Principal, Session};
 use crate::storage::boxed;
 
 fn error(err: DomainError) -> Response {
@@ -87,11 +87,11 @@ pub async fn upload(
         .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > state.max_upload_bytes) {
+    if declared.is_some_and(|n| n > state.config.limits.max_upload_bytes) {
         let mut response = error(DomainError::PayloadTooLarge {
             what: "upload",
             size: declared.unwrap_or_default(),
-            limit: state.max_upload_bytes,
+            limit: state.config.limits.max_upload_bytes,
         });
         // The body is left unread, so this connection ends here: say so,
         // or the client may send its next request down a closed socket.
@@ -112,7 +112,7 @@ pub async fn upload(
         filename: params.filename.or_else(|| header("x-filename")),
         project_id: params.project_id,
     };
-    let limits = state.limits.clone();
+    let limits = Limits::from(&state.config.limits);
     let s = Session {
         db: &state.db,
         principal: &principal,
@@ -124,7 +124,7 @@ pub async fn upload(
         state.store.as_ref(),
         stream,
         meta,
-        state.max_upload_bytes,
+        state.config.limits.max_upload_bytes,
     )
     .await
     {
@@ -237,7 +237,7 @@ pub async fn download(
     let Ok(uuid) = ids::decode(IdKind::File, &id) else {
         return not_found();
     };
-    let limits = state.limits.clone();
+    let limits = Limits::from(&state.config.limits);
     let s = Session {
         db: &state.db,
         principal: &principal,

@@ -11,13 +11,14 @@ use axum::http::header::{ACCEPT, ALLOW, CONTENT_TYPE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response as HttpResponse};
 
-use crate::app::AppState;
-use crate::apq::ApqError;
+use super::AppState;
+use super::apq::ApqError;
+use super::multipart::{MultipartError, MultipartLimits};
 use crate::domain::Principal;
 use crate::graphql::error::{assign_codes, has_code, to_graphql};
 use crate::graphql::loaders::new_loaders;
+use crate::graphql::shape::ShapeLimits;
 use crate::metrics::Operation;
-use crate::multipart::{MultipartError, MultipartLimits};
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 const JSON: &str = "application/json";
@@ -284,14 +285,14 @@ async fn execute(
     mut batch: BatchRequest,
 ) -> HttpResponse {
     if let BatchRequest::Batch(requests) = &batch
-        && (requests.is_empty() || requests.len() > state.max_batch)
+        && (requests.is_empty() || requests.len() > state.config.http.max_batch)
     {
         return request_error(
             StatusCode::BAD_REQUEST,
             kind,
             format!(
                 "a batch holds 1 to {} operations; this one has {}",
-                state.max_batch,
+                state.config.http.max_batch,
                 requests.len()
             ),
         );
@@ -307,22 +308,23 @@ async fn execute(
             .filter_map(|r| r.parsed_query().ok())
             .collect(),
     };
-    if let Err(err) = state.shape_limits.check_all(docs) {
+    if let Err(err) = ShapeLimits::from(&state.config.limits).check_all(docs) {
         return too_complex(kind, err);
     }
     let started = std::time::Instant::now();
-    let batch = batch
-        .data(principal)
-        .data(new_loaders(state.db.clone(), state.batch_delay));
-    let Ok(mut response) =
-        tokio::time::timeout(state.request_timeout, state.schema.execute_batch(batch)).await
+    let batch = batch.data(principal).data(new_loaders(
+        state.db.clone(),
+        state.config.http.batch_delay(),
+    ));
+    let timeout = state.config.http.request_timeout();
+    let Ok(mut response) = tokio::time::timeout(timeout, state.schema.execute_batch(batch)).await
     else {
         return request_error(
             StatusCode::SERVICE_UNAVAILABLE,
             kind,
             format!(
                 "the request ran over the time limit of {} ms and was cancelled",
-                state.request_timeout.as_millis()
+                timeout.as_millis()
             ),
         );
     };
@@ -346,17 +348,19 @@ async fn execute(
         status_of(kind, &response),
         kind,
         &response,
-        state.max_response_bytes,
+        state.config.http.max_response_bytes,
     );
     let names: Vec<&str> = operations
         .iter()
         .map(|(_, name)| name.as_deref().unwrap_or("-"))
         .collect();
     http.extensions_mut()
-        .insert(crate::access_log::Operations(names.join(",")));
+        .insert(super::access_log::Operations(names.join(",")));
     http
 }
 
+/// `POST /graphql`: a request or a batch in JSON, or a multipart request
+/// with uploads.
 pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Body) -> HttpResponse {
     let Some(kind) = negotiate(&headers) else {
         return (
@@ -375,14 +379,14 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Body)
         .and_then(|v| v.parse::<mime::Mime>().ok());
     let batch = match content_type.as_ref().map(|m| (m.type_(), m.subtype())) {
         Some((mime::APPLICATION, mime::JSON)) => {
-            let bytes = match axum::body::to_bytes(body, state.max_body_bytes).await {
+            let bytes = match axum::body::to_bytes(body, state.config.http.max_body_bytes).await {
                 Ok(bytes) => bytes,
                 Err(_) => {
                     return too_large(
                         kind,
                         format!(
                             "the request body is over the limit of {} bytes",
-                            state.max_body_bytes
+                            state.config.http.max_body_bytes
                         ),
                     );
                 }
@@ -411,11 +415,11 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Body)
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or_default();
             let limits = MultipartLimits {
-                max_json_bytes: state.max_body_bytes as u64,
-                max_file_bytes: state.max_upload_bytes,
+                max_json_bytes: state.config.http.max_body_bytes as u64,
+                max_file_bytes: state.config.limits.max_upload_bytes,
                 max_files: 10,
             };
-            match crate::multipart::receive(raw, body, limits).await {
+            match super::multipart::receive(raw, body, limits).await {
                 Ok(batch) => {
                     let requests: Vec<&Request> = match &batch {
                         BatchRequest::Single(r) => vec![r],
@@ -502,6 +506,8 @@ fn operation_of(request: &mut Request) -> (Operation, Option<String>) {
     }
 }
 
+/// `GET /graphql`: a query (never a mutation) in the query string, or
+/// GraphiQL for a browser that asks for HTML.
 pub async fn get(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -510,7 +516,7 @@ pub async fn get(
     let query = query.unwrap_or_default();
     let has_query = query.split('&').any(|pair| pair.starts_with("query="));
     if !has_query && wants_html(&headers) {
-        return crate::playground::page(&headers);
+        return super::playground::page(&headers);
     }
     let Some(kind) = negotiate(&headers) else {
         return (

@@ -1,0 +1,51 @@
+//! What one request may ask and store: the shape and cost of queries, and
+//! the sizes of values, outputs and uploads.
+
+use std::time::Duration;
+
+use clap::Args;
+
+/// Limits on queries and on what is stored.
+#[derive(Args, Debug, Clone)]
+#[command(next_help_heading = "Limits")]
+pub struct LimitsConfig {
+    /// Deepest query nesting accepted.
+    #[arg(long, env = "QUIRE_MAX_QUERY_DEPTH", default_value_t = 10)]
+    pub max_query_depth: usize,
+
+    /// Highest query complexity accepted: each field counts one, times the
+    /// page size of a connection or the bound of a list it is in.
+    #[arg(long, env = "QUIRE_MAX_QUERY_COMPLEXITY", default_value_t = 50_000)]
+    pub max_query_complexity: usize,
+
+    /// Most aliased fields in one request's documents.
+    #[arg(long, env = "QUIRE_MAX_ALIASES", default_value_t = 30)]
+    pub max_aliases: usize,
+
+    /// Whether clients may introspect the schema (GraphiQL needs it).
+    #[arg(long, env = "QUIRE_INTROSPECTION", default_value_t = true, action = clap::ArgAction::Set)]
+    pub introspection: bool,
+
+    /// Largest artifact value, in bytes of JSON.
+    #[arg(long, env = "QUIRE_MAX_VALUE_BYTES", default_value_t = 256 * 1024)]
+    pub max_value_bytes: u64,
+
+    /// Largest run or step output, in bytes.
+    #[arg(long, env = "QUIRE_MAX_OUTPUT_BYTES", default_value_t = 1024 * 1024)]
+    pub max_output_bytes: u64,
+
+    /// Largest upload, in bytes (larger ones get HTTP 413 / PAYLOAD_TOO_LARGE).
+    #[arg(long, env = "QUIRE_MAX_UPLOAD_BYTES", default_value_t = 100 * 1024 * 1024)]
+    pub max_upload_bytes: u64,
+
+    /// How long idempotency keys are remembered, in seconds.
+    #[arg(long, env = "QUIRE_IDEMPOTENCY_TTL_SECS", default_value_t = 24 * 3600)]
+    pub idempotency_ttl_secs: u64,
+}
+
+impl LimitsConfig {
+    /// How long idempotency keys are remembered.
+    pub fn idempotency_ttl(&self) -> Duration {
+        Duration::from_secs(self.idempotency_ttl_secs)
+    }
+}

@@ -1,0 +1,183 @@
+//! The HTTP adapters and their shared state: GraphQL over HTTP (`graphql`)
+//! and over WebSocket (`ws`), plain file transfer (`files`), the operational
+//! endpoints (`ops`), and the layers in front of them (CORS, rate limits,
+//! the access log, persisted queries, GraphiQL).
+//!
+//! Everything here depends on [`AppState`] and nothing outside depends on the
+//! handlers: `app` builds the state, calls `router` and serves it; nothing
+//! here imports `app`.
+
+pub(crate) mod access_log;
+pub(crate) mod apq;
+pub(crate) mod cors;
+pub(crate) mod files;
+pub(crate) mod graphql;
+pub(crate) mod multipart;
+pub(crate) mod ops;
+pub(crate) mod playground;
+pub(crate) mod rate_limit;
+pub(crate) mod ws;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+
+use crate::auth::TokenUsage;
+use crate::config::ServeConfig;
+use crate::db::Db;
+use crate::events::{EventHub, HubConfig};
+use crate::graphql::{QuireSchema, build_schema};
+use crate::metrics::Metrics;
+use crate::storage::{ObjectBlobStore, SharedBlobStore};
+use crate::token_cache::TokenCache;
+
+/// What every handler shares: the options by concern, and the runtime
+/// objects built from them.
+#[derive(Clone)]
+pub struct AppState {
+    /// The options the server was started with (the limits, timeouts and
+    /// sizes handlers apply).
+    pub config: Arc<ServeConfig>,
+    /// The database.
+    pub db: Db,
+    /// The GraphQL schema, built under `config.limits`.
+    pub schema: QuireSchema,
+    /// Where file blobs live.
+    pub store: SharedBlobStore,
+    /// The event reader subscriptions listen to.
+    pub hub: Arc<EventHub>,
+    /// Principals of recently used tokens.
+    pub token_cache: Arc<TokenCache>,
+    /// Last-used times of tokens, written by the server's housekeeping.
+    pub token_usage: Arc<TokenUsage>,
+    /// What /metrics reports.
+    pub metrics: Arc<Metrics>,
+    /// Query text for automatic persisted queries.
+    pub persisted_queries: Arc<apq::PersistedQueries>,
+    /// Cancelled when the server begins to shut down: open WebSockets then
+    /// close with 1001 (going away) instead of dropping.
+    pub shutdown: tokio_util::sync::CancellationToken,
+    /// The WebSocket connections being served, awaited at shutdown.
+    pub sockets: tokio_util::task::TaskTracker,
+}
+
+impl AppState {
+    /// The principal of a request's bearer token, its use noted for the
+    /// last-used time: the one authentication of every HTTP entry point.
+    pub async fn caller(
+        &self,
+        headers: &axum::http::HeaderMap,
+    ) -> crate::domain::DomainResult<crate::domain::Principal> {
+        let principal = crate::auth::authenticate(&self.db, &self.token_cache, headers).await?;
+        self.token_usage.touch(principal.actor.id);
+        Ok(principal)
+    }
+
+    /// Opens the blob store and starts the event reader, as `config` says,
+    /// over `db` (connected and migrated).
+    pub async fn new(db: Db, config: &ServeConfig) -> anyhow::Result<Self> {
+        let blobs = ObjectBlobStore::configured(&config.storage, &config.database.database_url)?;
+        blobs.check().await?;
+        let store: SharedBlobStore = Arc::new(blobs);
+        let hub = EventHub::start(
+            db.for_background(),
+            HubConfig::new(&config.events, config.database.database_url.clone()),
+        )
+        .await?;
+        let token_cache = Arc::new(TokenCache::new(config.tokens.cache_ttl()));
+        Ok(AppState {
+            schema: build_schema(
+                db.clone(),
+                &config.limits,
+                store.clone(),
+                hub.clone(),
+                token_cache.clone(),
+            ),
+            persisted_queries: Arc::new(apq::PersistedQueries::new(config.http.apq_cache_bytes)),
+            config: Arc::new(config.clone()),
+            db,
+            store,
+            hub,
+            token_cache,
+            token_usage: Default::default(),
+            metrics: Default::default(),
+            shutdown: Default::default(),
+            sockets: Default::default(),
+        })
+    }
+}
+
+/// Every route, behind the layers every response passes through.
+pub(crate) fn router(state: AppState) -> Router {
+    let http = &state.config.http;
+    let limiter = rate_limit::RateLimiter::configured(&state.config.tokens)
+        .with_known_tokens(state.token_cache.clone());
+    // GraphQL responses compress well (a review page to a tenth); files are
+    // sent as stored, and WebSocket frames are never compressed.
+    let graphql = Router::new()
+        .route("/graphql", get(graphql::get).post(graphql::post))
+        .layer(compression());
+    Router::new()
+        .merge(graphql)
+        .route("/graphql/ws", get(ws::upgrade))
+        .route("/files", post(files::upload))
+        .route("/files/{id}", get(files::download))
+        .route_layer(axum::middleware::from_fn_with_state(
+            Arc::new(limiter),
+            rate_limit::limit,
+        ))
+        .route("/graphiql/{asset}", get(playground::asset))
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics).layer(compression()))
+        .layer(DefaultBodyLimit::max(http.max_body_bytes))
+        .layer(cors::layer(&http.cors_origins))
+        .layer(axum::middleware::map_response(security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            state.metrics.clone(),
+            access_log::layer,
+        ))
+        .with_state(state)
+}
+
+/// gzip, Brotli or zstd, as the client asks, for bodies over 1 KiB.
+fn compression()
+-> tower_http::compression::CompressionLayer<impl tower_http::compression::Predicate> {
+    use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
+    tower_http::compression::CompressionLayer::new()
+        .gzip(true)
+        .br(true)
+        .zstd(true)
+        .quality(tower_http::CompressionLevel::Fastest)
+        .compress_when(SizeAbove::new(1024).and(NotForContentType::SSE))
+}
+
+/// Headers every response carries: no MIME sniffing, no referrer, a
+/// content security policy that lets nothing load unless the response set
+/// its own (the playground page, file downloads), and on a 401 the scheme
+/// to use and the end of the connection (the client cannot go on without
+/// new credentials, and an unread body must not confuse the next request).
+async fn security_headers(mut response: axum::response::Response) -> axum::response::Response {
+    use axum::http::HeaderValue;
+    use axum::http::header::{
+        CONNECTION, CONTENT_SECURITY_POLICY, REFERRER_POLICY, WWW_AUTHENTICATE,
+        X_CONTENT_TYPE_OPTIONS,
+    };
+    let status = response.status();
+    let headers = response.headers_mut();
+    headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers
+        .entry(CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static(
+            "default-src 'none'; frame-ancestors 'none'",
+        ));
+    if status == StatusCode::UNAUTHORIZED {
+        headers.insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        headers.insert(CONNECTION, HeaderValue::from_static("close"));
+    }
+    response
+}
