@@ -6,58 +6,49 @@ use uuid::Uuid;
 
 use super::error::{DomainError, DomainResult};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum IdKind {
-    Project,
-    Run,
-    Step,
-    Version,
-    Approval,
-    File,
-    Token,
-    Event,
+/// Declares the kinds of public ID, each with its prefix and the noun error
+/// messages use, in one table: a new kind is one line.
+macro_rules! id_kinds {
+    ($($kind:ident => $prefix:literal, $noun:literal;)+) => {
+        /// What a public ID names.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum IdKind {
+            $(#[doc = concat!("`", $prefix, "_…`: a ", $noun, ".")] $kind,)+
+        }
+
+        impl IdKind {
+            /// Every kind.
+            pub const ALL: &[IdKind] = &[$(IdKind::$kind),+];
+
+            /// The prefix of its IDs, before the `_`.
+            pub fn prefix(self) -> &'static str {
+                match self {
+                    $(IdKind::$kind => $prefix,)+
+                }
+            }
+
+            /// The word used in error messages.
+            pub fn noun(self) -> &'static str {
+                match self {
+                    $(IdKind::$kind => $noun,)+
+                }
+            }
+        }
+    };
 }
 
-impl IdKind {
-    pub const ALL: [IdKind; 8] = [
-        IdKind::Project,
-        IdKind::Run,
-        IdKind::Step,
-        IdKind::Version,
-        IdKind::Approval,
-        IdKind::File,
-        IdKind::Token,
-        IdKind::Event,
-    ];
-
-    pub fn prefix(self) -> &'static str {
-        match self {
-            IdKind::Project => "prj",
-            IdKind::Run => "run",
-            IdKind::Step => "stp",
-            IdKind::Version => "ver",
-            IdKind::Approval => "apv",
-            IdKind::File => "fil",
-            IdKind::Token => "tok",
-            IdKind::Event => "evt",
-        }
-    }
-
-    /// The word used in error messages.
-    pub fn noun(self) -> &'static str {
-        match self {
-            IdKind::Project => "project",
-            IdKind::Run => "run",
-            IdKind::Step => "run step",
-            IdKind::Version => "artifact version",
-            IdKind::Approval => "approval",
-            IdKind::File => "file",
-            IdKind::Token => "token",
-            IdKind::Event => "event",
-        }
-    }
+id_kinds! {
+    Project => "prj", "project";
+    Run => "run", "run";
+    Step => "stp", "run step";
+    Version => "ver", "artifact version";
+    Approval => "apv", "approval";
+    File => "fil", "file";
+    Token => "tok", "token";
+    Event => "evt", "event";
 }
 
+/// The public form of `id`: its kind's prefix, `_`, and 32 hex digits.
 pub fn encode(kind: IdKind, id: Uuid) -> String {
     format!("{}_{}", kind.prefix(), id.simple())
 }
@@ -65,7 +56,7 @@ pub fn encode(kind: IdKind, id: Uuid) -> String {
 /// Splits any public ID into its kind and UUID; `None` when it is not one.
 pub fn parse_any(text: &str) -> Option<(IdKind, Uuid)> {
     let (prefix, hex) = text.split_once('_')?;
-    let kind = IdKind::ALL.into_iter().find(|k| k.prefix() == prefix)?;
+    let kind = *IdKind::ALL.iter().find(|k| k.prefix() == prefix)?;
     if hex.len() != 32 {
         return None;
     }
