@@ -1,6 +1,9 @@
-//! Batch loading of nested fields. One `DataLoader<GraphLoader>` lives per
-//! request; each key type below is one batched query, so a nested page costs
-//! a fixed number of statements whatever its size.
+//! DataLoader adapters over the batched reads of `domain::reads`. One
+//! `DataLoader<GraphLoader>` lives per request; each key type is one batched
+//! read, so a nested page costs a fixed number of statements whatever its
+//! size. Every relation of `domain::reads::ForeignKey` (a row by id, the
+//! children of a row) is its own key type through the one generic loader
+//! below; the others are tuned reads with a loader each.
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -8,17 +11,20 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
-use entity::{
-    RunArtifactDirection, VersionStatus, approval, artifact_version as version,
-    artifact_version_file, file, project, run, run_artifact, run_step,
-};
+use entity::{VersionStatus, artifact_version as version, run, run_step};
 use sea_orm::sea_query::SimpleExpr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
 use super::error::to_graphql;
 use crate::db::{Db, uuid_in};
-use crate::domain::{DomainError, runs};
+use crate::domain::reads::{self, ForeignKey};
+use crate::domain::{DomainError, DomainResult, runs};
+
+pub use crate::domain::reads::{
+    ApprovalById, ApprovalsOfVersion, ChildrenOfRun, ConsumersOfVersion, FileById, FilesOfVersion,
+    InputsOfRun, OutputsOfRun, ProjectById, RunById, StepById, StepsOfRun, VersionById,
+};
 
 /// Shared by all operations of one request (an `Arc` because request data must be `Clone`).
 pub type Loaders = Arc<DataLoader<GraphLoader, HashMapCache>>;
@@ -58,66 +64,25 @@ fn group<K: Hash + Eq, V>(rows: impl IntoIterator<Item = (K, V)>) -> HashMap<K, 
     map
 }
 
-macro_rules! by_id_loader {
-    ($key:ident, $entity:ident, $doc:literal) => {
-        #[doc = $doc]
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub struct $key(pub Uuid);
-
-        impl Loader<$key> for GraphLoader {
-            type Value = $entity::Model;
-            type Error = async_graphql::Error;
-
-            async fn load(&self, keys: &[$key]) -> LoadResult<$key, Self::Value> {
-                let rows = $entity::Entity::find()
-                    .filter(self.ids_in($entity::Column::Id, keys.iter().map(|k| k.0)))
-                    .all(&self.db.conn)
-                    .await
-                    .map_err(db_error)?;
-                Ok(rows.into_iter().map(|r| ($key(r.id), r)).collect())
-            }
-        }
-    };
+/// A domain read's answer under the loader's keys, its error mapped once.
+fn keyed<I: Hash + Eq, K: Hash + Eq, V>(
+    found: DomainResult<HashMap<I, V>>,
+    key: impl Fn(I) -> K,
+) -> LoadResult<K, V> {
+    Ok(found
+        .map_err(to_graphql)?
+        .into_iter()
+        .map(|(i, v)| (key(i), v))
+        .collect())
 }
 
-by_id_loader!(ProjectById, project, "A project by id.");
-by_id_loader!(VersionById, version, "An artifact version by id.");
-by_id_loader!(FileById, file, "A file by id.");
-by_id_loader!(ApprovalById, approval, "An approval by id.");
-
-/// A run by id, without its output (see `runs::runs_without_output`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct RunById(pub Uuid);
-
-impl Loader<RunById> for GraphLoader {
-    type Value = run::Model;
+/// The generic foreign-key loader: every relation of `reads::ForeignKey`.
+impl<K: ForeignKey> Loader<K> for GraphLoader {
+    type Value = K::Rows;
     type Error = async_graphql::Error;
 
-    async fn load(&self, keys: &[RunById]) -> LoadResult<RunById, Self::Value> {
-        let rows = runs::runs_without_output()
-            .filter(self.ids_in(run::Column::Id, keys.iter().map(|k| k.0)))
-            .all(&self.db.conn)
-            .await
-            .map_err(db_error)?;
-        Ok(rows.into_iter().map(|r| (RunById(r.id), r)).collect())
-    }
-}
-
-/// A run step by id, without its output.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct StepById(pub Uuid);
-
-impl Loader<StepById> for GraphLoader {
-    type Value = run_step::Model;
-    type Error = async_graphql::Error;
-
-    async fn load(&self, keys: &[StepById]) -> LoadResult<StepById, Self::Value> {
-        let rows = runs::steps_without_output()
-            .filter(self.ids_in(run_step::Column::Id, keys.iter().map(|k| k.0)))
-            .all(&self.db.conn)
-            .await
-            .map_err(db_error)?;
-        Ok(rows.into_iter().map(|r| (StepById(r.id), r)).collect())
+    async fn load(&self, keys: &[K]) -> LoadResult<K, Self::Value> {
+        keyed(reads::by_foreign_key(&self.db.conn, keys).await, |k| k)
     }
 }
 
@@ -162,26 +127,6 @@ output_loader!(
     "The output of a step, read only when a client selects it."
 );
 
-/// The steps of a run, in order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct StepsOfRun(pub Uuid);
-
-impl Loader<StepsOfRun> for GraphLoader {
-    type Value = Vec<run_step::Model>;
-    type Error = async_graphql::Error;
-
-    async fn load(&self, keys: &[StepsOfRun]) -> LoadResult<StepsOfRun, Self::Value> {
-        let rows = runs::steps_without_output()
-            .filter(self.ids_in(run_step::Column::RunId, keys.iter().map(|k| k.0)))
-            .order_by_asc(run_step::Column::RunId)
-            .order_by_asc(run_step::Column::Position)
-            .all(&self.db.conn)
-            .await
-            .map_err(db_error)?;
-        Ok(group(rows.into_iter().map(|s| (StepsOfRun(s.run_id), s))))
-    }
-}
-
 /// A run with its steps, in one statement (see `runs::runs_with_steps`):
 /// for pages that show each version's source run with its steps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -199,139 +144,6 @@ impl Loader<RunWithSteps> for GraphLoader {
             .into_iter()
             .map(|(run, steps)| (RunWithSteps(run.id), (run, steps)))
             .collect())
-    }
-}
-
-/// The runs started with this run as their parent, oldest first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct ChildrenOfRun(pub Uuid);
-
-impl Loader<ChildrenOfRun> for GraphLoader {
-    type Value = Vec<run::Model>;
-    type Error = async_graphql::Error;
-
-    async fn load(&self, keys: &[ChildrenOfRun]) -> LoadResult<ChildrenOfRun, Self::Value> {
-        let rows = runs::runs_without_output()
-            .filter(self.ids_in(run::Column::ParentRunId, keys.iter().map(|k| k.0)))
-            .order_by_asc(run::Column::Id)
-            .all(&self.db.conn)
-            .await
-            .map_err(db_error)?;
-        Ok(group(rows.into_iter().filter_map(|r| {
-            r.parent_run_id.map(|p| (ChildrenOfRun(p), r))
-        })))
-    }
-}
-
-/// The versions a run read (`Input`) or produced (`Output`), in link order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct RunVersions(pub Uuid, pub RunArtifactDirection);
-
-impl Loader<RunVersions> for GraphLoader {
-    type Value = Vec<version::Model>;
-    type Error = async_graphql::Error;
-
-    async fn load(&self, keys: &[RunVersions]) -> LoadResult<RunVersions, Self::Value> {
-        let mut out = HashMap::new();
-        for direction in [RunArtifactDirection::Input, RunArtifactDirection::Output] {
-            let runs: Vec<Uuid> = keys
-                .iter()
-                .filter(|k| k.1 == direction)
-                .map(|k| k.0)
-                .collect();
-            if runs.is_empty() {
-                continue;
-            }
-            let rows = run_artifact::Entity::find()
-                .filter(self.ids_in(run_artifact::Column::RunId, runs))
-                .filter(run_artifact::Column::Direction.eq(direction))
-                .order_by_asc(run_artifact::Column::RunId)
-                .order_by_asc(run_artifact::Column::Sort)
-                .find_also_related(version::Entity)
-                .all(&self.db.conn)
-                .await
-                .map_err(db_error)?;
-            out.extend(group(rows.into_iter().filter_map(|(link, v)| {
-                v.map(|v| (RunVersions(link.run_id, direction), v))
-            })));
-        }
-        Ok(out)
-    }
-}
-
-/// The runs that read a version.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct ConsumersOfVersion(pub Uuid);
-
-impl Loader<ConsumersOfVersion> for GraphLoader {
-    type Value = Vec<run::Model>;
-    type Error = async_graphql::Error;
-
-    async fn load(
-        &self,
-        keys: &[ConsumersOfVersion],
-    ) -> LoadResult<ConsumersOfVersion, Self::Value> {
-        let rows = run_artifact::Entity::find()
-            .filter(self.ids_in(run_artifact::Column::VersionId, keys.iter().map(|k| k.0)))
-            .filter(run_artifact::Column::Direction.eq(RunArtifactDirection::Input))
-            .order_by_asc(run_artifact::Column::RunId)
-            .find_also_related(run::Entity)
-            .all(&self.db.conn)
-            .await
-            .map_err(db_error)?;
-        Ok(group(rows.into_iter().filter_map(|(link, r)| {
-            r.map(|r| (ConsumersOfVersion(link.version_id), r))
-        })))
-    }
-}
-
-/// The files of a version, in order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct FilesOfVersion(pub Uuid);
-
-impl Loader<FilesOfVersion> for GraphLoader {
-    type Value = Vec<file::Model>;
-    type Error = async_graphql::Error;
-
-    async fn load(&self, keys: &[FilesOfVersion]) -> LoadResult<FilesOfVersion, Self::Value> {
-        let rows = artifact_version_file::Entity::find()
-            .filter(self.ids_in(
-                artifact_version_file::Column::VersionId,
-                keys.iter().map(|k| k.0),
-            ))
-            .order_by_asc(artifact_version_file::Column::VersionId)
-            .order_by_asc(artifact_version_file::Column::Sort)
-            .find_also_related(file::Entity)
-            .all(&self.db.conn)
-            .await
-            .map_err(db_error)?;
-        Ok(group(rows.into_iter().filter_map(|(link, f)| {
-            f.map(|f| (FilesOfVersion(link.version_id), f))
-        })))
-    }
-}
-
-/// The audit trail of a version, oldest first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct ApprovalsOfVersion(pub Uuid);
-
-impl Loader<ApprovalsOfVersion> for GraphLoader {
-    type Value = Vec<approval::Model>;
-    type Error = async_graphql::Error;
-
-    async fn load(
-        &self,
-        keys: &[ApprovalsOfVersion],
-    ) -> LoadResult<ApprovalsOfVersion, Self::Value> {
-        let rows = approval::Entity::find()
-            .filter(self.ids_in(approval::Column::VersionId, keys.iter().map(|k| k.0)))
-            .order_by_asc(approval::Column::Id)
-            .all(&self.db.conn)
-            .await
-            .map_err(db_error)?;
-        Ok(group(rows.into_iter().filter_map(|a| {
-            a.version_id.map(|v| (ApprovalsOfVersion(v), a))
-        })))
     }
 }
 
