@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use std::hash::Hash;
 
 use entity::{
-    RunArtifactDirection, approval, artifact_version as version,
+    RunArtifactDirection, VersionStatus, approval, artifact_version as version,
     artifact_version_file as version_file, file, project, run, run_artifact, run_step,
 };
 use sea_orm::{
@@ -196,6 +196,148 @@ fn versions_of_runs(direction: RunArtifactDirection) -> Select<version::Entity> 
         .filter(run_artifact::Column::Direction.eq(direction))
         .order_by_asc(run_artifact::Column::RunId)
         .order_by_asc(run_artifact::Column::Sort)
+}
+
+/// The outputs of runs by id, read only when a client selects them (lists
+/// leave them out: they may be large); runs without one are absent.
+pub(crate) async fn run_outputs(
+    conn: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> DomainResult<HashMap<Uuid, String>> {
+    outputs::<run::Entity>(conn, run::Column::Id, run::Column::Output, ids).await
+}
+
+/// The outputs of steps by id, likewise.
+pub(crate) async fn step_outputs(
+    conn: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> DomainResult<HashMap<Uuid, String>> {
+    outputs::<run_step::Entity>(conn, run_step::Column::Id, run_step::Column::Output, ids).await
+}
+
+async fn outputs<E: EntityTrait>(
+    conn: &impl ConnectionTrait,
+    id: E::Column,
+    output: E::Column,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> DomainResult<HashMap<Uuid, String>> {
+    let rows: Vec<(Uuid, Option<String>)> = E::find()
+        .select_only()
+        .columns([id, output])
+        .filter(uuid_in(conn.get_database_backend(), id, ids))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, o)| o.map(|o| (id, o)))
+        .collect())
+}
+
+/// One schema key of one project.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct KeyRef {
+    pub project_id: Uuid,
+    pub schema_key: String,
+}
+
+/// Groups keys by project: pages stay within one project, so the reads
+/// below are almost always one statement.
+fn by_project<'a>(keys: impl IntoIterator<Item = &'a KeyRef>) -> HashMap<Uuid, Vec<String>> {
+    <Vec<String> as Rows<String>>::gather(
+        keys.into_iter()
+            .map(|k| (k.project_id, k.schema_key.clone())),
+    )
+}
+
+/// Versions by (key, number): how `previous` and `latest` are found.
+pub(crate) async fn versions_by_number(
+    conn: &impl ConnectionTrait,
+    wanted: &[(KeyRef, i32)],
+) -> DomainResult<HashMap<(KeyRef, i32), version::Model>> {
+    let mut out = HashMap::new();
+    for (project_id, schema_keys) in by_project(wanted.iter().map(|(k, _)| k)) {
+        let numbers: Vec<i32> = wanted
+            .iter()
+            .filter(|(k, _)| k.project_id == project_id)
+            .map(|(_, n)| *n)
+            .collect();
+        let rows = version::Entity::find()
+            .filter(version::Column::ProjectId.eq(project_id))
+            .filter(version::Column::SchemaKey.is_in(schema_keys))
+            .filter(version::Column::VersionNumber.is_in(numbers))
+            .all(conn)
+            .await?;
+        for v in rows {
+            let key = (
+                KeyRef {
+                    project_id,
+                    schema_key: v.schema_key.clone(),
+                },
+                v.version_number,
+            );
+            if wanted.contains(&key) {
+                out.insert(key, v);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The APPROVED version of each key that has one.
+pub(crate) async fn approved_versions(
+    conn: &impl ConnectionTrait,
+    keys: &[KeyRef],
+) -> DomainResult<HashMap<KeyRef, version::Model>> {
+    let mut out = HashMap::new();
+    for (project_id, schema_keys) in by_project(keys) {
+        let rows = version::Entity::find()
+            .filter(version::Column::ProjectId.eq(project_id))
+            .filter(version::Column::SchemaKey.is_in(schema_keys))
+            .filter(version::Column::Status.eq(VersionStatus::Approved))
+            .all(conn)
+            .await?;
+        for v in rows {
+            let key = KeyRef {
+                project_id,
+                schema_key: v.schema_key.clone(),
+            };
+            out.insert(key, v);
+        }
+    }
+    Ok(out)
+}
+
+/// The highest version number of each key that has versions.
+pub(crate) async fn latest_numbers(
+    conn: &impl ConnectionTrait,
+    keys: &[KeyRef],
+) -> DomainResult<HashMap<KeyRef, i32>> {
+    let mut out = HashMap::new();
+    for (project_id, schema_keys) in by_project(keys) {
+        let rows: Vec<(String, Option<i32>)> = version::Entity::find()
+            .select_only()
+            .column(version::Column::SchemaKey)
+            .column_as(version::Column::VersionNumber.max(), "highest")
+            .filter(version::Column::ProjectId.eq(project_id))
+            .filter(version::Column::SchemaKey.is_in(schema_keys))
+            .group_by(version::Column::SchemaKey)
+            .into_tuple()
+            .all(conn)
+            .await?;
+        for (schema_key, highest) in rows {
+            if let Some(n) = highest {
+                out.insert(
+                    KeyRef {
+                        project_id,
+                        schema_key,
+                    },
+                    n,
+                );
+            }
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
