@@ -19,6 +19,7 @@ pub mod pricing;
 pub mod principal;
 pub mod projects;
 pub mod promotion;
+pub mod reads;
 pub mod review;
 pub mod runs;
 pub mod schemas;

@@ -506,7 +506,7 @@ pub fn steps_without_output() -> Select<run_step::Entity> {
 pub async fn runs_with_steps<C: ConnectionTrait>(
     conn: &C,
     ids: impl IntoIterator<Item = Uuid>,
-) -> Result<Vec<(run::Model, Vec<run_step::Model>)>, sea_orm::DbErr> {
+) -> DomainResult<Vec<(run::Model, Vec<run_step::Model>)>> {
     const RUN: &str = "r_";
     const STEP: &str = "s_";
     let select = columns_without_output::<_, run::Entity>(

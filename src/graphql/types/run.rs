@@ -2,13 +2,14 @@ use crate::domain::bounds;
 use crate::graphql::scalars::Json;
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
-use entity::{RunArtifactDirection, run, run_step};
+use entity::{run, run_step};
 use rust_decimal::Decimal;
 
 use super::{ArtifactVersion, Project, RunStatusGql, gid, load};
 use crate::domain::ids::IdKind;
 use crate::graphql::loaders::{
-    ChildrenOfRun, ProjectById, RunById, RunOutput, RunVersions, StepOutput, StepsOfRun,
+    ChildrenOfRun, InputsOfRun, OutputsOfRun, ProjectById, RunById, RunOutput, StepOutput,
+    StepsOfRun,
 };
 
 pub struct Run(pub run::Model);
@@ -109,9 +110,7 @@ impl Run {
     /// Artifact versions this run read: the first 100.
     #[graphql(complexity = "bounds::LIST_ITEMS * child_complexity")]
     async fn inputs(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ArtifactVersion>> {
-        let rows = load(ctx, RunVersions(self.0.id, RunArtifactDirection::Input))
-            .await?
-            .unwrap_or_default();
+        let rows = load(ctx, InputsOfRun(self.0.id)).await?.unwrap_or_default();
         Ok(bounds::first(rows, bounds::LIST_ITEMS)
             .into_iter()
             .map(ArtifactVersion)
@@ -120,7 +119,7 @@ impl Run {
     /// Artifact versions this run produced: the first 100.
     #[graphql(complexity = "bounds::LIST_ITEMS * child_complexity")]
     async fn outputs(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ArtifactVersion>> {
-        let rows = load(ctx, RunVersions(self.0.id, RunArtifactDirection::Output))
+        let rows = load(ctx, OutputsOfRun(self.0.id))
             .await?
             .unwrap_or_default();
         Ok(bounds::first(rows, bounds::LIST_ITEMS)
