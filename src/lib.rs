@@ -7,7 +7,6 @@ pub mod app;
 pub mod auth;
 pub mod config;
 pub mod db;
-pub mod dialect;
 pub mod domain;
 pub mod events;
 pub mod graphql;

@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use super::error::{DomainError, DomainResult};
 use super::ids::{self, IdKind, new_id};
-use crate::dialect::Dialect;
+use crate::db::Dialect;
 
 /// The PostgreSQL NOTIFY channel that tells every process's event reader
 /// that new events have committed.

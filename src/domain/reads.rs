@@ -27,7 +27,7 @@ use uuid::Uuid;
 
 use super::DomainResult;
 use super::runs;
-use crate::dialect::Dialect;
+use crate::db::Dialect;
 
 /// A relation read in batches: the rows of `Entity` whose `column` (on the
 /// entity itself, or on a link table that `select` joins) is one of the

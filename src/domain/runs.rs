@@ -23,8 +23,8 @@ use super::pagination::{self, Page, PageArgs};
 use super::pricing;
 use super::write::transact;
 use super::{Session, check_size, projects, validate};
+use crate::db::Dialect;
 use crate::db::WriteTxn;
-use crate::dialect::Dialect;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct NewRun {

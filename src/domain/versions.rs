@@ -22,8 +22,8 @@ use super::ids::{self, IdKind};
 use super::pagination::{self, Page, PageArgs, text_cursor};
 use super::schemas;
 use super::{Session, check_size, files, projects, validate};
+use crate::db::Dialect;
 use crate::db::WriteTxn;
-use crate::dialect::Dialect;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct NewVersion {

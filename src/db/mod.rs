@@ -13,7 +13,9 @@ use sea_orm::{
     TransactionTrait,
 };
 
-use crate::dialect::Dialect;
+pub mod dialect;
+
+pub use dialect::Dialect;
 
 /// The file of a SQLite URL (`sqlite://PATH?...` or `sqlite:PATH`), None
 /// for other databases and in-memory SQLite.
@@ -284,7 +286,7 @@ impl Db {
         self.conn.get_database_backend()
     }
 
-    /// What differs on this database (see `crate::dialect`).
+    /// What differs on this database (see `dialect`).
     pub fn dialect(&self) -> Dialect {
         Dialect::of(&self.conn)
     }
