@@ -99,6 +99,7 @@ fn conflict(current: i32, expected: i32) -> DomainError {
     }
 }
 
+/// The promotion, step by step, inside its transaction.
 async fn promote_in(
     s: Session<'_>,
     txn: &WriteTxn,
@@ -106,6 +107,51 @@ async fn promote_in(
     input: &Promotion,
     wanted: &[(Uuid, String)],
 ) -> DomainResult<Promoted> {
+    let project = lock_at_expected(s, txn, project_id, input).await?;
+    let targets = match &input.version_ids {
+        Some(_) => named_targets(txn, project_id, wanted).await?,
+        None => unpromoted_approved(txn, project_id).await?,
+    };
+    // Values in the context whose version is no longer APPROVED leave it.
+    let dropped = version::Entity::find()
+        .filter(version::Column::ProjectId.eq(project_id))
+        .filter(version::Column::PromotedContextVersion.is_not_null())
+        .filter(version::Column::Status.ne(VersionStatus::Approved))
+        .all(txn)
+        .await?;
+    let context = next_context(&project.context, &targets, &dropped);
+    let next = project.context_version + 1;
+    let now = Utc::now();
+    advance(txn, &project, input.expected_context_version, &context, now).await?;
+    mark_promoted(txn, &targets, &dropped, next).await?;
+    record(s, txn, project_id, &targets, next, &context, now).await?;
+    let promoted = targets
+        .into_iter()
+        .map(|mut v| {
+            v.promoted_context_version = Some(next);
+            v
+        })
+        .collect();
+    Ok(Promoted {
+        project: project::Model {
+            context,
+            context_version: next,
+            updated_at: now,
+            ..project
+        },
+        context_version: next,
+        promoted,
+    })
+}
+
+/// The project, locked for the promotion, if its context is still at the
+/// version the caller read.
+async fn lock_at_expected(
+    s: Session<'_>,
+    txn: &WriteTxn,
+    project_id: Uuid,
+    input: &Promotion,
+) -> DomainResult<project::Model> {
     let query = project::Entity::find_by_id(project_id);
     let project =
         s.db.dialect()
@@ -119,47 +165,61 @@ async fn promote_in(
             input.expected_context_version,
         ));
     }
+    Ok(project)
+}
 
-    let targets: Vec<version::Model> = if input.version_ids.is_some() {
-        let found = version::Entity::find()
-            .filter(version::Column::Id.is_in(wanted.iter().map(|(id, _)| *id)))
-            .filter(version::Column::ProjectId.eq(project_id))
-            .all(txn)
-            .await?;
-        let mut ordered = Vec::with_capacity(wanted.len());
-        for (id, text) in wanted {
-            let v = found
-                .iter()
-                .find(|v| v.id == *id)
-                .ok_or_else(|| DomainError::not_found(IdKind::Version, text.clone()))?;
-            if v.status != VersionStatus::Approved {
-                return Err(DomainError::InvalidTransition {
-                    kind: "artifact version",
-                    action: "promote",
-                    from: v.status.to_value(),
-                });
-            }
-            ordered.push(v.clone());
-        }
-        ordered
-    } else {
-        version::Entity::find()
-            .filter(version::Column::ProjectId.eq(project_id))
-            .filter(version::Column::Status.eq(VersionStatus::Approved))
-            .filter(version::Column::PromotedContextVersion.is_null())
-            .all(txn)
-            .await?
-    };
-    // Values in the context whose version is no longer APPROVED leave it.
-    let dropped = version::Entity::find()
+/// The versions the caller named, in their order: each must be in the
+/// project and APPROVED.
+async fn named_targets(
+    txn: &WriteTxn,
+    project_id: Uuid,
+    wanted: &[(Uuid, String)],
+) -> DomainResult<Vec<version::Model>> {
+    let found = version::Entity::find()
+        .filter(version::Column::Id.is_in(wanted.iter().map(|(id, _)| *id)))
         .filter(version::Column::ProjectId.eq(project_id))
-        .filter(version::Column::PromotedContextVersion.is_not_null())
-        .filter(version::Column::Status.ne(VersionStatus::Approved))
         .all(txn)
         .await?;
+    let mut ordered = Vec::with_capacity(wanted.len());
+    for (id, text) in wanted {
+        let v = found
+            .iter()
+            .find(|v| v.id == *id)
+            .ok_or_else(|| DomainError::not_found(IdKind::Version, text.clone()))?;
+        if v.status != VersionStatus::Approved {
+            return Err(DomainError::InvalidTransition {
+                kind: "artifact version",
+                action: "promote",
+                from: v.status.to_value(),
+            });
+        }
+        ordered.push(v.clone());
+    }
+    Ok(ordered)
+}
 
-    let mut context = project.context.clone();
-    for old in &dropped {
+/// Every APPROVED version of the project not yet in its context.
+async fn unpromoted_approved(
+    txn: &WriteTxn,
+    project_id: Uuid,
+) -> DomainResult<Vec<version::Model>> {
+    Ok(version::Entity::find()
+        .filter(version::Column::ProjectId.eq(project_id))
+        .filter(version::Column::Status.eq(VersionStatus::Approved))
+        .filter(version::Column::PromotedContextVersion.is_null())
+        .all(txn)
+        .await?)
+}
+
+/// The context after the promotion: dropped keys removed (unless a target
+/// replaces them), then the targets written, parents before children.
+fn next_context(
+    current: &serde_json::Value,
+    targets: &[version::Model],
+    dropped: &[version::Model],
+) -> serde_json::Value {
+    let mut context = current.clone();
+    for old in dropped {
         if !targets.iter().any(|t| t.schema_key == old.schema_key) {
             remove_path(&mut context, &old.schema_key);
         }
@@ -169,44 +229,68 @@ async fn promote_in(
     for v in by_depth {
         set_path(&mut context, &v.schema_key, v.value.clone());
     }
+    context
+}
 
-    let next = project.context_version + 1;
-    let now = Utc::now();
-    // The optimistic lock itself: only the transaction that still sees the
-    // expected version moves it on.
+/// The optimistic lock itself: only the transaction that still sees the
+/// expected version moves the context on.
+async fn advance(
+    txn: &WriteTxn,
+    project: &project::Model,
+    expected: i32,
+    context: &serde_json::Value,
+    now: chrono::DateTime<Utc>,
+) -> DomainResult<()> {
     let updated = project::Entity::update_many()
         .col_expr(project::Column::Context, Expr::value(context.clone()))
-        .col_expr(project::Column::ContextVersion, Expr::value(next))
+        .col_expr(project::Column::ContextVersion, Expr::value(expected + 1))
         .col_expr(project::Column::UpdatedAt, Expr::value(now))
-        .filter(project::Column::Id.eq(project_id))
-        .filter(project::Column::ContextVersion.eq(input.expected_context_version))
+        .filter(project::Column::Id.eq(project.id))
+        .filter(project::Column::ContextVersion.eq(expected))
         .exec(txn)
         .await?;
     if updated.rows_affected != 1 {
-        let current = project::Entity::find_by_id(project_id)
+        let current = project::Entity::find_by_id(project.id)
             .one(txn)
             .await?
             .map_or(project.context_version, |p| p.context_version);
-        return Err(conflict(current, input.expected_context_version));
+        return Err(conflict(current, expected));
     }
-    if !targets.is_empty() {
+    Ok(())
+}
+
+/// Marks the targets as in context version `next` and the dropped as out.
+async fn mark_promoted(
+    txn: &WriteTxn,
+    targets: &[version::Model],
+    dropped: &[version::Model],
+    next: i32,
+) -> DomainResult<()> {
+    for (rows, value) in [(targets, Some(next)), (dropped, None)] {
+        if rows.is_empty() {
+            continue;
+        }
         version::Entity::update_many()
-            .col_expr(version::Column::PromotedContextVersion, Expr::value(next))
-            .filter(version::Column::Id.is_in(targets.iter().map(|v| v.id)))
+            .col_expr(version::Column::PromotedContextVersion, Expr::value(value))
+            .filter(version::Column::Id.is_in(rows.iter().map(|v| v.id)))
             .exec(txn)
             .await?;
     }
-    if !dropped.is_empty() {
-        version::Entity::update_many()
-            .col_expr(
-                version::Column::PromotedContextVersion,
-                Expr::value(Option::<i32>::None),
-            )
-            .filter(version::Column::Id.is_in(dropped.iter().map(|v| v.id)))
-            .exec(txn)
-            .await?;
-    }
-    for v in &targets {
+    Ok(())
+}
+
+/// The promotion's trail: an audit entry per version, the context
+/// revision, and the outbox event.
+async fn record(
+    s: Session<'_>,
+    txn: &WriteTxn,
+    project_id: Uuid,
+    targets: &[version::Model],
+    next: i32,
+    context: &serde_json::Value,
+    now: chrono::DateTime<Utc>,
+) -> DomainResult<()> {
+    for v in targets {
         approvals::append(
             txn,
             &s.principal.actor,
@@ -237,22 +321,5 @@ async fn promote_in(
                 .collect(),
         },
     )
-    .await?;
-    let promoted = targets
-        .into_iter()
-        .map(|mut v| {
-            v.promoted_context_version = Some(next);
-            v
-        })
-        .collect();
-    Ok(Promoted {
-        project: project::Model {
-            context,
-            context_version: next,
-            updated_at: now,
-            ..project
-        },
-        context_version: next,
-        promoted,
-    })
+    .await
 }

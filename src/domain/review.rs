@@ -102,73 +102,25 @@ pub async fn decide(s: Session<'_>, input: Review) -> DomainResult<version::Mode
     .await
 }
 
+/// The decision, step by step, inside its transaction.
 async fn decide_in(
     s: Session<'_>,
     txn: &WriteTxn,
     id: Uuid,
     input: &Review,
 ) -> DomainResult<version::Model> {
-    let found = version::Entity::find_by_id(id).one(txn).await?;
-    let found = found
-        .filter(|v| s.principal.can_see(v.project_id))
-        .ok_or_else(|| DomainError::not_found(IdKind::Version, &input.version_id))?;
-    // Serialise decisions on one key (PostgreSQL; SQLite writers are serial),
-    // then read the row again under the lock.
-    versions::lock_key(txn, found.project_id, &found.schema_key).await?;
-    let current = version::Entity::find_by_id(id)
-        .one(txn)
-        .await?
-        .ok_or_else(|| DomainError::not_found(IdKind::Version, &input.version_id))?;
-    if current.status != VersionStatus::Pending {
-        return Err(DomainError::InvalidTransition {
-            kind: "artifact version",
-            action: input.decision.verb(),
-            from: current.status.to_value(),
-        });
-    }
+    let current = lock_pending(s, txn, id, input).await?;
     let actor = &s.principal.actor;
-    let now = Utc::now();
     if input.decision == Decision::Approve {
-        let previous = version::Entity::find()
-            .filter(version::Column::ProjectId.eq(current.project_id))
-            .filter(version::Column::SchemaKey.eq(&current.schema_key))
-            .filter(version::Column::Status.eq(VersionStatus::Approved))
-            .all(txn)
-            .await?;
-        for old in previous {
-            let mut active: version::ActiveModel = old.clone().into();
-            active.status = Set(VersionStatus::Superseded);
-            active.update(txn).await?;
-            approvals::append(
-                txn,
-                actor,
-                Entry {
-                    reason: Some(format!("superseded by version {}", current.version_number)),
-                    ..Entry::of(&old, ReviewAction::Supersede)
-                },
-            )
-            .await?;
-            events::append(
-                txn,
-                old.project_id,
-                old.id,
-                Change::VersionStatus {
-                    from: VersionStatus::Approved,
-                    to: VersionStatus::Superseded,
-                    schema_key: old.schema_key.clone(),
-                    approval: None,
-                },
-            )
-            .await?;
-        }
+        supersede_approved(txn, actor, &current).await?;
     }
     let target = input.decision.target();
-    let mut active: version::ActiveModel = current.clone().into();
+    let mut active: version::ActiveModel = current.into();
     active.status = Set(target);
     active.reviewed_by_id = Set(Some(actor.id));
     active.reviewed_by_name = Set(Some(actor.name.clone()));
     active.reviewed_by_type = Set(Some(actor.actor_type));
-    active.reviewed_at = Set(Some(now));
+    active.reviewed_at = Set(Some(Utc::now()));
     if input.decision == Decision::Reject {
         active.rejection_reason = Set(input.reason.clone());
     }
@@ -196,4 +148,74 @@ async fn decide_in(
     )
     .await?;
     Ok(updated)
+}
+
+/// The version, read under its key's lock (decisions on one key queue up),
+/// if the caller may see it and it still awaits review.
+async fn lock_pending(
+    s: Session<'_>,
+    txn: &WriteTxn,
+    id: Uuid,
+    input: &Review,
+) -> DomainResult<version::Model> {
+    let missing = || DomainError::not_found(IdKind::Version, &input.version_id);
+    let found = version::Entity::find_by_id(id).one(txn).await?;
+    let found = found
+        .filter(|v| s.principal.can_see(v.project_id))
+        .ok_or_else(missing)?;
+    versions::lock_key(txn, found.project_id, &found.schema_key).await?;
+    let current = version::Entity::find_by_id(id)
+        .one(txn)
+        .await?
+        .ok_or_else(missing)?;
+    if current.status != VersionStatus::Pending {
+        return Err(DomainError::InvalidTransition {
+            kind: "artifact version",
+            action: input.decision.verb(),
+            from: current.status.to_value(),
+        });
+    }
+    Ok(current)
+}
+
+/// Approving `approved` supersedes the key's earlier APPROVED version, with
+/// its own audit entry and event.
+async fn supersede_approved(
+    txn: &WriteTxn,
+    actor: &super::Actor,
+    approved: &version::Model,
+) -> DomainResult<()> {
+    let previous = version::Entity::find()
+        .filter(version::Column::ProjectId.eq(approved.project_id))
+        .filter(version::Column::SchemaKey.eq(&approved.schema_key))
+        .filter(version::Column::Status.eq(VersionStatus::Approved))
+        .all(txn)
+        .await?;
+    for old in previous {
+        let mut active: version::ActiveModel = old.clone().into();
+        active.status = Set(VersionStatus::Superseded);
+        active.update(txn).await?;
+        approvals::append(
+            txn,
+            actor,
+            Entry {
+                reason: Some(format!("superseded by version {}", approved.version_number)),
+                ..Entry::of(&old, ReviewAction::Supersede)
+            },
+        )
+        .await?;
+        events::append(
+            txn,
+            old.project_id,
+            old.id,
+            Change::VersionStatus {
+                from: VersionStatus::Approved,
+                to: VersionStatus::Superseded,
+                schema_key: old.schema_key.clone(),
+                approval: None,
+            },
+        )
+        .await?;
+    }
+    Ok(())
 }

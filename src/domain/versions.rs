@@ -65,41 +65,7 @@ pub async fn create(s: Session<'_>, input: NewVersion) -> DomainResult<version::
     }
     let project = projects::require(s, &input.project_id).await?;
 
-    // The files, in order; a primary file not among them comes first.
-    let mut file_ids: Vec<(Uuid, String)> = Vec::new();
-    let primary = input
-        .primary_file_id
-        .as_deref()
-        .map(|text| ids::decode(IdKind::File, text).map(|id| (id, text.to_owned())))
-        .transpose()?;
-    if let Some(p) = &primary
-        && !input.file_ids.iter().any(|t| t == &p.1)
-    {
-        file_ids.push(p.clone());
-    }
-    for text in &input.file_ids {
-        let id = ids::decode(IdKind::File, text)?;
-        if !file_ids.iter().any(|(f, _)| *f == id) {
-            file_ids.push((id, text.clone()));
-        }
-    }
-    if file_ids.len() > super::bounds::FILES_PER_VERSION {
-        return Err(DomainError::validation(format!(
-            "a version links at most {} files; this one has {}",
-            super::bounds::FILES_PER_VERSION,
-            file_ids.len()
-        )));
-    }
-    let source_run = input
-        .source_run_id
-        .as_deref()
-        .map(|text| ids::decode(IdKind::Run, text).map(|id| (id, text)))
-        .transpose()?;
-    let source_step = input
-        .source_step_id
-        .as_deref()
-        .map(|text| ids::decode(IdKind::Step, text).map(|id| (id, text)))
-        .transpose()?;
+    let request = Request::decode(&input)?;
 
     let idem = Idempotency::new(
         s,
@@ -107,21 +73,11 @@ pub async fn create(s: Session<'_>, input: NewVersion) -> DomainResult<version::
         input.idempotency_key.as_deref(),
         &input,
     )?;
-    let (project, input, file_ids, primary) = (&project, &input, &file_ids, &primary);
+    let (project, request) = (&project, &request);
     idem.run(
         s.db,
         move |txn| async move {
-            let model = create_in(
-                s,
-                &txn,
-                project,
-                input,
-                file_ids,
-                primary.as_ref().map(|p| p.0),
-                source_run,
-                source_step,
-            )
-            .await?;
+            let model = create_in(s, &txn, project, request).await?;
             let record = Stored { version: model.id };
             Ok((model, record))
         },
@@ -134,45 +90,73 @@ pub async fn create(s: Session<'_>, input: NewVersion) -> DomainResult<version::
     .await
 }
 
-#[allow(clippy::too_many_arguments)]
+/// A create request after the checks that need no database: its IDs
+/// decoded, its files in order (a primary file not among them first, each
+/// once).
+struct Request<'a> {
+    input: &'a NewVersion,
+    files: Vec<(Uuid, String)>,
+    primary_file: Option<Uuid>,
+    source_run: Option<(Uuid, &'a str)>,
+    source_step: Option<(Uuid, &'a str)>,
+}
+
+impl<'a> Request<'a> {
+    fn decode(input: &'a NewVersion) -> DomainResult<Self> {
+        let mut files: Vec<(Uuid, String)> = Vec::new();
+        let primary = input
+            .primary_file_id
+            .as_deref()
+            .map(|text| ids::decode(IdKind::File, text).map(|id| (id, text.to_owned())))
+            .transpose()?;
+        if let Some(p) = &primary
+            && !input.file_ids.iter().any(|t| t == &p.1)
+        {
+            files.push(p.clone());
+        }
+        for text in &input.file_ids {
+            let id = ids::decode(IdKind::File, text)?;
+            if !files.iter().any(|(f, _)| *f == id) {
+                files.push((id, text.clone()));
+            }
+        }
+        if files.len() > super::bounds::FILES_PER_VERSION {
+            return Err(DomainError::validation(format!(
+                "a version links at most {} files; this one has {}",
+                super::bounds::FILES_PER_VERSION,
+                files.len()
+            )));
+        }
+        let decode_as = |kind, text: &'a Option<String>| {
+            text.as_deref()
+                .map(|t| ids::decode(kind, t).map(|id| (id, t)))
+                .transpose()
+        };
+        Ok(Request {
+            input,
+            files,
+            primary_file: primary.map(|p| p.0),
+            source_run: decode_as(IdKind::Run, &input.source_run_id)?,
+            source_step: decode_as(IdKind::Step, &input.source_step_id)?,
+        })
+    }
+}
+
+/// The creation, step by step, inside its transaction.
 async fn create_in(
     s: Session<'_>,
     txn: &WriteTxn,
     project: &entity::project::Model,
-    input: &NewVersion,
-    file_ids: &[(Uuid, String)],
-    primary_file_id: Option<Uuid>,
-    source_run: Option<(Uuid, &str)>,
-    source_step: Option<(Uuid, &str)>,
+    request: &Request<'_>,
 ) -> DomainResult<version::Model> {
-    // The source step names its run; a given run must agree with it.
-    let mut run_id = source_run.map(|(id, _)| id);
-    if let Some((step_id, text)) = source_step {
-        let step = run_step::Entity::find_by_id(step_id).one(txn).await?;
-        let step = step.ok_or_else(|| DomainError::not_found(IdKind::Step, text))?;
-        match run_id {
-            Some(r) if r != step.run_id => {
-                return Err(DomainError::validation(format!(
-                    "source step {text} is not a step of the source run"
-                )));
-            }
-            _ => run_id = Some(step.run_id),
-        }
-    }
-    if let Some(rid) = run_id {
-        let found = run::Entity::find_by_id(rid).one(txn).await?;
-        if found.is_none_or(|r| r.project_id != project.id) {
-            let text = source_run
-                .map(|(_, t)| t.to_owned())
-                .unwrap_or_else(|| ids::encode(IdKind::Run, rid));
-            return Err(DomainError::not_found(IdKind::Run, text));
-        }
-    }
+    let input = request.input;
+    let run_id = source_run(txn, project.id, request).await?;
     // The rows linked may differ from those asked for (see `files::for_version`):
     // the primary file follows its row, and a row asked for twice is linked once.
-    let linked_files = files::for_version(txn, s.principal, project.id, file_ids).await?;
-    let primary_file_id = primary_file_id.map(|asked| {
-        file_ids
+    let linked_files = files::for_version(txn, s.principal, project.id, &request.files).await?;
+    let primary_file_id = request.primary_file.map(|asked| {
+        request
+            .files
             .iter()
             .position(|(id, _)| *id == asked)
             .map_or(asked, |i| linked_files[i].id)
@@ -200,7 +184,7 @@ async fn create_in(
         annotations: input.annotations.clone(),
         primary_file_id,
         source_run_id: run_id,
-        source_step_id: source_step.map(|(id, _)| id),
+        source_step_id: request.source_step.map(|(id, _)| id),
         created_by_id: actor.id,
         created_by_name: actor.name.clone(),
         created_by_type: actor.actor_type,
@@ -215,38 +199,9 @@ async fn create_in(
     version::Entity::insert(version::ActiveModel::from(model.clone()))
         .exec(txn)
         .await?;
-    if !linked.is_empty() {
-        let links = linked
-            .iter()
-            .enumerate()
-            .map(|(sort, f)| artifact_version_file::ActiveModel {
-                version_id: Set(model.id),
-                sort: Set(sort as i32),
-                file_id: Set(f.id),
-            });
-        artifact_version_file::Entity::insert_many(links)
-            .exec(txn)
-            .await?;
-    }
+    link_files(txn, model.id, &linked).await?;
     if let Some(rid) = run_id {
-        // The next position: one index probe, however many outputs the run has.
-        let highest: Option<Option<i32>> = run_artifact::Entity::find()
-            .select_only()
-            .column_as(run_artifact::Column::Sort.max(), "highest")
-            .filter(run_artifact::Column::RunId.eq(rid))
-            .filter(run_artifact::Column::Direction.eq(RunArtifactDirection::Output))
-            .into_tuple()
-            .one(txn)
-            .await?;
-        let sort = highest.flatten().map_or(0, |h| h + 1);
-        run_artifact::Entity::insert(run_artifact::ActiveModel {
-            run_id: Set(rid),
-            version_id: Set(model.id),
-            direction: Set(RunArtifactDirection::Output),
-            sort: Set(sort),
-        })
-        .exec(txn)
-        .await?;
+        record_output(txn, rid, model.id).await?;
     }
     events::append(
         txn,
@@ -259,6 +214,80 @@ async fn create_in(
     )
     .await?;
     Ok(model)
+}
+
+/// The run that made the version: the source step names its run, and a
+/// given run must agree with it; either must be in the project.
+async fn source_run(
+    txn: &WriteTxn,
+    project_id: Uuid,
+    request: &Request<'_>,
+) -> DomainResult<Option<Uuid>> {
+    let mut run_id = request.source_run.map(|(id, _)| id);
+    if let Some((step_id, text)) = request.source_step {
+        let step = run_step::Entity::find_by_id(step_id).one(txn).await?;
+        let step = step.ok_or_else(|| DomainError::not_found(IdKind::Step, text))?;
+        match run_id {
+            Some(r) if r != step.run_id => {
+                return Err(DomainError::validation(format!(
+                    "source step {text} is not a step of the source run"
+                )));
+            }
+            _ => run_id = Some(step.run_id),
+        }
+    }
+    if let Some(rid) = run_id {
+        let found = run::Entity::find_by_id(rid).one(txn).await?;
+        if found.is_none_or(|r| r.project_id != project_id) {
+            let text = request
+                .source_run
+                .map(|(_, t)| t.to_owned())
+                .unwrap_or_else(|| ids::encode(IdKind::Run, rid));
+            return Err(DomainError::not_found(IdKind::Run, text));
+        }
+    }
+    Ok(run_id)
+}
+
+/// Links the files to the version, in order.
+async fn link_files(txn: &WriteTxn, version_id: Uuid, linked: &[&file::Model]) -> DomainResult<()> {
+    if linked.is_empty() {
+        return Ok(());
+    }
+    let links = linked
+        .iter()
+        .enumerate()
+        .map(|(sort, f)| artifact_version_file::ActiveModel {
+            version_id: Set(version_id),
+            sort: Set(sort as i32),
+            file_id: Set(f.id),
+        });
+    artifact_version_file::Entity::insert_many(links)
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+/// Lists the version among the run's outputs, last.
+async fn record_output(txn: &WriteTxn, run_id: Uuid, version_id: Uuid) -> DomainResult<()> {
+    // The next position: one index probe, however many outputs the run has.
+    let highest: Option<Option<i32>> = run_artifact::Entity::find()
+        .select_only()
+        .column_as(run_artifact::Column::Sort.max(), "highest")
+        .filter(run_artifact::Column::RunId.eq(run_id))
+        .filter(run_artifact::Column::Direction.eq(RunArtifactDirection::Output))
+        .into_tuple()
+        .one(txn)
+        .await?;
+    run_artifact::Entity::insert(run_artifact::ActiveModel {
+        run_id: Set(run_id),
+        version_id: Set(version_id),
+        direction: Set(RunArtifactDirection::Output),
+        sort: Set(highest.flatten().map_or(0, |h| h + 1)),
+    })
+    .exec(txn)
+    .await?;
+    Ok(())
 }
 
 /// The next number of a key: one more than the highest, so numbers have no
