@@ -376,101 +376,113 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Body)
     let content_type = headers
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<mime::Mime>().ok());
-    let batch = match content_type.as_ref().map(|m| (m.type_(), m.subtype())) {
-        Some((mime::APPLICATION, mime::JSON)) => {
-            let bytes = match axum::body::to_bytes(body, state.config.http.max_body_bytes).await {
-                Ok(bytes) => bytes,
-                Err(_) => {
-                    return too_large(
-                        kind,
-                        format!(
-                            "the request body is over the limit of {} bytes",
-                            state.config.http.max_body_bytes
-                        ),
-                    );
-                }
-            };
-            if let Err(err) = crate::nesting::check_json(&bytes) {
-                return body_too_deep(kind, err);
-            }
-            match serde_json::from_slice::<BatchRequest>(&bytes) {
-                Ok(batch) => batch,
-                Err(err) => {
-                    return request_error(
-                        StatusCode::BAD_REQUEST,
-                        kind,
-                        format!("the body is not a GraphQL request in JSON: {err}"),
-                    );
-                }
-            }
+        .unwrap_or_default();
+    let received = match content_type.parse::<mime::Mime>().ok() {
+        Some(m) if (m.type_(), m.subtype()) == (mime::APPLICATION, mime::JSON) => {
+            read_json(&state, kind, body).await
         }
-        // The GraphQL multipart request spec: files spool to temporary
-        // files as they arrive, so memory stays flat.
-        // The GraphQL multipart request spec: files spool to temporary
-        // files as they arrive, the JSON fields are held to the body limit.
-        Some((mime::MULTIPART, mime::FORM_DATA)) => {
-            let raw = headers
-                .get(CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default();
-            let limits = MultipartLimits {
-                max_json_bytes: state.config.http.max_body_bytes as u64,
-                max_file_bytes: state.config.limits.max_upload_bytes,
-                max_files: 10,
-            };
-            match super::multipart::receive(raw, body, limits).await {
-                Ok(batch) => {
-                    let requests: Vec<&Request> = match &batch {
-                        BatchRequest::Single(r) => vec![r],
-                        BatchRequest::Batch(rs) => rs.iter().collect(),
-                    };
-                    let received: u64 = requests
-                        .iter()
-                        .flat_map(|r| &r.uploads)
-                        .filter_map(|u| u.content.metadata().ok())
-                        .map(|m| m.len())
-                        .sum();
-                    state.metrics.file_received(received);
-                    batch
-                }
-                Err(MultipartError::TooDeep(err)) => return body_too_deep(kind, err),
-                Err(
-                    err @ (MultipartError::FieldTooLarge { .. }
-                    | MultipartError::FileTooLarge { .. }),
-                ) => {
-                    return too_large(kind, err.to_string());
-                }
-                Err(err @ MultipartError::Malformed(_)) => {
-                    return request_error(StatusCode::BAD_REQUEST, kind, err.to_string());
-                }
-            }
+        Some(m) if (m.type_(), m.subtype()) == (mime::MULTIPART, mime::FORM_DATA) => {
+            read_multipart(&state, kind, content_type, body).await
         }
-        _ => {
-            return request_error(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        _ => Err(Box::new(request_error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            kind,
+            "send the request as application/json, or multipart/form-data for uploads",
+        ))),
+    };
+    let batch = match received.and_then(|batch| expand(&state, kind, batch)) {
+        Ok(batch) => batch,
+        Err(refused) => return *refused,
+    };
+    execute(&state, principal, kind, batch).await
+}
+
+/// A request refused before it runs: the response that says why.
+type Refused = Box<HttpResponse>;
+
+/// A JSON body, held to the body limit and to the nesting bound.
+async fn read_json(
+    state: &AppState,
+    kind: ResponseType,
+    body: Body,
+) -> Result<BatchRequest, Refused> {
+    let limit = state.config.http.max_body_bytes;
+    let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {
+        Box::new(too_large(
+            kind,
+            format!("the request body is over the limit of {limit} bytes"),
+        ))
+    })?;
+    crate::nesting::check_json(&bytes).map_err(|err| Box::new(body_too_deep(kind, err)))?;
+    serde_json::from_slice::<BatchRequest>(&bytes).map_err(|err| {
+        Box::new(request_error(
+            StatusCode::BAD_REQUEST,
+            kind,
+            format!("the body is not a GraphQL request in JSON: {err}"),
+        ))
+    })
+}
+
+/// The GraphQL multipart request spec: files spool to temporary files as
+/// they arrive, and the JSON fields are held to the body limit.
+async fn read_multipart(
+    state: &AppState,
+    kind: ResponseType,
+    content_type: &str,
+    body: Body,
+) -> Result<BatchRequest, Refused> {
+    let limits = MultipartLimits {
+        max_json_bytes: state.config.http.max_body_bytes as u64,
+        max_file_bytes: state.config.limits.max_upload_bytes,
+        max_files: 10,
+    };
+    let batch = match super::multipart::receive(content_type, body, limits).await {
+        Ok(batch) => batch,
+        Err(MultipartError::TooDeep(err)) => return Err(Box::new(body_too_deep(kind, err))),
+        Err(err @ (MultipartError::FieldTooLarge { .. } | MultipartError::FileTooLarge { .. })) => {
+            return Err(Box::new(too_large(kind, err.to_string())));
+        }
+        Err(err @ MultipartError::Malformed(_)) => {
+            return Err(Box::new(request_error(
+                StatusCode::BAD_REQUEST,
                 kind,
-                "send the request as application/json, or multipart/form-data for uploads",
-            );
+                err.to_string(),
+            )));
         }
     };
-    let mut batch = batch;
+    let requests: Vec<&Request> = match &batch {
+        BatchRequest::Single(r) => vec![r],
+        BatchRequest::Batch(rs) => rs.iter().collect(),
+    };
+    let received: u64 = requests
+        .iter()
+        .flat_map(|r| &r.uploads)
+        .filter_map(|u| u.content.metadata().ok())
+        .map(|m| m.len())
+        .sum();
+    state.metrics.file_received(received);
+    Ok(batch)
+}
+
+/// Each request's persisted query filled in (APQ), then its document held
+/// to the nesting bound.
+fn expand(
+    state: &AppState,
+    kind: ResponseType,
+    mut batch: BatchRequest,
+) -> Result<BatchRequest, Refused> {
     let apq = &state.persisted_queries;
-    let resolved = match &mut batch {
+    match &mut batch {
         BatchRequest::Single(r) => apq.resolve(r),
         BatchRequest::Batch(rs) => rs.iter_mut().try_for_each(|r| apq.resolve(r)),
-    };
-    if let Err(err) = resolved {
-        return persisted_query_error(kind, err);
     }
-    let nesting = match &batch {
+    .map_err(|err| Box::new(persisted_query_error(kind, err)))?;
+    match &batch {
         BatchRequest::Single(r) => check_nesting(r),
         BatchRequest::Batch(rs) => rs.iter().try_for_each(check_nesting),
-    };
-    if let Err(err) = nesting {
-        return too_complex(kind, err);
     }
-    execute(&state, principal, kind, batch).await
+    .map_err(|err| Box::new(too_complex(kind, err)))?;
+    Ok(batch)
 }
 
 /// The type and name of the operation a request would run (for metrics and
