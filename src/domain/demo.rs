@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::error::DomainResult;
 use super::principal::Principal;
-use super::runs::{Completion, NewRun, NewStep};
+use super::runs::{Completion, NewRun, NewStep, Usage};
 use super::tokens::{self, NewToken};
 use super::versions::NewVersion;
 use super::{Limits, Session, ids, projects, runs, versions};
@@ -156,9 +156,11 @@ pub async fn seed_if_empty(db: &Db) -> DomainResult<bool> {
                     agent_id: agent_id.into(),
                     agent_name: agent_name.into(),
                     output: Some(format!("{agent_name} finished")),
-                    model: Some(model.into()),
-                    input_tokens: Some(tin),
-                    output_tokens: Some(tout),
+                    usage: Usage {
+                        model: Some(model.into()),
+                        input_tokens: Some(tin),
+                        output_tokens: Some(tout),
+                    },
                 },
             )
             .await?;
@@ -186,9 +188,11 @@ pub async fn seed_if_empty(db: &Db) -> DomainResult<bool> {
             Completion {
                 run_id,
                 output: Some("done".into()),
-                model: None,
-                input_tokens: None,
-                output_tokens: None,
+                usage: Usage {
+                    model: None,
+                    input_tokens: None,
+                    output_tokens: None,
+                },
             },
         )
         .await?;

@@ -44,23 +44,63 @@ struct Stored {
     run: Uuid,
 }
 
+/// What a step or a run used, as its caller reports it.
+pub struct Usage {
+    /// The model; none: the run's.
+    pub model: Option<String>,
+    /// Prompt tokens.
+    pub input_tokens: Option<i64>,
+    /// Completion tokens.
+    pub output_tokens: Option<i64>,
+}
+
+impl Usage {
+    /// A model name within bounds, and each count within validate::MAX_TOKENS.
+    fn check(&self) -> DomainResult<()> {
+        check_model(self.model.as_deref())?;
+        validate::tokens("inputTokens", self.input_tokens)?;
+        validate::tokens("outputTokens", self.output_tokens)
+    }
+
+    /// Whether any tokens were reported.
+    fn reported(&self) -> bool {
+        self.input_tokens.is_some() || self.output_tokens.is_some()
+    }
+
+    /// The model in force (this one, or else the run's) and the cost of the
+    /// tokens at its price at `at`.
+    async fn priced(
+        &self,
+        txn: &WriteTxn,
+        run: &run::Model,
+        at: chrono::DateTime<Utc>,
+    ) -> DomainResult<(Option<String>, Option<Decimal>)> {
+        let model = self.model.clone().or(run.model.clone());
+        let cost = pricing::cost_at(
+            txn,
+            model.as_deref(),
+            at,
+            self.input_tokens,
+            self.output_tokens,
+        )
+        .await?;
+        Ok((model, cost))
+    }
+}
+
 pub struct NewStep {
     pub run_id: String,
     pub order: i32,
     pub agent_id: String,
     pub agent_name: String,
     pub output: Option<String>,
-    pub model: Option<String>,
-    pub input_tokens: Option<i64>,
-    pub output_tokens: Option<i64>,
+    pub usage: Usage,
 }
 
 pub struct Completion {
     pub run_id: String,
     pub output: Option<String>,
-    pub model: Option<String>,
-    pub input_tokens: Option<i64>,
-    pub output_tokens: Option<i64>,
+    pub usage: Usage,
 }
 
 pub struct Failure {
@@ -83,12 +123,6 @@ fn check_model(model: Option<&str>) -> DomainResult<()> {
     model.map_or(Ok(()), |m| {
         validate::text("model", m, validate::MAX_NAME_CHARS)
     })
-}
-
-/// Reported usage: each count within validate::MAX_TOKENS.
-fn check_usage(input_tokens: Option<i64>, output_tokens: Option<i64>) -> DomainResult<()> {
-    validate::tokens("inputTokens", input_tokens)?;
-    validate::tokens("outputTokens", output_tokens)
 }
 
 pub async fn start(s: Session<'_>, input: NewRun) -> DomainResult<run::Model> {
@@ -226,11 +260,10 @@ pub async fn record_step(s: Session<'_>, input: NewStep) -> DomainResult<run_ste
     s.principal.require_role(Role::Writer)?;
     validate::name("agentId", &input.agent_id)?;
     validate::name("agentName", &input.agent_name)?;
-    check_model(input.model.as_deref())?;
     if input.order < 0 {
         return Err(DomainError::validation("order must not be negative"));
     }
-    check_usage(input.input_tokens, input.output_tokens)?;
+    input.usage.check()?;
     if let Some(output) = &input.output {
         check_size("step output", output.len(), s.limits.max_output_bytes)?;
     }
@@ -257,15 +290,7 @@ pub async fn record_step(s: Session<'_>, input: NewStep) -> DomainResult<run_ste
             )));
         }
         let now = Utc::now();
-        let model = input.model.clone().or(run.model.clone());
-        let cost = pricing::cost_at(
-            &txn,
-            model.as_deref(),
-            now,
-            input.input_tokens,
-            input.output_tokens,
-        )
-        .await?;
+        let (model, cost) = input.usage.priced(&txn, &run, now).await?;
         let step = run_step::Model {
             id: ids::new_id(),
             run_id: run.id,
@@ -274,8 +299,8 @@ pub async fn record_step(s: Session<'_>, input: NewStep) -> DomainResult<run_ste
             agent_name: input.agent_name.clone(),
             output: input.output.clone(),
             model,
-            input_tokens: input.input_tokens,
-            output_tokens: input.output_tokens,
+            input_tokens: input.usage.input_tokens,
+            output_tokens: input.usage.output_tokens,
             cost: cost.map(Money),
             created_at: now,
         };
@@ -360,36 +385,27 @@ async fn close(
 
 pub async fn complete(s: Session<'_>, input: Completion) -> DomainResult<run::Model> {
     s.principal.require_role(Role::Writer)?;
-    check_model(input.model.as_deref())?;
-    check_usage(input.input_tokens, input.output_tokens)?;
+    input.usage.check()?;
     if let Some(output) = &input.output {
         check_size("run output", output.len(), s.limits.max_output_bytes)?;
     }
     let input = &input;
     transact(s.db, move |txn| async move {
         let run = lock_run(s, &txn, &input.run_id).await?;
-        let model = input.model.clone().or(run.model.clone());
         let now = Utc::now();
+        let (model, reported_cost) = input.usage.priced(&txn, &run, now).await?;
         // Usage is what the caller reports, priced at the run's model; or else
         // the sum of the steps, each priced when it was recorded.
-        let (input_tokens, output_tokens, cost) =
-            if input.input_tokens.is_some() || input.output_tokens.is_some() {
-                let cost = pricing::cost_at(
-                    &txn,
-                    model.as_deref(),
-                    now,
-                    input.input_tokens,
-                    input.output_tokens,
-                )
+        let usage = &input.usage;
+        let (input_tokens, output_tokens, cost) = if usage.reported() {
+            (usage.input_tokens, usage.output_tokens, reported_cost)
+        } else {
+            let steps = run_step::Entity::find()
+                .filter(run_step::Column::RunId.eq(run.id))
+                .all(&txn)
                 .await?;
-                (input.input_tokens, input.output_tokens, cost)
-            } else {
-                let steps = run_step::Entity::find()
-                    .filter(run_step::Column::RunId.eq(run.id))
-                    .all(&txn)
-                    .await?;
-                step_usage(&steps)?
-            };
+            step_usage(&steps)?
+        };
         close(&txn, run, RunStatus::Completed, "complete", |active| {
             active.output = Set(input.output.clone());
             active.model = Set(model);

@@ -337,9 +337,11 @@ impl MutationRoot {
             agent_id: input.agent_id,
             agent_name: input.agent_name,
             output: input.output,
-            model: input.model,
-            input_tokens: input.input_tokens,
-            output_tokens: input.output_tokens,
+            usage: runs::Usage {
+                model: input.model,
+                input_tokens: input.input_tokens,
+                output_tokens: input.output_tokens,
+            },
         };
         Ok(RunStep(runs::record_step(session(ctx), input).await.api()?))
     }
@@ -355,9 +357,11 @@ impl MutationRoot {
         let input = runs::Completion {
             run_id: input.run_id.0,
             output: input.output,
-            model: input.model,
-            input_tokens: input.input_tokens,
-            output_tokens: input.output_tokens,
+            usage: runs::Usage {
+                model: input.model,
+                input_tokens: input.input_tokens,
+                output_tokens: input.output_tokens,
+            },
         };
         Ok(Run(runs::complete(session(ctx), input).await.api()?))
     }

@@ -362,16 +362,9 @@ async fn execute(
 /// `POST /graphql`: a request or a batch in JSON, or a multipart request
 /// with uploads.
 pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Body) -> HttpResponse {
-    let Some(kind) = negotiate(&headers) else {
-        return (
-            StatusCode::NOT_ACCEPTABLE,
-            "accept application/graphql-response+json or application/json",
-        )
-            .into_response();
-    };
-    let principal = match authenticate(&state, &headers).await {
-        Ok(p) => p,
-        Err(response) => return response.with_kind(kind),
+    let (kind, principal) = match admit(&state, &headers).await {
+        Ok(admitted) => admitted,
+        Err(refused) => return *refused,
     };
     let content_type = headers
         .get(CONTENT_TYPE)
@@ -399,6 +392,27 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Body)
 
 /// A request refused before it runs: the response that says why.
 type Refused = Box<HttpResponse>;
+
+/// The response type the client accepts and who it is, before anything of
+/// the request is read.
+async fn admit(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<(ResponseType, Principal), Refused> {
+    let Some(kind) = negotiate(headers) else {
+        return Err(Box::new(
+            (
+                StatusCode::NOT_ACCEPTABLE,
+                "accept application/graphql-response+json or application/json",
+            )
+                .into_response(),
+        ));
+    };
+    match authenticate(state, headers).await {
+        Ok(principal) => Ok((kind, principal)),
+        Err(response) => Err(Box::new(response.with_kind(kind))),
+    }
+}
 
 /// A JSON body, held to the body limit and to the nesting bound.
 async fn read_json(
@@ -530,17 +544,10 @@ pub async fn get(
     if !has_query && wants_html(&headers) {
         return super::playground::page(&headers);
     }
-    let Some(kind) = negotiate(&headers) else {
-        return (
-            StatusCode::NOT_ACCEPTABLE,
-            "accept application/graphql-response+json or application/json",
-        )
-            .into_response();
-    };
     // Nothing of an anonymous request is parsed.
-    let principal = match authenticate(&state, &headers).await {
-        Ok(p) => p,
-        Err(response) => return response.with_kind(kind),
+    let (kind, principal) = match admit(&state, &headers).await {
+        Ok(admitted) => admitted,
+        Err(refused) => return *refused,
     };
     let mut request = match async_graphql::http::parse_query_string(&query) {
         Ok(mut r) if !r.query.is_empty() || r.extensions.contains_key("persistedQuery") => {
