@@ -328,8 +328,14 @@ async fn execute(
             ),
         );
     };
-    // A write may have committed events: wake this process's reader now.
-    state.hub.wake();
+    // A mutation may have committed events: wake this process's reader now
+    // (queries write none, and waking for them cost a read of the outbox each).
+    if operations
+        .iter()
+        .any(|(op, _)| !matches!(op, Operation::Query | Operation::Subscription))
+    {
+        state.hub.wake();
+    }
     let elapsed = started.elapsed();
     let failed: Vec<bool> = match &response {
         BatchResponse::Single(r) => vec![r.is_err()],
