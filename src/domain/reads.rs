@@ -57,15 +57,26 @@ pub(crate) type Model<R> = <<R as ForeignKey>::Entity as EntityTrait>::Model;
 pub trait Rows<M>: Sized + Send + Sync + Clone + 'static {
     /// Gathers rows under their keys, keeping their order.
     fn gather<K: Hash + Eq>(rows: impl IntoIterator<Item = (K, M)>) -> HashMap<K, Self>;
+    /// What a key with no rows has, when that is a value (no rows: an empty
+    /// list) rather than an absence (no row).
+    fn none() -> Option<Self>;
 }
 
 impl<M: Send + Sync + Clone + 'static> Rows<M> for M {
     fn gather<K: Hash + Eq>(rows: impl IntoIterator<Item = (K, M)>) -> HashMap<K, Self> {
         rows.into_iter().collect()
     }
+
+    fn none() -> Option<Self> {
+        None
+    }
 }
 
 impl<M: Send + Sync + Clone + 'static> Rows<M> for Vec<M> {
+    fn none() -> Option<Self> {
+        Some(Vec::new())
+    }
+
     fn gather<K: Hash + Eq>(rows: impl IntoIterator<Item = (K, M)>) -> HashMap<K, Self> {
         let mut map: HashMap<K, Vec<M>> = HashMap::new();
         for (k, v) in rows {

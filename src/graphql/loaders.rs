@@ -66,6 +66,52 @@ impl<K: ForeignKey> Loader<K> for GraphLoader {
     }
 }
 
+/// Reads `keys` of relation `K` now, in one statement at any load, and
+/// keeps the rows (and the empty lists of keys with none) for the fields
+/// that ask for them: a page primes its children so that they do not depend
+/// on how many of its items happen to fall into one batching window.
+pub async fn prime<K: ForeignKey>(
+    loaders: &Loaders,
+    keys: impl IntoIterator<Item = K>,
+) -> async_graphql::Result<()>
+where
+    GraphLoader: Loader<K, Value = K::Rows>,
+{
+    let keys: Vec<K> = keys.into_iter().collect();
+    if keys.is_empty() {
+        return Ok(());
+    }
+    let mut found = reads::by_foreign_key(&loaders.loader().db.conn, &keys)
+        .await
+        .map_err(to_graphql)?;
+    if let Some(none) = <K::Rows as reads::Rows<reads::Model<K>>>::none() {
+        for key in keys {
+            found.entry(key).or_insert_with(|| none.clone());
+        }
+    }
+    loaders.feed_many(found).await;
+    Ok(())
+}
+
+/// Runs by id with their steps, read now and kept for `sourceRun { steps }`
+/// (see [`prime`]).
+pub async fn prime_runs_with_steps(
+    loaders: &Loaders,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> async_graphql::Result<()> {
+    let ids: Vec<Uuid> = ids.into_iter().collect();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let found = runs::runs_with_steps(&loaders.loader().db.conn, ids)
+        .await
+        .map_err(to_graphql)?;
+    loaders
+        .feed_many(found.into_iter().map(|r| (RunWithSteps(r.0.id), r)))
+        .await;
+    Ok(())
+}
+
 /// The output of a run, read only when a client selects it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct RunOutput(pub Uuid);

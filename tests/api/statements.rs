@@ -63,9 +63,9 @@ async fn statements_for(s: &TestServer, first: usize) -> (u64, usize) {
     (after - before, edges.len())
 }
 
-async fn statements_do_not_grow_with_page_size(s: TestServer) {
+/// 50 versions from 25 runs of 3 steps each, in project `counted`.
+async fn seed_counted(s: &TestServer) {
     let project = s.create_project("counted").await;
-    // 50 versions from 25 runs of 3 steps each.
     for r in 0..25 {
         let run = s.start_run(&project, "bulk").await;
         for order in 1..=3 {
@@ -76,6 +76,10 @@ async fn statements_do_not_grow_with_page_size(s: TestServer) {
                 .await;
         }
     }
+}
+
+async fn statements_do_not_grow_with_page_size(s: TestServer) {
+    seed_counted(&s).await;
     let (small, n_small) = statements_for(&s, 5).await;
     let (large, n_large) = statements_for(&s, 50).await;
     assert_eq!((n_small, n_large), (5, 50));
@@ -135,4 +139,64 @@ async fn a_token_seen_lately_costs_no_lookup(s: TestServer) {
     // The first request looked the token up; the second found it cached
     // (the test servers keep tokens for a minute).
     assert_eq!((first, second), (1, 0));
+}
+
+/// The page's children are read by the page itself (one statement per
+/// relation), so 32 clients at once cost exactly 32 times one client, at
+/// the default batch window: nothing depends on which items of a page
+/// happen to reach a loader together. The event reader's poll is slowed so
+/// that only the requests run statements.
+mod statements_stay_fixed_under_32_clients {
+    use crate::common::{Backend, TestServer};
+
+    async fn server(backend: Backend) -> Option<TestServer> {
+        TestServer::start_with(backend, |c| c.events.event_poll_ms = 3_600_000).await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn sqlite() {
+        super::statements_stay_fixed_under_32_clients(server(Backend::Sqlite).await.unwrap()).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn postgres() {
+        let Some(server) = server(Backend::Postgres).await else {
+            eprintln!("skipped: QUIRE_TEST_DATABASE_URL is not set");
+            return;
+        };
+        super::statements_stay_fixed_under_32_clients(server).await;
+    }
+}
+
+async fn statements_stay_fixed_under_32_clients(s: TestServer) {
+    seed_counted(&s).await;
+    // The token is looked up once, then cached.
+    statements_for(&s, 50).await;
+    let (alone, n) = statements_for(&s, 50).await;
+    assert_eq!(
+        (alone, n),
+        (5, 50),
+        "project, page, files, approvals, runs with steps"
+    );
+    for round in 0..3 {
+        let before = s.statements().await;
+        let pages =
+            futures::future::join_all((0..32).map(|_| s.admin(QUERY, json!({ "first": 50 }))))
+                .await;
+        let spent = s.statements().await - before;
+        for page in &pages {
+            let edges = page["project"]["versions"]["edges"].as_array().unwrap();
+            assert_eq!(edges.len(), 50);
+            assert!(edges.iter().all(|e| {
+                e["node"]["sourceRun"]["steps"]
+                    .as_array()
+                    .is_some_and(|steps| steps.len() == 3)
+            }));
+        }
+        assert_eq!(
+            spent,
+            32 * alone,
+            "round {round}: 32 concurrent pages cost {spent} statements, not 32 x {alone}"
+        );
+    }
 }

@@ -2,7 +2,7 @@ use async_graphql::{Context, Object};
 use sea_orm::Order;
 use uuid::Uuid;
 
-use super::{ArtifactVersion, Project, VersionStatusGql, load};
+use super::{ArtifactVersion, Project, VersionStatusGql, load, prime_page};
 use crate::domain::versions::{self, VersionFilter};
 use crate::graphql::connection::{Connection, page_args, page_complexity};
 use crate::graphql::context::session;
@@ -84,6 +84,7 @@ impl Artifact {
         let page = versions::list(session(ctx), self.project_id, &filter, Order::Desc, &args)
             .await
             .api()?;
+        prime_page(ctx, &page).await?;
         Ok(Connection::from_page(page, ArtifactVersion))
     }
 }

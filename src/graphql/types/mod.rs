@@ -28,6 +28,7 @@ pub use run::{Run, RunStep};
 pub use schema::ArtifactSchema;
 pub use token::ApiToken;
 pub use version::ArtifactVersion;
+pub(crate) use version::prime_page;
 
 use async_graphql::{Context, ID};
 use uuid::Uuid;

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use entity::project;
 use sea_orm::Order;
 
+use super::prime_page;
 use super::{
     Approval, Artifact, ArtifactVersion, CostBucket, CostGroupingGql, ReviewActionGql, Run,
     RunStatusGql, VersionStatusGql, gid,
@@ -188,6 +189,7 @@ impl Project {
         let page = versions::list(session(ctx), self.0.id, &filter, Order::Desc, &args)
             .await
             .api()?;
+        prime_page(ctx, &page).await?;
         Ok(Connection::from_page(page, ArtifactVersion))
     }
 
@@ -216,6 +218,7 @@ impl Project {
         let page = versions::list(session(ctx), self.0.id, &filter, Order::Asc, &args)
             .await
             .api()?;
+        prime_page(ctx, &page).await?;
         Ok(Connection::from_page(page, ArtifactVersion))
     }
 

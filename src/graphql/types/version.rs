@@ -16,6 +16,7 @@ use crate::graphql::loaders::{
     ApprovalsOfVersion, ConsumersOfVersion, FileById, FilesOfVersion, KeyRef, ProjectById, RunById,
     RunWithSteps, StepById, StepsOfRun, VersionByNumber,
 };
+use crate::graphql::loaders::{prime, prime_runs_with_steps};
 
 pub struct ArtifactVersion(pub version::Model);
 
@@ -256,4 +257,46 @@ impl ArtifactVersion {
             .map(Run)
             .collect())
     }
+}
+
+/// Loads the children a page of versions asks for (files, approvals, the
+/// source run with or without its steps) before its items resolve: one
+/// statement per relation for the whole page, at any load. Left to each
+/// item's field, a relation is batched only as far as the items reach the
+/// loader within its delay, which under load splits it into pieces.
+pub(crate) async fn prime_page(
+    ctx: &Context<'_>,
+    page: &crate::domain::pagination::Page<version::Model>,
+) -> async_graphql::Result<()> {
+    let look = ctx.look_ahead();
+    let (nodes, edges) = (look.field("nodes"), look.field("edges").field("node"));
+    let asks = |field: &str| nodes.field(field).exists() || edges.field(field).exists();
+    let asks_steps = nodes.field("sourceRun").field("steps").exists()
+        || edges.field("sourceRun").field("steps").exists();
+    let versions = || page.items.iter().map(|(_, v)| v);
+    let mut runs: Vec<uuid::Uuid> = versions().filter_map(|v| v.source_run_id).collect();
+    runs.sort_unstable();
+    runs.dedup();
+    let loaders = loaders(ctx);
+    let files = async {
+        match asks("files") {
+            true => prime(loaders, versions().map(|v| FilesOfVersion(v.id))).await,
+            false => Ok(()),
+        }
+    };
+    let approvals = async {
+        match asks("approvals") {
+            true => prime(loaders, versions().map(|v| ApprovalsOfVersion(v.id))).await,
+            false => Ok(()),
+        }
+    };
+    let source_runs = async {
+        match (asks("sourceRun"), asks_steps) {
+            (true, true) => prime_runs_with_steps(loaders, runs.iter().copied()).await,
+            (true, false) => prime(loaders, runs.iter().map(|id| RunById(*id))).await,
+            _ => Ok(()),
+        }
+    };
+    futures::try_join!(files, approvals, source_runs)?;
+    Ok(())
 }
