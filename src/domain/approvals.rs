@@ -30,6 +30,8 @@ pub async fn list(
     .await
 }
 
+/// One audit entry, or `None` when it is missing or outside the caller's
+/// project scope.
 pub async fn by_id(s: Session<'_>, id: Uuid) -> DomainResult<Option<approval::Model>> {
     let found = approval::Entity::find_by_id(id).one(&s.db.conn).await?;
     Ok(found.filter(|a| s.principal.can_see(a.project_id)))

@@ -53,6 +53,7 @@ pub fn version_digest(value: &Value, file_sha256s: &[String]) -> String {
     hex::encode(hasher.finalize())
 }
 
+/// Hex SHA-256 of raw bytes (token secrets, idempotency inputs).
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }

@@ -34,8 +34,11 @@ impl From<StorageError> for DomainError {
     }
 }
 
+/// What an upload says about its bytes; see [`upload`].
 pub struct NewUpload {
+    /// The media type the client declared, stored as given.
     pub content_type: String,
+    /// The client's file name, if it sent one.
     pub filename: Option<String>,
     /// The public id of the project the file is for. A project-scoped token
     /// uploads for its project whether or not it names it; an unscoped one
@@ -54,7 +57,8 @@ pub fn can_see(principal: &Principal, f: &file::Model) -> bool {
 
 /// Streams an upload into storage while hashing it. The same bytes uploaded
 /// twice for one project give the same file; for another project, that
-/// project's own file over the same stored blob.
+/// project's own file over the same stored blob. WRITER; PAYLOAD_TOO_LARGE
+/// past `limit` bytes, NOT_FOUND for a project the caller cannot see.
 pub async fn upload(
     s: Session<'_>,
     store: &dyn BlobStore,

@@ -15,6 +15,9 @@ use super::ids::new_id;
 use super::{Session, validate};
 use crate::db::WriteTxn;
 
+/// One mutation call's idempotency: its key (if the client sent one), scoped
+/// to the caller and operation, and the hash of its input. Made before the
+/// transaction; `write::transact` replays or stores the response with it.
 pub struct Idempotency {
     scope: String,
     key: Option<String>,
@@ -24,6 +27,7 @@ pub struct Idempotency {
 
 impl Idempotency {
     /// `operation` names the mutation; `input` is hashed in canonical form.
+    /// VALIDATION_FAILED for an empty or overlong key.
     pub fn new(
         s: Session<'_>,
         operation: &str,

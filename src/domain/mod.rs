@@ -2,6 +2,8 @@
 //! (the store, the caller and the limits) and, when it writes, runs as one
 //! database transaction that also appends its outbox event.
 
+#![warn(missing_docs)]
+
 pub mod approvals;
 pub mod bounds;
 pub mod context;
@@ -64,12 +66,16 @@ impl Default for Limits {
 /// Who is asking, against which store, under which limits.
 #[derive(Clone, Copy)]
 pub struct Session<'a> {
+    /// The store read and written.
     pub db: &'a Db,
+    /// The caller: its role and project scope decide what it may see and do.
     pub principal: &'a Principal,
+    /// The size limits inputs are checked against.
     pub limits: &'a Limits,
 }
 
-/// Refuses `text` when it is longer than `limit` bytes.
+/// [`DomainError::PayloadTooLarge`] naming `what` when `size` is over
+/// `limit` bytes.
 pub fn check_size(what: &'static str, size: usize, limit: u64) -> DomainResult<()> {
     if size as u64 > limit {
         Err(DomainError::PayloadTooLarge {

@@ -18,18 +18,26 @@ use uuid::Uuid;
 
 use super::error::{DomainError, DomainResult};
 
+/// The largest `first` a client may ask for.
 pub const MAX_PAGE_SIZE: u64 = 100;
+/// The page size when the client gives no `first`.
 pub const DEFAULT_PAGE_SIZE: u64 = 20;
 
+/// A client's page request, checked by [`PageArgs::new`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PageArgs {
+    /// How many items, at most [`MAX_PAGE_SIZE`].
     pub first: u64,
+    /// The cursor of the item before the page, as the client sent it; decoded
+    /// (and refused if malformed) when the page is read.
     pub after: Option<String>,
     /// Whether to count all matching rows (only when the client asked for totalCount).
     pub with_total: bool,
 }
 
 impl PageArgs {
+    /// Checks `first` (VALIDATION_FAILED when negative or over
+    /// [`MAX_PAGE_SIZE`]; [`DEFAULT_PAGE_SIZE`] when absent).
     pub fn new(first: Option<i32>, after: Option<String>, with_total: bool) -> DomainResult<Self> {
         let first = match first {
             None => DEFAULT_PAGE_SIZE,
@@ -62,6 +70,7 @@ impl PageArgs {
             .transpose()
     }
 
+    /// The `after` cursor as a UUID key; VALIDATION_FAILED if it is not one.
     pub fn after_uuid(&self) -> DomainResult<Option<Uuid>> {
         self.after_bytes()?
             .map(|bytes| {
@@ -70,6 +79,7 @@ impl PageArgs {
             .transpose()
     }
 
+    /// The `after` cursor as a text key; VALIDATION_FAILED if it is not one.
     pub fn after_text(&self) -> DomainResult<Option<String>> {
         self.after_bytes()?
             .map(|bytes| {
@@ -79,24 +89,31 @@ impl PageArgs {
     }
 }
 
+/// The cursor of the item keyed by `id`.
 pub fn uuid_cursor(id: Uuid) -> String {
     URL_SAFE_NO_PAD.encode(id.as_bytes())
 }
 
+/// The cursor of the item keyed by text `key` (an artifact's schema key).
 pub fn text_cursor(key: &str) -> String {
     URL_SAFE_NO_PAD.encode(key.as_bytes())
 }
 
+/// One page of a connection, ready for Relay's `edges` and `pageInfo`.
 #[derive(Debug, Clone)]
 pub struct Page<T> {
     /// Each item with its cursor.
     pub items: Vec<(String, T)>,
+    /// Whether items follow this page.
     pub has_next_page: bool,
+    /// Whether the page started after a cursor (forward paging only).
     pub has_previous_page: bool,
+    /// Every matching row, ignoring the cursor; only when asked for.
     pub total_count: Option<u64>,
 }
 
 impl<T> Page<T> {
+    /// The same page with each item turned by `f`, cursors kept.
     pub fn map<U>(self, mut f: impl FnMut(T) -> U) -> Page<U> {
         Page {
             items: self.items.into_iter().map(|(c, t)| (c, f(t))).collect(),

@@ -9,14 +9,20 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use super::error::{DomainError, DomainResult};
 use super::{Session, ids, validate};
 
+/// A model's price from a moment on; see [`set_price`].
 pub struct NewPrice {
+    /// The model name, as runs report it.
     pub model: String,
+    /// Price of one million input tokens.
     pub input_per_million: Decimal,
+    /// Price of one million output tokens.
     pub output_per_million: Decimal,
+    /// When the price takes effect; `None`: now.
     pub effective_from: Option<DateTime<Utc>>,
 }
 
 /// Adds a price row; earlier rows stay, so stored costs never change.
+/// ADMIN with an unscoped token (prices apply to every project).
 pub async fn set_price(s: Session<'_>, input: NewPrice) -> DomainResult<model_price::Model> {
     s.principal.require_role(Role::Admin)?;
     if s.principal.project_scope.is_some() {

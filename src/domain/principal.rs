@@ -11,13 +11,20 @@ use super::error::{DomainError, DomainResult};
 pub struct Actor {
     /// The token's id: a token is one actor.
     pub id: Uuid,
+    /// The token's name, stored beside the id so the audit trail reads
+    /// without a join.
     pub name: String,
+    /// What kind of author the token stands for (human, AI, system, rule).
     pub actor_type: ActorType,
 }
 
+/// The authenticated caller of a domain operation: whom writes are recorded
+/// under, and what the token allows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
+    /// Whom writes are recorded under.
     pub actor: Actor,
+    /// What the token may do; see [`Principal::has_role`].
     pub role: Role,
     /// When set, the principal sees this project only.
     pub project_scope: Option<Uuid>,
@@ -39,6 +46,7 @@ impl Principal {
         }
     }
 
+    /// [`DomainError::Forbidden`] unless [`has_role`](Self::has_role)`(needed)`.
     pub fn require_role(&self, needed: Role) -> DomainResult<()> {
         if self.has_role(needed) {
             Ok(())

@@ -13,11 +13,16 @@ use super::pagination::{self, Page, PageArgs};
 use super::write::transact;
 use super::{Session, validate};
 
+/// What [`create`] needs.
 pub struct NewProject {
+    /// The unique, URL-safe handle clients look the project up by.
     pub slug: String,
+    /// A display name.
     pub name: String,
 }
 
+/// Creates a project with an empty context at version 0, in one transaction.
+/// ADMIN with an unscoped token; CONFLICT when the slug is taken.
 pub async fn create(s: Session<'_>, input: NewProject) -> DomainResult<project::Model> {
     s.principal.require_role(Role::Admin)?;
     if s.principal.project_scope.is_some() {
@@ -78,6 +83,7 @@ pub async fn create(s: Session<'_>, input: NewProject) -> DomainResult<project::
     .await
 }
 
+/// The project with `slug`, or `None` when absent or out of the caller's scope.
 pub async fn by_slug(s: Session<'_>, slug: &str) -> DomainResult<Option<project::Model>> {
     validate::text("slug", slug, validate::MAX_SLUG_CHARS)?;
     let found = project::Entity::find()
@@ -87,6 +93,7 @@ pub async fn by_slug(s: Session<'_>, slug: &str) -> DomainResult<Option<project:
     Ok(found.filter(|p| s.principal.can_see(p.id)))
 }
 
+/// The project with `id`, or `None` when absent or out of the caller's scope.
 pub async fn by_id(s: Session<'_>, id: Uuid) -> DomainResult<Option<project::Model>> {
     if !s.principal.can_see(id) {
         return Ok(None);
@@ -102,6 +109,7 @@ pub async fn require(s: Session<'_>, id_text: &str) -> DomainResult<project::Mod
         .ok_or_else(|| DomainError::not_found(IdKind::Project, id_text))
 }
 
+/// The projects the caller may see (a scoped token: its own), oldest first.
 pub async fn list(s: Session<'_>, args: &PageArgs) -> DomainResult<Page<project::Model>> {
     let mut select = project::Entity::find();
     if let Some(scope) = s.principal.project_scope {

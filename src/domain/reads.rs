@@ -237,7 +237,9 @@ async fn outputs<E: EntityTrait>(
 /// One schema key of one project.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct KeyRef {
+    /// The project.
     pub project_id: Uuid,
+    /// The key within it.
     pub schema_key: String,
 }
 

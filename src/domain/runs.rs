@@ -26,15 +26,26 @@ use super::{Session, check_size, projects, validate};
 use crate::db::WriteTxn;
 use crate::dialect::Dialect;
 
+/// A run to start; see [`start`]. Serialized (without the key) as the
+/// idempotency input.
 #[derive(Debug, Clone, Serialize)]
 pub struct NewRun {
+    /// The project's public ID.
     pub project_id: String,
+    /// The pipeline's name; costs group by it.
     pub pipeline: String,
+    /// The run's input text, at most `max_output_bytes`.
     pub input: Option<String>,
+    /// Free-form JSON parameters, stored as given.
     pub variables: Option<Value>,
+    /// The default model of the run and its steps, for pricing.
     pub model: Option<String>,
+    /// The public ID of a run of the same project that spawned this one.
     pub parent_run_id: Option<String>,
+    /// Public IDs of the versions the run reads (its lineage), duplicates
+    /// ignored, order kept.
     pub input_version_ids: Vec<String>,
+    /// Makes a retried start return the first run.
     #[serde(skip)]
     pub idempotency_key: Option<String>,
 }
@@ -44,33 +55,55 @@ struct Stored {
     run: Uuid,
 }
 
+/// One agent step of an open run; see [`record_step`].
 pub struct NewStep {
+    /// The run's public ID.
     pub run_id: String,
+    /// The step's position in the run, unique per run, from 0.
     pub order: i32,
+    /// The agent's stable identifier.
     pub agent_id: String,
+    /// The agent's display name.
     pub agent_name: String,
+    /// What the step produced, at most `max_output_bytes`.
     pub output: Option<String>,
+    /// The model used; `None`: the run's.
     pub model: Option<String>,
+    /// Input tokens used, priced at the model's price now.
     pub input_tokens: Option<i64>,
+    /// Output tokens used, priced likewise.
     pub output_tokens: Option<i64>,
 }
 
+/// How a run completed; see [`complete`].
 pub struct Completion {
+    /// The run's public ID.
     pub run_id: String,
+    /// The run's output, at most `max_output_bytes`.
     pub output: Option<String>,
+    /// The model to record; `None`: keep the run's.
     pub model: Option<String>,
+    /// The run's input tokens; with `output_tokens` both `None`, the
+    /// steps' usage is summed instead.
     pub input_tokens: Option<i64>,
+    /// The run's output tokens.
     pub output_tokens: Option<i64>,
 }
 
+/// Why a run failed; see [`fail`].
 pub struct Failure {
+    /// The run's public ID.
     pub run_id: String,
+    /// The error, non-blank.
     pub error: String,
 }
 
+/// Which of a project's runs [`list`] returns; empty: all.
 #[derive(Debug, Clone, Default)]
 pub struct RunFilter {
+    /// Only runs in one of these statuses (empty: any).
     pub statuses: Vec<RunStatus>,
+    /// Only runs of this pipeline.
     pub pipeline: Option<String>,
 }
 
@@ -91,6 +124,10 @@ fn check_usage(input_tokens: Option<i64>, output_tokens: Option<i64>) -> DomainR
     validate::tokens("outputTokens", output_tokens)
 }
 
+/// Starts a RUNNING run with its input links and outbox event, in one
+/// transaction. WRITER; NOT_FOUND for a project, parent run or input version
+/// the caller cannot see (or of another project). Idempotent under
+/// `idempotency_key`.
 pub async fn start(s: Session<'_>, input: NewRun) -> DomainResult<run::Model> {
     s.principal.require_role(Role::Writer)?;
     validate::name("pipeline", &input.pipeline)?;
@@ -222,6 +259,9 @@ async fn lock_run(s: Session<'_>, txn: &WriteTxn, id_text: &str) -> DomainResult
     }
 }
 
+/// Appends a priced step to an open (PENDING or RUNNING) run, in one
+/// transaction with its outbox event. WRITER; INVALID_TRANSITION on a closed
+/// run, CONFLICT when the run already has a step at `order`.
 pub async fn record_step(s: Session<'_>, input: NewStep) -> DomainResult<run_step::Model> {
     s.principal.require_role(Role::Writer)?;
     validate::name("agentId", &input.agent_id)?;
@@ -358,6 +398,10 @@ async fn close(
     Ok(updated)
 }
 
+/// Closes an open run as COMPLETED with its output and usage: the usage
+/// reported, priced now at the run's model, or else the sum of its steps
+/// (the cost only when every step that used tokens was priced). WRITER;
+/// INVALID_TRANSITION on a closed run. One transaction with the outbox event.
 pub async fn complete(s: Session<'_>, input: Completion) -> DomainResult<run::Model> {
     s.principal.require_role(Role::Writer)?;
     check_model(input.model.as_deref())?;
@@ -403,6 +447,8 @@ pub async fn complete(s: Session<'_>, input: Completion) -> DomainResult<run::Mo
     .await
 }
 
+/// Closes an open run as FAILED, keeping `error`. WRITER;
+/// INVALID_TRANSITION on a closed run. One transaction with the outbox event.
 pub async fn fail(s: Session<'_>, input: Failure) -> DomainResult<run::Model> {
     s.principal.require_role(Role::Writer)?;
     validate::non_blank("error", &input.error)?;
@@ -418,6 +464,8 @@ pub async fn fail(s: Session<'_>, input: Failure) -> DomainResult<run::Model> {
     .await
 }
 
+/// Closes an open run as CANCELLED, keeping `reason` as its error. WRITER;
+/// INVALID_TRANSITION on a closed run. One transaction with the outbox event.
 pub async fn cancel(
     s: Session<'_>,
     run_id: &str,
@@ -438,6 +486,7 @@ pub async fn cancel(
     .await
 }
 
+/// The run with `id`, or `None` when absent or out of the caller's scope.
 pub async fn by_id(s: Session<'_>, id: Uuid) -> DomainResult<Option<run::Model>> {
     visible_by_id(s, &s.db.conn, id).await
 }
@@ -452,6 +501,8 @@ async fn visible_by_id(
     Ok(found.filter(|r| s.principal.can_see(r.project_id)))
 }
 
+/// The step with `id`, or `None` when absent or its run is out of the
+/// caller's scope.
 pub async fn step_by_id(s: Session<'_>, id: Uuid) -> DomainResult<Option<run_step::Model>> {
     let found = run_step::Entity::find_by_id(id)
         .find_also_related(run::Entity)

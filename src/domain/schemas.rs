@@ -10,6 +10,10 @@ use super::error::{DomainError, DomainResult, Violation};
 use super::write::transact;
 use super::{Session, check_size, ids, validate};
 
+/// Registers `json_schema` as the key's next schema version (1 for a new
+/// key); earlier versions stay. ADMIN with an unscoped token (schemas apply
+/// to every project); VALIDATION_FAILED when it is not a valid draft
+/// 2020-12 schema.
 pub async fn register(
     s: Session<'_>,
     schema_key: String,

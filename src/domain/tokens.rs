@@ -19,14 +19,21 @@ use crate::db::Db;
 /// Every secret starts with this, so that leaked ones are easy to scan for.
 pub const SECRET_PREFIX: &str = "qk_";
 
+/// A token to create; see [`create`].
 pub struct NewToken {
+    /// A name for people, recorded as the actor's name on every write.
     pub name: String,
+    /// What the token may do.
     pub role: Role,
+    /// What kind of author the token stands for.
     pub actor_type: ActorType,
+    /// When set, the token sees this project only.
     pub project_id: Option<Uuid>,
 }
 
 /// Creates a token; returns its row and the secret, which is not stored.
+/// No caller check: for the operator's CLI and tests; the API goes through
+/// [`create_for`].
 pub async fn create(
     db: &impl ConnectionTrait,
     input: NewToken,
@@ -91,6 +98,7 @@ pub async fn authenticate_digest(db: &Db, digest: &str) -> DomainResult<Principa
     }
 }
 
+/// The principal a token row stands for (no check that it is live).
 pub fn principal_of(token: &api_token::Model) -> Principal {
     Principal {
         actor: Actor {
@@ -104,7 +112,7 @@ pub fn principal_of(token: &api_token::Model) -> Principal {
 }
 
 /// Creates a token for a caller: a token scoped to a project may only make
-/// tokens of that project (an unscoped request defaults to its scope).
+/// tokens of that project (an unscoped request defaults to its scope). ADMIN.
 pub async fn create_for(
     s: Session<'_>,
     name: String,
@@ -129,7 +137,7 @@ pub async fn create_for(
     .await
 }
 
-/// The tokens a caller may manage: all, or those of its project.
+/// The tokens a caller may manage: all, or those of its project. ADMIN.
 pub async fn list_for(s: Session<'_>) -> DomainResult<Vec<api_token::Model>> {
     s.principal.require_role(Role::Admin)?;
     let mut select = api_token::Entity::find().order_by_asc(api_token::Column::Id);
@@ -139,7 +147,8 @@ pub async fn list_for(s: Session<'_>) -> DomainResult<Vec<api_token::Model>> {
     Ok(select.all(&s.db.conn).await?)
 }
 
-/// Revokes a token the caller may manage; others are NOT_FOUND.
+/// Revokes a token the caller may manage; others are NOT_FOUND. ADMIN;
+/// true when the token was live.
 pub async fn revoke_for(s: Session<'_>, id_text: &str) -> DomainResult<bool> {
     s.principal.require_role(Role::Admin)?;
     let id = ids::decode(ids::IdKind::Token, id_text)?;
@@ -153,6 +162,7 @@ pub async fn revoke_for(s: Session<'_>, id_text: &str) -> DomainResult<bool> {
     revoke(&s.db.conn, id).await
 }
 
+/// Every token, oldest first, with no caller check (the operator's CLI).
 pub async fn list(db: &impl ConnectionTrait) -> DomainResult<Vec<api_token::Model>> {
     Ok(api_token::Entity::find()
         .order_by_asc(api_token::Column::Id)

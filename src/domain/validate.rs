@@ -31,8 +31,9 @@ pub const MAX_TOKENS: i64 = 1_000_000_000_000;
 pub const MAX_PRICE_PER_MILLION: i64 = 1_000_000;
 /// Costs must stay below this: what numeric(20,10) holds.
 pub const COST_CEILING: i64 = 10_000_000_000;
-/// Earliest and latest year a date argument may have.
+/// Earliest year a date argument may have.
 pub const MIN_YEAR: i32 = 2000;
+/// Latest year a date argument may have.
 pub const MAX_YEAR: i32 = 2100;
 
 /// A schema key is a dot path of `[a-z0-9_-]+` segments, e.g. `brand.palette`.
