@@ -31,7 +31,7 @@ pub enum Grouping {
 
 /// The totals of one group of runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Bucket {
+pub(crate) struct Bucket {
     /// The group: a model, a pipeline or a day, per [`Grouping`].
     pub key: String,
     /// How many runs.
@@ -146,7 +146,7 @@ fn sqlite_sums() -> String {
 /// ordered by key. Any role; the caller has already checked the project is
 /// visible. VALIDATION_FAILED for a date outside 2000..2100 or a sum over
 /// an i64.
-pub async fn summary(
+pub(crate) async fn summary(
     s: Session<'_>,
     project_id: Uuid,
     grouping: Grouping,

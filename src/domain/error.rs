@@ -164,7 +164,7 @@ impl DomainError {
 }
 
 /// Whether `err` is the database refusing a row because of a unique index.
-pub fn is_unique_violation(err: &DbErr) -> bool {
+pub(crate) fn is_unique_violation(err: &DbErr) -> bool {
     matches!(
         err.sql_err(),
         Some(sea_orm::SqlErr::UniqueConstraintViolation(_))

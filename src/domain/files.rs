@@ -35,7 +35,7 @@ impl From<StorageError> for DomainError {
 }
 
 /// What an upload says about its bytes; see [`upload`].
-pub struct NewUpload {
+pub(crate) struct NewUpload {
     /// The media type the client declared, stored as given.
     pub content_type: String,
     /// The client's file name, if it sent one.
@@ -48,7 +48,7 @@ pub struct NewUpload {
 
 /// Whether `principal` may see `f`: a file is seen by those who see its
 /// project; a file of no project only by unscoped tokens.
-pub fn can_see(principal: &Principal, f: &file::Model) -> bool {
+pub(crate) fn can_see(principal: &Principal, f: &file::Model) -> bool {
     match f.project_id {
         Some(project) => principal.can_see(project),
         None => principal.project_scope.is_none(),
@@ -59,7 +59,7 @@ pub fn can_see(principal: &Principal, f: &file::Model) -> bool {
 /// twice for one project give the same file; for another project, that
 /// project's own file over the same stored blob. WRITER; PAYLOAD_TOO_LARGE
 /// past `limit` bytes, NOT_FOUND for a project the caller cannot see.
-pub async fn upload(
+pub(crate) async fn upload(
     s: Session<'_>,
     store: &dyn BlobStore,
     body: BoxStream<'static, Result<Bytes, std::io::Error>>,
@@ -142,7 +142,7 @@ async fn by_sha(
 
 /// A file as this caller may see it (see `can_see`); None exactly as for a
 /// missing id.
-pub async fn visible(s: Session<'_>, id: Uuid) -> DomainResult<Option<file::Model>> {
+pub(crate) async fn visible(s: Session<'_>, id: Uuid) -> DomainResult<Option<file::Model>> {
     let found = file::Entity::find_by_id(id).one(&s.db.conn).await?;
     Ok(found.filter(|f| can_see(s.principal, f)))
 }

@@ -11,12 +11,12 @@ use super::Session;
 use super::error::{DomainError, DomainResult};
 
 /// The deepest [`upstream`] walks: bounds the queries one request can cost.
-pub const MAX_DEPTH: i32 = 10;
+pub(crate) const MAX_DEPTH: i32 = 10;
 
 /// One upstream step: `version` was read by run `via_run` on the way to the
 /// starting version, `depth` runs up.
 #[derive(Debug, Clone)]
-pub struct Upstream {
+pub(crate) struct Upstream {
     /// How many runs up from the starting version, from 1.
     pub depth: i32,
     /// The run that read `version`.
@@ -29,7 +29,7 @@ pub struct Upstream {
 /// [`MAX_DEPTH`], else VALIDATION_FAILED), each once, at its shallowest
 /// depth; versions the caller cannot see are left out, and so is what lies
 /// beyond them.
-pub async fn upstream(
+pub(crate) async fn upstream(
     s: Session<'_>,
     start: &version::Model,
     depth: i32,

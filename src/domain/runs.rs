@@ -29,7 +29,7 @@ use crate::dialect::Dialect;
 /// A run to start; see [`start`]. Serialized (without the key) as the
 /// idempotency input.
 #[derive(Debug, Clone, Serialize)]
-pub struct NewRun {
+pub(crate) struct NewRun {
     /// The project's public ID.
     pub project_id: String,
     /// The pipeline's name; costs group by it.
@@ -56,7 +56,7 @@ struct Stored {
 }
 
 /// One agent step of an open run; see [`record_step`].
-pub struct NewStep {
+pub(crate) struct NewStep {
     /// The run's public ID.
     pub run_id: String,
     /// The step's position in the run, unique per run, from 0.
@@ -76,7 +76,7 @@ pub struct NewStep {
 }
 
 /// How a run completed; see [`complete`].
-pub struct Completion {
+pub(crate) struct Completion {
     /// The run's public ID.
     pub run_id: String,
     /// The run's output, at most `max_output_bytes`.
@@ -91,7 +91,7 @@ pub struct Completion {
 }
 
 /// Why a run failed; see [`fail`].
-pub struct Failure {
+pub(crate) struct Failure {
     /// The run's public ID.
     pub run_id: String,
     /// The error, non-blank.
@@ -100,7 +100,7 @@ pub struct Failure {
 
 /// Which of a project's runs [`list`] returns; empty: all.
 #[derive(Debug, Clone, Default)]
-pub struct RunFilter {
+pub(crate) struct RunFilter {
     /// Only runs in one of these statuses (empty: any).
     pub statuses: Vec<RunStatus>,
     /// Only runs of this pipeline.
@@ -128,7 +128,7 @@ fn check_usage(input_tokens: Option<i64>, output_tokens: Option<i64>) -> DomainR
 /// transaction. WRITER; NOT_FOUND for a project, parent run or input version
 /// the caller cannot see (or of another project). Idempotent under
 /// `idempotency_key`.
-pub async fn start(s: Session<'_>, input: NewRun) -> DomainResult<run::Model> {
+pub(crate) async fn start(s: Session<'_>, input: NewRun) -> DomainResult<run::Model> {
     s.principal.require_role(Role::Writer)?;
     validate::name("pipeline", &input.pipeline)?;
     check_model(input.model.as_deref())?;
@@ -262,7 +262,7 @@ async fn lock_run(s: Session<'_>, txn: &WriteTxn, id_text: &str) -> DomainResult
 /// Appends a priced step to an open (PENDING or RUNNING) run, in one
 /// transaction with its outbox event. WRITER; INVALID_TRANSITION on a closed
 /// run, CONFLICT when the run already has a step at `order`.
-pub async fn record_step(s: Session<'_>, input: NewStep) -> DomainResult<run_step::Model> {
+pub(crate) async fn record_step(s: Session<'_>, input: NewStep) -> DomainResult<run_step::Model> {
     s.principal.require_role(Role::Writer)?;
     validate::name("agentId", &input.agent_id)?;
     validate::name("agentName", &input.agent_name)?;
@@ -402,7 +402,7 @@ async fn close(
 /// reported, priced now at the run's model, or else the sum of its steps
 /// (the cost only when every step that used tokens was priced). WRITER;
 /// INVALID_TRANSITION on a closed run. One transaction with the outbox event.
-pub async fn complete(s: Session<'_>, input: Completion) -> DomainResult<run::Model> {
+pub(crate) async fn complete(s: Session<'_>, input: Completion) -> DomainResult<run::Model> {
     s.principal.require_role(Role::Writer)?;
     check_model(input.model.as_deref())?;
     check_usage(input.input_tokens, input.output_tokens)?;
@@ -449,7 +449,7 @@ pub async fn complete(s: Session<'_>, input: Completion) -> DomainResult<run::Mo
 
 /// Closes an open run as FAILED, keeping `error`. WRITER;
 /// INVALID_TRANSITION on a closed run. One transaction with the outbox event.
-pub async fn fail(s: Session<'_>, input: Failure) -> DomainResult<run::Model> {
+pub(crate) async fn fail(s: Session<'_>, input: Failure) -> DomainResult<run::Model> {
     s.principal.require_role(Role::Writer)?;
     validate::non_blank("error", &input.error)?;
     validate::text("error", &input.error, validate::MAX_TEXT_CHARS)?;
@@ -466,7 +466,7 @@ pub async fn fail(s: Session<'_>, input: Failure) -> DomainResult<run::Model> {
 
 /// Closes an open run as CANCELLED, keeping `reason` as its error. WRITER;
 /// INVALID_TRANSITION on a closed run. One transaction with the outbox event.
-pub async fn cancel(
+pub(crate) async fn cancel(
     s: Session<'_>,
     run_id: &str,
     reason: Option<String>,
@@ -487,7 +487,7 @@ pub async fn cancel(
 }
 
 /// The run with `id`, or `None` when absent or out of the caller's scope.
-pub async fn by_id(s: Session<'_>, id: Uuid) -> DomainResult<Option<run::Model>> {
+pub(crate) async fn by_id(s: Session<'_>, id: Uuid) -> DomainResult<Option<run::Model>> {
     visible_by_id(s, &s.db.conn, id).await
 }
 
@@ -503,7 +503,7 @@ async fn visible_by_id(
 
 /// The step with `id`, or `None` when absent or its run is out of the
 /// caller's scope.
-pub async fn step_by_id(s: Session<'_>, id: Uuid) -> DomainResult<Option<run_step::Model>> {
+pub(crate) async fn step_by_id(s: Session<'_>, id: Uuid) -> DomainResult<Option<run_step::Model>> {
     let found = run_step::Entity::find_by_id(id)
         .find_also_related(run::Entity)
         .one(&s.db.conn)
@@ -534,7 +534,7 @@ fn columns_without_output<E: EntityTrait, F: EntityTrait>(
 }
 
 /// Runs without their output (NULL in its place).
-pub fn runs_without_output() -> Select<run::Entity> {
+pub(crate) fn runs_without_output() -> Select<run::Entity> {
     columns_without_output::<_, run::Entity>(
         run::Entity::find().select_only(),
         "",
@@ -543,7 +543,7 @@ pub fn runs_without_output() -> Select<run::Entity> {
 }
 
 /// Steps without their output (NULL in its place).
-pub fn steps_without_output() -> Select<run_step::Entity> {
+pub(crate) fn steps_without_output() -> Select<run_step::Entity> {
     columns_without_output::<_, run_step::Entity>(
         run_step::Entity::find().select_only(),
         "",
@@ -554,7 +554,7 @@ pub fn steps_without_output() -> Select<run_step::Entity> {
 /// Runs by id with their steps (in order), outputs left out, in one joined
 /// statement: a run's columns repeat on each of its step rows, which costs
 /// less than a second round trip for the steps.
-pub async fn runs_with_steps<C: ConnectionTrait>(
+pub(crate) async fn runs_with_steps<C: ConnectionTrait>(
     conn: &C,
     ids: impl IntoIterator<Item = Uuid>,
 ) -> DomainResult<Vec<(run::Model, Vec<run_step::Model>)>> {
@@ -601,7 +601,7 @@ pub async fn runs_with_steps<C: ConnectionTrait>(
 }
 
 /// A project's runs, newest first.
-pub async fn list(
+pub(crate) async fn list(
     s: Session<'_>,
     project_id: Uuid,
     filter: &RunFilter,
@@ -624,15 +624,6 @@ pub async fn list(
         args,
     )
     .await
-}
-
-/// Steps of one run in their order; used where a loader is not at hand.
-pub async fn steps(s: Session<'_>, run_id: Uuid) -> DomainResult<Vec<run_step::Model>> {
-    Ok(run_step::Entity::find()
-        .filter(run_step::Column::RunId.eq(run_id))
-        .order_by_asc(run_step::Column::Position)
-        .all(&s.db.conn)
-        .await?)
 }
 
 #[cfg(test)]

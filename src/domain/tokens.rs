@@ -17,7 +17,7 @@ use super::{Session, projects, validate};
 use crate::db::Db;
 
 /// Every secret starts with this, so that leaked ones are easy to scan for.
-pub const SECRET_PREFIX: &str = "qk_";
+pub(crate) const SECRET_PREFIX: &str = "qk_";
 
 /// A token to create; see [`create`].
 pub struct NewToken {
@@ -71,18 +71,13 @@ pub async fn create(
     Ok((model, secret))
 }
 
-/// The principal of a live token with this secret.
-pub async fn authenticate(db: &Db, secret: &str) -> DomainResult<Principal> {
-    authenticate_digest(db, &secret_digest(secret)).await
-}
-
 /// What tokens are stored and looked up by: the SHA-256 of their secret.
-pub fn secret_digest(secret: &str) -> String {
+pub(crate) fn secret_digest(secret: &str) -> String {
     sha256_hex(secret.as_bytes())
 }
 
 /// The principal of the token whose secret has this digest.
-pub async fn authenticate_digest(db: &Db, digest: &str) -> DomainResult<Principal> {
+pub(crate) async fn authenticate_digest(db: &Db, digest: &str) -> DomainResult<Principal> {
     let token = api_token::Entity::find()
         .filter(api_token::Column::SecretSha256.eq(digest))
         .one(&db.conn)
@@ -99,7 +94,7 @@ pub async fn authenticate_digest(db: &Db, digest: &str) -> DomainResult<Principa
 }
 
 /// The principal a token row stands for (no check that it is live).
-pub fn principal_of(token: &api_token::Model) -> Principal {
+pub(crate) fn principal_of(token: &api_token::Model) -> Principal {
     Principal {
         actor: Actor {
             id: token.id,
@@ -113,7 +108,7 @@ pub fn principal_of(token: &api_token::Model) -> Principal {
 
 /// Creates a token for a caller: a token scoped to a project may only make
 /// tokens of that project (an unscoped request defaults to its scope). ADMIN.
-pub async fn create_for(
+pub(crate) async fn create_for(
     s: Session<'_>,
     name: String,
     role: Role,
@@ -138,7 +133,7 @@ pub async fn create_for(
 }
 
 /// The tokens a caller may manage: all, or those of its project. ADMIN.
-pub async fn list_for(s: Session<'_>) -> DomainResult<Vec<api_token::Model>> {
+pub(crate) async fn list_for(s: Session<'_>) -> DomainResult<Vec<api_token::Model>> {
     s.principal.require_role(Role::Admin)?;
     let mut select = api_token::Entity::find().order_by_asc(api_token::Column::Id);
     if let Some(scope) = s.principal.project_scope {
@@ -149,7 +144,7 @@ pub async fn list_for(s: Session<'_>) -> DomainResult<Vec<api_token::Model>> {
 
 /// Revokes a token the caller may manage; others are NOT_FOUND. ADMIN;
 /// true when the token was live.
-pub async fn revoke_for(s: Session<'_>, id_text: &str) -> DomainResult<bool> {
+pub(crate) async fn revoke_for(s: Session<'_>, id_text: &str) -> DomainResult<bool> {
     s.principal.require_role(Role::Admin)?;
     let id = ids::decode(ids::IdKind::Token, id_text)?;
     let token = api_token::Entity::find_by_id(id).one(&s.db.conn).await?;

@@ -19,24 +19,24 @@ use crate::db::Db;
 use crate::domain::reads::{self, ForeignKey};
 use crate::domain::{DomainResult, runs};
 
-pub use crate::domain::reads::{
+pub(crate) use crate::domain::reads::{
     ApprovalById, ApprovalsOfVersion, ChildrenOfRun, ConsumersOfVersion, FileById, FilesOfVersion,
     InputsOfRun, KeyRef, OutputsOfRun, ProjectById, RunById, StepById, StepsOfRun, VersionById,
 };
 
 /// Shared by all operations of one request (an `Arc` because request data must be `Clone`).
-pub type Loaders = Arc<DataLoader<GraphLoader, HashMapCache>>;
+pub(crate) type Loaders = Arc<DataLoader<GraphLoader, HashMapCache>>;
 
 /// `delay`: how long the first key of a batch waits for more keys. Keys that
 /// arrive while a page's items are still being resolved join the batch.
-pub fn new_loaders(db: Db, delay: Duration) -> Loaders {
+pub(crate) fn new_loaders(db: Db, delay: Duration) -> Loaders {
     Arc::new(
         DataLoader::with_cache(GraphLoader { db }, tokio::spawn, HashMapCache::default())
             .delay(delay),
     )
 }
 
-pub struct GraphLoader {
+pub(crate) struct GraphLoader {
     db: Db,
 }
 
@@ -68,7 +68,7 @@ impl<K: ForeignKey> Loader<K> for GraphLoader {
 
 /// The output of a run, read only when a client selects it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct RunOutput(pub Uuid);
+pub(crate) struct RunOutput(pub Uuid);
 
 impl Loader<RunOutput> for GraphLoader {
     type Value = String;
@@ -82,7 +82,7 @@ impl Loader<RunOutput> for GraphLoader {
 
 /// The output of a step, read only when a client selects it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct StepOutput(pub Uuid);
+pub(crate) struct StepOutput(pub Uuid);
 
 impl Loader<StepOutput> for GraphLoader {
     type Value = String;
@@ -97,7 +97,7 @@ impl Loader<StepOutput> for GraphLoader {
 /// A run with its steps, in one statement (see `runs::runs_with_steps`):
 /// for pages that show each version's source run with its steps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct RunWithSteps(pub Uuid);
+pub(crate) struct RunWithSteps(pub Uuid);
 
 impl Loader<RunWithSteps> for GraphLoader {
     type Value = (run::Model, Vec<run_step::Model>);
@@ -112,7 +112,7 @@ impl Loader<RunWithSteps> for GraphLoader {
 
 /// A version by (project, key, number): how `previous` is found.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct VersionByNumber(pub KeyRef, pub i32);
+pub(crate) struct VersionByNumber(pub KeyRef, pub i32);
 
 impl Loader<VersionByNumber> for GraphLoader {
     type Value = version::Model;
@@ -127,7 +127,7 @@ impl Loader<VersionByNumber> for GraphLoader {
 
 /// The APPROVED version of a key, if any.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct CurrentOfKey(pub KeyRef);
+pub(crate) struct CurrentOfKey(pub KeyRef);
 
 impl Loader<CurrentOfKey> for GraphLoader {
     type Value = version::Model;
@@ -142,7 +142,7 @@ impl Loader<CurrentOfKey> for GraphLoader {
 
 /// The highest version number of a key.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct LatestNumberOfKey(pub KeyRef);
+pub(crate) struct LatestNumberOfKey(pub KeyRef);
 
 impl Loader<LatestNumberOfKey> for GraphLoader {
     type Value = i32;

@@ -67,7 +67,7 @@ pub trait BlobStore: Send + Sync + 'static {
     async fn delete(&self, key: &str) -> Result<(), StorageError>;
 }
 
-pub type SharedBlobStore = Arc<dyn BlobStore>;
+pub(crate) type SharedBlobStore = Arc<dyn BlobStore>;
 
 pub struct ObjectBlobStore {
     store: Arc<dyn ObjectStore>,
@@ -81,7 +81,7 @@ pub struct ObjectBlobStore {
 
 /// Where blobs live when nothing is configured: a folder beside the SQLite
 /// database, or `quire-files` in the working folder for other databases.
-pub fn default_location(database_url: &str) -> String {
+pub(crate) fn default_location(database_url: &str) -> String {
     match crate::db::sqlite_file(database_url) {
         Some(path) => {
             let path = std::path::Path::new(&path);
@@ -144,11 +144,6 @@ impl ObjectBlobStore {
             location: folder.to_owned(),
             hint: None,
         })
-    }
-
-    /// Where the store is, as configured (less any password).
-    pub fn location(&self) -> &str {
-        &self.location
     }
 
     /// Writes a small object under the prefix, reads it back and deletes
@@ -342,7 +337,7 @@ impl BlobStore for ObjectBlobStore {
 }
 
 /// Adapts any byte stream for `BlobStore::stage`.
-pub fn boxed<S, E>(stream: S) -> BoxStream<'static, Result<Bytes, std::io::Error>>
+pub(crate) fn boxed<S, E>(stream: S) -> BoxStream<'static, Result<Bytes, std::io::Error>>
 where
     S: Stream<Item = Result<Bytes, E>> + Send + 'static,
     E: std::fmt::Display,

@@ -17,7 +17,7 @@ use crate::graphql::loaders::{
     RunWithSteps, StepById, StepsOfRun, VersionByNumber,
 };
 
-pub struct ArtifactVersion(pub version::Model);
+pub(crate) struct ArtifactVersion(pub version::Model);
 
 impl ArtifactVersion {
     async fn load_previous(
