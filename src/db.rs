@@ -187,8 +187,11 @@ async fn sqlite_connection_is_clean(
     Ok(clean)
 }
 
+/// The database: the pool requests use, with the server's own small pool
+/// beside it; cheap to clone (handles to shared pools).
 #[derive(Clone)]
 pub struct Db {
+    /// The pool of requests' statements, counted in the SQL statistics.
     pub conn: DatabaseConnection,
     pub(crate) stats: Arc<SqlStats>,
     pub(crate) write_health: Arc<WriteHealth>,
@@ -208,6 +211,8 @@ impl Db {
         Self::connect_with(url, &DbOptions::default()).await
     }
 
+    /// Connects to `url` as `opts` say: fails at once when the server is not
+    /// reachable.
     pub async fn connect_with(url: &str, opts: &DbOptions) -> Result<Db, DbErr> {
         reachable(url).await?;
         let sqlite = sqlite_file(url);
@@ -276,10 +281,12 @@ impl Db {
         options
     }
 
+    /// Applies every pending migration.
     pub async fn migrate(&self) -> Result<(), DbErr> {
         Migrator::up(&self.conn, None).await
     }
 
+    /// SQLite or PostgreSQL.
     pub fn backend(&self) -> DbBackend {
         self.conn.get_database_backend()
     }
@@ -368,6 +375,7 @@ impl WriteTxn {
         result
     }
 
+    /// Undoes everything the transaction wrote.
     pub async fn rollback(self) -> Result<(), DbErr> {
         self.sole()?.txn.rollback().await
     }

@@ -3,7 +3,7 @@
 //! Data flows one way: `http` -> `graphql` -> `domain` -> `entity` -> database;
 //! `app` serves the `http` router, built from `config`.
 
-#![warn(unreachable_pub)]
+#![warn(missing_docs, unreachable_pub)]
 
 pub mod app;
 pub mod auth;

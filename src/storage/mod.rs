@@ -19,14 +19,22 @@ use object_store::path::Path;
 use object_store::{GetOptions, GetRange, ObjectStore, ObjectStoreExt, WriteMultipart};
 use sha2::{Digest, Sha256};
 
+/// Why a blob store operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
+    /// The upload went past its size limit; what was staged is dropped.
     #[error("the upload is over the limit of {limit} bytes")]
-    TooLarge { limit: u64 },
+    TooLarge {
+        /// The limit, in bytes.
+        limit: u64,
+    },
+    /// The client's body could not be read to its end.
     #[error("reading the upload failed: {0}")]
     Read(std::io::Error),
+    /// The object store refused or failed.
     #[error("storage: {0}")]
     Store(#[from] object_store::Error),
+    /// The storage URL, its options or a key are not usable.
     #[error("storage configuration: {0}")]
     Config(String),
     /// The startup check failed: the store cannot be reached, written or read.
@@ -38,14 +46,19 @@ pub enum StorageError {
 #[derive(Debug, Clone)]
 pub struct Staged {
     path: Path,
+    /// Hex SHA-256 of the bytes.
     pub sha256: String,
+    /// How many bytes.
     pub size: u64,
 }
 
 /// The part of a stored blob that was asked for.
 pub struct Download {
+    /// The size of the whole blob.
     pub total_size: u64,
+    /// The bytes `body` holds, within `0..total_size`.
     pub range: Range<u64>,
+    /// The bytes, streamed.
     pub body: BoxStream<'static, Result<Bytes, StorageError>>,
 }
 
@@ -64,11 +77,14 @@ pub trait BlobStore: Send + Sync + 'static {
     async fn discard(&self, staged: &Staged);
     /// Reads a blob, or the byte range `range` of it.
     async fn read(&self, key: &str, range: Option<Range<u64>>) -> Result<Download, StorageError>;
+    /// Deletes a blob (one no file row names any more).
     async fn delete(&self, key: &str) -> Result<(), StorageError>;
 }
 
 pub(crate) type SharedBlobStore = Arc<dyn BlobStore>;
 
+/// A [`BlobStore`] over `object_store`: a local directory, or S3 or an
+/// S3-compatible server.
 pub struct ObjectBlobStore {
     store: Arc<dyn ObjectStore>,
     /// The store the startup check uses (see `remote::Remote::probe`).
