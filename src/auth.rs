@@ -1,5 +1,5 @@
 //! Authentication of HTTP requests: `Authorization: Bearer <secret>` of a live
-//! token gives the request's [`Principal`].
+//! token gives the request's `Principal`.
 
 use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;

@@ -63,7 +63,7 @@ pub enum DomainError {
     /// The idempotency key (held here) was already used with a different input.
     #[error("idempotency key {0:?} was already used with a different input")]
     IdempotencyKeyReused(String),
-    /// An input over a configured size limit ([`Limits`](super::Limits)).
+    /// An input over a configured size limit (`Limits`).
     #[error("{what} is {size} bytes, over the limit of {limit} bytes")]
     PayloadTooLarge {
         /// What was too large ("artifact value", "run output", ...).

@@ -1,4 +1,4 @@
-//! The rules of Quire, free of GraphQL: every operation takes a [`Session`]
+//! The rules of Quire, free of GraphQL: every operation takes a `Session`
 //! (the store, the caller and the limits) and, when it writes, runs as one
 //! database transaction that also appends its outbox event.
 

@@ -33,7 +33,7 @@ pub struct NewToken {
 
 /// Creates a token; returns its row and the secret, which is not stored.
 /// No caller check: for the operator's CLI and tests; the API goes through
-/// [`create_for`].
+/// `create_for`.
 pub async fn create(
     db: &impl ConnectionTrait,
     input: NewToken,

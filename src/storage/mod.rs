@@ -119,7 +119,7 @@ impl ObjectBlobStore {
     }
 
     /// The store `config` names, by default beside the database at
-    /// `database_url` (see [`default_location`]).
+    /// `database_url` (see `default_location`).
     pub fn configured(
         config: &crate::config::StorageConfig,
         database_url: &str,
