@@ -16,7 +16,7 @@ pub struct Server {
     /// The address it listens on (the port chosen when it asked for 0).
     pub addr: SocketAddr,
     /// The state its handlers share.
-    pub state: AppState,
+    pub(crate) state: AppState,
     handle: tokio::task::JoinHandle<std::io::Result<()>>,
     flusher: tokio::task::JoinHandle<()>,
 }
@@ -100,6 +100,11 @@ impl Server {
             handle,
             flusher,
         })
+    }
+
+    /// The database it serves.
+    pub fn db(&self) -> &Db {
+        &self.state.db
     }
 
     /// Waits until the server has shut down, then writes pending token usage.

@@ -1,5 +1,5 @@
 //! Authentication of HTTP requests: `Authorization: Bearer <secret>` of a live
-//! token gives the request's [`Principal`].
+//! token gives the request's `Principal`.
 
 use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
@@ -13,14 +13,14 @@ use crate::domain::{DomainError, DomainResult, Principal};
 use crate::token_cache::TokenCache;
 
 /// The bearer secret of a request, if it sent one.
-pub fn bearer(headers: &HeaderMap) -> Option<&str> {
+pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(AUTHORIZATION)?.to_str().ok()?;
     let (scheme, secret) = value.trim().split_once(' ')?;
     scheme.eq_ignore_ascii_case("bearer").then(|| secret.trim())
 }
 
 /// The caller of a request, from the cache when its token was seen lately.
-pub async fn authenticate(
+pub(crate) async fn authenticate(
     db: &Db,
     cache: &TokenCache,
     headers: &HeaderMap,
@@ -35,7 +35,7 @@ pub async fn authenticate(
 }
 
 /// The principal of a token secret, from the cache when it was seen lately.
-pub async fn authenticate_secret(
+pub(crate) async fn authenticate_secret(
     db: &Db,
     cache: &TokenCache,
     secret: &str,
@@ -81,18 +81,18 @@ pub fn required_role(parent_type: &str, field: &str) -> Option<Role> {
 /// Records when each token was last used, in memory, and writes the times
 /// out in one go every flush interval, so that a request costs no write.
 #[derive(Default)]
-pub struct TokenUsage {
+pub(crate) struct TokenUsage {
     pending: std::sync::Mutex<std::collections::HashMap<uuid::Uuid, chrono::DateTime<chrono::Utc>>>,
 }
 
 impl TokenUsage {
-    pub fn touch(&self, token_id: uuid::Uuid) {
+    pub(crate) fn touch(&self, token_id: uuid::Uuid) {
         let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
         pending.insert(token_id, chrono::Utc::now());
     }
 
     /// Writes the pending times; returns how many tokens were updated.
-    pub async fn flush(&self, db: &Db) -> Result<usize, sea_orm::DbErr> {
+    pub(crate) async fn flush(&self, db: &Db) -> Result<usize, sea_orm::DbErr> {
         let drained: Vec<_> = {
             let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
             pending.drain().collect()

@@ -3,17 +3,19 @@
 //! Data flows one way: `http` -> `graphql` -> `domain` -> `entity` -> database;
 //! `app` serves the `http` router, built from `config`.
 
+#![warn(missing_docs, unreachable_pub)]
+
 pub mod app;
 pub mod auth;
 pub mod config;
 pub mod db;
 pub mod domain;
-pub mod events;
+pub(crate) mod events;
 pub mod graphql;
-pub mod http;
-pub mod metrics;
-pub mod nesting;
+pub(crate) mod http;
+pub(crate) mod metrics;
+pub(crate) mod nesting;
 pub mod seed;
 pub mod storage;
 pub mod telemetry;
-pub mod token_cache;
+pub(crate) mod token_cache;

@@ -169,10 +169,10 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     // serve leaves no project or token behind.
     let server = Server::start_with(db, &config, shutdown_signal()).await?;
     if config.demo {
-        if demo::seed_if_empty(&server.state.db).await? {
+        if demo::seed_if_empty(server.db()).await? {
             println!("Demo project `acme-launch` created.");
         }
-        let secret = demo::replace_demo_token(&server.state.db).await?;
+        let secret = demo::replace_demo_token(server.db()).await?;
         println!(
             "Admin token for GraphiQL (header Authorization: Bearer <token>); it replaces the one of the last --demo start:"
         );

@@ -23,7 +23,7 @@ const BUCKETS: [f64; 12] = [
 const MAX_OPERATION_NAMES: usize = 200;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Operation {
+pub(crate) enum Operation {
     Query,
     Mutation,
     Subscription,
@@ -43,7 +43,7 @@ impl Operation {
 
 /// Values owned elsewhere, read at each scrape.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Snapshot {
+pub(crate) struct Snapshot {
     pub sql_statements: u64,
     pub active_subscriptions: u64,
     pub events_delivered: u64,
@@ -52,7 +52,7 @@ pub struct Snapshot {
     pub reader_lag: Option<i64>,
 }
 
-pub struct Metrics {
+pub(crate) struct Metrics {
     registry: Registry,
     http_responses: IntCounterVec,
     operations: IntCounterVec,
@@ -104,7 +104,7 @@ fn counter_vec(registry: &Registry, name: &str, help: &str, labels: &[&str]) -> 
 }
 
 impl Metrics {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let registry = Registry::new();
         #[cfg(target_os = "linux")]
         registry
@@ -196,14 +196,20 @@ impl Metrics {
     }
 
     /// One HTTP response; `route` is the matched route template.
-    pub fn http_response(&self, route: &str, method: &str, status: u16) {
+    pub(crate) fn http_response(&self, route: &str, method: &str, status: u16) {
         self.http_responses
             .with_label_values(&[route, method, &status.to_string()])
             .inc();
     }
 
     /// One GraphQL operation answered.
-    pub fn operation(&self, op: Operation, name: Option<&str>, elapsed: Duration, failed: bool) {
+    pub(crate) fn operation(
+        &self,
+        op: Operation,
+        name: Option<&str>,
+        elapsed: Duration,
+        failed: bool,
+    ) {
         let name = self.name_label(name);
         let labels = [op.label(), name.as_str()];
         self.operations.with_label_values(&labels).inc();
@@ -237,22 +243,22 @@ impl Metrics {
     }
 
     /// A WebSocket accepted; the guard counts it open until dropped.
-    pub fn websocket(self: &std::sync::Arc<Self>) -> OpenSocket {
+    pub(crate) fn websocket(self: &std::sync::Arc<Self>) -> OpenSocket {
         self.ws_accepted.inc();
         self.ws_open.inc();
         OpenSocket(self.clone())
     }
 
-    pub fn file_received(&self, bytes: u64) {
+    pub(crate) fn file_received(&self, bytes: u64) {
         self.file_bytes_received.inc_by(bytes);
     }
 
-    pub fn file_sent(&self, bytes: u64) {
+    pub(crate) fn file_sent(&self, bytes: u64) {
         self.file_bytes_sent.inc_by(bytes);
     }
 
     /// Everything, in the Prometheus text format.
-    pub fn render(&self, now: Snapshot) -> String {
+    pub(crate) fn render(&self, now: Snapshot) -> String {
         let _one = self.scrape.lock().unwrap_or_else(|e| e.into_inner());
         catch_up(&self.sql_statements, now.sql_statements);
         catch_up(&self.events_delivered, now.events_delivered);
@@ -279,7 +285,7 @@ fn catch_up(counter: &IntCounter, total: u64) {
 }
 
 /// Counts a WebSocket as open while it lives.
-pub struct OpenSocket(std::sync::Arc<Metrics>);
+pub(crate) struct OpenSocket(std::sync::Arc<Metrics>);
 
 impl Drop for OpenSocket {
     fn drop(&mut self) {

@@ -11,12 +11,12 @@
 /// document or in its JSON. Real queries stay far below (the standard
 /// introspection query nests about 20 levels); JSON values deeper than
 /// this are refused by the JSON reader anyway (its limit is 128).
-pub const MAX_NESTING: usize = 100;
+pub(crate) const MAX_NESTING: usize = 100;
 
 /// The refusal of a request nested too deeply.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("the {what} is nested more than {limit} levels deep")]
-pub struct TooDeep {
+pub(crate) struct TooDeep {
     pub what: &'static str,
     pub limit: usize,
 }
@@ -24,7 +24,7 @@ pub struct TooDeep {
 /// The deepest bracket nesting of a GraphQL document, skipping strings,
 /// block strings and comments. Unbalanced text is measured all the same:
 /// the parser reports it.
-pub fn graphql_depth(text: &str) -> usize {
+pub(crate) fn graphql_depth(text: &str) -> usize {
     let bytes = text.as_bytes();
     let (mut depth, mut deepest, mut i) = (0usize, 0usize, 0usize);
     while i < bytes.len() {
@@ -65,7 +65,7 @@ pub fn graphql_depth(text: &str) -> usize {
 }
 
 /// The deepest nesting of arrays and objects in JSON text, skipping strings.
-pub fn json_depth(bytes: &[u8]) -> usize {
+pub(crate) fn json_depth(bytes: &[u8]) -> usize {
     let (mut depth, mut deepest, mut i) = (0usize, 0usize, 0usize);
     while i < bytes.len() {
         match bytes[i] {
@@ -88,13 +88,13 @@ pub fn json_depth(bytes: &[u8]) -> usize {
 }
 
 /// Refuses a GraphQL document nested deeper than [`MAX_NESTING`].
-pub fn check_document(text: &str) -> Result<(), TooDeep> {
+pub(crate) fn check_document(text: &str) -> Result<(), TooDeep> {
     check(graphql_depth(text), "query document")
 }
 
 /// Refuses JSON (a body, variables, multipart operations) nested deeper
 /// than [`MAX_NESTING`].
-pub fn check_json(bytes: &[u8]) -> Result<(), TooDeep> {
+pub(crate) fn check_json(bytes: &[u8]) -> Result<(), TooDeep> {
     check(json_depth(bytes), "JSON")
 }
 

@@ -27,10 +27,14 @@ use crate::db::Db;
 use crate::domain::digest::version_digest;
 use crate::domain::ids::new_id;
 
+/// How much benchmark data [`seed`] writes.
 #[derive(Debug, Clone)]
 pub struct SeedPlan {
+    /// Projects to create.
     pub projects: usize,
+    /// Artifact versions in each project.
     pub versions_per_project: usize,
+    /// Runs in each project.
     pub runs_per_project: usize,
 }
 

@@ -18,6 +18,7 @@ use tracing_subscriber::{EnvFilter, Layer};
 /// PostgreSQL notices ("relation already exists, skipping" at each start).
 const DEFAULT_FILTER: &str = "info,sqlx::postgres::notice=warn";
 
+/// How log lines are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
     /// Human-readable lines.
@@ -26,6 +27,7 @@ pub enum LogFormat {
     Json,
 }
 
+/// Logging and tracing options, global to every subcommand.
 #[derive(Args, Debug, Clone)]
 pub struct TelemetryConfig {
     /// Log line format.

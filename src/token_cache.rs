@@ -18,7 +18,7 @@ use crate::domain::Principal;
 /// the callers send (only tokens that authenticated are kept).
 const MAX_ENTRIES: usize = 10_000;
 
-pub struct TokenCache {
+pub(crate) struct TokenCache {
     ttl: Duration,
     entries: RwLock<HashMap<String, Cached>>,
     /// Counts revocations made through this server: open WebSockets watch
@@ -33,7 +33,7 @@ struct Cached {
 
 impl TokenCache {
     /// A `ttl` of zero turns the cache off.
-    pub fn new(ttl: Duration) -> Self {
+    pub(crate) fn new(ttl: Duration) -> Self {
         TokenCache {
             ttl,
             entries: RwLock::default(),
@@ -43,17 +43,17 @@ impl TokenCache {
 
     /// How long an entry lives: a revocation made elsewhere applies here
     /// within this time.
-    pub fn ttl(&self) -> Duration {
+    pub(crate) fn ttl(&self) -> Duration {
         self.ttl
     }
 
     /// Changes whenever a token is revoked through this server.
-    pub fn revocations(&self) -> tokio::sync::watch::Receiver<u64> {
+    pub(crate) fn revocations(&self) -> tokio::sync::watch::Receiver<u64> {
         self.revocations.subscribe()
     }
 
     /// The principal of a token by its secret's digest, if seen within `ttl`.
-    pub fn get(&self, digest: &str) -> Option<Principal> {
+    pub(crate) fn get(&self, digest: &str) -> Option<Principal> {
         let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
         entries
             .get(digest)
@@ -61,7 +61,7 @@ impl TokenCache {
             .map(|c| c.principal.clone())
     }
 
-    pub fn put(&self, digest: String, principal: Principal) {
+    pub(crate) fn put(&self, digest: String, principal: Principal) {
         if self.ttl.is_zero() {
             return;
         }
@@ -74,7 +74,7 @@ impl TokenCache {
     }
 
     /// Drops the entry of a token (by its id), e.g. when it is revoked.
-    pub fn forget(&self, token_id: Uuid) {
+    pub(crate) fn forget(&self, token_id: Uuid) {
         let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
         entries.retain(|_, c| c.principal.actor.id != token_id);
         drop(entries);

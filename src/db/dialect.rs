@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 /// The SQL dialect of a connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Dialect {
+pub(crate) enum Dialect {
     /// SQLite: one writer at a time, no LISTEN/NOTIFY, `?` placeholders.
     Sqlite,
     /// PostgreSQL: concurrent writers, row and advisory locks, NOTIFY.
@@ -19,7 +19,7 @@ pub enum Dialect {
 
 impl Dialect {
     /// The dialect `conn` speaks.
-    pub fn of(conn: &impl ConnectionTrait) -> Self {
+    pub(crate) fn of(conn: &impl ConnectionTrait) -> Self {
         match conn.get_database_backend() {
             DbBackend::Postgres => Dialect::Postgres,
             _ => Dialect::Sqlite,
@@ -27,7 +27,7 @@ impl Dialect {
     }
 
     /// sea-query's name for it.
-    pub fn backend(self) -> DbBackend {
+    pub(crate) fn backend(self) -> DbBackend {
         match self {
             Dialect::Sqlite => DbBackend::Sqlite,
             Dialect::Postgres => DbBackend::Postgres,
@@ -37,25 +37,25 @@ impl Dialect {
     /// Whether the database runs one write transaction at a time (SQLite):
     /// the process then queues its writers at a gate instead of letting
     /// them wait on the database's busy timeout.
-    pub fn serial_writers(self) -> bool {
+    pub(crate) fn serial_writers(self) -> bool {
         self == Dialect::Sqlite
     }
 
     /// Whether commits can be announced to other processes (NOTIFY), so
     /// that event readers wake without polling.
-    pub fn notifies(self) -> bool {
+    pub(crate) fn notifies(self) -> bool {
         self == Dialect::Postgres
     }
 
     /// Whether exact sums of integers and decimals come back as NUMERIC
     /// (PostgreSQL). SQLite's SUM fails on i64 overflow instead, so callers
     /// sum in parts (see `domain::costs`).
-    pub fn sums_are_exact(self) -> bool {
+    pub(crate) fn sums_are_exact(self) -> bool {
         self == Dialect::Postgres
     }
 
     /// The `n`th (1-based) bind parameter.
-    pub fn placeholder(self, n: usize) -> String {
+    pub(crate) fn placeholder(self, n: usize) -> String {
         match self {
             Dialect::Sqlite => "?".to_owned(),
             Dialect::Postgres => format!("${n}"),
@@ -63,7 +63,7 @@ impl Dialect {
     }
 
     /// The UTC calendar day (`YYYY-MM-DD`) of a timestamp column.
-    pub fn utc_day(self, column: &str) -> String {
+    pub(crate) fn utc_day(self, column: &str) -> String {
         match self {
             Dialect::Sqlite => format!("substr({column}, 1, 10)"),
             Dialect::Postgres => format!("to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD')"),
@@ -73,7 +73,7 @@ impl Dialect {
     /// The statement that refreshes planner statistics after a bulk load
     /// (on PostgreSQL also the visibility map, so that counts can use
     /// index-only scans, as autovacuum would leave a live database).
-    pub fn refresh_statistics(self) -> &'static str {
+    pub(crate) fn refresh_statistics(self) -> &'static str {
         match self {
             Dialect::Sqlite => "ANALYZE",
             Dialect::Postgres => "VACUUM ANALYZE",
@@ -85,7 +85,7 @@ impl Dialect {
     /// prepares it once and PostgreSQL can keep a generic plan, where an IN
     /// list of each new length is parsed and planned again (profiled:
     /// planning cost as much as executing on the review page's batched loads).
-    pub fn uuid_in<C: ColumnTrait>(
+    pub(crate) fn uuid_in<C: ColumnTrait>(
         self,
         column: C,
         ids: impl IntoIterator<Item = Uuid>,
@@ -106,7 +106,7 @@ impl Dialect {
     /// key, which FOR UPDATE would block, making a lock cycle with any
     /// writer that holds one of the inserter's rows. SQLite's writers are
     /// serial.
-    pub fn locked_for_write<S: QuerySelect>(self, select: S) -> S {
+    pub(crate) fn locked_for_write<S: QuerySelect>(self, select: S) -> S {
         match self {
             Dialect::Postgres => select.lock(LockType::NoKeyUpdate),
             Dialect::Sqlite => select,
@@ -115,7 +115,11 @@ impl Dialect {
 
     /// Serialises the transactions that take the lock `name` until they
     /// end: an advisory lock on PostgreSQL; SQLite's writers are serial.
-    pub async fn lock_name(self, txn: &impl ConnectionTrait, name: &str) -> Result<(), DbErr> {
+    pub(crate) async fn lock_name(
+        self,
+        txn: &impl ConnectionTrait,
+        name: &str,
+    ) -> Result<(), DbErr> {
         if self == Dialect::Postgres {
             txn.execute_raw(Statement::from_sql_and_values(
                 DbBackend::Postgres,
@@ -128,7 +132,11 @@ impl Dialect {
     }
 
     /// Announces on `channel` when the transaction commits (PostgreSQL).
-    pub async fn notify(self, txn: &impl ConnectionTrait, channel: &str) -> Result<(), DbErr> {
+    pub(crate) async fn notify(
+        self,
+        txn: &impl ConnectionTrait,
+        channel: &str,
+    ) -> Result<(), DbErr> {
         if self.notifies() {
             txn.execute_unprepared(&format!("NOTIFY {channel}")).await?;
         }
@@ -150,7 +158,7 @@ impl Dialect {
 
     /// A new transaction id, above every id assigned before (PostgreSQL;
     /// None on SQLite, whose writers commit in order).
-    pub async fn new_transaction_id(self, conn: &impl ConnectionTrait) -> Option<i64> {
+    pub(crate) async fn new_transaction_id(self, conn: &impl ConnectionTrait) -> Option<i64> {
         self.postgres_number(conn, "SELECT pg_current_xact_id()::text::bigint AS n")
             .await
     }
@@ -159,7 +167,10 @@ impl Dialect {
     /// xmin counts only transactions below its xmax, which is one past the
     /// latest *completed* id, so it says nothing of running transactions
     /// above that.
-    pub async fn oldest_running_transaction(self, conn: &impl ConnectionTrait) -> Option<i64> {
+    pub(crate) async fn oldest_running_transaction(
+        self,
+        conn: &impl ConnectionTrait,
+    ) -> Option<i64> {
         self.postgres_number(
             conn,
             "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS n",

@@ -13,9 +13,9 @@ use sea_orm::{
     TransactionTrait,
 };
 
-pub mod dialect;
+pub(crate) mod dialect;
 
-pub use dialect::Dialect;
+pub(crate) use dialect::Dialect;
 
 /// The file of a SQLite URL (`sqlite://PATH?...` or `sqlite:PATH`), None
 /// for other databases and in-memory SQLite.
@@ -72,12 +72,12 @@ async fn reachable(url: &str) -> Result<(), DbErr> {
 /// Counts every SQL statement the server runs: read by /metrics and by the
 /// tests that prove nested pages load in a fixed number of statements.
 #[derive(Debug, Default)]
-pub struct SqlStats {
+pub(crate) struct SqlStats {
     statements: AtomicU64,
 }
 
 impl SqlStats {
-    pub fn statements(&self) -> u64 {
+    pub(crate) fn statements(&self) -> u64 {
         self.statements.load(Ordering::Relaxed)
     }
 }
@@ -102,12 +102,12 @@ impl From<&crate::config::DatabaseConfig> for DbOptions {
 /// error): set when a write transaction fails so, cleared when one commits.
 /// `/readyz` reports not ready while it is set.
 #[derive(Debug, Default)]
-pub struct WriteHealth {
+pub(crate) struct WriteHealth {
     failing: AtomicBool,
 }
 
 impl WriteHealth {
-    pub fn is_failing(&self) -> bool {
+    pub(crate) fn is_failing(&self) -> bool {
         self.failing.load(Ordering::Relaxed)
     }
 
@@ -142,7 +142,7 @@ fn error_code(err: &DbErr) -> Option<String> {
 /// Whether PostgreSQL ended a transaction for a concurrent one's sake and
 /// running it again may succeed: a serialization failure (40001) or a
 /// deadlock (40P01). SQLite's writers are serial and never see either.
-pub fn is_concurrency_failure(err: &DbErr) -> bool {
+pub(crate) fn is_concurrency_failure(err: &DbErr) -> bool {
     matches!(error_code(err).as_deref(), Some("40001" | "40P01"))
 }
 
@@ -150,7 +150,7 @@ pub fn is_concurrency_failure(err: &DbErr) -> bool {
 /// because of the statement: SQLite's FULL, IOERR and READONLY (extended
 /// codes share the low byte), PostgreSQL's disk_full, insufficient
 /// resources and io_error.
-pub fn is_storage_failure(err: &DbErr) -> bool {
+pub(crate) fn is_storage_failure(err: &DbErr) -> bool {
     let Some(code) = error_code(err) else {
         return false;
     };
@@ -189,11 +189,14 @@ async fn sqlite_connection_is_clean(
     Ok(clean)
 }
 
+/// The database: the pool requests use, with the server's own small pool
+/// beside it; cheap to clone (handles to shared pools).
 #[derive(Clone)]
 pub struct Db {
+    /// The pool of requests' statements, counted in the SQL statistics.
     pub conn: DatabaseConnection,
-    pub stats: Arc<SqlStats>,
-    pub write_health: Arc<WriteHealth>,
+    pub(crate) stats: Arc<SqlStats>,
+    pub(crate) write_health: Arc<WriteHealth>,
     /// A small pool for the server's own work (the event reader,
     /// housekeeping), whose statements are not counted as requests'.
     background: DatabaseConnection,
@@ -210,6 +213,8 @@ impl Db {
         Self::connect_with(url, &DbOptions::default()).await
     }
 
+    /// Connects to `url` as `opts` say: fails at once when the server is not
+    /// reachable.
     pub async fn connect_with(url: &str, opts: &DbOptions) -> Result<Db, DbErr> {
         reachable(url).await?;
         let sqlite = sqlite_file(url);
@@ -242,7 +247,7 @@ impl Db {
     }
 
     /// The same database through the background pool, with its own counter.
-    pub fn for_background(&self) -> Db {
+    pub(crate) fn for_background(&self) -> Db {
         Db {
             conn: self.background.clone(),
             stats: Arc::new(SqlStats::default()),
@@ -278,16 +283,18 @@ impl Db {
         options
     }
 
+    /// Applies every pending migration.
     pub async fn migrate(&self) -> Result<(), DbErr> {
         Migrator::up(&self.conn, None).await
     }
 
+    /// SQLite or PostgreSQL.
     pub fn backend(&self) -> DbBackend {
         self.conn.get_database_backend()
     }
 
     /// What differs on this database (see `dialect`).
-    pub fn dialect(&self) -> Dialect {
+    pub(crate) fn dialect(&self) -> Dialect {
         Dialect::of(&self.conn)
     }
 
@@ -318,7 +325,7 @@ impl Db {
     /// Whether the database takes writes: while writes are failing for want
     /// of storage, a test write that needs new pages (inserted and deleted
     /// in one committed transaction) says whether space is back.
-    pub async fn writable(&self) -> bool {
+    pub(crate) async fn writable(&self) -> bool {
         if !self.write_health.is_failing() {
             return true;
         }
@@ -370,6 +377,7 @@ impl WriteTxn {
         result
     }
 
+    /// Undoes everything the transaction wrote.
     pub async fn rollback(self) -> Result<(), DbErr> {
         self.sole()?.txn.rollback().await
     }

@@ -9,7 +9,7 @@ use super::error::DomainResult;
 use super::pagination::{self, Page, PageArgs};
 
 /// A project's audit trail, newest first, optionally of some actions only.
-pub async fn list(
+pub(crate) async fn list(
     s: Session<'_>,
     project_id: Uuid,
     actions: &[ReviewAction],
@@ -30,13 +30,15 @@ pub async fn list(
     .await
 }
 
-pub async fn by_id(s: Session<'_>, id: Uuid) -> DomainResult<Option<approval::Model>> {
+/// One audit entry, or `None` when it is missing or outside the caller's
+/// project scope.
+pub(crate) async fn by_id(s: Session<'_>, id: Uuid) -> DomainResult<Option<approval::Model>> {
     let found = approval::Entity::find_by_id(id).one(&s.db.conn).await?;
     Ok(found.filter(|a| s.principal.can_see(a.project_id)))
 }
 
 /// One entry of the audit trail: an action taken on a version.
-pub struct Entry<'a> {
+pub(crate) struct Entry<'a> {
     /// The version acted on (its project and source run are recorded too).
     pub version: &'a version::Model,
     /// What was done.
@@ -51,7 +53,7 @@ pub struct Entry<'a> {
 
 impl<'a> Entry<'a> {
     /// `action` on `version`, with nothing else said.
-    pub fn of(version: &'a version::Model, action: ReviewAction) -> Self {
+    pub(crate) fn of(version: &'a version::Model, action: ReviewAction) -> Self {
         Entry {
             version,
             action,
@@ -63,7 +65,7 @@ impl<'a> Entry<'a> {
 }
 
 /// Appends `entry`, taken by `actor`, to the audit trail.
-pub async fn append(
+pub(crate) async fn append(
     txn: &impl sea_orm::ConnectionTrait,
     actor: &super::Actor,
     entry: Entry<'_>,

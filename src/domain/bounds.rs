@@ -4,18 +4,18 @@
 //! items are written, or by the list returning its first items only.
 
 /// Files linked to one version (enforced by createArtifactVersion).
-pub const FILES_PER_VERSION: usize = 20;
+pub(crate) const FILES_PER_VERSION: usize = 20;
 
 /// Audit entries of one version: a version leaves PENDING once and may be
 /// superseded once, so the review state machine keeps it to two today.
-pub const APPROVALS_PER_VERSION: usize = 10;
+pub(crate) const APPROVALS_PER_VERSION: usize = 10;
 
 /// Steps, inputs, outputs, children and consumers of a run or version,
 /// lineage entries, tokens and prices: the first this many.
-pub const LIST_ITEMS: usize = 100;
+pub(crate) const LIST_ITEMS: usize = 100;
 
 /// The first `max` items of a list.
-pub fn first<T>(mut items: Vec<T>, max: usize) -> Vec<T> {
+pub(crate) fn first<T>(mut items: Vec<T>, max: usize) -> Vec<T> {
     items.truncate(max);
     items
 }

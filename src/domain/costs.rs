@@ -18,19 +18,29 @@ use uuid::Uuid;
 use super::error::{DomainError, DomainResult};
 use super::{Session, validate};
 
+/// What [`summary`] groups runs by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Grouping {
+    /// The run's model; runs without one fall in `"(none)"`.
     Model,
+    /// The run's pipeline name.
     Pipeline,
+    /// The UTC day the run was created, as `YYYY-MM-DD`.
     Day,
 }
 
+/// The totals of one group of runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Bucket {
+pub(crate) struct Bucket {
+    /// The group: a model, a pipeline or a day, per [`Grouping`].
     pub key: String,
+    /// How many runs.
     pub runs: i64,
+    /// Their input tokens, summed exactly.
     pub input_tokens: i64,
+    /// Their output tokens, summed exactly.
     pub output_tokens: i64,
+    /// Their cost, summed exactly (normalized: no trailing zeros).
     pub cost: Decimal,
 }
 
@@ -132,8 +142,11 @@ fn sqlite_sums() -> String {
     )
 }
 
-/// Runs created in [from, to), grouped.
-pub async fn summary(
+/// Totals of the project's runs created in [from, to), one bucket per group,
+/// ordered by key. Any role; the caller has already checked the project is
+/// visible. VALIDATION_FAILED for a date outside 2000..2100 or a sum over
+/// an i64.
+pub(crate) async fn summary(
     s: Session<'_>,
     project_id: Uuid,
     grouping: Grouping,

@@ -14,7 +14,7 @@ use super::{Limits, Session, ids, projects, runs, versions};
 use crate::db::Db;
 
 /// The name of the admin token `serve --demo` prints.
-pub const DEMO_TOKEN_NAME: &str = "demo-admin";
+pub(crate) const DEMO_TOKEN_NAME: &str = "demo-admin";
 
 /// A fresh demo admin token, the one live token of that name: those of
 /// earlier starts are revoked in the same transaction, so restarts do not

@@ -6,7 +6,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 /// Writes `value` in canonical form.
-pub fn canonical_json(value: &Value) -> String {
+pub(crate) fn canonical_json(value: &Value) -> String {
     let mut out = String::new();
     write_canonical(value, &mut out);
     out
@@ -43,7 +43,7 @@ fn write_canonical(value: &Value, out: &mut String) {
 }
 
 /// Hex SHA-256 of the canonical value followed by each file digest in order.
-pub fn version_digest(value: &Value, file_sha256s: &[String]) -> String {
+pub(crate) fn version_digest(value: &Value, file_sha256s: &[String]) -> String {
     let mut hasher = Sha256::new();
     hasher.update(canonical_json(value).as_bytes());
     for sha in file_sha256s {
@@ -53,7 +53,8 @@ pub fn version_digest(value: &Value, file_sha256s: &[String]) -> String {
     hex::encode(hasher.finalize())
 }
 
-pub fn sha256_hex(bytes: &[u8]) -> String {
+/// Hex SHA-256 of raw bytes (token secrets, idempotency inputs).
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 

@@ -6,48 +6,82 @@ use sea_orm::DbErr;
 /// One problem with an input value, located by a JSON pointer into it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Violation {
+    /// Where in the input (RFC 6901), `""` for the whole value.
     pub pointer: String,
+    /// What is wrong there, for a human.
     pub message: String,
 }
 
+/// Why a domain operation refused or failed; each variant has one
+/// `extensions.code` ([`DomainError::code`]).
 #[derive(Debug, thiserror::Error)]
 pub enum DomainError {
+    /// No token, or one that is unknown, revoked or expired.
     #[error("{0}")]
     Unauthenticated(String),
+    /// The token is valid but its role does not allow the operation.
     #[error("{0}")]
     Forbidden(String),
+    /// No such object, or one outside the caller's project scope: the two
+    /// are not told apart, so a scoped token learns nothing of other projects.
     #[error("{kind} {id} not found")]
-    NotFound { kind: &'static str, id: String },
+    NotFound {
+        /// The noun of the object's [`IdKind`](super::ids::IdKind).
+        kind: &'static str,
+        /// The ID as the caller wrote it.
+        id: String,
+    },
+    /// An input the rules refuse; nothing was written.
     #[error("{message}")]
     Validation {
+        /// The summary shown as the error's message.
         message: String,
+        /// Each problem located in the input, when there are several (may be empty).
         violations: Vec<Violation>,
     },
+    /// The object's state does not allow this action (e.g. approving a
+    /// version that is not pending review).
     #[error("cannot {action} a {kind} that is {from}")]
     InvalidTransition {
+        /// What the object is ("artifact version", "run").
         kind: &'static str,
+        /// The refused action ("promote", "approve", "record a step on", ...).
         action: &'static str,
+        /// The state the object is in.
         from: String,
     },
+    /// A concurrent change won, or the caller's expectation is stale; read
+    /// again and retry.
     #[error("{message}")]
     Conflict {
+        /// What conflicted, for a human.
         message: String,
+        /// On a stale context promotion: the version the context is at now
+        /// (sent as `extensions.currentContextVersion`).
         current_context_version: Option<i32>,
     },
+    /// The idempotency key (held here) was already used with a different input.
     #[error("idempotency key {0:?} was already used with a different input")]
     IdempotencyKeyReused(String),
+    /// An input over a configured size limit (`Limits`).
     #[error("{what} is {size} bytes, over the limit of {limit} bytes")]
     PayloadTooLarge {
+        /// What was too large ("artifact value", "run output", ...).
         what: &'static str,
+        /// Its size in bytes.
         size: u64,
+        /// The limit it exceeded, sent as `extensions.limit`.
         limit: u64,
     },
     /// The database cannot take writes now (a full disk, an I/O error);
     /// nothing was written, and the same request may succeed later.
     #[error("{0}")]
     Unavailable(String),
+    /// Any other database error; clients see only "internal error".
     #[error("database error: {0}")]
     Database(DbErr),
+    /// A broken invariant (a stored value that does not parse, a row that
+    /// vanished); clients see only "internal error".
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -67,6 +101,7 @@ impl From<DbErr> for DomainError {
 }
 
 impl DomainError {
+    /// A [`DomainError::Validation`] with a message and no located violations.
     pub fn validation(message: impl Into<String>) -> Self {
         DomainError::Validation {
             message: message.into(),
@@ -82,6 +117,7 @@ impl DomainError {
         }
     }
 
+    /// A [`DomainError::Conflict`] without a current context version.
     pub fn conflict(message: impl Into<String>) -> Self {
         DomainError::Conflict {
             message: message.into(),
@@ -127,11 +163,13 @@ impl DomainError {
     }
 }
 
-pub fn is_unique_violation(err: &DbErr) -> bool {
+/// Whether `err` is the database refusing a row because of a unique index.
+pub(crate) fn is_unique_violation(err: &DbErr) -> bool {
     matches!(
         err.sql_err(),
         Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
     )
 }
 
+/// The result of every domain operation.
 pub type DomainResult<T> = Result<T, DomainError>;

@@ -20,7 +20,7 @@ use crate::db::Dialect;
 
 /// The PostgreSQL NOTIFY channel that tells every process's event reader
 /// that new events have committed.
-pub const CHANNEL: &str = "quire_events";
+pub(crate) const CHANNEL: &str = "quire_events";
 
 /// A state change, as recorded in the outbox.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -81,7 +81,7 @@ pub enum Change {
 
 /// How a change moved a version relative to its project's review queue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum QueueMove {
+pub(crate) enum QueueMove {
     /// The version became PENDING (it was created).
     Joined,
     /// The version left PENDING (approved, rejected or sent back).
@@ -92,7 +92,7 @@ impl Change {
     /// The version status this change announces (which the version may have
     /// moved on from since): PENDING for a new version, the new status of a
     /// status change.
-    pub fn announced_version_status(&self) -> Option<VersionStatus> {
+    pub(crate) fn announced_version_status(&self) -> Option<VersionStatus> {
         match self {
             Change::VersionCreated { .. } => Some(VersionStatus::Pending),
             Change::VersionStatus { to, .. } => Some(*to),
@@ -101,7 +101,7 @@ impl Change {
     }
 
     /// The run status this change announces.
-    pub fn announced_run_status(&self) -> Option<RunStatus> {
+    pub(crate) fn announced_run_status(&self) -> Option<RunStatus> {
         match self {
             Change::RunCreated { status } | Change::RunUpdated { status, .. } => Some(*status),
             _ => None,
@@ -109,12 +109,12 @@ impl Change {
     }
 
     /// Whether this is a change to a run (its subject is the run).
-    pub fn is_run(&self) -> bool {
+    pub(crate) fn is_run(&self) -> bool {
         matches!(self, Change::RunCreated { .. } | Change::RunUpdated { .. })
     }
 
     /// Whether this creates a run or a version rather than changing one.
-    pub fn is_creation(&self) -> bool {
+    pub(crate) fn is_creation(&self) -> bool {
         matches!(
             self,
             Change::RunCreated { .. } | Change::VersionCreated { .. }
@@ -122,7 +122,7 @@ impl Change {
     }
 
     /// The schema key of a change to a version (its subject is the version).
-    pub fn version_key(&self) -> Option<&str> {
+    pub(crate) fn version_key(&self) -> Option<&str> {
         match self {
             Change::VersionCreated { schema_key, .. }
             | Change::VersionStatus { schema_key, .. } => Some(schema_key),
@@ -132,7 +132,7 @@ impl Change {
 
     /// The review-queue rule: a version is in its project's queue while it
     /// is PENDING.
-    pub fn queue_move(&self) -> Option<QueueMove> {
+    pub(crate) fn queue_move(&self) -> Option<QueueMove> {
         match self {
             Change::VersionCreated { .. } => Some(QueueMove::Joined),
             Change::VersionStatus {
@@ -170,7 +170,7 @@ impl Change {
 
 /// One committed outbox event.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Event {
+pub(crate) struct Event {
     /// Its place in the outbox: events are delivered in this order, and a
     /// subscription resumes after one.
     pub position: i64,
@@ -221,7 +221,7 @@ pub async fn append(
 
 /// Deletes events older than `retention` and records how far it went, so
 /// that resuming from a pruned cursor fails clearly. Returns how many.
-pub async fn prune(db: &crate::db::Db, retention: std::time::Duration) -> DomainResult<u64> {
+pub(crate) async fn prune(db: &crate::db::Db, retention: std::time::Duration) -> DomainResult<u64> {
     use sea_orm::{ColumnTrait, QueryFilter, QuerySelect};
     let cutoff =
         Utc::now() - chrono::Duration::from_std(retention).unwrap_or(chrono::Duration::days(7));
@@ -291,7 +291,7 @@ mod stored_word {
     use sea_orm::ActiveEnum;
     use serde::{Deserialize, Deserializer, Serializer};
 
-    pub fn serialize<E, S>(status: &E, serializer: S) -> Result<S::Ok, S::Error>
+    pub(super) fn serialize<E, S>(status: &E, serializer: S) -> Result<S::Ok, S::Error>
     where
         E: ActiveEnum<Value = String>,
         S: Serializer,
@@ -299,7 +299,7 @@ mod stored_word {
         serializer.serialize_str(&status.to_value())
     }
 
-    pub fn deserialize<'de, E, D>(deserializer: D) -> Result<E, D::Error>
+    pub(super) fn deserialize<'de, E, D>(deserializer: D) -> Result<E, D::Error>
     where
         E: ActiveEnum<Value = String>,
         D: Deserializer<'de>,

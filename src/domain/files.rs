@@ -34,8 +34,11 @@ impl From<StorageError> for DomainError {
     }
 }
 
-pub struct NewUpload {
+/// What an upload says about its bytes; see [`upload`].
+pub(crate) struct NewUpload {
+    /// The media type the client declared, stored as given.
     pub content_type: String,
+    /// The client's file name, if it sent one.
     pub filename: Option<String>,
     /// The public id of the project the file is for. A project-scoped token
     /// uploads for its project whether or not it names it; an unscoped one
@@ -45,7 +48,7 @@ pub struct NewUpload {
 
 /// Whether `principal` may see `f`: a file is seen by those who see its
 /// project; a file of no project only by unscoped tokens.
-pub fn can_see(principal: &Principal, f: &file::Model) -> bool {
+pub(crate) fn can_see(principal: &Principal, f: &file::Model) -> bool {
     match f.project_id {
         Some(project) => principal.can_see(project),
         None => principal.project_scope.is_none(),
@@ -54,8 +57,9 @@ pub fn can_see(principal: &Principal, f: &file::Model) -> bool {
 
 /// Streams an upload into storage while hashing it. The same bytes uploaded
 /// twice for one project give the same file; for another project, that
-/// project's own file over the same stored blob.
-pub async fn upload(
+/// project's own file over the same stored blob. WRITER; PAYLOAD_TOO_LARGE
+/// past `limit` bytes, NOT_FOUND for a project the caller cannot see.
+pub(crate) async fn upload(
     s: Session<'_>,
     store: &dyn BlobStore,
     body: BoxStream<'static, Result<Bytes, std::io::Error>>,
@@ -138,7 +142,7 @@ async fn by_sha(
 
 /// A file as this caller may see it (see `can_see`); None exactly as for a
 /// missing id.
-pub async fn visible(s: Session<'_>, id: Uuid) -> DomainResult<Option<file::Model>> {
+pub(crate) async fn visible(s: Session<'_>, id: Uuid) -> DomainResult<Option<file::Model>> {
     let found = file::Entity::find_by_id(id).one(&s.db.conn).await?;
     Ok(found.filter(|f| can_see(s.principal, f)))
 }

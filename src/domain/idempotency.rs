@@ -15,7 +15,10 @@ use super::ids::new_id;
 use super::{Session, validate};
 use crate::db::WriteTxn;
 
-pub struct Idempotency {
+/// One mutation call's idempotency: its key (if the client sent one), scoped
+/// to the caller and operation, and the hash of its input. Made before the
+/// transaction; `write::transact` replays or stores the response with it.
+pub(crate) struct Idempotency {
     scope: String,
     key: Option<String>,
     request_hash: String,
@@ -24,7 +27,8 @@ pub struct Idempotency {
 
 impl Idempotency {
     /// `operation` names the mutation; `input` is hashed in canonical form.
-    pub fn new(
+    /// VALIDATION_FAILED for an empty or overlong key.
+    pub(crate) fn new(
         s: Session<'_>,
         operation: &str,
         key: Option<&str>,
@@ -103,7 +107,7 @@ impl Idempotency {
 }
 
 /// Deletes keys older than `ttl`; returns how many.
-pub async fn prune(db: &crate::db::Db, ttl: std::time::Duration) -> DomainResult<u64> {
+pub(crate) async fn prune(db: &crate::db::Db, ttl: std::time::Duration) -> DomainResult<u64> {
     let cutoff = Utc::now() - Duration::from_std(ttl).unwrap_or(Duration::hours(24));
     let res = idempotency_key::Entity::delete_many()
         .filter(idempotency_key::Column::CreatedAt.lt(cutoff))

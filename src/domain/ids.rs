@@ -18,17 +18,17 @@ macro_rules! id_kinds {
 
         impl IdKind {
             /// Every kind.
-            pub const ALL: &[IdKind] = &[$(IdKind::$kind),+];
+            pub(crate) const ALL: &[IdKind] = &[$(IdKind::$kind),+];
 
             /// The prefix of its IDs, before the `_`.
-            pub fn prefix(self) -> &'static str {
+            pub(crate) fn prefix(self) -> &'static str {
                 match self {
                     $(IdKind::$kind => $prefix,)+
                 }
             }
 
             /// The word used in error messages.
-            pub fn noun(self) -> &'static str {
+            pub(crate) fn noun(self) -> &'static str {
                 match self {
                     $(IdKind::$kind => $noun,)+
                 }
@@ -54,7 +54,7 @@ pub fn encode(kind: IdKind, id: Uuid) -> String {
 }
 
 /// Splits any public ID into its kind and UUID; `None` when it is not one.
-pub fn parse_any(text: &str) -> Option<(IdKind, Uuid)> {
+pub(crate) fn parse_any(text: &str) -> Option<(IdKind, Uuid)> {
     let (prefix, hex) = text.split_once('_')?;
     let kind = *IdKind::ALL.iter().find(|k| k.prefix() == prefix)?;
     if hex.len() != 32 {

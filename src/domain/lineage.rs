@@ -10,18 +10,26 @@ use uuid::Uuid;
 use super::Session;
 use super::error::{DomainError, DomainResult};
 
-pub const MAX_DEPTH: i32 = 10;
+/// The deepest [`upstream`] walks: bounds the queries one request can cost.
+pub(crate) const MAX_DEPTH: i32 = 10;
 
 /// One upstream step: `version` was read by run `via_run` on the way to the
 /// starting version, `depth` runs up.
 #[derive(Debug, Clone)]
-pub struct Upstream {
+pub(crate) struct Upstream {
+    /// How many runs up from the starting version, from 1.
     pub depth: i32,
+    /// The run that read `version`.
     pub via_run: Uuid,
+    /// The upstream version.
     pub version: version::Model,
 }
 
-pub async fn upstream(
+/// The versions upstream of `start`, `depth` levels of runs up (1 to
+/// [`MAX_DEPTH`], else VALIDATION_FAILED), each once, at its shallowest
+/// depth; versions the caller cannot see are left out, and so is what lies
+/// beyond them.
+pub(crate) async fn upstream(
     s: Session<'_>,
     start: &version::Model,
     depth: i32,

@@ -1,41 +1,43 @@
-//! The rules of Quire, free of GraphQL: every operation takes a [`Session`]
+//! The rules of Quire, free of GraphQL: every operation takes a `Session`
 //! (the store, the caller and the limits) and, when it writes, runs as one
 //! database transaction that also appends its outbox event.
 
-pub mod approvals;
-pub mod bounds;
-pub mod context;
-pub mod costs;
+#![warn(missing_docs)]
+
+pub(crate) mod approvals;
+pub(crate) mod bounds;
+pub(crate) mod context;
+pub(crate) mod costs;
 pub mod demo;
-pub mod digest;
-pub mod error;
+pub(crate) mod digest;
+pub(crate) mod error;
 pub mod events;
 pub mod files;
-pub mod idempotency;
+pub(crate) mod idempotency;
 pub mod ids;
-pub mod lineage;
-pub mod pagination;
-pub mod pricing;
-pub mod principal;
-pub mod projects;
-pub mod promotion;
-pub mod reads;
-pub mod review;
-pub mod runs;
-pub mod schemas;
+pub(crate) mod lineage;
+pub(crate) mod pagination;
+pub(crate) mod pricing;
+pub(crate) mod principal;
+pub(crate) mod projects;
+pub(crate) mod promotion;
+pub(crate) mod reads;
+pub(crate) mod review;
+pub(crate) mod runs;
+pub(crate) mod schemas;
 pub mod tokens;
-pub mod validate;
-pub mod versions;
-pub mod write;
+pub(crate) mod validate;
+pub(crate) mod versions;
+pub(crate) mod write;
 
 pub use error::{DomainError, DomainResult, Violation};
-pub use principal::{Actor, Principal};
+pub(crate) use principal::{Actor, Principal};
 
 use crate::db::Db;
 
 /// Size limits on what clients may store.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Limits {
+pub(crate) struct Limits {
     /// Largest artifact value, as JSON text.
     pub max_value_bytes: u64,
     /// Largest run or step output.
@@ -63,14 +65,18 @@ impl Default for Limits {
 
 /// Who is asking, against which store, under which limits.
 #[derive(Clone, Copy)]
-pub struct Session<'a> {
+pub(crate) struct Session<'a> {
+    /// The store read and written.
     pub db: &'a Db,
+    /// The caller: its role and project scope decide what it may see and do.
     pub principal: &'a Principal,
+    /// The size limits inputs are checked against.
     pub limits: &'a Limits,
 }
 
-/// Refuses `text` when it is longer than `limit` bytes.
-pub fn check_size(what: &'static str, size: usize, limit: u64) -> DomainResult<()> {
+/// [`DomainError::PayloadTooLarge`] naming `what` when `size` is over
+/// `limit` bytes.
+pub(crate) fn check_size(what: &'static str, size: usize, limit: u64) -> DomainResult<()> {
     if size as u64 > limit {
         Err(DomainError::PayloadTooLarge {
             what,

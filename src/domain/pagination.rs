@@ -18,19 +18,31 @@ use uuid::Uuid;
 
 use super::error::{DomainError, DomainResult};
 
-pub const MAX_PAGE_SIZE: u64 = 100;
-pub const DEFAULT_PAGE_SIZE: u64 = 20;
+/// The largest `first` a client may ask for.
+pub(crate) const MAX_PAGE_SIZE: u64 = 100;
+/// The page size when the client gives no `first`.
+pub(crate) const DEFAULT_PAGE_SIZE: u64 = 20;
 
+/// A client's page request, checked by [`PageArgs::new`].
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PageArgs {
+pub(crate) struct PageArgs {
+    /// How many items, at most [`MAX_PAGE_SIZE`].
     pub first: u64,
+    /// The cursor of the item before the page, as the client sent it; decoded
+    /// (and refused if malformed) when the page is read.
     pub after: Option<String>,
     /// Whether to count all matching rows (only when the client asked for totalCount).
     pub with_total: bool,
 }
 
 impl PageArgs {
-    pub fn new(first: Option<i32>, after: Option<String>, with_total: bool) -> DomainResult<Self> {
+    /// Checks `first` (VALIDATION_FAILED when negative or over
+    /// [`MAX_PAGE_SIZE`]; [`DEFAULT_PAGE_SIZE`] when absent).
+    pub(crate) fn new(
+        first: Option<i32>,
+        after: Option<String>,
+        with_total: bool,
+    ) -> DomainResult<Self> {
         let first = match first {
             None => DEFAULT_PAGE_SIZE,
             Some(n) if n < 0 => {
@@ -62,7 +74,8 @@ impl PageArgs {
             .transpose()
     }
 
-    pub fn after_uuid(&self) -> DomainResult<Option<Uuid>> {
+    /// The `after` cursor as a UUID key; VALIDATION_FAILED if it is not one.
+    pub(crate) fn after_uuid(&self) -> DomainResult<Option<Uuid>> {
         self.after_bytes()?
             .map(|bytes| {
                 Uuid::from_slice(&bytes).map_err(|_| DomainError::validation("cursor is not valid"))
@@ -70,7 +83,8 @@ impl PageArgs {
             .transpose()
     }
 
-    pub fn after_text(&self) -> DomainResult<Option<String>> {
+    /// The `after` cursor as a text key; VALIDATION_FAILED if it is not one.
+    pub(crate) fn after_text(&self) -> DomainResult<Option<String>> {
         self.after_bytes()?
             .map(|bytes| {
                 String::from_utf8(bytes).map_err(|_| DomainError::validation("cursor is not valid"))
@@ -79,25 +93,32 @@ impl PageArgs {
     }
 }
 
-pub fn uuid_cursor(id: Uuid) -> String {
+/// The cursor of the item keyed by `id`.
+pub(crate) fn uuid_cursor(id: Uuid) -> String {
     URL_SAFE_NO_PAD.encode(id.as_bytes())
 }
 
-pub fn text_cursor(key: &str) -> String {
+/// The cursor of the item keyed by text `key` (an artifact's schema key).
+pub(crate) fn text_cursor(key: &str) -> String {
     URL_SAFE_NO_PAD.encode(key.as_bytes())
 }
 
+/// One page of a connection, ready for Relay's `edges` and `pageInfo`.
 #[derive(Debug, Clone)]
-pub struct Page<T> {
+pub(crate) struct Page<T> {
     /// Each item with its cursor.
     pub items: Vec<(String, T)>,
+    /// Whether items follow this page.
     pub has_next_page: bool,
+    /// Whether the page started after a cursor (forward paging only).
     pub has_previous_page: bool,
+    /// Every matching row, ignoring the cursor; only when asked for.
     pub total_count: Option<u64>,
 }
 
 impl<T> Page<T> {
-    pub fn map<U>(self, mut f: impl FnMut(T) -> U) -> Page<U> {
+    /// The same page with each item turned by `f`, cursors kept.
+    pub(crate) fn map<U>(self, mut f: impl FnMut(T) -> U) -> Page<U> {
         Page {
             items: self.items.into_iter().map(|(c, t)| (c, f(t))).collect(),
             has_next_page: self.has_next_page,
@@ -124,7 +145,7 @@ async fn select_count(
 }
 
 /// Pages `select` by its UUID v7 key column `key`, ascending or descending.
-pub async fn by_uuid<E, C>(
+pub(crate) async fn by_uuid<E, C>(
     db: &C,
     select: Select<E>,
     key: E::Column,

@@ -9,15 +9,21 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use super::error::{DomainError, DomainResult};
 use super::{Session, ids, validate};
 
-pub struct NewPrice {
+/// A model's price from a moment on; see [`set_price`].
+pub(crate) struct NewPrice {
+    /// The model name, as runs report it.
     pub model: String,
+    /// Price of one million input tokens.
     pub input_per_million: Decimal,
+    /// Price of one million output tokens.
     pub output_per_million: Decimal,
+    /// When the price takes effect; `None`: now.
     pub effective_from: Option<DateTime<Utc>>,
 }
 
 /// Adds a price row; earlier rows stay, so stored costs never change.
-pub async fn set_price(s: Session<'_>, input: NewPrice) -> DomainResult<model_price::Model> {
+/// ADMIN with an unscoped token (prices apply to every project).
+pub(crate) async fn set_price(s: Session<'_>, input: NewPrice) -> DomainResult<model_price::Model> {
     s.principal.require_role(Role::Admin)?;
     if s.principal.project_scope.is_some() {
         return Err(DomainError::Forbidden(
@@ -45,7 +51,7 @@ pub async fn set_price(s: Session<'_>, input: NewPrice) -> DomainResult<model_pr
 
 /// The price of `model` in force at `at`: the newest row not after it
 /// (the later-created row wins a tie).
-pub async fn price_at(
+pub(crate) async fn price_at(
     db: &impl ConnectionTrait,
     model: &str,
     at: DateTime<Utc>,
@@ -60,7 +66,7 @@ pub async fn price_at(
 }
 
 /// The price of every model in force now.
-pub async fn prices_in_force(s: Session<'_>) -> DomainResult<Vec<model_price::Model>> {
+pub(crate) async fn prices_in_force(s: Session<'_>) -> DomainResult<Vec<model_price::Model>> {
     let now = Utc::now();
     let rows = model_price::Entity::find()
         .filter(model_price::Column::EffectiveFrom.lte(now))
@@ -80,7 +86,7 @@ pub async fn prices_in_force(s: Session<'_>) -> DomainResult<Vec<model_price::Mo
 
 /// input_tokens × input price / 1e6 + output_tokens × output price / 1e6,
 /// exactly; refused when it overflows or the money column cannot hold it.
-pub fn cost(
+pub(crate) fn cost(
     price: &model_price::Model,
     input_tokens: Option<i64>,
     output_tokens: Option<i64>,
@@ -101,7 +107,7 @@ pub fn cost(
 }
 
 /// The cost of usage of `model` at `at`, or None when the model has no price then.
-pub async fn cost_at(
+pub(crate) async fn cost_at(
     db: &impl ConnectionTrait,
     model: Option<&str>,
     at: DateTime<Utc>,

@@ -19,20 +19,30 @@ use super::ids::{self, IdKind};
 use super::{Session, approvals, events, projects};
 use crate::db::WriteTxn;
 
+/// A request to promote approved versions into a project's context; see
+/// [`promote`]. Serialized (without the key) as the idempotency input.
 #[derive(Debug, Clone, Serialize)]
-pub struct Promotion {
+pub(crate) struct Promotion {
+    /// The project's public ID.
     pub project_id: String,
+    /// The context version the caller read: the optimistic lock.
     pub expected_context_version: i32,
     /// None: every APPROVED version not promoted yet.
     pub version_ids: Option<Vec<String>>,
+    /// Makes a retried promotion return the first one's result.
     #[serde(skip)]
     pub idempotency_key: Option<String>,
 }
 
+/// What a promotion did.
 #[derive(Debug, Clone)]
-pub struct Promoted {
+pub(crate) struct Promoted {
+    /// The project with its new context.
     pub project: project::Model,
+    /// The context version the promotion produced.
     pub context_version: i32,
+    /// The versions promoted, in the order asked (or found), each now
+    /// carrying `promoted_context_version`.
     pub promoted: Vec<version::Model>,
 }
 
@@ -43,7 +53,14 @@ struct Stored {
     promoted: Vec<Uuid>,
 }
 
-pub async fn promote(s: Session<'_>, input: Promotion) -> DomainResult<Promoted> {
+/// Writes the chosen APPROVED versions' values into the project context at
+/// their schema keys (and takes out values whose version is no longer
+/// APPROVED), as context version `expected_context_version + 1`: one
+/// transaction with the audit entries, the context revision and the outbox
+/// event. REVIEWER; CONFLICT (with the current version) when the context
+/// moved on, INVALID_TRANSITION for a named version that is not APPROVED.
+/// Idempotent under `idempotency_key`.
+pub(crate) async fn promote(s: Session<'_>, input: Promotion) -> DomainResult<Promoted> {
     s.principal.require_role(Role::Reviewer)?;
     let project = projects::require(s, &input.project_id).await?;
     let mut wanted = Vec::new();

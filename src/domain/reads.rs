@@ -33,7 +33,7 @@ use crate::db::Dialect;
 /// entity itself, or on a link table that `select` joins) is one of the
 /// keys. A value is one key; `foreign_key!` declares a relation in a line.
 /// Public only because the public `graphql::loaders::GraphLoader` loads it.
-pub trait ForeignKey: Copy + Eq + Hash + Send + Sync + 'static {
+pub(crate) trait ForeignKey: Copy + Eq + Hash + Send + Sync + 'static {
     /// The entity whose rows are read.
     type Entity: EntityTrait;
     /// What one key reads: one row (`Model`) or its rows in order (`Vec<Model>`).
@@ -54,7 +54,7 @@ pub(crate) type Model<R> = <<R as ForeignKey>::Entity as EntityTrait>::Model;
 
 /// How the rows of one key are kept: one row, or all of them in order.
 /// Public for the same reason as [`ForeignKey`].
-pub trait Rows<M>: Sized + Send + Sync + Clone + 'static {
+pub(crate) trait Rows<M>: Sized + Send + Sync + Clone + 'static {
     /// Gathers rows under their keys, keeping their order.
     fn gather<K: Hash + Eq>(rows: impl IntoIterator<Item = (K, M)>) -> HashMap<K, Self>;
     /// What a key with no rows has, when that is a value (no rows: an empty
@@ -135,7 +135,7 @@ macro_rules! foreign_key {
     ($($(#[$doc:meta])* $key:ident: $card:ident $model:ty, by $column:expr, from $select:expr;)*) => {$(
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub struct $key(pub Uuid);
+        pub(crate) struct $key(pub(crate) Uuid);
 
         impl ForeignKey for $key {
             type Entity = <$model as sea_orm::ModelTrait>::Entity;
@@ -247,8 +247,10 @@ async fn outputs<E: EntityTrait>(
 
 /// One schema key of one project.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct KeyRef {
+pub(crate) struct KeyRef {
+    /// The project.
     pub project_id: Uuid,
+    /// The key within it.
     pub schema_key: String,
 }
 

@@ -17,10 +17,14 @@ use super::ids::{self, IdKind};
 use super::{Session, approvals, check_size, events, validate, versions};
 use crate::db::WriteTxn;
 
+/// What a reviewer decides about a PENDING version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum Decision {
+pub(crate) enum Decision {
+    /// To APPROVED, superseding the key's previous APPROVED version.
     Approve,
+    /// To REJECTED; the reason is kept as the rejection reason.
     Reject,
+    /// To CHANGES_REQUESTED: the author should write a new version.
     RequestChanges,
 }
 
@@ -50,12 +54,19 @@ impl Decision {
     }
 }
 
+/// A review of one version; see [`decide`]. Serialized (without the key)
+/// as the idempotency input.
 #[derive(Debug, Clone, Serialize)]
-pub struct Review {
+pub(crate) struct Review {
+    /// Where the version goes.
     pub decision: Decision,
+    /// The version's public ID.
     pub version_id: String,
+    /// Why, recorded in the audit trail.
     pub reason: Option<String>,
+    /// Structured feedback for the author, at most `max_value_bytes` as JSON.
     pub feedback: Option<Value>,
+    /// Makes a retried review return the first one's result.
     #[serde(skip)]
     pub idempotency_key: Option<String>,
 }
@@ -65,7 +76,12 @@ struct Stored {
     version: Uuid,
 }
 
-pub async fn decide(s: Session<'_>, input: Review) -> DomainResult<version::Model> {
+/// Moves a PENDING version to the decision's status, in one transaction
+/// with the audit entry, the outbox event and, on approval, the superseding
+/// of the key's previous APPROVED version. REVIEWER; NOT_FOUND for a version
+/// out of scope, INVALID_TRANSITION when it is not PENDING. Idempotent under
+/// `idempotency_key`.
+pub(crate) async fn decide(s: Session<'_>, input: Review) -> DomainResult<version::Model> {
     s.principal.require_role(Role::Reviewer)?;
     if let Some(feedback) = &input.feedback {
         let size = serde_json::to_string(feedback)

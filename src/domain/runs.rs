@@ -26,15 +26,26 @@ use super::{Session, check_size, projects, validate};
 use crate::db::Dialect;
 use crate::db::WriteTxn;
 
+/// A run to start; see [`start`]. Serialized (without the key) as the
+/// idempotency input.
 #[derive(Debug, Clone, Serialize)]
-pub struct NewRun {
+pub(crate) struct NewRun {
+    /// The project's public ID.
     pub project_id: String,
+    /// The pipeline's name; costs group by it.
     pub pipeline: String,
+    /// The run's input text, at most `max_output_bytes`.
     pub input: Option<String>,
+    /// Free-form JSON parameters, stored as given.
     pub variables: Option<Value>,
+    /// The default model of the run and its steps, for pricing.
     pub model: Option<String>,
+    /// The public ID of a run of the same project that spawned this one.
     pub parent_run_id: Option<String>,
+    /// Public IDs of the versions the run reads (its lineage), duplicates
+    /// ignored, order kept.
     pub input_version_ids: Vec<String>,
+    /// Makes a retried start return the first run.
     #[serde(skip)]
     pub idempotency_key: Option<String>,
 }
@@ -45,7 +56,7 @@ struct Stored {
 }
 
 /// What a step or a run used, as its caller reports it.
-pub struct Usage {
+pub(crate) struct Usage {
     /// The model; none: the run's.
     pub model: Option<String>,
     /// Prompt tokens.
@@ -88,29 +99,47 @@ impl Usage {
     }
 }
 
-pub struct NewStep {
+/// One agent step of an open run; see [`record_step`].
+pub(crate) struct NewStep {
+    /// The run's public ID.
     pub run_id: String,
+    /// The step's position in the run, unique per run, from 0.
     pub order: i32,
+    /// The agent's stable identifier.
     pub agent_id: String,
+    /// The agent's display name.
     pub agent_name: String,
+    /// What the step produced, at most `max_output_bytes`.
     pub output: Option<String>,
+    /// The model and tokens the step used, priced at the model's price now.
     pub usage: Usage,
 }
 
-pub struct Completion {
+/// How a run completed; see [`complete`].
+pub(crate) struct Completion {
+    /// The run's public ID.
     pub run_id: String,
+    /// The run's output, at most `max_output_bytes`.
     pub output: Option<String>,
+    /// The model to record (`None`: keep the run's) and the run's tokens;
+    /// with no tokens reported, the steps' usage is summed instead.
     pub usage: Usage,
 }
 
-pub struct Failure {
+/// Why a run failed; see [`fail`].
+pub(crate) struct Failure {
+    /// The run's public ID.
     pub run_id: String,
+    /// The error, non-blank.
     pub error: String,
 }
 
+/// Which of a project's runs [`list`] returns; empty: all.
 #[derive(Debug, Clone, Default)]
-pub struct RunFilter {
+pub(crate) struct RunFilter {
+    /// Only runs in one of these statuses (empty: any).
     pub statuses: Vec<RunStatus>,
+    /// Only runs of this pipeline.
     pub pipeline: Option<String>,
 }
 
@@ -125,7 +154,11 @@ fn check_model(model: Option<&str>) -> DomainResult<()> {
     })
 }
 
-pub async fn start(s: Session<'_>, input: NewRun) -> DomainResult<run::Model> {
+/// Starts a RUNNING run with its input links and outbox event, in one
+/// transaction. WRITER; NOT_FOUND for a project, parent run or input version
+/// the caller cannot see (or of another project). Idempotent under
+/// `idempotency_key`.
+pub(crate) async fn start(s: Session<'_>, input: NewRun) -> DomainResult<run::Model> {
     s.principal.require_role(Role::Writer)?;
     validate::name("pipeline", &input.pipeline)?;
     check_model(input.model.as_deref())?;
@@ -256,7 +289,10 @@ async fn lock_run(s: Session<'_>, txn: &WriteTxn, id_text: &str) -> DomainResult
     }
 }
 
-pub async fn record_step(s: Session<'_>, input: NewStep) -> DomainResult<run_step::Model> {
+/// Appends a priced step to an open (PENDING or RUNNING) run, in one
+/// transaction with its outbox event. WRITER; INVALID_TRANSITION on a closed
+/// run, CONFLICT when the run already has a step at `order`.
+pub(crate) async fn record_step(s: Session<'_>, input: NewStep) -> DomainResult<run_step::Model> {
     s.principal.require_role(Role::Writer)?;
     validate::name("agentId", &input.agent_id)?;
     validate::name("agentName", &input.agent_name)?;
@@ -383,7 +419,11 @@ async fn close(
     Ok(updated)
 }
 
-pub async fn complete(s: Session<'_>, input: Completion) -> DomainResult<run::Model> {
+/// Closes an open run as COMPLETED with its output and usage: the usage
+/// reported, priced now at the run's model, or else the sum of its steps
+/// (the cost only when every step that used tokens was priced). WRITER;
+/// INVALID_TRANSITION on a closed run. One transaction with the outbox event.
+pub(crate) async fn complete(s: Session<'_>, input: Completion) -> DomainResult<run::Model> {
     s.principal.require_role(Role::Writer)?;
     input.usage.check()?;
     if let Some(output) = &input.output {
@@ -419,7 +459,9 @@ pub async fn complete(s: Session<'_>, input: Completion) -> DomainResult<run::Mo
     .await
 }
 
-pub async fn fail(s: Session<'_>, input: Failure) -> DomainResult<run::Model> {
+/// Closes an open run as FAILED, keeping `error`. WRITER;
+/// INVALID_TRANSITION on a closed run. One transaction with the outbox event.
+pub(crate) async fn fail(s: Session<'_>, input: Failure) -> DomainResult<run::Model> {
     s.principal.require_role(Role::Writer)?;
     validate::non_blank("error", &input.error)?;
     validate::text("error", &input.error, validate::MAX_TEXT_CHARS)?;
@@ -434,7 +476,9 @@ pub async fn fail(s: Session<'_>, input: Failure) -> DomainResult<run::Model> {
     .await
 }
 
-pub async fn cancel(
+/// Closes an open run as CANCELLED, keeping `reason` as its error. WRITER;
+/// INVALID_TRANSITION on a closed run. One transaction with the outbox event.
+pub(crate) async fn cancel(
     s: Session<'_>,
     run_id: &str,
     reason: Option<String>,
@@ -454,7 +498,8 @@ pub async fn cancel(
     .await
 }
 
-pub async fn by_id(s: Session<'_>, id: Uuid) -> DomainResult<Option<run::Model>> {
+/// The run with `id`, or `None` when absent or out of the caller's scope.
+pub(crate) async fn by_id(s: Session<'_>, id: Uuid) -> DomainResult<Option<run::Model>> {
     visible_by_id(s, &s.db.conn, id).await
 }
 
@@ -468,7 +513,9 @@ async fn visible_by_id(
     Ok(found.filter(|r| s.principal.can_see(r.project_id)))
 }
 
-pub async fn step_by_id(s: Session<'_>, id: Uuid) -> DomainResult<Option<run_step::Model>> {
+/// The step with `id`, or `None` when absent or its run is out of the
+/// caller's scope.
+pub(crate) async fn step_by_id(s: Session<'_>, id: Uuid) -> DomainResult<Option<run_step::Model>> {
     let found = run_step::Entity::find_by_id(id)
         .find_also_related(run::Entity)
         .one(&s.db.conn)
@@ -499,7 +546,7 @@ fn columns_without_output<E: EntityTrait, F: EntityTrait>(
 }
 
 /// Runs without their output (NULL in its place).
-pub fn runs_without_output() -> Select<run::Entity> {
+pub(crate) fn runs_without_output() -> Select<run::Entity> {
     columns_without_output::<_, run::Entity>(
         run::Entity::find().select_only(),
         "",
@@ -508,7 +555,7 @@ pub fn runs_without_output() -> Select<run::Entity> {
 }
 
 /// Steps without their output (NULL in its place).
-pub fn steps_without_output() -> Select<run_step::Entity> {
+pub(crate) fn steps_without_output() -> Select<run_step::Entity> {
     columns_without_output::<_, run_step::Entity>(
         run_step::Entity::find().select_only(),
         "",
@@ -519,7 +566,7 @@ pub fn steps_without_output() -> Select<run_step::Entity> {
 /// Runs by id with their steps (in order), outputs left out, in one joined
 /// statement: a run's columns repeat on each of its step rows, which costs
 /// less than a second round trip for the steps.
-pub async fn runs_with_steps<C: ConnectionTrait>(
+pub(crate) async fn runs_with_steps<C: ConnectionTrait>(
     conn: &C,
     ids: impl IntoIterator<Item = Uuid>,
 ) -> DomainResult<Vec<(run::Model, Vec<run_step::Model>)>> {
@@ -566,7 +613,7 @@ pub async fn runs_with_steps<C: ConnectionTrait>(
 }
 
 /// A project's runs, newest first.
-pub async fn list(
+pub(crate) async fn list(
     s: Session<'_>,
     project_id: Uuid,
     filter: &RunFilter,
@@ -589,15 +636,6 @@ pub async fn list(
         args,
     )
     .await
-}
-
-/// Steps of one run in their order; used where a loader is not at hand.
-pub async fn steps(s: Session<'_>, run_id: Uuid) -> DomainResult<Vec<run_step::Model>> {
-    Ok(run_step::Entity::find()
-        .filter(run_step::Column::RunId.eq(run_id))
-        .order_by_asc(run_step::Column::Position)
-        .all(&s.db.conn)
-        .await?)
 }
 
 #[cfg(test)]

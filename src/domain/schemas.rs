@@ -10,7 +10,11 @@ use super::error::{DomainError, DomainResult, Violation};
 use super::write::transact;
 use super::{Session, check_size, ids, validate};
 
-pub async fn register(
+/// Registers `json_schema` as the key's next schema version (1 for a new
+/// key); earlier versions stay. ADMIN with an unscoped token (schemas apply
+/// to every project); VALIDATION_FAILED when it is not a valid draft
+/// 2020-12 schema.
+pub(crate) async fn register(
     s: Session<'_>,
     schema_key: String,
     json_schema: Value,
@@ -54,7 +58,7 @@ pub async fn register(
 }
 
 /// The newest schema registered for a key.
-pub async fn newest(
+pub(crate) async fn newest(
     db: &impl ConnectionTrait,
     schema_key: &str,
 ) -> DomainResult<Option<artifact_schema::Model>> {
@@ -67,7 +71,7 @@ pub async fn newest(
 
 /// Checks `value` against the key's newest schema; returns that schema's
 /// version, or every violation with its JSON pointer.
-pub async fn check(
+pub(crate) async fn check(
     db: &impl ConnectionTrait,
     schema_key: &str,
     value: &Value,

@@ -17,16 +17,23 @@ use super::{Session, projects, validate};
 use crate::db::Db;
 
 /// Every secret starts with this, so that leaked ones are easy to scan for.
-pub const SECRET_PREFIX: &str = "qk_";
+pub(crate) const SECRET_PREFIX: &str = "qk_";
 
+/// A token to create; see [`create`].
 pub struct NewToken {
+    /// A name for people, recorded as the actor's name on every write.
     pub name: String,
+    /// What the token may do.
     pub role: Role,
+    /// What kind of author the token stands for.
     pub actor_type: ActorType,
+    /// When set, the token sees this project only.
     pub project_id: Option<Uuid>,
 }
 
 /// Creates a token; returns its row and the secret, which is not stored.
+/// No caller check: for the operator's CLI and tests; the API goes through
+/// `create_for`.
 pub async fn create(
     db: &impl ConnectionTrait,
     input: NewToken,
@@ -64,18 +71,13 @@ pub async fn create(
     Ok((model, secret))
 }
 
-/// The principal of a live token with this secret.
-pub async fn authenticate(db: &Db, secret: &str) -> DomainResult<Principal> {
-    authenticate_digest(db, &secret_digest(secret)).await
-}
-
 /// What tokens are stored and looked up by: the SHA-256 of their secret.
-pub fn secret_digest(secret: &str) -> String {
+pub(crate) fn secret_digest(secret: &str) -> String {
     sha256_hex(secret.as_bytes())
 }
 
 /// The principal of the token whose secret has this digest.
-pub async fn authenticate_digest(db: &Db, digest: &str) -> DomainResult<Principal> {
+pub(crate) async fn authenticate_digest(db: &Db, digest: &str) -> DomainResult<Principal> {
     let token = api_token::Entity::find()
         .filter(api_token::Column::SecretSha256.eq(digest))
         .one(&db.conn)
@@ -91,7 +93,8 @@ pub async fn authenticate_digest(db: &Db, digest: &str) -> DomainResult<Principa
     }
 }
 
-pub fn principal_of(token: &api_token::Model) -> Principal {
+/// The principal a token row stands for (no check that it is live).
+pub(crate) fn principal_of(token: &api_token::Model) -> Principal {
     Principal {
         actor: Actor {
             id: token.id,
@@ -104,8 +107,8 @@ pub fn principal_of(token: &api_token::Model) -> Principal {
 }
 
 /// Creates a token for a caller: a token scoped to a project may only make
-/// tokens of that project (an unscoped request defaults to its scope).
-pub async fn create_for(
+/// tokens of that project (an unscoped request defaults to its scope). ADMIN.
+pub(crate) async fn create_for(
     s: Session<'_>,
     name: String,
     role: Role,
@@ -129,8 +132,8 @@ pub async fn create_for(
     .await
 }
 
-/// The tokens a caller may manage: all, or those of its project.
-pub async fn list_for(s: Session<'_>) -> DomainResult<Vec<api_token::Model>> {
+/// The tokens a caller may manage: all, or those of its project. ADMIN.
+pub(crate) async fn list_for(s: Session<'_>) -> DomainResult<Vec<api_token::Model>> {
     s.principal.require_role(Role::Admin)?;
     let mut select = api_token::Entity::find().order_by_asc(api_token::Column::Id);
     if let Some(scope) = s.principal.project_scope {
@@ -139,8 +142,9 @@ pub async fn list_for(s: Session<'_>) -> DomainResult<Vec<api_token::Model>> {
     Ok(select.all(&s.db.conn).await?)
 }
 
-/// Revokes a token the caller may manage; others are NOT_FOUND.
-pub async fn revoke_for(s: Session<'_>, id_text: &str) -> DomainResult<bool> {
+/// Revokes a token the caller may manage; others are NOT_FOUND. ADMIN;
+/// true when the token was live.
+pub(crate) async fn revoke_for(s: Session<'_>, id_text: &str) -> DomainResult<bool> {
     s.principal.require_role(Role::Admin)?;
     let id = ids::decode(ids::IdKind::Token, id_text)?;
     let token = api_token::Entity::find_by_id(id).one(&s.db.conn).await?;
@@ -153,6 +157,7 @@ pub async fn revoke_for(s: Session<'_>, id_text: &str) -> DomainResult<bool> {
     revoke(&s.db.conn, id).await
 }
 
+/// Every token, oldest first, with no caller check (the operator's CLI).
 pub async fn list(db: &impl ConnectionTrait) -> DomainResult<Vec<api_token::Model>> {
     Ok(api_token::Entity::find()
         .order_by_asc(api_token::Column::Id)

@@ -8,35 +8,36 @@ use rust_decimal::Decimal;
 use super::error::{DomainError, DomainResult};
 
 /// Longest schema key (a dot path), in characters.
-pub const MAX_SCHEMA_KEY_CHARS: usize = 200;
+pub(crate) const MAX_SCHEMA_KEY_CHARS: usize = 200;
 /// Longest project slug, in characters.
-pub const MAX_SLUG_CHARS: usize = 64;
+pub(crate) const MAX_SLUG_CHARS: usize = 64;
 /// Longest name: project, token, pipeline, agent and model names, agent ids.
 /// Generous for a label, short enough to index, list and log.
-pub const MAX_NAME_CHARS: usize = 200;
+pub(crate) const MAX_NAME_CHARS: usize = 200;
 /// Longest prose: review and cancel reasons, run errors. Room for a message
 /// and a stack trace; longer diagnostics belong in a run's output.
-pub const MAX_TEXT_CHARS: usize = 8 * 1024;
+pub(crate) const MAX_TEXT_CHARS: usize = 8 * 1024;
 /// Longest idempotency key.
-pub const MAX_IDEMPOTENCY_KEY_CHARS: usize = 200;
+pub(crate) const MAX_IDEMPOTENCY_KEY_CHARS: usize = 200;
 /// Longest upload filename or content type.
-pub const MAX_FILE_META_CHARS: usize = 255;
+pub(crate) const MAX_FILE_META_CHARS: usize = 255;
 /// Longest page cursor: a cursor Quire made is at most a schema key in base64.
-pub const MAX_CURSOR_CHARS: usize = 400;
+pub(crate) const MAX_CURSOR_CHARS: usize = 400;
 /// Most tokens one step or one run may report, and most a run's steps may
 /// sum to. A trillion is five orders of magnitude above the largest context
 /// window, yet 9.2 million such runs still sum exactly in an i64.
-pub const MAX_TOKENS: i64 = 1_000_000_000_000;
+pub(crate) const MAX_TOKENS: i64 = 1_000_000_000_000;
 /// Most a price per million tokens may be.
-pub const MAX_PRICE_PER_MILLION: i64 = 1_000_000;
+pub(crate) const MAX_PRICE_PER_MILLION: i64 = 1_000_000;
 /// Costs must stay below this: what numeric(20,10) holds.
-pub const COST_CEILING: i64 = 10_000_000_000;
-/// Earliest and latest year a date argument may have.
-pub const MIN_YEAR: i32 = 2000;
-pub const MAX_YEAR: i32 = 2100;
+pub(crate) const COST_CEILING: i64 = 10_000_000_000;
+/// Earliest year a date argument may have.
+pub(crate) const MIN_YEAR: i32 = 2000;
+/// Latest year a date argument may have.
+pub(crate) const MAX_YEAR: i32 = 2100;
 
 /// A schema key is a dot path of `[a-z0-9_-]+` segments, e.g. `brand.palette`.
-pub fn schema_key(key: &str) -> DomainResult<()> {
+pub(crate) fn schema_key(key: &str) -> DomainResult<()> {
     let segment_ok = |s: &str| {
         !s.is_empty()
             && s.bytes()
@@ -53,12 +54,12 @@ pub fn schema_key(key: &str) -> DomainResult<()> {
 
 /// A schema key prefix filter: whole segments, so `brand` matches `brand` and
 /// `brand.logo` but not `brandx`.
-pub fn schema_key_prefix(prefix: &str) -> DomainResult<()> {
+pub(crate) fn schema_key_prefix(prefix: &str) -> DomainResult<()> {
     schema_key(prefix.trim_end_matches('.'))
 }
 
 /// A project slug: 1-64 of `a-z`, `0-9` and `-`, starting with a letter or digit.
-pub fn slug(slug: &str) -> DomainResult<()> {
+pub(crate) fn slug(slug: &str) -> DomainResult<()> {
     let ok = !slug.is_empty()
         && slug.len() <= MAX_SLUG_CHARS
         && slug
@@ -75,7 +76,7 @@ pub fn slug(slug: &str) -> DomainResult<()> {
 }
 
 /// A required free-text field that must not be blank.
-pub fn non_blank(field: &str, value: &str) -> DomainResult<()> {
+pub(crate) fn non_blank(field: &str, value: &str) -> DomainResult<()> {
     if value.trim().is_empty() {
         Err(DomainError::validation(format!(
             "{field} must not be empty"
@@ -86,7 +87,7 @@ pub fn non_blank(field: &str, value: &str) -> DomainResult<()> {
 }
 
 /// Text of at most `max` characters; the message names the field and the bound.
-pub fn text(field: &str, value: &str, max: usize) -> DomainResult<()> {
+pub(crate) fn text(field: &str, value: &str, max: usize) -> DomainResult<()> {
     // Bytes bound characters from above: most values skip the count.
     if value.len() <= max {
         return Ok(());
@@ -102,13 +103,13 @@ pub fn text(field: &str, value: &str, max: usize) -> DomainResult<()> {
 }
 
 /// A required name: not blank, at most MAX_NAME_CHARS.
-pub fn name(field: &str, value: &str) -> DomainResult<()> {
+pub(crate) fn name(field: &str, value: &str) -> DomainResult<()> {
     non_blank(field, value)?;
     text(field, value, MAX_NAME_CHARS)
 }
 
 /// A token count a client reports: 0..=MAX_TOKENS.
-pub fn tokens(field: &str, value: Option<i64>) -> DomainResult<()> {
+pub(crate) fn tokens(field: &str, value: Option<i64>) -> DomainResult<()> {
     match value {
         Some(n) if !(0..=MAX_TOKENS).contains(&n) => Err(DomainError::validation(format!(
             "{field} is {n}, outside 0..={MAX_TOKENS}"
@@ -119,7 +120,10 @@ pub fn tokens(field: &str, value: Option<i64>) -> DomainResult<()> {
 
 /// The sum of token counts (None when there are none), refused when it
 /// overflows or exceeds MAX_TOKENS; `field` says what is summed.
-pub fn token_sum(field: &str, values: impl IntoIterator<Item = i64>) -> DomainResult<Option<i64>> {
+pub(crate) fn token_sum(
+    field: &str,
+    values: impl IntoIterator<Item = i64>,
+) -> DomainResult<Option<i64>> {
     let mut total: Option<i64> = None;
     for n in values {
         let sum = total
@@ -134,7 +138,7 @@ pub fn token_sum(field: &str, values: impl IntoIterator<Item = i64>) -> DomainRe
 }
 
 /// A cost that the money column can hold: 0 <= cost < COST_CEILING.
-pub fn cost(what: &str, value: Option<Decimal>) -> DomainResult<()> {
+pub(crate) fn cost(what: &str, value: Option<Decimal>) -> DomainResult<()> {
     match value {
         Some(c) if c.is_sign_negative() || c >= Decimal::from(COST_CEILING) => {
             Err(DomainError::validation(format!(
@@ -147,7 +151,7 @@ pub fn cost(what: &str, value: Option<Decimal>) -> DomainResult<()> {
 
 /// A price per million tokens: 0..=MAX_PRICE_PER_MILLION, at most 10
 /// decimal places (numeric(20,10)).
-pub fn price(field: &str, price: Decimal) -> DomainResult<()> {
+pub(crate) fn price(field: &str, price: Decimal) -> DomainResult<()> {
     if price.is_sign_negative() {
         return Err(DomainError::validation(format!(
             "{field} must not be negative"
@@ -162,7 +166,7 @@ pub fn price(field: &str, price: Decimal) -> DomainResult<()> {
 }
 
 /// A date argument within the years MIN_YEAR..=MAX_YEAR.
-pub fn date(field: &str, value: Option<DateTime<Utc>>) -> DomainResult<()> {
+pub(crate) fn date(field: &str, value: Option<DateTime<Utc>>) -> DomainResult<()> {
     match value {
         Some(d) if !(MIN_YEAR..=MAX_YEAR).contains(&d.year()) => {
             Err(DomainError::validation(format!(

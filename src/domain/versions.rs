@@ -25,16 +25,28 @@ use super::{Session, check_size, files, projects, validate};
 use crate::db::Dialect;
 use crate::db::WriteTxn;
 
+/// The next version of a key; see [`create`]. Serialized (without the key)
+/// as the idempotency input.
 #[derive(Debug, Clone, Serialize)]
-pub struct NewVersion {
+pub(crate) struct NewVersion {
+    /// The project's public ID.
     pub project_id: String,
+    /// The dot-path key the version is of (`brand.palette`).
     pub schema_key: String,
+    /// The artifact value, checked against the key's newest schema.
     pub value: Value,
+    /// Public IDs of files to link, in order (duplicates linked once).
     pub file_ids: Vec<String>,
+    /// The file that stands for the version; linked first if not in `file_ids`.
     pub primary_file_id: Option<String>,
+    /// The run that produced the version.
     pub source_run_id: Option<String>,
+    /// The step that produced it; implies its run, which must agree with
+    /// `source_run_id`.
     pub source_step_id: Option<String>,
+    /// Free-form JSON about the version, stored as given.
     pub annotations: Option<Value>,
+    /// Makes a retried create return the first version.
     #[serde(skip)]
     pub idempotency_key: Option<String>,
 }
@@ -44,14 +56,24 @@ struct Stored {
     version: Uuid,
 }
 
+/// Which of a project's versions [`list`] returns; empty: all.
 #[derive(Debug, Clone, Default)]
-pub struct VersionFilter {
+pub(crate) struct VersionFilter {
+    /// Only versions in one of these statuses (empty: any).
     pub statuses: Vec<VersionStatus>,
+    /// Only keys equal to this dot path or below it (`brand` matches
+    /// `brand.logo`, not `brandx`).
     pub schema_key_prefix: Option<String>,
+    /// Only this exact key.
     pub schema_key: Option<String>,
 }
 
-pub async fn create(s: Session<'_>, input: NewVersion) -> DomainResult<version::Model> {
+/// Creates the key's next version, PENDING review, numbered without gaps,
+/// with its file links, run output link and outbox event, in one
+/// transaction. WRITER; VALIDATION_FAILED when the value does not match the
+/// key's newest schema, NOT_FOUND for a project, file, run or step the
+/// caller cannot see. Idempotent under `idempotency_key`.
+pub(crate) async fn create(s: Session<'_>, input: NewVersion) -> DomainResult<version::Model> {
     s.principal.require_role(Role::Writer)?;
     validate::schema_key(&input.schema_key)?;
     let value_text =
@@ -312,12 +334,17 @@ async fn next_version_number(
 }
 
 /// Serialises writers of one schema key until the transaction ends.
-pub async fn lock_key(txn: &WriteTxn, project_id: Uuid, schema_key: &str) -> DomainResult<()> {
+pub(crate) async fn lock_key(
+    txn: &WriteTxn,
+    project_id: Uuid,
+    schema_key: &str,
+) -> DomainResult<()> {
     let name = format!("artifact_versions/{project_id}/{schema_key}");
     Ok(Dialect::of(txn).lock_name(txn, &name).await?)
 }
 
-pub async fn by_id(s: Session<'_>, id: Uuid) -> DomainResult<Option<version::Model>> {
+/// The version with `id`, or `None` when absent or out of the caller's scope.
+pub(crate) async fn by_id(s: Session<'_>, id: Uuid) -> DomainResult<Option<version::Model>> {
     visible_by_id(s, &s.db.conn, id).await
 }
 
@@ -363,7 +390,7 @@ fn key_prefix_condition(prefix: &str) -> DomainResult<sea_orm::Condition> {
 }
 
 /// A project's versions, newest first (or oldest first with `Order::Asc`).
-pub async fn list(
+pub(crate) async fn list(
     s: Session<'_>,
     project_id: Uuid,
     filter: &VersionFilter,
@@ -383,7 +410,7 @@ pub async fn list(
 }
 
 /// The schema keys of a project that have at least one version, in key order.
-pub async fn keys(
+pub(crate) async fn keys(
     s: Session<'_>,
     project_id: Uuid,
     schema_key_prefix: Option<&str>,
@@ -424,7 +451,7 @@ pub async fn keys(
 }
 
 /// The newest version of a key, if the key has any.
-pub async fn latest(
+pub(crate) async fn latest(
     s: Session<'_>,
     project_id: Uuid,
     schema_key: &str,

@@ -30,7 +30,7 @@ const ATTEMPTS: usize = 8;
 /// Runs `work` in one write transaction and commits it. When `work` (or the
 /// commit) fails with a retryable error, the transaction is rolled back and
 /// `work` runs again in a new one, up to [`ATTEMPTS`] times.
-pub async fn transact<T, Work, Done>(db: &Db, mut work: Work) -> DomainResult<T>
+pub(crate) async fn transact<T, Work, Done>(db: &Db, mut work: Work) -> DomainResult<T>
 where
     Work: FnMut(WriteTxn) -> Done,
     Done: Future<Output = DomainResult<T>>,
@@ -62,7 +62,7 @@ impl Idempotency {
     /// `Record` to remember under the key; `replay` rebuilds the answer from
     /// a remembered record, inside the transaction, when the key was used
     /// before with the same input. Without a key, `work` simply runs.
-    pub async fn run<T, Record, Work, Done, Replay, Replayed>(
+    pub(crate) async fn run<T, Record, Work, Done, Replay, Replayed>(
         &self,
         db: &Db,
         work: Work,

@@ -18,7 +18,7 @@ use crate::domain::{DomainError, DomainResult};
 const PAGE: u64 = 500;
 
 /// Events of `project_id` after position `after` (None: from now on).
-pub async fn feed(
+pub(crate) async fn feed(
     hub: Arc<EventHub>,
     db: Db,
     project_id: Uuid,

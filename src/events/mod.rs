@@ -13,7 +13,7 @@
 //! write also sends NOTIFY, which wakes the readers of all processes; a slow
 //! poll covers lost notifications and listener reconnects.
 
-pub mod feed;
-pub mod reader;
+pub(crate) mod feed;
+pub(crate) mod reader;
 
-pub use reader::{EventHub, HubConfig};
+pub(crate) use reader::{EventHub, HubConfig};

@@ -13,7 +13,7 @@ use crate::db::Db;
 use crate::domain::events::CHANNEL;
 
 #[derive(Debug, Clone)]
-pub struct HubConfig {
+pub(crate) struct HubConfig {
     /// Poll even without a wake-up this often.
     pub poll_interval: Duration,
     /// Skip a gap that nothing explains after this long.
@@ -26,7 +26,10 @@ pub struct HubConfig {
 
 impl HubConfig {
     /// As `events` says, for the database at `database_url`.
-    pub fn new(events: &crate::config::EventsConfig, database_url: impl Into<String>) -> Self {
+    pub(crate) fn new(
+        events: &crate::config::EventsConfig,
+        database_url: impl Into<String>,
+    ) -> Self {
         HubConfig {
             poll_interval: events.poll_interval(),
             gap_timeout: GAP_TIMEOUT,
@@ -47,9 +50,9 @@ impl Default for HubConfig {
 const GAP_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// An event as the hub hands it out: decoded once, shared by every subscriber.
-pub type Event = Arc<crate::domain::events::Event>;
+pub(crate) type Event = Arc<crate::domain::events::Event>;
 
-pub struct EventHub {
+pub(crate) struct EventHub {
     sender: broadcast::Sender<Event>,
     wake: Notify,
     /// The last position handed out: every event at or below it is final.
@@ -82,7 +85,7 @@ struct Gap {
 
 impl EventHub {
     /// Starts the reader (and, on PostgreSQL, the listener) for this process.
-    pub async fn start(db: Db, config: HubConfig) -> Result<Arc<EventHub>, sea_orm::DbErr> {
+    pub(crate) async fn start(db: Db, config: HubConfig) -> Result<Arc<EventHub>, sea_orm::DbErr> {
         let head = latest_position(&db).await?;
         let (sender, _) = broadcast::channel(config.capacity.max(16));
         let hub = Arc::new(EventHub {
@@ -100,20 +103,20 @@ impl EventHub {
     }
 
     /// Tells the reader that new events may have committed.
-    pub fn wake(&self) {
+    pub(crate) fn wake(&self) {
         self.wake.notify_one();
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
+    pub(crate) fn subscribe(&self) -> broadcast::Receiver<Event> {
         self.sender.subscribe()
     }
 
-    pub fn head(&self) -> i64 {
+    pub(crate) fn head(&self) -> i64 {
         self.head.load(Ordering::Acquire)
     }
 
     /// Loads what event `position` is about once for all its subscribers.
-    pub async fn load_once<T, E, F>(&self, position: i64, load: F) -> Result<T, E>
+    pub(crate) async fn load_once<T, E, F>(&self, position: i64, load: F) -> Result<T, E>
     where
         T: Clone + Send + Sync + 'static,
         F: std::future::Future<Output = Result<T, E>>,
@@ -144,12 +147,12 @@ impl EventHub {
             .expect("one type per event position"))
     }
 
-    pub fn subscribers(&self) -> usize {
+    pub(crate) fn subscribers(&self) -> usize {
         self.sender.receiver_count()
     }
 }
 
-pub async fn latest_position(db: &Db) -> Result<i64, sea_orm::DbErr> {
+pub(crate) async fn latest_position(db: &Db) -> Result<i64, sea_orm::DbErr> {
     let highest: Option<Option<i64>> = event::Entity::find()
         .select_only()
         .column_as(event::Column::Position.max(), "highest")
@@ -312,7 +315,10 @@ async fn listen(hub: std::sync::Weak<EventHub>, url: String) {
 }
 
 /// Whether `position` is older than what the outbox still holds.
-pub async fn is_pruned(db: &impl ConnectionTrait, position: i64) -> Result<bool, sea_orm::DbErr> {
+pub(crate) async fn is_pruned(
+    db: &impl ConnectionTrait,
+    position: i64,
+) -> Result<bool, sea_orm::DbErr> {
     let state = entity::outbox_state::Entity::find_by_id(1).one(db).await?;
     Ok(state.is_some_and(|s| position < s.pruned_through))
 }

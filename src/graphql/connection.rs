@@ -9,7 +9,7 @@ use crate::domain::pagination::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, PageArgs
 /// Where a page is in its list (Relay). Pages only go forward: pass
 /// `endCursor` as `after` to get the next one.
 #[derive(SimpleObject)]
-pub struct PageInfo {
+pub(crate) struct PageInfo {
     /// Whether more items follow this page.
     pub has_next_page: bool,
     /// Whether the page was asked for with `after` (items may precede it).
@@ -28,7 +28,7 @@ pub struct PageInfo {
 #[graphql(concrete(name = "ArtifactEdge", params(Artifact)))]
 #[graphql(concrete(name = "ArtifactVersionEdge", params(ArtifactVersion)))]
 #[graphql(concrete(name = "ApprovalEdge", params(Approval)))]
-pub struct Edge<T: OutputType> {
+pub(crate) struct Edge<T: OutputType> {
     /// The item's position in the list: pass it as `after` to continue after
     /// it. Opaque.
     pub cursor: String,
@@ -44,7 +44,7 @@ pub struct Edge<T: OutputType> {
 #[graphql(concrete(name = "ArtifactConnection", params(Artifact)))]
 #[graphql(concrete(name = "ArtifactVersionConnection", params(ArtifactVersion)))]
 #[graphql(concrete(name = "ApprovalConnection", params(Approval)))]
-pub struct Connection<T: OutputType>
+pub(crate) struct Connection<T: OutputType>
 where
     Edge<T>: OutputType,
 {
@@ -60,7 +60,7 @@ impl<T: OutputType> Connection<T>
 where
     Edge<T>: OutputType,
 {
-    pub fn from_page<M>(page: Page<M>, node: impl FnMut(M) -> T) -> Self {
+    pub(crate) fn from_page<M>(page: Page<M>, node: impl FnMut(M) -> T) -> Self {
         let page = page.map(node);
         let page_info = PageInfo {
             has_next_page: page.has_next_page,
@@ -82,7 +82,7 @@ where
 
 /// The complexity of a connection field: its items' complexity times the
 /// page size asked for, so that wide nested pages are priced as they cost.
-pub fn page_complexity(first: Option<i32>, child_complexity: usize) -> usize {
+pub(crate) fn page_complexity(first: Option<i32>, child_complexity: usize) -> usize {
     let size = first.map_or(DEFAULT_PAGE_SIZE, |n| {
         n.clamp(0, MAX_PAGE_SIZE as i32) as u64
     });
@@ -90,7 +90,7 @@ pub fn page_complexity(first: Option<i32>, child_complexity: usize) -> usize {
 }
 
 /// Page arguments of a connection field; counts only when totalCount is selected.
-pub fn page_args(
+pub(crate) fn page_args(
     ctx: &Context<'_>,
     first: Option<i32>,
     after: Option<String>,

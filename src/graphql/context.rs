@@ -7,7 +7,7 @@ use crate::db::Db;
 use crate::domain::{Limits, Principal, Session};
 
 /// The domain session of the request: the store, the caller and the limits.
-pub fn session<'a>(ctx: &'a Context<'_>) -> Session<'a> {
+pub(crate) fn session<'a>(ctx: &'a Context<'_>) -> Session<'a> {
     Session {
         db: ctx.data_unchecked::<Db>(),
         principal: ctx.data_unchecked::<Principal>(),
@@ -15,6 +15,6 @@ pub fn session<'a>(ctx: &'a Context<'_>) -> Session<'a> {
     }
 }
 
-pub fn loaders<'a>(ctx: &'a Context<'_>) -> &'a Loaders {
+pub(crate) fn loaders<'a>(ctx: &'a Context<'_>) -> &'a Loaders {
     ctx.data_unchecked::<Loaders>()
 }

@@ -6,7 +6,7 @@ use async_graphql::{ErrorExtensionValues, Response, ServerError, Value};
 use crate::domain::DomainError;
 
 /// Turns a domain error into a GraphQL error carrying `extensions.code`.
-pub fn to_graphql(err: DomainError) -> async_graphql::Error {
+pub(crate) fn to_graphql(err: DomainError) -> async_graphql::Error {
     let code = err.code();
     let message = match &err {
         // Database details are for the log, not for clients.
@@ -51,7 +51,7 @@ pub fn to_graphql(err: DomainError) -> async_graphql::Error {
 
 /// `result.api()?` in resolvers: the explicit route from domain results to
 /// GraphQL results (a bare `?` would drop the code).
-pub trait ApiResult<T> {
+pub(crate) trait ApiResult<T> {
     fn api(self) -> async_graphql::Result<T>;
 }
 
@@ -65,7 +65,7 @@ impl<T> ApiResult<T> for Result<T, DomainError> {
 /// itself, for syntax, validation, input coercion, depth and complexity
 /// limits, carry none), and drops locations at line 0: errors made outside
 /// any document have no location, and the specification counts from 1.
-pub fn assign_codes(response: &mut Response) {
+pub(crate) fn assign_codes(response: &mut Response) {
     let request_error = matches!(response.data, Value::Null);
     for error in &mut response.errors {
         error.locations.retain(|pos| pos.line > 0);
@@ -102,7 +102,7 @@ fn code_for_engine_error(error: &ServerError, request_error: bool) -> &'static s
 }
 
 /// Whether any error of the response has this code.
-pub fn has_code(response: &Response, code: &str) -> bool {
+pub(crate) fn has_code(response: &Response, code: &str) -> bool {
     response.errors.iter().any(|e| {
         e.extensions
             .as_ref()

@@ -25,7 +25,7 @@ use crate::auth::required_role;
 use crate::domain::{DomainError, Principal};
 
 /// A root type whose fields are checked against the caller's role.
-pub struct Guarded<T>(pub T);
+pub(crate) struct Guarded<T>(pub T);
 
 /// Refuses a root field the caller may not use, as an error at its path.
 fn check_root_field(ctx: &Context<'_>, root_type: &str) -> ServerResult<()> {
@@ -106,7 +106,7 @@ impl<T: SubscriptionType> SubscriptionType for Guarded<T> {
 
 /// Refuses introspection with a clear error when it is turned off (the
 /// engine alone would answer `__schema: null` without saying why).
-pub struct IntrospectionOff;
+pub(crate) struct IntrospectionOff;
 
 impl ExtensionFactory for IntrospectionOff {
     fn create(&self) -> Arc<dyn Extension> {

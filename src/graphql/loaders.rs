@@ -19,24 +19,24 @@ use crate::db::Db;
 use crate::domain::reads::{self, ForeignKey};
 use crate::domain::{DomainResult, runs};
 
-pub use crate::domain::reads::{
+pub(crate) use crate::domain::reads::{
     ApprovalById, ApprovalsOfVersion, ChildrenOfRun, ConsumersOfVersion, FileById, FilesOfVersion,
     InputsOfRun, KeyRef, OutputsOfRun, ProjectById, RunById, StepById, StepsOfRun, VersionById,
 };
 
 /// Shared by all operations of one request (an `Arc` because request data must be `Clone`).
-pub type Loaders = Arc<DataLoader<GraphLoader, HashMapCache>>;
+pub(crate) type Loaders = Arc<DataLoader<GraphLoader, HashMapCache>>;
 
 /// `delay`: how long the first key of a batch waits for more keys. Keys that
 /// arrive while a page's items are still being resolved join the batch.
-pub fn new_loaders(db: Db, delay: Duration) -> Loaders {
+pub(crate) fn new_loaders(db: Db, delay: Duration) -> Loaders {
     Arc::new(
         DataLoader::with_cache(GraphLoader { db }, tokio::spawn, HashMapCache::default())
             .delay(delay),
     )
 }
 
-pub struct GraphLoader {
+pub(crate) struct GraphLoader {
     db: Db,
 }
 
@@ -70,7 +70,7 @@ impl<K: ForeignKey> Loader<K> for GraphLoader {
 /// keeps the rows (and the empty lists of keys with none) for the fields
 /// that ask for them: a page primes its children so that they do not depend
 /// on how many of its items happen to fall into one batching window.
-pub async fn prime<K: ForeignKey>(
+pub(crate) async fn prime<K: ForeignKey>(
     loaders: &Loaders,
     keys: impl IntoIterator<Item = K>,
 ) -> async_graphql::Result<()>
@@ -95,7 +95,7 @@ where
 
 /// Runs by id with their steps, read now and kept for `sourceRun { steps }`
 /// (see [`prime`]).
-pub async fn prime_runs_with_steps(
+pub(crate) async fn prime_runs_with_steps(
     loaders: &Loaders,
     ids: impl IntoIterator<Item = Uuid>,
 ) -> async_graphql::Result<()> {
@@ -114,7 +114,7 @@ pub async fn prime_runs_with_steps(
 
 /// The output of a run, read only when a client selects it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct RunOutput(pub Uuid);
+pub(crate) struct RunOutput(pub Uuid);
 
 impl Loader<RunOutput> for GraphLoader {
     type Value = String;
@@ -128,7 +128,7 @@ impl Loader<RunOutput> for GraphLoader {
 
 /// The output of a step, read only when a client selects it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct StepOutput(pub Uuid);
+pub(crate) struct StepOutput(pub Uuid);
 
 impl Loader<StepOutput> for GraphLoader {
     type Value = String;
@@ -143,7 +143,7 @@ impl Loader<StepOutput> for GraphLoader {
 /// A run with its steps, in one statement (see `runs::runs_with_steps`):
 /// for pages that show each version's source run with its steps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct RunWithSteps(pub Uuid);
+pub(crate) struct RunWithSteps(pub Uuid);
 
 impl Loader<RunWithSteps> for GraphLoader {
     type Value = (run::Model, Vec<run_step::Model>);
@@ -158,7 +158,7 @@ impl Loader<RunWithSteps> for GraphLoader {
 
 /// A version by (project, key, number): how `previous` is found.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct VersionByNumber(pub KeyRef, pub i32);
+pub(crate) struct VersionByNumber(pub KeyRef, pub i32);
 
 impl Loader<VersionByNumber> for GraphLoader {
     type Value = version::Model;
@@ -173,7 +173,7 @@ impl Loader<VersionByNumber> for GraphLoader {
 
 /// The APPROVED version of a key, if any.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct CurrentOfKey(pub KeyRef);
+pub(crate) struct CurrentOfKey(pub KeyRef);
 
 impl Loader<CurrentOfKey> for GraphLoader {
     type Value = version::Model;
@@ -188,7 +188,7 @@ impl Loader<CurrentOfKey> for GraphLoader {
 
 /// The highest version number of a key.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct LatestNumberOfKey(pub KeyRef);
+pub(crate) struct LatestNumberOfKey(pub KeyRef);
 
 impl Loader<LatestNumberOfKey> for GraphLoader {
     type Value = i32;

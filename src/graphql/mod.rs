@@ -1,17 +1,17 @@
 //! The GraphQL API: schema assembly, roots, object types, loaders and the
 //! mapping of domain errors. Thin: the rules live in `domain`.
 
-pub mod connection;
-pub mod context;
-pub mod error;
-pub mod guard;
-pub mod loaders;
-pub mod mutation;
-pub mod query;
-pub mod scalars;
-pub mod shape;
-pub mod subscription;
-pub mod types;
+pub(crate) mod connection;
+pub(crate) mod context;
+pub(crate) mod error;
+pub(crate) mod guard;
+pub(crate) mod loaders;
+pub(crate) mod mutation;
+pub(crate) mod query;
+pub(crate) mod scalars;
+pub(crate) mod shape;
+pub(crate) mod subscription;
+pub(crate) mod types;
 
 use std::sync::Arc;
 
@@ -25,7 +25,7 @@ use crate::storage::SharedBlobStore;
 use crate::token_cache::TokenCache;
 use guard::Guarded;
 
-pub type QuireSchema = Schema<
+pub(crate) type QuireSchema = Schema<
     Guarded<query::QueryRoot>,
     Guarded<mutation::MutationRoot>,
     Guarded<subscription::SubscriptionRoot>,
@@ -33,12 +33,12 @@ pub type QuireSchema = Schema<
 
 /// The largest upload accepted through `uploadFile`.
 #[derive(Debug, Clone, Copy)]
-pub struct UploadLimit(pub u64);
+pub(crate) struct UploadLimit(pub u64);
 
 /// The executable schema, with what resolvers read from their context, under
 /// `limits` (query depth, complexity and introspection; value, output and
 /// upload sizes).
-pub fn build_schema(
+pub(crate) fn build_schema(
     db: Db,
     limits: &LimitsConfig,
     store: SharedBlobStore,

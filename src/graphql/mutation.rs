@@ -18,11 +18,11 @@ use crate::storage::SharedBlobStore;
 use crate::token_cache::TokenCache;
 use std::sync::Arc;
 
-pub struct MutationRoot;
+pub(crate) struct MutationRoot;
 
 /// What createProject needs.
 #[derive(InputObject)]
-pub struct CreateProjectInput {
+pub(crate) struct CreateProjectInput {
     /// The project's unique slug: 1 to 64 of a-z, 0-9 and -, not starting
     /// with -. A slug in use is CONFLICT.
     pub slug: String,
@@ -32,7 +32,7 @@ pub struct CreateProjectInput {
 
 /// What startRun needs.
 #[derive(InputObject)]
-pub struct StartRunInput {
+pub(crate) struct StartRunInput {
     /// The project to run in (`prj_...`); NOT_FOUND if the token cannot see it.
     pub project_id: ID,
     /// The pipeline's name: 1 to 200 characters, not blank. Runs are filtered
@@ -61,7 +61,7 @@ pub struct StartRunInput {
 
 /// What recordRunStep needs.
 #[derive(InputObject)]
-pub struct RecordRunStepInput {
+pub(crate) struct RecordRunStepInput {
     /// The run (`run_...`); it must be PENDING or RUNNING, else INVALID_TRANSITION.
     pub run_id: ID,
     /// The step's position in the run: 0 or more, unique in the run (one in
@@ -86,7 +86,7 @@ pub struct RecordRunStepInput {
 
 /// What completeRun needs.
 #[derive(InputObject)]
-pub struct CompleteRunInput {
+pub(crate) struct CompleteRunInput {
     /// The run (`run_...`); it must be PENDING or RUNNING, else INVALID_TRANSITION.
     pub run_id: ID,
     /// The run's output text, at most QUIRE_MAX_OUTPUT_BYTES (1 MiB by
@@ -105,7 +105,7 @@ pub struct CompleteRunInput {
 
 /// What failRun needs.
 #[derive(InputObject)]
-pub struct FailRunInput {
+pub(crate) struct FailRunInput {
     /// The run (`run_...`); it must be PENDING or RUNNING, else INVALID_TRANSITION.
     pub run_id: ID,
     /// What went wrong: not blank, at most 8192 characters (longer
@@ -115,7 +115,7 @@ pub struct FailRunInput {
 
 /// What createArtifactVersion needs.
 #[derive(InputObject)]
-pub struct CreateArtifactVersionInput {
+pub(crate) struct CreateArtifactVersionInput {
     /// The project (`prj_...`); NOT_FOUND if the token cannot see it.
     pub project_id: ID,
     /// The key to add a version to: a dot path of a-z, 0-9, _ and - segments
@@ -152,7 +152,7 @@ pub struct CreateArtifactVersionInput {
 
 /// What cancelRun needs.
 #[derive(InputObject)]
-pub struct CancelRunInput {
+pub(crate) struct CancelRunInput {
     /// The run (`run_...`); it must be PENDING or RUNNING, else INVALID_TRANSITION.
     pub run_id: ID,
     /// Why, at most 8192 characters; kept as the run's error.
@@ -161,7 +161,7 @@ pub struct CancelRunInput {
 
 /// What setModelPrice needs.
 #[derive(InputObject)]
-pub struct ModelPriceInput {
+pub(crate) struct ModelPriceInput {
     /// The model name (1 to 200 characters), as runs and steps name it.
     pub model: String,
     /// The price of one million input tokens: 0 to 1000000, at most 10
@@ -176,7 +176,7 @@ pub struct ModelPriceInput {
 
 /// What approveVersion, rejectVersion and requestChanges need.
 #[derive(InputObject)]
-pub struct ReviewInput {
+pub(crate) struct ReviewInput {
     /// The version (`ver_...`); it must be PENDING, else INVALID_TRANSITION.
     pub version_id: ID,
     /// Why, at most 8192 characters: kept on the audit entry, and as
@@ -194,7 +194,7 @@ pub struct ReviewInput {
 
 /// What promote needs.
 #[derive(InputObject)]
-pub struct PromoteInput {
+pub(crate) struct PromoteInput {
     /// The project (`prj_...`); NOT_FOUND if the token cannot see it.
     pub project_id: ID,
     /// The contextVersion the caller last read; a mismatch fails with CONFLICT and changes nothing.
@@ -212,7 +212,7 @@ pub struct PromoteInput {
 
 /// What promote did.
 #[derive(SimpleObject)]
-pub struct PromotePayload {
+pub(crate) struct PromotePayload {
     /// The project, with its new context.
     pub project: Project,
     /// The context version this promotion produced (expectedContextVersion + 1).
@@ -223,7 +223,7 @@ pub struct PromotePayload {
 
 /// What registerSchema needs.
 #[derive(InputObject)]
-pub struct RegisterSchemaInput {
+pub(crate) struct RegisterSchemaInput {
     /// The key the schema applies to, in every project: a dot path of a-z,
     /// 0-9, _ and - segments, at most 200 characters.
     pub schema_key: String,
@@ -234,7 +234,7 @@ pub struct RegisterSchemaInput {
 
 /// What createToken needs.
 #[derive(InputObject)]
-pub struct CreateTokenInput {
+pub(crate) struct CreateTokenInput {
     /// A name for the token (1 to 200 characters, not blank): the actor name
     /// recorded on its writes.
     pub name: String,
@@ -249,7 +249,7 @@ pub struct CreateTokenInput {
 
 /// A new API token, with its secret.
 #[derive(SimpleObject)]
-pub struct CreatedToken {
+pub(crate) struct CreatedToken {
     /// The token's ID (`tok_...`).
     pub id: ID,
     /// The secret to send as `Authorization: Bearer <secret>`; it starts with

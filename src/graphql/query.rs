@@ -10,7 +10,7 @@ use super::types::{
 use crate::domain::ids::{self, IdKind};
 use crate::domain::{approvals, pricing, projects, runs, schemas, tokens, versions};
 
-pub struct QueryRoot;
+pub(crate) struct QueryRoot;
 
 /// Reads. Every field needs a token (READER or more; `tokens` needs ADMIN).
 /// Objects outside a project-scoped token's project read as null.

@@ -42,7 +42,7 @@ one. A request carries at most 10 files; a file over QUIRE_MAX_UPLOAD_BYTES (100
 default) is PAYLOAD_TOO_LARGE. Files can also be sent to POST /files without GraphQL.";
 
 /// Gives the scalars that async-graphql registers their Quire descriptions.
-pub fn describe<Q, M, S>(builder: SchemaBuilder<Q, M, S>) -> SchemaBuilder<Q, M, S> {
+pub(crate) fn describe<Q, M, S>(builder: SchemaBuilder<Q, M, S>) -> SchemaBuilder<Q, M, S> {
     builder
         .override_output_type_description::<DateTime<Utc>>(DATE_TIME)
         .override_output_type_description::<Decimal>(DECIMAL)
@@ -53,7 +53,7 @@ pub fn describe<Q, M, S>(builder: SchemaBuilder<Q, M, S>) -> SchemaBuilder<Q, M,
 /// `async_graphql::Json<serde_json::Value>`, which it replaces so that the
 /// scalar can name its specification.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Json(pub serde_json::Value);
+pub(crate) struct Json(pub serde_json::Value);
 
 fn json_meta() -> MetaType {
     MetaType::Scalar {

@@ -16,15 +16,15 @@ use std::collections::HashMap;
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 
 /// The deepest introspection nesting accepted (graphql-js's query needs 14).
-pub const MAX_INTROSPECTION_DEPTH: usize = 20;
+pub(crate) const MAX_INTROSPECTION_DEPTH: usize = 20;
 
 /// How many of the introspection list fields may nest inside each other.
-pub const MAX_INTROSPECTION_LISTS: usize = 2;
+pub(crate) const MAX_INTROSPECTION_LISTS: usize = 2;
 
 /// Bounds on a document's shape; each failure reads as the engine's own
 /// limit errors do, so clients see one kind of QUERY_TOO_COMPLEX message.
 #[derive(Debug, Clone, Copy)]
-pub struct ShapeLimits {
+pub(crate) struct ShapeLimits {
     /// Deepest nesting of data fields.
     pub max_depth: usize,
     /// Most aliased fields in one request.
@@ -33,7 +33,7 @@ pub struct ShapeLimits {
 
 /// Why a document was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ShapeError {
+pub(crate) enum ShapeError {
     #[error("Query is nested too deep: its fields nest {depth} levels, over the limit of {limit}")]
     TooDeep { depth: usize, limit: usize },
     #[error(
@@ -55,12 +55,12 @@ impl From<&crate::config::LimitsConfig> for ShapeLimits {
 
 impl ShapeLimits {
     /// Checks every operation and fragment of a document.
-    pub fn check(&self, doc: &ExecutableDocument) -> Result<(), ShapeError> {
+    pub(crate) fn check(&self, doc: &ExecutableDocument) -> Result<(), ShapeError> {
         self.check_all(std::iter::once(doc))
     }
 
     /// Checks the documents of one request (a batch counts its aliases together).
-    pub fn check_all<'a>(
+    pub(crate) fn check_all<'a>(
         &self,
         docs: impl IntoIterator<Item = &'a ExecutableDocument>,
     ) -> Result<(), ShapeError> {

@@ -53,7 +53,7 @@ pub enum QueueChange {
 
 /// A run was created or changed.
 #[derive(SimpleObject)]
-pub struct RunEvent {
+pub(crate) struct RunEvent {
     /// Resumable position: pass it back as `after` to continue where this left off.
     pub cursor: String,
     /// Whether the run is new or changed.
@@ -67,7 +67,7 @@ pub struct RunEvent {
 
 /// A version was created or changed status.
 #[derive(SimpleObject)]
-pub struct VersionEvent {
+pub(crate) struct VersionEvent {
     /// Resumable position: pass it back as `after` to continue where this left off.
     pub cursor: String,
     /// CREATED for a new (PENDING) version, UPDATED for a status change.
@@ -83,7 +83,7 @@ pub struct VersionEvent {
 
 /// A version joined or left a project's review queue.
 #[derive(SimpleObject)]
-pub struct ReviewQueueEvent {
+pub(crate) struct ReviewQueueEvent {
     /// Resumable position: pass it back as `after` to continue where this left off.
     pub cursor: String,
     /// Whether the version joined or left the queue.
@@ -94,7 +94,7 @@ pub struct ReviewQueueEvent {
 
 /// A promotion into a project's context.
 #[derive(SimpleObject)]
-pub struct ContextEvent {
+pub(crate) struct ContextEvent {
     /// Resumable position: pass it back as `after` to continue where this left off.
     pub cursor: String,
     /// The project, as it is when the event is delivered.
@@ -137,7 +137,7 @@ async fn open(
     Ok((loaders(ctx).clone(), stream.boxed()))
 }
 
-pub struct SubscriptionRoot;
+pub(crate) struct SubscriptionRoot;
 
 /// Live events of one project, over the WebSocket at /graphql/ws
 /// (graphql-transport-ws or subscriptions-transport-ws; the token goes in

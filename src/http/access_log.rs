@@ -16,12 +16,12 @@ use tracing_opentelemetry::OpenTelemetrySpanExt;
 use crate::metrics::Metrics;
 
 /// The header a request id travels in, both ways.
-pub const REQUEST_ID: &str = "x-request-id";
+pub(crate) const REQUEST_ID: &str = "x-request-id";
 
 /// The GraphQL operations a response answered, as `name` or `type name`
 /// (a response extension the GraphQL handler sets, for the log line).
 #[derive(Debug, Clone)]
-pub struct Operations(pub String);
+pub(crate) struct Operations(pub String);
 
 /// The client's request id when it is 1 to 128 visible ASCII characters
 /// (it is logged and echoed, so nothing else is taken), else a new UUID.
@@ -73,7 +73,11 @@ impl opentelemetry::propagation::Extractor for HeaderExtractor<'_> {
 }
 
 /// The middleware: id, span, log line, and the id echoed on the response.
-pub async fn layer(State(metrics): State<Arc<Metrics>>, request: Request, next: Next) -> Response {
+pub(crate) async fn layer(
+    State(metrics): State<Arc<Metrics>>,
+    request: Request,
+    next: Next,
+) -> Response {
     let started = Instant::now();
     let id = request_id(request.headers());
     let method = request.method().clone();

@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 
 /// Why a request's persisted query could not be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ApqError {
+pub(crate) enum ApqError {
     /// The hash is not known: send the query with it. The message is the
     /// one Apollo's clients look for.
     #[error("PersistedQueryNotFound")]
@@ -33,7 +33,7 @@ pub enum ApqError {
 
 impl ApqError {
     /// The `extensions.code` of the error.
-    pub fn code(&self) -> &'static str {
+    pub(crate) fn code(&self) -> &'static str {
         match self {
             ApqError::NotFound => "PERSISTED_QUERY_NOT_FOUND",
             ApqError::NotSupported => "PERSISTED_QUERY_NOT_SUPPORTED",
@@ -43,7 +43,7 @@ impl ApqError {
 }
 
 /// Remembered query texts by the SHA-256 of each.
-pub struct PersistedQueries {
+pub(crate) struct PersistedQueries {
     max_bytes: usize,
     cache: Mutex<Cache>,
 }
@@ -55,7 +55,7 @@ struct Cache {
 
 impl PersistedQueries {
     /// A cache holding at most `max_bytes` of query text (0: APQ off).
-    pub fn new(max_bytes: usize) -> Self {
+    pub(crate) fn new(max_bytes: usize) -> Self {
         PersistedQueries {
             max_bytes,
             cache: Mutex::new(Cache {
@@ -68,7 +68,7 @@ impl PersistedQueries {
     /// Fills in the query of a request that names one by hash, and
     /// remembers a query sent with its hash. Requests without the
     /// extension are left as they are.
-    pub fn resolve(&self, request: &mut Request) -> Result<(), ApqError> {
+    pub(crate) fn resolve(&self, request: &mut Request) -> Result<(), ApqError> {
         let Some(extension) = request.extensions.get("persistedQuery") else {
             return Ok(());
         };

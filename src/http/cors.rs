@@ -41,7 +41,7 @@ const EXPOSED_HEADERS: [&str; 6] = [
 ];
 
 /// Answers preflights and marks responses for the allowed origins.
-pub fn layer(origins: &CorsOrigins) -> CorsLayer {
+pub(crate) fn layer(origins: &CorsOrigins) -> CorsLayer {
     let allow_origin = match origins {
         CorsOrigins::Any => AllowOrigin::any(),
         CorsOrigins::List(list) => AllowOrigin::list(list.iter().cloned()),

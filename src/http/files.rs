@@ -46,7 +46,7 @@ fn error(err: DomainError) -> Response {
 }
 
 /// The JSON shape of a file, as in the GraphQL API.
-pub fn file_json(f: &file::Model) -> serde_json::Value {
+pub(crate) fn file_json(f: &file::Model) -> serde_json::Value {
     let id = ids::encode(IdKind::File, f.id);
     json!({
         "id": id,
@@ -64,7 +64,7 @@ async fn caller(state: &AppState, headers: &HeaderMap) -> Result<Principal, Resp
 }
 
 #[derive(Deserialize)]
-pub struct UploadParams {
+pub(crate) struct UploadParams {
     filename: Option<String>,
     #[serde(rename = "projectId")]
     project_id: Option<String>,
@@ -73,7 +73,7 @@ pub struct UploadParams {
 /// `POST /files`: the body is the file; Content-Type is kept; the filename
 /// comes from `?filename=` or an `X-Filename` header, the project from
 /// `?projectId=` (see `files::NewUpload`).
-pub async fn upload(
+pub(crate) async fn upload(
     State(state): State<AppState>,
     Query(params): Query<UploadParams>,
     headers: HeaderMap,
@@ -224,7 +224,7 @@ fn disposition(f: &file::Model) -> HeaderValue {
 }
 
 /// `GET /files/{id}`.
-pub async fn download(
+pub(crate) async fn download(
     State(state): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,

@@ -367,7 +367,11 @@ async fn execute(
 
 /// `POST /graphql`: a request or a batch in JSON, or a multipart request
 /// with uploads.
-pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Body) -> HttpResponse {
+pub(crate) async fn post(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Body,
+) -> HttpResponse {
     let (kind, principal) = match admit(&state, &headers).await {
         Ok(admitted) => admitted,
         Err(refused) => return *refused,
@@ -540,7 +544,7 @@ fn operation_of(request: &mut Request) -> (Operation, Option<String>) {
 
 /// `GET /graphql`: a query (never a mutation) in the query string, or
 /// GraphiQL for a browser that asks for HTML.
-pub async fn get(
+pub(crate) async fn get(
     State(state): State<AppState>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,

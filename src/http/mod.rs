@@ -37,7 +37,7 @@ use crate::token_cache::TokenCache;
 /// What every handler shares: the options by concern, and the runtime
 /// objects built from them.
 #[derive(Clone)]
-pub struct AppState {
+pub(crate) struct AppState {
     /// The options the server was started with (the limits, timeouts and
     /// sizes handlers apply).
     pub config: Arc<ServeConfig>,
@@ -67,7 +67,7 @@ pub struct AppState {
 impl AppState {
     /// The principal of a request's bearer token, its use noted for the
     /// last-used time: the one authentication of every HTTP entry point.
-    pub async fn caller(
+    pub(crate) async fn caller(
         &self,
         headers: &axum::http::HeaderMap,
     ) -> crate::domain::DomainResult<crate::domain::Principal> {
@@ -78,7 +78,7 @@ impl AppState {
 
     /// Opens the blob store and starts the event reader, as `config` says,
     /// over `db` (connected and migrated).
-    pub async fn new(db: Db, config: &ServeConfig) -> anyhow::Result<Self> {
+    pub(crate) async fn new(db: Db, config: &ServeConfig) -> anyhow::Result<Self> {
         let blobs = ObjectBlobStore::configured(&config.storage, &config.database.database_url)?;
         blobs.check().await?;
         let store: SharedBlobStore = Arc::new(blobs);

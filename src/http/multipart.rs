@@ -19,7 +19,7 @@ use crate::nesting::{self, TooDeep};
 
 /// Why a multipart request was refused.
 #[derive(Debug, thiserror::Error)]
-pub enum MultipartError {
+pub(crate) enum MultipartError {
     #[error("the `{field}` field is over the limit of {limit} bytes")]
     FieldTooLarge { field: String, limit: u64 },
     #[error("a file is over the upload limit of {limit} bytes")]
@@ -32,7 +32,7 @@ pub enum MultipartError {
 
 /// The limits a multipart request is read under.
 #[derive(Debug, Clone, Copy)]
-pub struct MultipartLimits {
+pub(crate) struct MultipartLimits {
     /// The `operations` and `map` fields, like a JSON body.
     pub max_json_bytes: u64,
     /// Each file.
@@ -46,7 +46,7 @@ fn malformed(err: impl std::fmt::Display) -> MultipartError {
 }
 
 /// Reads a multipart request into a batch whose upload variables hold the files.
-pub async fn receive(
+pub(crate) async fn receive(
     content_type: &str,
     body: Body,
     limits: MultipartLimits,

@@ -95,14 +95,14 @@ fn find(name: &str) -> Option<&'static Asset> {
 }
 
 /// The playground page (for a browser asking /graphql for HTML).
-pub fn page(headers: &HeaderMap) -> Response {
+pub(crate) fn page(headers: &HeaderMap) -> Response {
     find("index.html")
         .expect("the page is embedded")
         .respond(headers)
 }
 
 /// GET /graphiql/{asset}: the page's script, styles and licences.
-pub async fn asset(Path(name): Path<String>, headers: HeaderMap) -> Response {
+pub(crate) async fn asset(Path(name): Path<String>, headers: HeaderMap) -> Response {
     match find(&name) {
         Some(asset) => asset.respond(&headers),
         None => (StatusCode::NOT_FOUND, "no such playground asset").into_response(),

@@ -22,7 +22,7 @@ const MAX_BUCKETS: usize = 100_000;
 
 /// A rate: `per_second` on average, up to `burst` at once.
 #[derive(Debug, Clone, Copy)]
-pub struct Rate {
+pub(crate) struct Rate {
     /// The sustained rate, per second.
     pub per_second: f64,
     /// The most allowed at once (the size of the bucket).
@@ -42,7 +42,7 @@ struct Bucket {
 }
 
 /// The token buckets of one process, for the [`limit`] layer.
-pub struct RateLimiter {
+pub(crate) struct RateLimiter {
     per_token: Option<Rate>,
     auth_failures: Option<Rate>,
     buckets: Mutex<HashMap<Key, Bucket>>,
@@ -54,7 +54,7 @@ pub struct RateLimiter {
 
 impl RateLimiter {
     /// `None` turns a limit off.
-    pub fn new(per_token: Option<Rate>, auth_failures: Option<Rate>) -> Self {
+    pub(crate) fn new(per_token: Option<Rate>, auth_failures: Option<Rate>) -> Self {
         RateLimiter {
             per_token,
             auth_failures,
@@ -65,7 +65,7 @@ impl RateLimiter {
 
     /// The limits `tokens` sets (a zero rate is off): per token, bursts of
     /// twice the rate; per address, a minute's worth of failures at once.
-    pub fn configured(tokens: &crate::config::TokensConfig) -> Self {
+    pub(crate) fn configured(tokens: &crate::config::TokensConfig) -> Self {
         let per_token = (tokens.rate_limit_per_token > 0.0).then(|| Rate {
             per_second: tokens.rate_limit_per_token,
             burst: (2.0 * tokens.rate_limit_per_token).max(1.0),
@@ -78,7 +78,7 @@ impl RateLimiter {
     }
 
     /// Lets tokens this cache holds through a refused address.
-    pub fn with_known_tokens(mut self, cache: Arc<crate::token_cache::TokenCache>) -> Self {
+    pub(crate) fn with_known_tokens(mut self, cache: Arc<crate::token_cache::TokenCache>) -> Self {
         self.known = Some(cache);
         self
     }
@@ -150,7 +150,7 @@ fn refused(wait: Duration, what: &str) -> Response {
 
 /// The layer: refuses a client address with too many failed
 /// authentications and a token over its rate; counts a 401 as a failure.
-pub async fn limit(
+pub(crate) async fn limit(
     State(limiter): State<Arc<RateLimiter>>,
     request: Request,
     next: Next,

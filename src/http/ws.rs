@@ -30,7 +30,7 @@ use crate::nesting;
 
 /// `GET /graphql/ws`: upgrades to a WebSocket speaking the subprotocol the
 /// client offers.
-pub async fn upgrade(
+pub(crate) async fn upgrade(
     State(state): State<AppState>,
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,

@@ -19,14 +19,22 @@ use object_store::path::Path;
 use object_store::{GetOptions, GetRange, ObjectStore, ObjectStoreExt, WriteMultipart};
 use sha2::{Digest, Sha256};
 
+/// Why a blob store operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
+    /// The upload went past its size limit; what was staged is dropped.
     #[error("the upload is over the limit of {limit} bytes")]
-    TooLarge { limit: u64 },
+    TooLarge {
+        /// The limit, in bytes.
+        limit: u64,
+    },
+    /// The client's body could not be read to its end.
     #[error("reading the upload failed: {0}")]
     Read(std::io::Error),
+    /// The object store refused or failed.
     #[error("storage: {0}")]
     Store(#[from] object_store::Error),
+    /// The storage URL, its options or a key are not usable.
     #[error("storage configuration: {0}")]
     Config(String),
     /// The startup check failed: the store cannot be reached, written or read.
@@ -38,14 +46,19 @@ pub enum StorageError {
 #[derive(Debug, Clone)]
 pub struct Staged {
     path: Path,
+    /// Hex SHA-256 of the bytes.
     pub sha256: String,
+    /// How many bytes.
     pub size: u64,
 }
 
 /// The part of a stored blob that was asked for.
 pub struct Download {
+    /// The size of the whole blob.
     pub total_size: u64,
+    /// The bytes `body` holds, within `0..total_size`.
     pub range: Range<u64>,
+    /// The bytes, streamed.
     pub body: BoxStream<'static, Result<Bytes, StorageError>>,
 }
 
@@ -64,11 +77,14 @@ pub trait BlobStore: Send + Sync + 'static {
     async fn discard(&self, staged: &Staged);
     /// Reads a blob, or the byte range `range` of it.
     async fn read(&self, key: &str, range: Option<Range<u64>>) -> Result<Download, StorageError>;
+    /// Deletes a blob (one no file row names any more).
     async fn delete(&self, key: &str) -> Result<(), StorageError>;
 }
 
-pub type SharedBlobStore = Arc<dyn BlobStore>;
+pub(crate) type SharedBlobStore = Arc<dyn BlobStore>;
 
+/// A [`BlobStore`] over `object_store`: a local directory, or S3 or an
+/// S3-compatible server.
 pub struct ObjectBlobStore {
     store: Arc<dyn ObjectStore>,
     /// The store the startup check uses (see `remote::Remote::probe`).
@@ -81,7 +97,7 @@ pub struct ObjectBlobStore {
 
 /// Where blobs live when nothing is configured: a folder beside the SQLite
 /// database, or `quire-files` in the working folder for other databases.
-pub fn default_location(database_url: &str) -> String {
+pub(crate) fn default_location(database_url: &str) -> String {
     match crate::db::sqlite_file(database_url) {
         Some(path) => {
             let path = std::path::Path::new(&path);
@@ -103,7 +119,7 @@ impl ObjectBlobStore {
     }
 
     /// The store `config` names, by default beside the database at
-    /// `database_url` (see [`default_location`]).
+    /// `database_url` (see `default_location`).
     pub fn configured(
         config: &crate::config::StorageConfig,
         database_url: &str,
@@ -144,11 +160,6 @@ impl ObjectBlobStore {
             location: folder.to_owned(),
             hint: None,
         })
-    }
-
-    /// Where the store is, as configured (less any password).
-    pub fn location(&self) -> &str {
-        &self.location
     }
 
     /// Writes a small object under the prefix, reads it back and deletes
@@ -342,7 +353,7 @@ impl BlobStore for ObjectBlobStore {
 }
 
 /// Adapts any byte stream for `BlobStore::stage`.
-pub fn boxed<S, E>(stream: S) -> BoxStream<'static, Result<Bytes, std::io::Error>>
+pub(crate) fn boxed<S, E>(stream: S) -> BoxStream<'static, Result<Bytes, std::io::Error>>
 where
     S: Stream<Item = Result<Bytes, E>> + Send + 'static,
     E: std::fmt::Display,

@@ -8,7 +8,7 @@ use crate::domain::ids::IdKind;
 /// Who did something: the token it was done with. A token is one actor; its
 /// name and type are copied onto each write when it is made.
 #[derive(SimpleObject, Clone)]
-pub struct Actor {
+pub(crate) struct Actor {
     /// The token's ID (`tok_...`), the same as ApiToken.id.
     pub id: ID,
     /// The token's name.
@@ -19,7 +19,7 @@ pub struct Actor {
 }
 
 impl Actor {
-    pub fn new(id: Uuid, name: &str, actor_type: ActorType) -> Self {
+    pub(crate) fn new(id: Uuid, name: &str, actor_type: ActorType) -> Self {
         Actor {
             id: gid(IdKind::Token, id),
             name: name.to_owned(),

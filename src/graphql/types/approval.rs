@@ -8,7 +8,7 @@ use crate::domain::ids::IdKind;
 use crate::graphql::loaders::{ProjectById, RunById, VersionById};
 
 /// One entry of the append-only audit trail.
-pub struct Approval(pub approval::Model);
+pub(crate) struct Approval(pub approval::Model);
 
 /// One entry of a project's append-only audit trail: a review decision
 /// (APPROVE, REJECT, REQUEST_CHANGES), a supersession that an approval caused,

@@ -12,7 +12,7 @@ use crate::graphql::loaders::{
 };
 
 /// All versions that share one schema key in one project.
-pub struct Artifact {
+pub(crate) struct Artifact {
     pub project_id: Uuid,
     pub schema_key: String,
 }

@@ -5,7 +5,7 @@ use entity::file;
 use super::gid;
 use crate::domain::ids::IdKind;
 
-pub struct File(pub file::Model);
+pub(crate) struct File(pub file::Model);
 
 /// An uploaded file: its bytes (fetched from `url`, never changed) and what
 /// the upload said about them. A file belongs to one project; one uploaded by

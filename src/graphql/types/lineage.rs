@@ -5,7 +5,7 @@ use super::{ArtifactVersion, Run};
 /// One step upstream: `version` was read by `run`, `depth` runs above the
 /// version whose lineage was asked for.
 #[derive(SimpleObject)]
-pub struct LineageEntry {
+pub(crate) struct LineageEntry {
     /// How many runs upstream: 1 for an input of the version's own source run.
     pub depth: i32,
     /// The run that read `version`.

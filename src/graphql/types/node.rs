@@ -9,7 +9,7 @@ use super::{Approval, ArtifactVersion, File, Project, Run, RunStep};
     ty = "ID",
     desc = "The object's global ID: a type prefix and 32 hex digits, e.g. `ver_019a4c3e5b7a7c1e8f3b2a1d0c9e8f7a`."
 ))]
-pub enum Node {
+pub(crate) enum Node {
     Project(Project),
     Run(Run),
     RunStep(RunStep),

@@ -5,7 +5,7 @@ use rust_decimal::Decimal;
 
 use crate::domain::costs::{Bucket, Grouping};
 
-pub struct ModelPrice(pub model_price::Model);
+pub(crate) struct ModelPrice(pub model_price::Model);
 
 /// The price of one model from a moment on. Prices are only ever added
 /// (setModelPrice): the one in force at a time is the newest whose
@@ -49,7 +49,7 @@ pub enum CostGroupingGql {
 /// are exact: one that does not fit is VALIDATION_FAILED (narrow from/to),
 /// never wrapped or rounded.
 #[derive(SimpleObject)]
-pub struct CostBucket {
+pub(crate) struct CostBucket {
     /// The model, pipeline, or day (YYYY-MM-DD, UTC) of this bucket.
     pub key: String,
     /// How many runs the bucket holds, whatever their status.

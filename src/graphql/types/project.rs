@@ -17,7 +17,7 @@ use crate::graphql::connection::{Connection, page_args, page_complexity};
 use crate::graphql::context::session;
 use crate::graphql::error::ApiResult;
 
-pub struct Project(pub project::Model);
+pub(crate) struct Project(pub project::Model);
 
 /// A project: the runs, artifact versions, files and audit trail of one
 /// pipeline effort, and the context its approved values are promoted into.

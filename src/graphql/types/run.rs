@@ -12,7 +12,7 @@ use crate::graphql::loaders::{
     StepsOfRun,
 };
 
-pub struct Run(pub run::Model);
+pub(crate) struct Run(pub run::Model);
 
 /// One execution of a pipeline: its input, the steps its agents took, what
 /// it read and produced, and its usage and cost. startRun opens it (RUNNING);
@@ -141,7 +141,7 @@ impl Run {
     }
 }
 
-pub struct RunStep(pub run_step::Model);
+pub(crate) struct RunStep(pub run_step::Model);
 
 /// One step of a run: what one agent did, with its own usage and cost.
 #[Object]

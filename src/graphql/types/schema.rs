@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use entity::artifact_schema;
 
 /// A registered JSON Schema (draft 2020-12) for one schema key.
-pub struct ArtifactSchema(pub artifact_schema::Model);
+pub(crate) struct ArtifactSchema(pub artifact_schema::Model);
 
 /// A JSON Schema (draft 2020-12) registered for one schema key, as one
 /// numbered version. New artifact values of the key are validated against its

@@ -7,7 +7,7 @@ use crate::domain::ids::IdKind;
 use crate::graphql::loaders::ProjectById;
 
 /// An API token as admins see it: never its secret.
-pub struct ApiToken(pub api_token::Model);
+pub(crate) struct ApiToken(pub api_token::Model);
 
 /// An API token as admins see it: never its secret (only its SHA-256 is
 /// stored). A token is one actor: its name and type are recorded on every

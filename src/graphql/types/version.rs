@@ -18,7 +18,7 @@ use crate::graphql::loaders::{
 };
 use crate::graphql::loaders::{prime, prime_runs_with_steps};
 
-pub struct ArtifactVersion(pub version::Model);
+pub(crate) struct ArtifactVersion(pub version::Model);
 
 impl ArtifactVersion {
     async fn load_previous(
