@@ -1,6 +1,7 @@
 //! The test harness: a real Quire server on an ephemeral port, over a fresh
-//! database (a SQLite file in a temporary folder, or a new PostgreSQL database
-//! on the server that QUIRE_TEST_DATABASE_URL points at), and a real HTTP client.
+//! migrated database (a SQLite file in a temporary folder, or a new PostgreSQL
+//! database on the server that QUIRE_TEST_DATABASE_URL points at; see
+//! `databases`), and a real HTTP client.
 #![allow(dead_code)]
 
 use std::time::Duration;
@@ -11,9 +12,10 @@ use quire::config::ServeConfig;
 use quire::db::Db;
 use quire::domain::tokens::{self, NewToken};
 use reqwest::StatusCode;
-use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
+
+pub use crate::databases::{fresh_database, migrated_database};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -157,44 +159,6 @@ macro_rules! test_variants {
     };
 }
 
-/// A new, empty PostgreSQL database beside the one QUIRE_TEST_DATABASE_URL names.
-async fn fresh_postgres_database() -> Option<String> {
-    let base = std::env::var("QUIRE_TEST_DATABASE_URL")
-        .ok()
-        .filter(|u| !u.is_empty())?;
-    let (server, db_name) = base
-        .rsplit_once('/')
-        .expect("QUIRE_TEST_DATABASE_URL ends in /DATABASE");
-    let db_name = db_name.split('?').next().unwrap_or(db_name);
-    let name = format!(
-        "{db_name}_t{}",
-        &uuid::Uuid::now_v7().simple().to_string()[20..]
-    );
-    let admin = sea_orm::Database::connect(base.as_str())
-        .await
-        .expect("connect to QUIRE_TEST_DATABASE_URL");
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-        .await
-        .expect("create a test database");
-    admin.close().await.ok();
-    Some(format!("{server}/{name}"))
-}
-
-/// A temporary folder and the URL of a new, empty database of `backend`
-/// (a SQLite file in that folder); None when PostgreSQL is not configured.
-pub async fn fresh_database(backend: Backend) -> Option<(tempfile::TempDir, String)> {
-    let dir = tempfile::tempdir().expect("a temporary folder");
-    let database_url = match backend {
-        Backend::Sqlite => format!(
-            "sqlite://{}?mode=rwc",
-            dir.path().join("quire.db").display()
-        ),
-        Backend::Postgres => fresh_postgres_database().await?,
-    };
-    Some((dir, database_url))
-}
-
 impl TestServer {
     pub async fn start(backend: Backend) -> Option<TestServer> {
         Self::start_with(backend, |_| {}).await
@@ -235,9 +199,8 @@ impl TestServer {
         storage: Option<Storage>,
         adjust: impl FnOnce(&mut ServeConfig),
     ) -> Option<TestServer> {
-        let (dir, database_url) = fresh_database(backend).await?;
+        let (dir, database_url) = migrated_database(backend).await?;
         let db = Db::connect(&database_url).await.expect("connect");
-        db.migrate().await.expect("migrate");
         let (_, admin) = tokens::create(
             &db.conn,
             NewToken {

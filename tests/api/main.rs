@@ -1,6 +1,7 @@
 //! Integration tests: one binary (one link) holding every API test module.
 
 mod common;
+mod databases;
 
 mod access;
 mod cli;
