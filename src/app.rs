@@ -249,6 +249,44 @@ async fn metrics(
         .into_response()
 }
 
+/// The server without its socket: the state, the routes every request goes
+/// through, and the housekeeping task, running. `Server::start_with` serves
+/// it on `config.listen`; tests may also call `router` in-process.
+pub struct App {
+    pub state: AppState,
+    pub router: Router,
+    pub housekeeping: tokio::task::JoinHandle<()>,
+}
+
+impl App {
+    pub async fn new(db: Db, config: &ServeConfig) -> anyhow::Result<App> {
+        let state = AppState::new(db, config).await?;
+        let router = router(
+            state.clone(),
+            config.max_body_bytes,
+            Arc::new(
+                config
+                    .rate_limiter()
+                    .with_known_tokens(state.token_cache.clone()),
+            ),
+            &config.cors_origins,
+        );
+        let housekeeping = tokio::spawn(background(
+            AppState {
+                db: state.db.for_background(),
+                ..state.clone()
+            },
+            Duration::from_millis(config.token_usage_flush_ms.max(10)),
+            Duration::from_secs(config.idempotency_ttl_secs),
+        ));
+        Ok(App {
+            state,
+            router,
+            housekeeping,
+        })
+    }
+}
+
 /// A bound, running server.
 pub struct Server {
     pub addr: SocketAddr,
@@ -297,25 +335,11 @@ impl Server {
         config: &ServeConfig,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<Server> {
-        let state = AppState::new(db, config).await?;
-        let app = router(
-            state.clone(),
-            config.max_body_bytes,
-            Arc::new(
-                config
-                    .rate_limiter()
-                    .with_known_tokens(state.token_cache.clone()),
-            ),
-            &config.cors_origins,
-        );
-        let flusher = tokio::spawn(background(
-            AppState {
-                db: state.db.for_background(),
-                ..state.clone()
-            },
-            Duration::from_millis(config.token_usage_flush_ms.max(10)),
-            Duration::from_secs(config.idempotency_ttl_secs),
-        ));
+        let App {
+            state,
+            router: app,
+            housekeeping: flusher,
+        } = App::new(db, config).await?;
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;
