@@ -112,7 +112,8 @@ pub enum Transport {
 enum Reach {
     InProcess {
         router: axum::Router,
-        state: quire::app::AppState,
+        /// The app's shutdown signal: open WebSockets close on it.
+        shutdown: tokio_util::sync::CancellationToken,
         housekeeping: tokio::task::JoinHandle<()>,
     },
     Tcp {
@@ -344,7 +345,7 @@ impl TestServer {
                     .expect("build the app");
                 Reach::InProcess {
                     router: app.router,
-                    state: app.state,
+                    shutdown: app.state.shutdown.clone(),
                     housekeeping: app.housekeeping,
                 }
             }
@@ -573,7 +574,7 @@ impl TestServer {
                     let _ = tx.send(());
                 }
             }
-            Reach::InProcess { state, .. } => state.shutdown.cancel(),
+            Reach::InProcess { shutdown, .. } => shutdown.cancel(),
         }
     }
 }
