@@ -15,7 +15,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
-pub use crate::databases::{fresh_database, migrated_database};
+pub use crate::databases::{Scratch, fresh_database, migrated_database};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -132,7 +132,7 @@ pub struct TestServer {
     pub http: reqwest::Client,
     pub db: Db,
     reach: Reach,
-    _dir: Option<tempfile::TempDir>,
+    _scratch: Option<Scratch>,
 }
 
 /// A response, read whole.
@@ -281,7 +281,7 @@ impl TestServer {
             Ok("tcp") => Transport::Tcp,
             _ => transport,
         };
-        let (dir, database_url) = migrated_database(backend).await?;
+        let (scratch, database_url) = migrated_database(backend).await?;
         let db = Db::connect(&database_url).await.expect("connect");
         let (_, admin) = tokens::create(
             &db.conn,
@@ -294,13 +294,13 @@ impl TestServer {
         )
         .await
         .expect("an admin token");
-        let storage = storage.unwrap_or_else(|| Storage::folder(&dir.path().join("files")));
+        let storage = storage.unwrap_or_else(|| Storage::folder(&scratch.path().join("files")));
         let server = Self::serve(backend, transport, database_url, storage, db, admin, adjust);
-        Some(server.await.with_dir(dir))
+        Some(server.await.with_scratch(scratch))
     }
 
-    fn with_dir(mut self, dir: tempfile::TempDir) -> TestServer {
-        self._dir = Some(dir);
+    fn with_scratch(mut self, scratch: Scratch) -> TestServer {
+        self._scratch = Some(scratch);
         self
     }
 
@@ -375,7 +375,7 @@ impl TestServer {
                 .unwrap(),
             db,
             reach,
-            _dir: None,
+            _scratch: None,
         }
     }
 

@@ -5,8 +5,10 @@
 //! (`{base}`) and migrates it; every test then gets its own
 //! `CREATE DATABASE {base}_t{id} TEMPLATE {base}_tmpl_{run}`, a copy of
 //! files instead of every migration's statements. Both names start with
-//! `{base}_t`, which `.ci/run` drops after its run. The statements go over
-//! a few connections kept for the whole run, on a runtime of their own.
+//! `{base}_t`, which `.ci/run` drops after its run. A test's database is
+//! dropped when the test passes (a failed one's is kept to look into), so
+//! a run leaves its template and little else. The statements go over a few
+//! connections kept for the whole run, on a runtime of their own.
 //!
 //! SQLite: one migrated file, read into memory once and written out as each
 //! test's database file.
@@ -43,12 +45,10 @@ fn unique() -> String {
     uuid::Uuid::now_v7().simple().to_string()[20..].to_owned()
 }
 
-/// Runs `work` on the runtime that makes PostgreSQL databases: one for the
-/// whole run, where each test has its own (a pool cannot outlive the
-/// runtime it was made on, and connecting costs more than a statement).
-async fn on_factory<T: Send + 'static>(
-    work: impl std::future::Future<Output = T> + Send + 'static,
-) -> T {
+/// The runtime that makes and drops PostgreSQL databases: one for the whole
+/// run, where each test has its own (a pool cannot outlive the runtime it
+/// was made on, and connecting costs more than a statement).
+fn factory() -> &'static tokio::runtime::Runtime {
     static RUNTIME: LazyLock<tokio::runtime::Runtime> = LazyLock::new(|| {
         tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
@@ -57,20 +57,16 @@ async fn on_factory<T: Send + 'static>(
             .build()
             .expect("a runtime for the test databases")
     });
-    RUNTIME
-        .spawn(work)
-        .await
-        .expect("the test database factory")
+    &RUNTIME
 }
 
-/// `CREATE DATABASE "name"`, with `TEMPLATE "template"` if any; returns the
-/// new database's URL. Runs on the factory, over a few connections to the
-/// database QUIRE_TEST_DATABASE_URL names, kept for the whole run.
-async fn create_postgres_database(name: String, template: Option<String>) -> String {
+/// Runs `statement` on the factory, over a few connections to the database
+/// QUIRE_TEST_DATABASE_URL names, kept for the whole run.
+async fn administer(statement: String) -> Result<(), sea_orm::DbErr> {
     static ADMIN: OnceCell<DatabaseConnection> = OnceCell::const_new();
-    let (server, base, query) = postgres_base().expect("QUIRE_TEST_DATABASE_URL is set");
     let admin = ADMIN
         .get_or_init(|| async {
+            let (server, base, query) = postgres_base().expect("QUIRE_TEST_DATABASE_URL is set");
             let mut options = sea_orm::ConnectOptions::new(format!("{server}/{base}{query}"));
             options.max_connections(4).sqlx_logging(false);
             Database::connect(options)
@@ -78,11 +74,17 @@ async fn create_postgres_database(name: String, template: Option<String>) -> Str
                 .expect("connect to QUIRE_TEST_DATABASE_URL")
         })
         .await;
+    admin.execute_unprepared(&statement).await.map(|_| ())
+}
+
+/// `CREATE DATABASE "name"`, with `TEMPLATE "template"` if any; returns the
+/// new database's URL.
+async fn create_postgres_database(name: String, template: Option<String>) -> String {
     let template = template.map_or(String::new(), |t| format!(" TEMPLATE \"{t}\""));
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE \"{name}\"{template}"))
+    administer(format!("CREATE DATABASE \"{name}\"{template}"))
         .await
         .expect("create a test database");
+    let (server, _, query) = postgres_base().expect("QUIRE_TEST_DATABASE_URL is set");
     format!("{server}/{name}{query}")
 }
 
@@ -100,31 +102,33 @@ async fn migrate(url: &str) {
 }
 
 /// A new PostgreSQL database beside QUIRE_TEST_DATABASE_URL's, a copy of
-/// this run's migrated template when `migrated`, else empty; None when
-/// PostgreSQL is not configured.
-async fn postgres_database(migrated: bool) -> Option<String> {
+/// this run's migrated template when `migrated`, else empty: its URL and
+/// name; None when PostgreSQL is not configured.
+async fn postgres_database(migrated: bool) -> Option<(String, String)> {
     static TEMPLATE: OnceCell<String> = OnceCell::const_new();
     let (_, base, _) = postgres_base()?;
     let name = format!("{base}_t{}", unique());
     Some(
-        on_factory(async move {
-            let template = if migrated {
-                let template = TEMPLATE
-                    .get_or_init(|| async {
-                        let name = format!("{base}_tmpl_{}", unique());
-                        // PostgreSQL copies no database that has a
-                        // connection open: `migrate` closes its own.
-                        migrate(&create_postgres_database(name.clone(), None).await).await;
-                        name
-                    })
-                    .await;
-                Some(template.clone())
-            } else {
-                None
-            };
-            create_postgres_database(name, template).await
-        })
-        .await,
+        factory()
+            .spawn(async move {
+                let template = if migrated {
+                    let template = TEMPLATE
+                        .get_or_init(|| async {
+                            let name = format!("{base}_tmpl_{}", unique());
+                            // PostgreSQL copies no database that has a
+                            // connection open: `migrate` closes its own.
+                            migrate(&create_postgres_database(name.clone(), None).await).await;
+                            name
+                        })
+                        .await;
+                    Some(template.clone())
+                } else {
+                    None
+                };
+                (create_postgres_database(name.clone(), template).await, name)
+            })
+            .await
+            .expect("the test database factory"),
     )
 }
 
@@ -151,30 +155,65 @@ fn sqlite_url(dir: &tempfile::TempDir) -> String {
     )
 }
 
-/// A temporary folder and the URL of a new, empty database of `backend`
-/// (a SQLite file in that folder); None when PostgreSQL is not configured.
-pub async fn fresh_database(backend: Backend) -> Option<(tempfile::TempDir, String)> {
-    let dir = tempfile::tempdir().expect("a temporary folder");
-    let url = match backend {
-        Backend::Sqlite => sqlite_url(&dir),
-        Backend::Postgres => postgres_database(false).await?,
-    };
-    Some((dir, url))
+/// A test's scratch space: a temporary folder (with the SQLite database, if
+/// any) and, on PostgreSQL, the test's database, dropped when the test is
+/// done with it. A failed test's database is kept, to look into.
+pub struct Scratch {
+    dir: tempfile::TempDir,
+    database: Option<String>,
+}
+
+impl Scratch {
+    pub fn path(&self) -> &std::path::Path {
+        self.dir.path()
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        if let Some(name) = self.database.take()
+            && !std::thread::panicking()
+        {
+            // Not awaited: the test is over. FORCE ends the connections its
+            // servers may still hold while they shut down.
+            factory().spawn(async move {
+                if let Err(err) = administer(format!("DROP DATABASE \"{name}\" WITH (FORCE)")).await
+                {
+                    eprintln!("could not drop the test database {name}: {err}");
+                }
+            });
+        }
+    }
+}
+
+/// Scratch space and the URL of a new, empty database of `backend` (a
+/// SQLite file in the folder); None when PostgreSQL is not configured.
+pub async fn fresh_database(backend: Backend) -> Option<(Scratch, String)> {
+    new_database(backend, false).await
 }
 
 /// `fresh_database`, with every migration applied: a copy of this run's
 /// template.
-pub async fn migrated_database(backend: Backend) -> Option<(tempfile::TempDir, String)> {
+pub async fn migrated_database(backend: Backend) -> Option<(Scratch, String)> {
+    new_database(backend, true).await
+}
+
+async fn new_database(backend: Backend, migrated: bool) -> Option<(Scratch, String)> {
     let dir = tempfile::tempdir().expect("a temporary folder");
-    let url = match backend {
+    let (url, database) = match backend {
         Backend::Sqlite => {
-            std::fs::write(dir.path().join("quire.db"), sqlite_template().await)
-                .expect("write the test database");
-            sqlite_url(&dir)
+            if migrated {
+                std::fs::write(dir.path().join("quire.db"), sqlite_template().await)
+                    .expect("write the test database");
+            }
+            (sqlite_url(&dir), None)
         }
-        Backend::Postgres => postgres_database(true).await?,
+        Backend::Postgres => {
+            let (url, name) = postgres_database(migrated).await?;
+            (url, Some(name))
+        }
     };
-    Some((dir, url))
+    Some((Scratch { dir, database }, url))
 }
 
 /// The server's own startup migration finds nothing to do on a copy, and

@@ -14,7 +14,7 @@ use quire::domain::{DomainError, DomainResult, Limits, Principal, Session, conte
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::common::{Backend, migrated_database};
+use crate::common::{Backend, Scratch, migrated_database};
 
 /// `mod name` with `sqlite` and `postgres` tests, each calling
 /// `async fn name(domain: Domain)` over a database of its own (the
@@ -53,19 +53,19 @@ pub struct Domain {
     pub db: Db,
     pub limits: Limits,
     pub admin: Principal,
-    _dir: tempfile::TempDir,
+    _scratch: Scratch,
 }
 
 impl Domain {
     async fn new(backend: Backend) -> Option<Domain> {
-        let (dir, url) = migrated_database(backend).await?;
+        let (scratch, url) = migrated_database(backend).await?;
         let db = Db::connect(&url).await.expect("connect");
         let admin = principal(&db, "admin", Role::Admin, None).await;
         Some(Domain {
             db,
             limits: Limits::default(),
             admin,
-            _dir: dir,
+            _scratch: scratch,
         })
     }
 
