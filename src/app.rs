@@ -50,6 +50,38 @@ async fn background(state: AppState) {
     }
 }
 
+/// The server without its socket: the routes every request goes through and
+/// the housekeeping task, running. `Server::start_with` serves it on
+/// `config.http.listen`; tests may also drive `router` in process.
+pub struct App {
+    state: AppState,
+    /// Every route, with its layers.
+    pub router: axum::Router,
+    /// Cancelled to begin shutting down: open WebSockets close with 1001.
+    pub shutdown: tokio_util::sync::CancellationToken,
+    /// Token usage and pruning, until aborted.
+    pub housekeeping: tokio::task::JoinHandle<()>,
+}
+
+impl App {
+    /// Builds the state, the router and the housekeeping task over `db`
+    /// (connected and migrated), without binding a socket.
+    pub async fn new(db: Db, config: &ServeConfig) -> anyhow::Result<App> {
+        let state = AppState::new(db, config).await?;
+        let router = router(state.clone());
+        let housekeeping = tokio::spawn(background(AppState {
+            db: state.db.for_background(),
+            ..state.clone()
+        }));
+        Ok(App {
+            shutdown: state.shutdown.clone(),
+            state,
+            router,
+            housekeeping,
+        })
+    }
+}
+
 impl Server {
     /// Connects, migrates, binds `config.http.listen` and serves until `shutdown` resolves.
     pub async fn start(
@@ -71,12 +103,12 @@ impl Server {
         config: &ServeConfig,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<Server> {
-        let state = AppState::new(db, config).await?;
-        let app = router(state.clone());
-        let flusher = tokio::spawn(background(AppState {
-            db: state.db.for_background(),
-            ..state.clone()
-        }));
+        let App {
+            state,
+            router: app,
+            housekeeping: flusher,
+            ..
+        } = App::new(db, config).await?;
         let listen = config.http.listen;
         let listener = TcpListener::bind(listen)
             .await

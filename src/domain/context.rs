@@ -10,7 +10,7 @@ use super::error::DomainResult;
 use super::{Session, validate};
 
 /// The sub-tree of `context` at a dot path; `None` when nothing is there.
-pub(crate) fn subtree(context: &Value, path: Option<&str>) -> DomainResult<Option<Value>> {
+pub fn subtree(context: &Value, path: Option<&str>) -> DomainResult<Option<Value>> {
     let Some(path) = path.filter(|p| !p.is_empty()) else {
         return Ok(Some(context.clone()));
     };
@@ -26,7 +26,7 @@ pub(crate) fn subtree(context: &Value, path: Option<&str>) -> DomainResult<Optio
 }
 
 /// The context as it was at `version`, if the project had that version.
-pub(crate) async fn at_version(
+pub async fn at_version(
     s: Session<'_>,
     project_id: Uuid,
     version: i32,
@@ -57,7 +57,7 @@ mod tests {
 
 /// Puts `value` at the dot path `key` of `context`, creating objects on the
 /// way (and replacing non-objects that stand in the way).
-pub(crate) fn set_path(context: &mut Value, key: &str, value: Value) {
+pub fn set_path(context: &mut Value, key: &str, value: Value) {
     let mut node = context;
     let segments: Vec<&str> = key.split('.').collect();
     for segment in &segments[..segments.len() - 1] {
@@ -79,7 +79,7 @@ pub(crate) fn set_path(context: &mut Value, key: &str, value: Value) {
 }
 
 /// Removes the value at `key`, and the objects it leaves empty.
-pub(crate) fn remove_path(context: &mut Value, key: &str) {
+pub fn remove_path(context: &mut Value, key: &str) {
     fn remove(node: &mut Value, segments: &[&str]) {
         let Some(obj) = node.as_object_mut() else {
             return;

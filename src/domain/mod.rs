@@ -6,7 +6,7 @@
 
 pub(crate) mod approvals;
 pub(crate) mod bounds;
-pub(crate) mod context;
+pub mod context;
 pub(crate) mod costs;
 pub mod demo;
 pub(crate) mod digest;
@@ -16,28 +16,28 @@ pub mod files;
 pub(crate) mod idempotency;
 pub mod ids;
 pub(crate) mod lineage;
-pub(crate) mod pagination;
+pub mod pagination;
 pub(crate) mod pricing;
-pub(crate) mod principal;
-pub(crate) mod projects;
-pub(crate) mod promotion;
+pub mod principal;
+pub mod projects;
+pub mod promotion;
 pub(crate) mod reads;
-pub(crate) mod review;
-pub(crate) mod runs;
+pub mod review;
+pub mod runs;
 pub(crate) mod schemas;
 pub mod tokens;
 pub(crate) mod validate;
-pub(crate) mod versions;
+pub mod versions;
 pub(crate) mod write;
 
 pub use error::{DomainError, DomainResult, Violation};
-pub(crate) use principal::{Actor, Principal};
+pub use principal::{Actor, Principal};
 
 use crate::db::Db;
 
 /// Size limits on what clients may store.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Limits {
+pub struct Limits {
     /// Largest artifact value, as JSON text.
     pub max_value_bytes: u64,
     /// Largest run or step output.
@@ -65,7 +65,7 @@ impl Default for Limits {
 
 /// Who is asking, against which store, under which limits.
 #[derive(Clone, Copy)]
-pub(crate) struct Session<'a> {
+pub struct Session<'a> {
     /// The store read and written.
     pub db: &'a Db,
     /// The caller: its role and project scope decide what it may see and do.

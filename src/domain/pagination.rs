@@ -19,13 +19,13 @@ use uuid::Uuid;
 use super::error::{DomainError, DomainResult};
 
 /// The largest `first` a client may ask for.
-pub(crate) const MAX_PAGE_SIZE: u64 = 100;
+pub const MAX_PAGE_SIZE: u64 = 100;
 /// The page size when the client gives no `first`.
-pub(crate) const DEFAULT_PAGE_SIZE: u64 = 20;
+pub const DEFAULT_PAGE_SIZE: u64 = 20;
 
 /// A client's page request, checked by [`PageArgs::new`].
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct PageArgs {
+pub struct PageArgs {
     /// How many items, at most [`MAX_PAGE_SIZE`].
     pub first: u64,
     /// The cursor of the item before the page, as the client sent it; decoded
@@ -38,11 +38,7 @@ pub(crate) struct PageArgs {
 impl PageArgs {
     /// Checks `first` (VALIDATION_FAILED when negative or over
     /// [`MAX_PAGE_SIZE`]; [`DEFAULT_PAGE_SIZE`] when absent).
-    pub(crate) fn new(
-        first: Option<i32>,
-        after: Option<String>,
-        with_total: bool,
-    ) -> DomainResult<Self> {
+    pub fn new(first: Option<i32>, after: Option<String>, with_total: bool) -> DomainResult<Self> {
         let first = match first {
             None => DEFAULT_PAGE_SIZE,
             Some(n) if n < 0 => {
@@ -75,7 +71,7 @@ impl PageArgs {
     }
 
     /// The `after` cursor as a UUID key; VALIDATION_FAILED if it is not one.
-    pub(crate) fn after_uuid(&self) -> DomainResult<Option<Uuid>> {
+    pub fn after_uuid(&self) -> DomainResult<Option<Uuid>> {
         self.after_bytes()?
             .map(|bytes| {
                 Uuid::from_slice(&bytes).map_err(|_| DomainError::validation("cursor is not valid"))
@@ -84,7 +80,7 @@ impl PageArgs {
     }
 
     /// The `after` cursor as a text key; VALIDATION_FAILED if it is not one.
-    pub(crate) fn after_text(&self) -> DomainResult<Option<String>> {
+    pub fn after_text(&self) -> DomainResult<Option<String>> {
         self.after_bytes()?
             .map(|bytes| {
                 String::from_utf8(bytes).map_err(|_| DomainError::validation("cursor is not valid"))
@@ -94,18 +90,18 @@ impl PageArgs {
 }
 
 /// The cursor of the item keyed by `id`.
-pub(crate) fn uuid_cursor(id: Uuid) -> String {
+pub fn uuid_cursor(id: Uuid) -> String {
     URL_SAFE_NO_PAD.encode(id.as_bytes())
 }
 
 /// The cursor of the item keyed by text `key` (an artifact's schema key).
-pub(crate) fn text_cursor(key: &str) -> String {
+pub fn text_cursor(key: &str) -> String {
     URL_SAFE_NO_PAD.encode(key.as_bytes())
 }
 
 /// One page of a connection, ready for Relay's `edges` and `pageInfo`.
 #[derive(Debug, Clone)]
-pub(crate) struct Page<T> {
+pub struct Page<T> {
     /// Each item with its cursor.
     pub items: Vec<(String, T)>,
     /// Whether items follow this page.
@@ -118,7 +114,7 @@ pub(crate) struct Page<T> {
 
 impl<T> Page<T> {
     /// The same page with each item turned by `f`, cursors kept.
-    pub(crate) fn map<U>(self, mut f: impl FnMut(T) -> U) -> Page<U> {
+    pub fn map<U>(self, mut f: impl FnMut(T) -> U) -> Page<U> {
         Page {
             items: self.items.into_iter().map(|(c, t)| (c, f(t))).collect(),
             has_next_page: self.has_next_page,
@@ -145,7 +141,7 @@ async fn select_count(
 }
 
 /// Pages `select` by its UUID v7 key column `key`, ascending or descending.
-pub(crate) async fn by_uuid<E, C>(
+pub async fn by_uuid<E, C>(
     db: &C,
     select: Select<E>,
     key: E::Column,

@@ -8,7 +8,7 @@ use super::error::{DomainError, DomainResult};
 
 /// The author of a write, as stored in audit columns.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Actor {
+pub struct Actor {
     /// The token's id: a token is one actor.
     pub id: Uuid,
     /// The token's name, stored beside the id so the audit trail reads
@@ -21,7 +21,7 @@ pub(crate) struct Actor {
 /// The authenticated caller of a domain operation: whom writes are recorded
 /// under, and what the token allows.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Principal {
+pub struct Principal {
     /// Whom writes are recorded under.
     pub actor: Actor,
     /// What the token may do; see [`Principal::has_role`].
@@ -32,13 +32,13 @@ pub(crate) struct Principal {
 
 impl Principal {
     /// Whether objects of `project_id` exist for this principal.
-    pub(crate) fn can_see(&self, project_id: Uuid) -> bool {
+    pub fn can_see(&self, project_id: Uuid) -> bool {
         self.project_scope.is_none_or(|scope| scope == project_id)
     }
 
     /// Whether this principal's role includes `needed`. WRITER and REVIEWER
     /// are siblings: each includes READER, ADMIN includes both.
-    pub(crate) fn has_role(&self, needed: Role) -> bool {
+    pub fn has_role(&self, needed: Role) -> bool {
         match (self.role, needed) {
             (Role::Admin, _) => true,
             (_, Role::Reader) => true,
@@ -47,7 +47,7 @@ impl Principal {
     }
 
     /// [`DomainError::Forbidden`] unless [`has_role`](Self::has_role)`(needed)`.
-    pub(crate) fn require_role(&self, needed: Role) -> DomainResult<()> {
+    pub fn require_role(&self, needed: Role) -> DomainResult<()> {
         if self.has_role(needed) {
             Ok(())
         } else {

@@ -14,7 +14,7 @@ use super::write::transact;
 use super::{Session, validate};
 
 /// What [`create`] needs.
-pub(crate) struct NewProject {
+pub struct NewProject {
     /// The unique, URL-safe handle clients look the project up by.
     pub slug: String,
     /// A display name.
@@ -23,7 +23,7 @@ pub(crate) struct NewProject {
 
 /// Creates a project with an empty context at version 0, in one transaction.
 /// ADMIN with an unscoped token; CONFLICT when the slug is taken.
-pub(crate) async fn create(s: Session<'_>, input: NewProject) -> DomainResult<project::Model> {
+pub async fn create(s: Session<'_>, input: NewProject) -> DomainResult<project::Model> {
     s.principal.require_role(Role::Admin)?;
     if s.principal.project_scope.is_some() {
         return Err(DomainError::Forbidden(
@@ -84,7 +84,7 @@ pub(crate) async fn create(s: Session<'_>, input: NewProject) -> DomainResult<pr
 }
 
 /// The project with `slug`, or `None` when absent or out of the caller's scope.
-pub(crate) async fn by_slug(s: Session<'_>, slug: &str) -> DomainResult<Option<project::Model>> {
+pub async fn by_slug(s: Session<'_>, slug: &str) -> DomainResult<Option<project::Model>> {
     validate::text("slug", slug, validate::MAX_SLUG_CHARS)?;
     let found = project::Entity::find()
         .filter(project::Column::Slug.eq(slug))
@@ -94,7 +94,7 @@ pub(crate) async fn by_slug(s: Session<'_>, slug: &str) -> DomainResult<Option<p
 }
 
 /// The project with `id`, or `None` when absent or out of the caller's scope.
-pub(crate) async fn by_id(s: Session<'_>, id: Uuid) -> DomainResult<Option<project::Model>> {
+pub async fn by_id(s: Session<'_>, id: Uuid) -> DomainResult<Option<project::Model>> {
     if !s.principal.can_see(id) {
         return Ok(None);
     }
@@ -102,7 +102,7 @@ pub(crate) async fn by_id(s: Session<'_>, id: Uuid) -> DomainResult<Option<proje
 }
 
 /// The project a mutation names by public ID; NOT_FOUND when absent or out of scope.
-pub(crate) async fn require(s: Session<'_>, id_text: &str) -> DomainResult<project::Model> {
+pub async fn require(s: Session<'_>, id_text: &str) -> DomainResult<project::Model> {
     let id = ids::decode(IdKind::Project, id_text)?;
     by_id(s, id)
         .await?
@@ -110,7 +110,7 @@ pub(crate) async fn require(s: Session<'_>, id_text: &str) -> DomainResult<proje
 }
 
 /// The projects the caller may see (a scoped token: its own), oldest first.
-pub(crate) async fn list(s: Session<'_>, args: &PageArgs) -> DomainResult<Page<project::Model>> {
+pub async fn list(s: Session<'_>, args: &PageArgs) -> DomainResult<Page<project::Model>> {
     let mut select = project::Entity::find();
     if let Some(scope) = s.principal.project_scope {
         select = select.filter(project::Column::Id.eq(scope));

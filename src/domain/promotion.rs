@@ -22,7 +22,7 @@ use crate::db::WriteTxn;
 /// A request to promote approved versions into a project's context; see
 /// [`promote`]. Serialized (without the key) as the idempotency input.
 #[derive(Debug, Clone, Serialize)]
-pub(crate) struct Promotion {
+pub struct Promotion {
     /// The project's public ID.
     pub project_id: String,
     /// The context version the caller read: the optimistic lock.
@@ -36,7 +36,7 @@ pub(crate) struct Promotion {
 
 /// What a promotion did.
 #[derive(Debug, Clone)]
-pub(crate) struct Promoted {
+pub struct Promoted {
     /// The project with its new context.
     pub project: project::Model,
     /// The context version the promotion produced.
@@ -60,7 +60,7 @@ struct Stored {
 /// event. REVIEWER; CONFLICT (with the current version) when the context
 /// moved on, INVALID_TRANSITION for a named version that is not APPROVED.
 /// Idempotent under `idempotency_key`.
-pub(crate) async fn promote(s: Session<'_>, input: Promotion) -> DomainResult<Promoted> {
+pub async fn promote(s: Session<'_>, input: Promotion) -> DomainResult<Promoted> {
     s.principal.require_role(Role::Reviewer)?;
     let project = projects::require(s, &input.project_id).await?;
     let mut wanted = Vec::new();

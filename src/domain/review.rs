@@ -19,7 +19,7 @@ use crate::db::WriteTxn;
 
 /// What a reviewer decides about a PENDING version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub(crate) enum Decision {
+pub enum Decision {
     /// To APPROVED, superseding the key's previous APPROVED version.
     Approve,
     /// To REJECTED; the reason is kept as the rejection reason.
@@ -57,7 +57,7 @@ impl Decision {
 /// A review of one version; see [`decide`]. Serialized (without the key)
 /// as the idempotency input.
 #[derive(Debug, Clone, Serialize)]
-pub(crate) struct Review {
+pub struct Review {
     /// Where the version goes.
     pub decision: Decision,
     /// The version's public ID.
@@ -81,7 +81,7 @@ struct Stored {
 /// of the key's previous APPROVED version. REVIEWER; NOT_FOUND for a version
 /// out of scope, INVALID_TRANSITION when it is not PENDING. Idempotent under
 /// `idempotency_key`.
-pub(crate) async fn decide(s: Session<'_>, input: Review) -> DomainResult<version::Model> {
+pub async fn decide(s: Session<'_>, input: Review) -> DomainResult<version::Model> {
     s.principal.require_role(Role::Reviewer)?;
     if let Some(feedback) = &input.feedback {
         let size = serde_json::to_string(feedback)

@@ -29,7 +29,7 @@ use crate::db::WriteTxn;
 /// A run to start; see [`start`]. Serialized (without the key) as the
 /// idempotency input.
 #[derive(Debug, Clone, Serialize)]
-pub(crate) struct NewRun {
+pub struct NewRun {
     /// The project's public ID.
     pub project_id: String,
     /// The pipeline's name; costs group by it.
@@ -56,7 +56,7 @@ struct Stored {
 }
 
 /// What a step or a run used, as its caller reports it.
-pub(crate) struct Usage {
+pub struct Usage {
     /// The model; none: the run's.
     pub model: Option<String>,
     /// Prompt tokens.
@@ -100,7 +100,7 @@ impl Usage {
 }
 
 /// One agent step of an open run; see [`record_step`].
-pub(crate) struct NewStep {
+pub struct NewStep {
     /// The run's public ID.
     pub run_id: String,
     /// The step's position in the run, unique per run, from 0.
@@ -116,7 +116,7 @@ pub(crate) struct NewStep {
 }
 
 /// How a run completed; see [`complete`].
-pub(crate) struct Completion {
+pub struct Completion {
     /// The run's public ID.
     pub run_id: String,
     /// The run's output, at most `max_output_bytes`.
@@ -127,7 +127,7 @@ pub(crate) struct Completion {
 }
 
 /// Why a run failed; see [`fail`].
-pub(crate) struct Failure {
+pub struct Failure {
     /// The run's public ID.
     pub run_id: String,
     /// The error, non-blank.
@@ -136,7 +136,7 @@ pub(crate) struct Failure {
 
 /// Which of a project's runs [`list`] returns; empty: all.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct RunFilter {
+pub struct RunFilter {
     /// Only runs in one of these statuses (empty: any).
     pub statuses: Vec<RunStatus>,
     /// Only runs of this pipeline.
@@ -158,7 +158,7 @@ fn check_model(model: Option<&str>) -> DomainResult<()> {
 /// transaction. WRITER; NOT_FOUND for a project, parent run or input version
 /// the caller cannot see (or of another project). Idempotent under
 /// `idempotency_key`.
-pub(crate) async fn start(s: Session<'_>, input: NewRun) -> DomainResult<run::Model> {
+pub async fn start(s: Session<'_>, input: NewRun) -> DomainResult<run::Model> {
     s.principal.require_role(Role::Writer)?;
     validate::name("pipeline", &input.pipeline)?;
     check_model(input.model.as_deref())?;
@@ -292,7 +292,7 @@ async fn lock_run(s: Session<'_>, txn: &WriteTxn, id_text: &str) -> DomainResult
 /// Appends a priced step to an open (PENDING or RUNNING) run, in one
 /// transaction with its outbox event. WRITER; INVALID_TRANSITION on a closed
 /// run, CONFLICT when the run already has a step at `order`.
-pub(crate) async fn record_step(s: Session<'_>, input: NewStep) -> DomainResult<run_step::Model> {
+pub async fn record_step(s: Session<'_>, input: NewStep) -> DomainResult<run_step::Model> {
     s.principal.require_role(Role::Writer)?;
     validate::name("agentId", &input.agent_id)?;
     validate::name("agentName", &input.agent_name)?;
@@ -423,7 +423,7 @@ async fn close(
 /// reported, priced now at the run's model, or else the sum of its steps
 /// (the cost only when every step that used tokens was priced). WRITER;
 /// INVALID_TRANSITION on a closed run. One transaction with the outbox event.
-pub(crate) async fn complete(s: Session<'_>, input: Completion) -> DomainResult<run::Model> {
+pub async fn complete(s: Session<'_>, input: Completion) -> DomainResult<run::Model> {
     s.principal.require_role(Role::Writer)?;
     input.usage.check()?;
     if let Some(output) = &input.output {
@@ -461,7 +461,7 @@ pub(crate) async fn complete(s: Session<'_>, input: Completion) -> DomainResult<
 
 /// Closes an open run as FAILED, keeping `error`. WRITER;
 /// INVALID_TRANSITION on a closed run. One transaction with the outbox event.
-pub(crate) async fn fail(s: Session<'_>, input: Failure) -> DomainResult<run::Model> {
+pub async fn fail(s: Session<'_>, input: Failure) -> DomainResult<run::Model> {
     s.principal.require_role(Role::Writer)?;
     validate::non_blank("error", &input.error)?;
     validate::text("error", &input.error, validate::MAX_TEXT_CHARS)?;
@@ -478,7 +478,7 @@ pub(crate) async fn fail(s: Session<'_>, input: Failure) -> DomainResult<run::Mo
 
 /// Closes an open run as CANCELLED, keeping `reason` as its error. WRITER;
 /// INVALID_TRANSITION on a closed run. One transaction with the outbox event.
-pub(crate) async fn cancel(
+pub async fn cancel(
     s: Session<'_>,
     run_id: &str,
     reason: Option<String>,
@@ -499,7 +499,7 @@ pub(crate) async fn cancel(
 }
 
 /// The run with `id`, or `None` when absent or out of the caller's scope.
-pub(crate) async fn by_id(s: Session<'_>, id: Uuid) -> DomainResult<Option<run::Model>> {
+pub async fn by_id(s: Session<'_>, id: Uuid) -> DomainResult<Option<run::Model>> {
     visible_by_id(s, &s.db.conn, id).await
 }
 
@@ -515,7 +515,7 @@ async fn visible_by_id(
 
 /// The step with `id`, or `None` when absent or its run is out of the
 /// caller's scope.
-pub(crate) async fn step_by_id(s: Session<'_>, id: Uuid) -> DomainResult<Option<run_step::Model>> {
+pub async fn step_by_id(s: Session<'_>, id: Uuid) -> DomainResult<Option<run_step::Model>> {
     let found = run_step::Entity::find_by_id(id)
         .find_also_related(run::Entity)
         .one(&s.db.conn)
@@ -546,7 +546,7 @@ fn columns_without_output<E: EntityTrait, F: EntityTrait>(
 }
 
 /// Runs without their output (NULL in its place).
-pub(crate) fn runs_without_output() -> Select<run::Entity> {
+pub fn runs_without_output() -> Select<run::Entity> {
     columns_without_output::<_, run::Entity>(
         run::Entity::find().select_only(),
         "",
@@ -555,7 +555,7 @@ pub(crate) fn runs_without_output() -> Select<run::Entity> {
 }
 
 /// Steps without their output (NULL in its place).
-pub(crate) fn steps_without_output() -> Select<run_step::Entity> {
+pub fn steps_without_output() -> Select<run_step::Entity> {
     columns_without_output::<_, run_step::Entity>(
         run_step::Entity::find().select_only(),
         "",
@@ -566,7 +566,7 @@ pub(crate) fn steps_without_output() -> Select<run_step::Entity> {
 /// Runs by id with their steps (in order), outputs left out, in one joined
 /// statement: a run's columns repeat on each of its step rows, which costs
 /// less than a second round trip for the steps.
-pub(crate) async fn runs_with_steps<C: ConnectionTrait>(
+pub async fn runs_with_steps<C: ConnectionTrait>(
     conn: &C,
     ids: impl IntoIterator<Item = Uuid>,
 ) -> DomainResult<Vec<(run::Model, Vec<run_step::Model>)>> {
@@ -613,7 +613,7 @@ pub(crate) async fn runs_with_steps<C: ConnectionTrait>(
 }
 
 /// A project's runs, newest first.
-pub(crate) async fn list(
+pub async fn list(
     s: Session<'_>,
     project_id: Uuid,
     filter: &RunFilter,

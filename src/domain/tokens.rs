@@ -94,7 +94,7 @@ pub(crate) async fn authenticate_digest(db: &Db, digest: &str) -> DomainResult<P
 }
 
 /// The principal a token row stands for (no check that it is live).
-pub(crate) fn principal_of(token: &api_token::Model) -> Principal {
+pub fn principal_of(token: &api_token::Model) -> Principal {
     Principal {
         actor: Actor {
             id: token.id,

@@ -28,7 +28,7 @@ use crate::db::WriteTxn;
 /// The next version of a key; see [`create`]. Serialized (without the key)
 /// as the idempotency input.
 #[derive(Debug, Clone, Serialize)]
-pub(crate) struct NewVersion {
+pub struct NewVersion {
     /// The project's public ID.
     pub project_id: String,
     /// The dot-path key the version is of (`brand.palette`).
@@ -58,7 +58,7 @@ struct Stored {
 
 /// Which of a project's versions [`list`] returns; empty: all.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct VersionFilter {
+pub struct VersionFilter {
     /// Only versions in one of these statuses (empty: any).
     pub statuses: Vec<VersionStatus>,
     /// Only keys equal to this dot path or below it (`brand` matches
@@ -73,7 +73,7 @@ pub(crate) struct VersionFilter {
 /// transaction. WRITER; VALIDATION_FAILED when the value does not match the
 /// key's newest schema, NOT_FOUND for a project, file, run or step the
 /// caller cannot see. Idempotent under `idempotency_key`.
-pub(crate) async fn create(s: Session<'_>, input: NewVersion) -> DomainResult<version::Model> {
+pub async fn create(s: Session<'_>, input: NewVersion) -> DomainResult<version::Model> {
     s.principal.require_role(Role::Writer)?;
     validate::schema_key(&input.schema_key)?;
     let value_text =
@@ -334,17 +334,13 @@ async fn next_version_number(
 }
 
 /// Serialises writers of one schema key until the transaction ends.
-pub(crate) async fn lock_key(
-    txn: &WriteTxn,
-    project_id: Uuid,
-    schema_key: &str,
-) -> DomainResult<()> {
+pub async fn lock_key(txn: &WriteTxn, project_id: Uuid, schema_key: &str) -> DomainResult<()> {
     let name = format!("artifact_versions/{project_id}/{schema_key}");
     Ok(Dialect::of(txn).lock_name(txn, &name).await?)
 }
 
 /// The version with `id`, or `None` when absent or out of the caller's scope.
-pub(crate) async fn by_id(s: Session<'_>, id: Uuid) -> DomainResult<Option<version::Model>> {
+pub async fn by_id(s: Session<'_>, id: Uuid) -> DomainResult<Option<version::Model>> {
     visible_by_id(s, &s.db.conn, id).await
 }
 
@@ -390,7 +386,7 @@ fn key_prefix_condition(prefix: &str) -> DomainResult<sea_orm::Condition> {
 }
 
 /// A project's versions, newest first (or oldest first with `Order::Asc`).
-pub(crate) async fn list(
+pub async fn list(
     s: Session<'_>,
     project_id: Uuid,
     filter: &VersionFilter,
@@ -410,7 +406,7 @@ pub(crate) async fn list(
 }
 
 /// The schema keys of a project that have at least one version, in key order.
-pub(crate) async fn keys(
+pub async fn keys(
     s: Session<'_>,
     project_id: Uuid,
     schema_key_prefix: Option<&str>,
@@ -451,7 +447,7 @@ pub(crate) async fn keys(
 }
 
 /// The newest version of a key, if the key has any.
-pub(crate) async fn latest(
+pub async fn latest(
     s: Session<'_>,
     project_id: Uuid,
     schema_key: &str,

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Map, Value, json};
 
 use crate::backend_tests;
-use crate::common::{TestServer, code};
+use crate::common::{TestServer, code, multipart};
 
 backend_tests!(
     reader_is_refused_every_mutation,
@@ -153,27 +153,24 @@ async fn send(
         map.insert(i.to_string(), json!([format!("variables.{name}")]));
     }
     // The spec puts operations and map before the files.
-    let mut form = reqwest::multipart::Form::new()
-        .text(
-            "operations",
-            json!({ "query": query, "variables": vars }).to_string(),
-        )
-        .text("map", Value::Object(map).to_string());
-    for i in 0..uploads.len() {
-        form = form.part(
-            i.to_string(),
-            reqwest::multipart::Part::bytes(b"hello".to_vec()).file_name("hello.txt"),
-        );
+    let operations = json!({ "query": query, "variables": vars }).to_string();
+    let map = Value::Object(map).to_string();
+    let names: Vec<String> = (0..uploads.len()).map(|i| i.to_string()).collect();
+    let mut parts = vec![
+        ("operations", None, operations.as_bytes()),
+        ("map", None, map.as_bytes()),
+    ];
+    for name in &names {
+        parts.push((name.as_str(), Some("hello.txt"), b"hello".as_slice()));
     }
-    let res = s
-        .http
-        .post(s.url("/graphql"))
-        .bearer_auth(token)
-        .multipart(form)
-        .send()
-        .await
+    let (content_type, body) = multipart(&parts);
+    let request = axum::http::Request::post("/graphql")
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", content_type)
+        .body(body)
         .unwrap();
-    (res.status(), res.json().await.unwrap())
+    let reply = s.send(request).await;
+    (reply.status, reply.json())
 }
 
 /// Marks a variable to be sent as a file.

@@ -1,6 +1,7 @@
 //! The test harness: a real Quire server on an ephemeral port, over a fresh
-//! database (a SQLite file in a temporary folder, or a new PostgreSQL database
-//! on the server that QUIRE_TEST_DATABASE_URL points at), and a real HTTP client.
+//! migrated database (a SQLite file in a temporary folder, or a new PostgreSQL
+//! database on the server that QUIRE_TEST_DATABASE_URL points at; see
+//! `databases`), and a real HTTP client.
 #![allow(dead_code)]
 
 use std::time::Duration;
@@ -11,9 +12,10 @@ use quire::config::ServeConfig;
 use quire::db::Db;
 use quire::domain::tokens::{self, NewToken};
 use reqwest::StatusCode;
-use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
+
+pub use crate::databases::{Scratch, fresh_database, migrated_database};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -95,49 +97,108 @@ impl Storage {
     }
 }
 
+/// How a test reaches its server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    /// The router the server serves, called in this process: every layer
+    /// and handler, but no socket and no HTTP parsing. For tests of what
+    /// requests do.
+    InProcess,
+    /// A real server on an ephemeral port and a real HTTP client: for
+    /// WebSockets, raw HTTP, child processes and connection behaviour.
+    Tcp,
+}
+
+enum Reach {
+    InProcess {
+        router: axum::Router,
+        /// The app's shutdown signal: open WebSockets close on it.
+        shutdown: tokio_util::sync::CancellationToken,
+        housekeeping: tokio::task::JoinHandle<()>,
+    },
+    Tcp {
+        base: String,
+        shutdown: Option<oneshot::Sender<()>>,
+    },
+}
+
 pub struct TestServer {
     pub backend: Backend,
-    pub base: String,
     pub database_url: String,
     /// Where file blobs go.
     pub storage: Storage,
     pub admin: String,
+    /// A client for requests to `url(...)` (servers over TCP only).
     pub http: reqwest::Client,
     pub db: Db,
-    shutdown: Option<oneshot::Sender<()>>,
-    _dir: Option<tempfile::TempDir>,
+    reach: Reach,
+    _scratch: Option<Scratch>,
 }
 
-/// Runs one async test body against SQLite and, when configured, PostgreSQL:
-/// `backend_tests!(name, ...)` makes `name::sqlite` and `name::postgres`
-/// calling `async fn name(server: TestServer)`.
+/// A response, read whole.
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: bytes::Bytes,
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|err| {
+            panic!(
+                "a JSON body ({err}): {}",
+                String::from_utf8_lossy(&self.body)
+            )
+        })
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8(self.body.to_vec()).expect("a text body")
+    }
+}
+
+/// Runs one async test body against SQLite and, when configured, PostgreSQL,
+/// with the app in-process: `backend_tests!(name, ...)` makes `name::sqlite`
+/// and `name::postgres` calling `async fn name(server: TestServer)`.
 #[macro_export]
 macro_rules! backend_tests {
     ($($name:ident),* $(,)?) => {
         $(
-            $crate::test_variants!($name: sqlite Sqlite Folder, postgres Postgres Folder);
+            $crate::test_variants!($name, InProcess: sqlite Sqlite Folder, postgres Postgres Folder);
         )*
     };
 }
 
-/// `backend_tests!`, and the same again with file blobs in S3 when
+/// `backend_tests!` with a real server over TCP, for tests that need a
+/// socket (WebSockets, raw HTTP, a `quire` process on the same database).
+#[macro_export]
+macro_rules! server_tests {
+    ($($name:ident),* $(,)?) => {
+        $(
+            $crate::test_variants!($name, Tcp: sqlite Sqlite Folder, postgres Postgres Folder);
+        )*
+    };
+}
+
+/// `server_tests!`, and the same again with file blobs in S3 when
 /// QUIRE_TEST_S3_ENDPOINT is set: `name::sqlite_s3` and `name::postgres_s3`.
 #[macro_export]
 macro_rules! storage_tests {
     ($($name:ident),* $(,)?) => {
         $(
-            $crate::test_variants!($name: sqlite Sqlite Folder, postgres Postgres Folder,
+            $crate::test_variants!($name, Tcp: sqlite Sqlite Folder, postgres Postgres Folder,
                 sqlite_s3 Sqlite S3, postgres_s3 Postgres S3);
         )*
     };
 }
 
 /// `mod name` with one test per `variant Backend Store`, each calling
-/// `super::name` with a server of that backend and store, or skipping
-/// (and passing) when the backend or store is not configured.
+/// `super::name` with a server of that backend and store, reached over
+/// `Transport`, or skipping (and passing) when the backend or store is not
+/// configured.
 #[macro_export]
 macro_rules! test_variants {
-    ($name:ident: $($variant:ident $backend:ident $store:ident),+) => {
+    ($name:ident, $transport:ident: $($variant:ident $backend:ident $store:ident),+) => {
         mod $name {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -145,6 +206,7 @@ macro_rules! test_variants {
                     let Some(server) = $crate::common::TestServer::variant(
                         $crate::common::Backend::$backend,
                         $crate::common::Store::$store,
+                        $crate::common::Transport::$transport,
                     )
                     .await
                     else {
@@ -157,52 +219,19 @@ macro_rules! test_variants {
     };
 }
 
-/// A new, empty PostgreSQL database beside the one QUIRE_TEST_DATABASE_URL names.
-async fn fresh_postgres_database() -> Option<String> {
-    let base = std::env::var("QUIRE_TEST_DATABASE_URL")
-        .ok()
-        .filter(|u| !u.is_empty())?;
-    let (server, db_name) = base
-        .rsplit_once('/')
-        .expect("QUIRE_TEST_DATABASE_URL ends in /DATABASE");
-    let db_name = db_name.split('?').next().unwrap_or(db_name);
-    let name = format!(
-        "{db_name}_t{}",
-        &uuid::Uuid::now_v7().simple().to_string()[20..]
-    );
-    let admin = sea_orm::Database::connect(base.as_str())
-        .await
-        .expect("connect to QUIRE_TEST_DATABASE_URL");
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-        .await
-        .expect("create a test database");
-    admin.close().await.ok();
-    Some(format!("{server}/{name}"))
-}
-
-/// A temporary folder and the URL of a new, empty database of `backend`
-/// (a SQLite file in that folder); None when PostgreSQL is not configured.
-pub async fn fresh_database(backend: Backend) -> Option<(tempfile::TempDir, String)> {
-    let dir = tempfile::tempdir().expect("a temporary folder");
-    let database_url = match backend {
-        Backend::Sqlite => format!(
-            "sqlite://{}?mode=rwc",
-            dir.path().join("quire.db").display()
-        ),
-        Backend::Postgres => fresh_postgres_database().await?,
-    };
-    Some((dir, database_url))
-}
-
 impl TestServer {
+    /// A server over TCP.
     pub async fn start(backend: Backend) -> Option<TestServer> {
         Self::start_with(backend, |_| {}).await
     }
 
     /// A server of `backend` and `store`, or None (saying why) when either
     /// is not configured.
-    pub async fn variant(backend: Backend, store: Store) -> Option<TestServer> {
+    pub async fn variant(
+        backend: Backend,
+        store: Store,
+        transport: Transport,
+    ) -> Option<TestServer> {
         let skip = |variable: &str| eprintln!("skipped: {variable} is not set");
         let storage = match store {
             Store::Folder => None,
@@ -214,30 +243,46 @@ impl TestServer {
                 }
             },
         };
-        let server = Self::start_on(backend, storage, |_| {}).await;
+        let server = Self::start_on(backend, transport, storage, |_| {}).await;
         if server.is_none() {
             skip("QUIRE_TEST_DATABASE_URL");
         }
         server
     }
 
-    /// Starts a server whose configuration `adjust` may change (limits, say).
+    /// Starts a server over TCP whose configuration `adjust` may change
+    /// (limits, say).
     pub async fn start_with(
         backend: Backend,
         adjust: impl FnOnce(&mut ServeConfig),
     ) -> Option<TestServer> {
-        Self::start_on(backend, None, adjust).await
+        Self::start_on(backend, Transport::Tcp, None, adjust).await
     }
 
-    /// `start_with`, over `storage` (None: a folder in the test's folder).
+    /// `start_with`, with the app in-process.
+    pub async fn in_process(
+        backend: Backend,
+        adjust: impl FnOnce(&mut ServeConfig),
+    ) -> Option<TestServer> {
+        Self::start_on(backend, Transport::InProcess, None, adjust).await
+    }
+
+    /// A server reached over `transport` (over TCP whatever it says when
+    /// QUIRE_TEST_TRANSPORT=tcp), over `storage` (None: a folder in the
+    /// test's folder).
     pub async fn start_on(
         backend: Backend,
+        transport: Transport,
         storage: Option<Storage>,
         adjust: impl FnOnce(&mut ServeConfig),
     ) -> Option<TestServer> {
-        let (dir, database_url) = fresh_database(backend).await?;
+        let transport = match std::env::var("QUIRE_TEST_TRANSPORT").as_deref() {
+            // Every test over a socket: shows the in-process tier equivalent.
+            Ok("tcp") => Transport::Tcp,
+            _ => transport,
+        };
+        let (scratch, database_url) = migrated_database(backend).await?;
         let db = Db::connect(&database_url).await.expect("connect");
-        db.migrate().await.expect("migrate");
         let (_, admin) = tokens::create(
             &db.conn,
             NewToken {
@@ -249,34 +294,41 @@ impl TestServer {
         )
         .await
         .expect("an admin token");
-        let storage = storage.unwrap_or_else(|| Storage::folder(&dir.path().join("files")));
-        Some(Self::serve(backend, database_url, storage, db, admin, Some(dir), adjust).await)
+        let storage = storage.unwrap_or_else(|| Storage::folder(&scratch.path().join("files")));
+        let server = Self::serve(backend, transport, database_url, storage, db, admin, adjust);
+        Some(server.await.with_scratch(scratch))
     }
 
-    /// A second server on the same database (another process behind a load balancer).
+    fn with_scratch(mut self, scratch: Scratch) -> TestServer {
+        self._scratch = Some(scratch);
+        self
+    }
+
+    /// How this server is reached.
+    pub fn transport(&self) -> Transport {
+        match self.reach {
+            Reach::InProcess { .. } => Transport::InProcess,
+            Reach::Tcp { .. } => Transport::Tcp,
+        }
+    }
+
+    /// A second server on the same database (another process behind a load
+    /// balancer), reached as this one is.
     pub async fn sibling(&self, adjust: impl FnOnce(&mut ServeConfig)) -> TestServer {
         let db = Db::connect(&self.database_url).await.expect("connect");
         let url = self.database_url.clone();
         let storage = self.storage.clone();
-        Self::serve(
-            self.backend,
-            url,
-            storage,
-            db,
-            self.admin.clone(),
-            None,
-            adjust,
-        )
-        .await
+        let (backend, transport, admin) = (self.backend, self.transport(), self.admin.clone());
+        Self::serve(backend, transport, url, storage, db, admin, adjust).await
     }
 
     async fn serve(
         backend: Backend,
+        transport: Transport,
         database_url: String,
         storage: Storage,
         db: Db,
         admin: String,
-        dir: Option<tempfile::TempDir>,
         adjust: impl FnOnce(&mut ServeConfig),
     ) -> TestServer {
         let mut config = ServeConfig::with_database(database_url.clone());
@@ -286,17 +338,34 @@ impl TestServer {
         // test revokes it: revocation must work through the cache.
         config.tokens.token_cache_ms = 60_000;
         adjust(&mut config);
-        let (tx, rx) = oneshot::channel::<()>();
-        let server = Server::start_with(db.clone(), &config, async {
-            let _ = rx.await;
-        })
-        .await
-        .expect("start the server");
-        let base = format!("http://{}", server.addr);
-        tokio::spawn(server.wait());
+        let reach = match transport {
+            Transport::InProcess => {
+                let app = quire::app::App::new(db.clone(), &config)
+                    .await
+                    .expect("build the app");
+                Reach::InProcess {
+                    router: app.router,
+                    shutdown: app.shutdown.clone(),
+                    housekeeping: app.housekeeping,
+                }
+            }
+            Transport::Tcp => {
+                let (tx, rx) = oneshot::channel::<()>();
+                let server = Server::start_with(db.clone(), &config, async {
+                    let _ = rx.await;
+                })
+                .await
+                .expect("start the server");
+                let base = format!("http://{}", server.addr);
+                tokio::spawn(server.wait());
+                Reach::Tcp {
+                    base,
+                    shutdown: Some(tx),
+                }
+            }
+        };
         TestServer {
             backend,
-            base,
             database_url,
             storage,
             admin,
@@ -305,13 +374,71 @@ impl TestServer {
                 .build()
                 .unwrap(),
             db,
-            shutdown: Some(tx),
-            _dir: dir,
+            reach,
+            _scratch: None,
         }
     }
 
+    /// The URL of `path` on a server over TCP.
     pub fn url(&self, path: &str) -> String {
-        format!("{}{}", self.base, path)
+        match &self.reach {
+            Reach::Tcp { base, .. } => format!("{base}{path}"),
+            Reach::InProcess { .. } => panic!(
+                "{path}: an in-process server has no address; run this test over TCP \
+                 (server_tests!, TestServer::start)"
+            ),
+        }
+    }
+
+    /// Sends `request`, whose URI is a path, to the server; reads the whole
+    /// response.
+    pub async fn send(&self, request: axum::http::Request<Vec<u8>>) -> Reply {
+        match &self.reach {
+            Reach::InProcess { router, .. } => {
+                use tower::ServiceExt;
+                let (mut parts, body) = request.into_parts();
+                // What a connection gives every request: the peer's address,
+                // and the length an HTTP client states.
+                let peer = std::net::SocketAddr::from(([127, 0, 0, 1], 40_000));
+                parts.extensions.insert(axum::extract::ConnectInfo(peer));
+                if !body.is_empty() {
+                    parts
+                        .headers
+                        .entry(axum::http::header::CONTENT_LENGTH)
+                        .or_insert(body.len().into());
+                }
+                let request = axum::http::Request::from_parts(parts, axum::body::Body::from(body));
+                let response = router.clone().oneshot(request).await.expect("infallible");
+                let (parts, body) = response.into_parts();
+                let body = axum::body::to_bytes(body, usize::MAX)
+                    .await
+                    .expect("the whole body");
+                Reply {
+                    status: parts.status,
+                    headers: parts.headers,
+                    body,
+                }
+            }
+            Reach::Tcp { base, .. } => {
+                let (mut parts, body) = request.into_parts();
+                parts.uri = format!("{base}{}", parts.uri).parse().expect("a URL");
+                let request =
+                    reqwest::Request::try_from(axum::http::Request::from_parts(parts, body))
+                        .expect("a request reqwest can send");
+                let res = self
+                    .http
+                    .execute(request)
+                    .await
+                    .expect("the server answers");
+                let (status, headers) = (res.status(), res.headers().clone());
+                let body = res.bytes().await.expect("the whole body");
+                Reply {
+                    status,
+                    headers,
+                    body,
+                }
+            }
+        }
     }
 
     /// POSTs a GraphQL request with `token`; returns the status and the body.
@@ -321,22 +448,26 @@ impl TestServer {
         query: &str,
         variables: Value,
     ) -> (StatusCode, Value) {
-        let mut req = self
-            .http
-            .post(self.url("/graphql"))
+        let body = json!({ "query": query, "variables": variables });
+        self.post_json(token, &body).await
+    }
+
+    /// POSTs `body` (a request, or a batch of them) to /graphql as JSON with
+    /// `token`; returns the status and the body.
+    pub async fn post_json(&self, token: Option<&str>, body: &Value) -> (StatusCode, Value) {
+        let mut request = axum::http::Request::post("/graphql")
             // As current clients ask: request errors then come as 4xx.
             .header(
                 "accept",
                 "application/graphql-response+json, application/json;q=0.9",
             )
-            .json(&json!({ "query": query, "variables": variables }));
+            .header("content-type", "application/json");
         if let Some(token) = token {
-            req = req.bearer_auth(token);
+            request = request.header("authorization", format!("Bearer {token}"));
         }
-        let res = req.send().await.expect("the server answers");
-        let status = res.status();
-        let body = res.json().await.expect("a JSON body");
-        (status, body)
+        let body = serde_json::to_vec(body).expect("JSON");
+        let reply = self.send(request.body(body).expect("a request")).await;
+        (reply.status, reply.json())
     }
 
     /// Runs a request as admin and returns `data`, failing the test on any error.
@@ -359,13 +490,8 @@ impl TestServer {
 
     /// The body of an unauthenticated GET of `path`, as text.
     pub async fn get_text(&self, path: &str) -> String {
-        let res = self
-            .http
-            .get(self.url(path))
-            .send()
-            .await
-            .expect("the server answers");
-        res.text().await.expect("a text body")
+        let request = axum::http::Request::get(path).body(Vec::new());
+        self.send(request.expect("a request")).await.text()
     }
 
     /// The server's count of SQL statements, read from /metrics.
@@ -442,18 +568,44 @@ impl TestServer {
 impl TestServer {
     /// Begins the server's graceful shutdown, as SIGTERM does.
     pub fn shut_down(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
+        match &mut self.reach {
+            Reach::Tcp { shutdown, .. } => {
+                if let Some(tx) = shutdown.take() {
+                    let _ = tx.send(());
+                }
+            }
+            Reach::InProcess { shutdown, .. } => shutdown.cancel(),
         }
     }
 }
 
 impl Drop for TestServer {
     fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
+        self.shut_down();
+        if let Reach::InProcess { housekeeping, .. } = &self.reach {
+            housekeeping.abort();
         }
     }
+}
+
+/// A multipart/form-data body of `parts` (name, file name, content), in
+/// order, as an HTTP client writes one; returns its content type and bytes.
+pub fn multipart(parts: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
+    const BOUNDARY: &str = "quire-test-boundary-7d1f";
+    let mut body = Vec::new();
+    for (name, file_name, content) in parts {
+        body.extend_from_slice(
+            format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"").as_bytes(),
+        );
+        if let Some(file_name) = file_name {
+            body.extend_from_slice(format!("; filename=\"{file_name}\"").as_bytes());
+        }
+        body.extend_from_slice(b"\r\n\r\n");
+        body.extend_from_slice(content);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={BOUNDARY}"), body)
 }
 
 /// The `extensions.code` of an error value.

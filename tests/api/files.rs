@@ -784,11 +784,10 @@ async fn downloads_are_never_run_by_the_browser(s: TestServer) {
 
 /// Starts a server (SQLite) over `storage`; returns why it did not start.
 async fn start_error(storage: &Storage) -> String {
-    let (_dir, url) = crate::common::fresh_database(crate::common::Backend::Sqlite)
+    let (_dir, url) = crate::common::migrated_database(crate::common::Backend::Sqlite)
         .await
         .unwrap();
     let db = quire::db::Db::connect(&url).await.unwrap();
-    db.migrate().await.unwrap();
     let mut config = quire::config::ServeConfig::with_database(url);
     config.storage.storage_url = Some(storage.url.clone());
     config.storage.storage_options = storage.env.clone();

@@ -9,11 +9,11 @@ use rand::{Rng, SeedableRng};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::backend_tests;
 use crate::common::{TestServer, code};
 use crate::live::Ws;
+use crate::server_tests;
 
-backend_tests!(
+server_tests!(
     deep_nesting_is_refused_before_parsing,
     generated_bad_requests_never_crash,
     websocket_nesting_and_subscription_cap,

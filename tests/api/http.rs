@@ -4,10 +4,10 @@ use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, CONTENT_TYPE};
 use serde_json::{Value, json};
 
-use crate::backend_tests;
 use crate::common::{TestServer, code};
+use crate::server_tests;
 
-backend_tests!(
+server_tests!(
     authentication,
     get_and_graphiql,
     media_types_and_statuses,

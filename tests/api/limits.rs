@@ -87,35 +87,12 @@ async fn value_size(s: TestServer) {
 async fn batch_length(s: TestServer) {
     let one = json!({ "query": "{ viewer { name } }" });
     let ten: Vec<_> = (0..10).map(|_| one.clone()).collect();
-    let res = s
-        .http
-        .post(s.url("/graphql"))
-        .bearer_auth(&s.admin)
-        .json(&ten)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::OK);
-    assert_eq!(
-        res.json::<serde_json::Value>()
-            .await
-            .unwrap()
-            .as_array()
-            .unwrap()
-            .len(),
-        10
-    );
+    let (status, body) = s.post_json(Some(&s.admin), &json!(ten)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body.as_array().unwrap().len(), 10);
     let eleven: Vec<_> = (0..11).map(|_| one.clone()).collect();
-    let res = s
-        .http
-        .post(s.url("/graphql"))
-        .bearer_auth(&s.admin)
-        .json(&eleven)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
-    let body: serde_json::Value = res.json().await.unwrap();
+    let (status, body) = s.post_json(Some(&s.admin), &json!(eleven)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(
         body["errors"][0]["message"]
             .as_str()

@@ -12,8 +12,8 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-use crate::backend_tests;
 use crate::common::{Backend, TestServer};
+use crate::server_tests;
 
 pub struct Ws {
     socket: WebSocketStream<MaybeTlsStream<TcpStream>>,
@@ -162,7 +162,7 @@ impl Ws {
     }
 }
 
-backend_tests!(
+server_tests!(
     every_subscription_in_order,
     resume_without_loss_or_repeat,
     concurrent_writers_all_delivered,

@@ -1,10 +1,21 @@
-//! Integration tests: one binary (one link) holding every API test module.
+//! Integration tests: one binary (one link) holding every API test module,
+//! in three tiers, each test over a copy of a database migrated once per
+//! run (`databases`), on SQLite and, when configured, PostgreSQL:
+//!
+//! - domain: the rules called with a `Session`, no HTTP (`domain`);
+//! - in-process: requests through the server's router in this process,
+//!   no socket (`backend_tests!`, `TestServer::in_process`);
+//! - TCP: a real server on an ephemeral port, for WebSockets, raw HTTP,
+//!   files and `quire` processes (`server_tests!`, `storage_tests!`,
+//!   `TestServer::start`).
 
 mod common;
+mod databases;
 
 mod access;
 mod cli;
 mod costs;
+mod domain;
 mod durability;
 mod files;
 mod graph;

@@ -217,7 +217,9 @@ const INTROSPECTION: &str = r#"{ __schema {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn served_schema_describes_everything_and_names_its_roots() {
-    let s = TestServer::start(Backend::Sqlite).await.unwrap();
+    let s = TestServer::in_process(Backend::Sqlite, |_| {})
+        .await
+        .unwrap();
     let data = s.admin(INTROSPECTION, json!({})).await;
     let schema = &data["__schema"];
     assert_all_described("introspection", &introspected_elements(schema));

@@ -13,7 +13,7 @@ mod statements_do_not_grow_with_page_size {
     use crate::common::{Backend, TestServer};
 
     async fn server(backend: Backend) -> Option<TestServer> {
-        TestServer::start_with(backend, |c| {
+        TestServer::in_process(backend, |c| {
             c.http.batch_delay_us = 200_000;
             c.tokens.token_cache_ms = 0;
         })

@@ -11,9 +11,9 @@ use reqwest::header::{ACCEPT, ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_TYPE};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::backend_tests;
 use crate::common::{Backend, TestServer, code};
 use crate::live::Ws;
+use crate::{backend_tests, server_tests};
 
 /// graphql-js 16's `getIntrospectionQuery()` with every option on, as
 /// GraphiQL, graphql-codegen and graphql-inspector send it.
@@ -172,7 +172,7 @@ async fn the_standard_introspection_query_works(s: TestServer) {
 
 #[tokio::test]
 async fn introspection_can_still_be_turned_off() {
-    let s = TestServer::start_with(Backend::Sqlite, |c| c.limits.introspection = false)
+    let s = TestServer::in_process(Backend::Sqlite, |c| c.limits.introspection = false)
         .await
         .unwrap();
     let (_, body) = s.post(Some(&s.admin), INTROSPECTION_QUERY, json!({})).await;
@@ -264,7 +264,7 @@ fn persisted(hash: &str) -> Value {
     json!({ "persistedQuery": { "version": 1, "sha256Hash": hash } })
 }
 
-backend_tests!(automatic_persisted_queries_round_trip);
+server_tests!(automatic_persisted_queries_round_trip);
 
 async fn automatic_persisted_queries_round_trip(s: TestServer) {
     s.create_project("apq").await;
@@ -351,7 +351,7 @@ fn decode(encoding: &str, bytes: &[u8]) -> Vec<u8> {
     out
 }
 
-backend_tests!(large_responses_are_compressed_when_asked);
+server_tests!(large_responses_are_compressed_when_asked);
 
 async fn large_responses_are_compressed_when_asked(s: TestServer) {
     let project = s.create_project("big").await;
@@ -505,7 +505,7 @@ async fn document_errors_follow_the_graphql_over_http_status_rules() {
     );
 }
 
-backend_tests!(metrics_count_operations_statuses_sockets_and_files);
+server_tests!(metrics_count_operations_statuses_sockets_and_files);
 
 async fn metrics_count_operations_statuses_sockets_and_files(s: TestServer) {
     let project = s.create_project("metered").await;
