@@ -26,8 +26,8 @@ SELECT json_build_object(
                    WHERE c.project_id = p.id AND c.status = 'PENDING'),
     'pageInfo', json_build_object(
       'hasNextPage', (SELECT count(*) > 50 FROM page),
-      'endCursor', (SELECT rtrim(translate(encode(uuid_send(max(q.id)), 'base64'), '+/', '-_'), '=')
-                    FROM first50 q)),
+      'endCursor', (SELECT rtrim(translate(encode(uuid_send(q.id), 'base64'), '+/', '-_'), '=')
+                    FROM first50 q ORDER BY q.id DESC LIMIT 1)),
     'edges', (SELECT coalesce(json_agg(json_build_object(
       'cursor', rtrim(translate(encode(uuid_send(v.id), 'base64'), '+/', '-_'), '='),
       'node', json_build_object(

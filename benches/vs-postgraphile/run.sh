@@ -184,6 +184,7 @@ log "seeded in ${SEED_SECONDS}s: project $SLUG, $PENDING PENDING versions"
 # CPU is read from /proc: the postmaster of this cluster and its children.
 PG_DATA=$(sql "SHOW data_directory")
 PG_POSTMASTER=$(head -n 1 "$PG_DATA/postmaster.pid" 2>/dev/null || true)
+PG_VERSION=$(sql "SHOW server_version" | cut -d' ' -f1)
 [ -n "$PG_POSTMASTER" ] && [ -d "/proc/$PG_POSTMASTER" ] \
   || die "cannot read $PG_DATA/postmaster.pid: PostgreSQL must run on this machine, readable by this user"
 
@@ -251,18 +252,18 @@ no_errors() { # label response-file
   fi
 }
 
-# The summary compared: totalCount, then per version in order its public id
+# The summary compared: totalCount and hasNextPage, then per version in order its public id
 # and its numbers of files, approvals and steps.
 post "$QUIRE_URL" "$(cat "$TMP/quire_review.json")" "Bearer $TOKEN" >"$TMP/quire_review.out"
 no_errors "quire review page" "$TMP/quire_review.out"
-jq -r '.data.project.reviewQueue | (.totalCount | tostring),
+jq -r '.data.project.reviewQueue | "\(.totalCount) \(.pageInfo.hasNextPage)",
   (.edges[].node | [.id, (.files | length), (.approvals | length),
                     ((.sourceRun.steps // []) | length)] | @tsv)' \
   "$TMP/quire_review.out" >"$TMP/quire_review.summary"
 
 post "$PGL_URL" "$(cat "$TMP/pgl_review.json")" >"$TMP/pgl_review.out"
 no_errors "PostGraphile review page" "$TMP/pgl_review.out"
-jq -r '.data.projectBySlug.artifactVersionsByProjectId | (.totalCount | tostring),
+jq -r '.data.projectBySlug.artifactVersionsByProjectId | "\(.totalCount) \(.pageInfo.hasNextPage)",
   (.edges[].node | ["ver_" + (.rowId | gsub("-"; "")),
                     (.artifactVersionFilesByVersionId.nodes | length),
                     (.approvalsByVersionId.nodes | length),
@@ -271,9 +272,9 @@ jq -r '.data.projectBySlug.artifactVersionsByProjectId | (.totalCount | tostring
 
 # The floor statement through psql: :slug is a pgbench variable there, a
 # psql one here (given quoted).
-psql "$DB_URL" -XAtq -v slug="'$SLUG'" -f "$HERE/floor_review_page.sql" >"$TMP/floor_review.out" \
+psql "$DB_URL" -XAtq -v ON_ERROR_STOP=1 -v slug="'$SLUG'" -f "$HERE/floor_review_page.sql" >"$TMP/floor_review.out" \
   || die "the floor statement failed"
-jq -r '.reviewQueue | (.totalCount | tostring),
+jq -r '.reviewQueue | "\(.totalCount) \(.pageInfo.hasNextPage)",
   (.edges[].node | [.id, (.files | length), (.approvals | length),
                     ((.sourceRun.steps // []) | length)] | @tsv)' \
   "$TMP/floor_review.out" >"$TMP/floor_review.summary"
@@ -311,8 +312,9 @@ diff "$TMP/quire_point.summary" "$TMP/pgl_point.summary" >&2 \
   || die "point reads differ between quire and PostGraphile (quire <, PostGraphile >)"
 uuid1=$(head -n 1 "$TMP/point_uuids")
 grep -v '^\\set' "$HERE/floor_point_read.sql" \
-  | psql "$DB_URL" -XAtq -v ids="'{$uuid1}'" -v i=1 \
-  | jq -r '[.id, (.files | length), (.approvals | length)] | @tsv' >"$TMP/floor_point.summary"
+  | psql "$DB_URL" -XAtq -v ON_ERROR_STOP=1 -v ids="'{$uuid1}'" -v i=1 \
+  | jq -r '[.id, (.files | length), (.approvals | length)] | @tsv' >"$TMP/floor_point.summary" \
+  || die "the point-read floor statement failed"
 [ "$(cat "$TMP/floor_point.summary")" = "$(head -n 1 "$TMP/quire_point.summary")" ] \
   || die "the point-read floor differs from quire for $uuid1"
 log "point reads: the same 100 versions, files and approvals from quire and PostGraphile"
@@ -482,34 +484,34 @@ range() { # min-max of column $3
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-"; else printf "%.2fx", a / b }'; }
 
 cols=(4 5 6 7 8 9)
-names=("req/s" "p50 ms" "p99 ms" "server CPU ms/req" "PostgreSQL CPU ms/req" "SQL statements/req")
+names=("req/s [min-max]" "p50 ms" "p99 ms" "server CPU ms/req" "PostgreSQL CPU ms/req" "SQL statements/req")
 echo
-echo "Quire $QUIRE_COMMIT vs PostGraphile $PGL_VERSION vs one SQL statement (pgbench), database $VERSIONS versions"
-echo "($PENDING PENDING), ${SECS}s runs, $ROUNDS rounds, medians (req/s: median [min-max])"
-echo
-printf '%-38s %-22s %-22s %-22s\n' "" "Quire" "PostGraphile $PGL_VERSION" "floor (1 statement)"
+echo "Quire $QUIRE_COMMIT, PostGraphile $PGL_VERSION, one SQL statement through pgbench; PostgreSQL $PG_VERSION;"
+echo "$(nproc) cores; $VERSIONS versions ($PENDING PENDING in the queue); ${SECS}s runs, $ROUNDS rounds; medians"
 for scenario in review32 point32 review1; do
   case $scenario in
     review32) title="review page, $CONNS conns" ;;
     point32) title="point read, $CONNS conns" ;;
     review1) title="review page, 1 conn" ;;
   esac
+  echo
+  printf '%-26s %-20s %-20s %-20s\n' "$title" "Quire" "PostGraphile" "floor (1 statement)"
   for i in "${!cols[@]}"; do
     c=${cols[$i]}
-    line=$(printf '%-38s' "$title: ${names[$i]}")
+    line=$(printf '  %-24s' "${names[$i]}")
     for side in quire postgraphile floor; do
       v=$(median "$scenario" "$side" "$c")
       [ "$c" = 4 ] && [ "$v" != - ] && v="$(printf '%.0f' "$v") [$(range "$scenario" "$side" 4)]"
-      line+=$(printf ' %-22s' "$v")
+      line+=$(printf ' %-20s' "$v")
     done
     echo "$line"
   done
-  echo
 done
+echo
 
 m() { median "$1" "$2" "$3"; }
 echo "Ratios (medians; the issue's targets in brackets)"
-printf '  %-58s %s\n' \
+printf '  %-62s %s\n' \
   "review page req/s, Quire / PostGraphile [>= 2]" "$(ratio "$(m review32 quire 4)" "$(m review32 postgraphile 4)")" \
   "review page req/s, Quire / floor [>= 0.6]" "$(ratio "$(m review32 quire 4)" "$(m review32 floor 4)")" \
   "review page req/s, PostGraphile / floor" "$(ratio "$(m review32 postgraphile 4)" "$(m review32 floor 4)")" \
