@@ -348,6 +348,9 @@ pg_ticks() {
   echo "$total"
 }
 
+# Quire's count of its request pool's statements. Per request it is a slight
+# upper bound: requests wrk cuts off at the end of a run (at most one per
+# connection) still run their statements but are not counted as requests.
 statements() {
   curl -sS "$QUIRE_URL/metrics" | awk '$1 == "quire_sql_statements_total" { print $2 }'
 }
