@@ -5,7 +5,7 @@ use super::context::session;
 use super::error::ApiResult;
 use super::types::{
     Actor, ApiToken, Approval, ArtifactSchema, ArtifactVersion, File, ModelPrice, Node, Project,
-    Run, RunStep,
+    Run, RunStep, prime_version,
 };
 use crate::domain::ids::{self, IdKind};
 use crate::domain::{approvals, pricing, projects, runs, schemas, tokens, versions};
@@ -144,9 +144,10 @@ impl QueryRoot {
         let Ok(uuid) = ids::decode(IdKind::Version, &id) else {
             return Ok(None);
         };
-        Ok(versions::by_id(session(ctx), uuid)
-            .await
-            .api()?
-            .map(ArtifactVersion))
+        let Some(version) = versions::by_id(session(ctx), uuid).await.api()? else {
+            return Ok(None);
+        };
+        prime_version(ctx, &version).await?;
+        Ok(Some(ArtifactVersion(version)))
     }
 }

@@ -169,6 +169,37 @@ macro_rules! backend_tests {
     };
 }
 
+/// One test on both backends whose server needs a configuration of its
+/// own: `configured_tests!(name, start, |c| …)` makes `mod name` with
+/// `sqlite` and `postgres`, each calling `super::name` with a server made by
+/// `TestServer::start(backend, configure)` (`in_process` or `start_with`).
+#[macro_export]
+macro_rules! configured_tests {
+    ($name:ident, $start:ident, $configure:expr) => {
+        mod $name {
+            use $crate::common::{Backend, TestServer};
+
+            async fn server(backend: Backend) -> Option<TestServer> {
+                TestServer::$start(backend, $configure).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn sqlite() {
+                super::$name(server(Backend::Sqlite).await.unwrap()).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn postgres() {
+                let Some(server) = server(Backend::Postgres).await else {
+                    eprintln!("skipped: QUIRE_TEST_DATABASE_URL is not set");
+                    return;
+                };
+                super::$name(server).await;
+            }
+        }
+    };
+}
+
 /// `backend_tests!` with a real server over TCP, for tests that need a
 /// socket (WebSockets, raw HTTP, a `quire` process on the same database).
 #[macro_export]

@@ -5,35 +5,14 @@ use serde_json::{Value, json};
 
 use crate::common::TestServer;
 
-/// Both backends, with a batch window wide enough that an unoptimised test
-/// build on a busy 2-core machine registers a whole page's keys before the
-/// first batch leaves (release builds do it well within the 2 ms default),
-/// and no token cache, so that every request looks its token up.
-mod statements_do_not_grow_with_page_size {
-    use crate::common::{Backend, TestServer};
-
-    async fn server(backend: Backend) -> Option<TestServer> {
-        TestServer::in_process(backend, |c| {
-            c.http.batch_delay_us = 200_000;
-            c.tokens.token_cache_ms = 0;
-        })
-        .await
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-    async fn sqlite() {
-        super::statements_do_not_grow_with_page_size(server(Backend::Sqlite).await.unwrap()).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-    async fn postgres() {
-        let Some(server) = server(Backend::Postgres).await else {
-            eprintln!("skipped: QUIRE_TEST_DATABASE_URL is not set");
-            return;
-        };
-        super::statements_do_not_grow_with_page_size(server).await;
-    }
-}
+// Both backends, with a batch window wide enough that an unoptimised test
+// build on a busy 2-core machine registers a whole page's keys before the
+// first batch leaves (release builds do it well within the 2 ms default),
+// and no token cache, so that every request looks its token up.
+crate::configured_tests!(statements_do_not_grow_with_page_size, in_process, |c| {
+    c.http.batch_delay_us = 200_000;
+    c.tokens.token_cache_ms = 0;
+});
 
 const QUERY: &str = r#"query($first: Int!) {
   project(slug: "counted") {
@@ -141,32 +120,15 @@ async fn a_token_seen_lately_costs_no_lookup(s: TestServer) {
     assert_eq!((first, second), (1, 0));
 }
 
-/// The page's children are read by the page itself (one statement per
-/// relation), so 32 clients at once cost exactly 32 times one client, at
-/// the default batch window: nothing depends on which items of a page
-/// happen to reach a loader together. The event reader's poll is slowed so
-/// that only the requests run statements.
-mod statements_stay_fixed_under_32_clients {
-    use crate::common::{Backend, TestServer};
-
-    async fn server(backend: Backend) -> Option<TestServer> {
-        TestServer::start_with(backend, |c| c.events.event_poll_ms = 3_600_000).await
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-    async fn sqlite() {
-        super::statements_stay_fixed_under_32_clients(server(Backend::Sqlite).await.unwrap()).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-    async fn postgres() {
-        let Some(server) = server(Backend::Postgres).await else {
-            eprintln!("skipped: QUIRE_TEST_DATABASE_URL is not set");
-            return;
-        };
-        super::statements_stay_fixed_under_32_clients(server).await;
-    }
-}
+// The page's children are read by the page itself (one statement per
+// relation), so 32 clients at once cost exactly 32 times one client, at
+// the default batch window: nothing depends on which items of a page
+// happen to reach a loader together. The event reader's poll is slowed so
+// that only the requests run statements.
+crate::configured_tests!(statements_stay_fixed_under_32_clients, start_with, |c| c
+    .events
+    .event_poll_ms =
+    3_600_000);
 
 async fn statements_stay_fixed_under_32_clients(s: TestServer) {
     seed_counted(&s).await;
@@ -198,5 +160,62 @@ async fn statements_stay_fixed_under_32_clients(s: TestServer) {
             32 * alone,
             "round {round}: 32 concurrent pages cost {spent} statements, not 32 x {alone}"
         );
+    }
+}
+
+// A version read by ID reads its files and approvals itself, side by side:
+// three statements (version, files, approvals) per read, also with 32
+// clients at once, and no wait for the loaders' batching window, which this
+// server sets to two minutes (a read that waited for it would hit the test
+// client's one-minute timeout).
+crate::configured_tests!(a_point_read_reads_its_children_at_once, start_with, |c| {
+    c.events.event_poll_ms = 3_600_000;
+    c.http.batch_delay_us = 120_000_000;
+});
+
+async fn a_point_read_reads_its_children_at_once(s: TestServer) {
+    const POINT: &str = "query($id: ID!) { artifactVersion(id: $id) { id value files { id } approvals { action actor { name } } } }";
+    const APPROVE: &str =
+        "mutation($id: ID!) { approveVersion(input: {versionId: $id}) { status } }";
+    let project = s.create_project("point").await;
+    let mut ids = Vec::new();
+    for n in 0..8 {
+        let version = s
+            .create_version(&project, &format!("point.k{n}"), json!({ "n": n }), None)
+            .await;
+        let id = version["id"].as_str().unwrap().to_owned();
+        if n % 2 == 0 {
+            s.admin(APPROVE, json!({ "id": id })).await;
+        }
+        ids.push(id);
+    }
+    // The token is looked up once, then cached.
+    s.admin(POINT, json!({ "id": ids[0] })).await;
+    let before = s.statements().await;
+    let alone = s.admin(POINT, json!({ "id": ids[0] })).await;
+    assert_eq!(
+        s.statements().await - before,
+        3,
+        "version, files, approvals"
+    );
+    assert_eq!(
+        alone["artifactVersion"]["approvals"][0]["action"],
+        "APPROVE"
+    );
+
+    let before = s.statements().await;
+    let reads = futures::future::join_all(
+        (0..32).map(|i| s.admin(POINT, json!({ "id": ids[i % ids.len()] }))),
+    )
+    .await;
+    assert_eq!(s.statements().await - before, 32 * 3);
+    for (i, read) in reads.iter().enumerate() {
+        let version = &read["artifactVersion"];
+        let n = i % ids.len();
+        assert_eq!(version["id"], ids[n]);
+        assert_eq!(version["value"], json!({ "n": n }));
+        assert_eq!(version["files"], json!([]));
+        let approvals = version["approvals"].as_array().unwrap().len();
+        assert_eq!(approvals, usize::from(n % 2 == 0), "{read}");
     }
 }

@@ -28,7 +28,7 @@ pub(crate) use run::{Run, RunStep};
 pub(crate) use schema::ArtifactSchema;
 pub(crate) use token::ApiToken;
 pub(crate) use version::ArtifactVersion;
-pub(crate) use version::prime_page;
+pub(crate) use version::{prime_page, prime_version};
 
 use async_graphql::{Context, ID};
 use uuid::Uuid;

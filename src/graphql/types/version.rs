@@ -273,20 +273,43 @@ pub(crate) async fn prime_page(
     let asks = |field: &str| nodes.field(field).exists() || edges.field(field).exists();
     let asks_steps = nodes.field("sourceRun").field("steps").exists()
         || edges.field("sourceRun").field("steps").exists();
-    let versions = || page.items.iter().map(|(_, v)| v);
-    let mut runs: Vec<uuid::Uuid> = versions().filter_map(|v| v.source_run_id).collect();
+    let versions: Vec<&version::Model> = page.items.iter().map(|(_, v)| v).collect();
+    prime_versions(ctx, &versions, asks, asks_steps).await
+}
+
+/// The same for one version read by ID (`artifactVersion`): its children
+/// are read at once, side by side, instead of each waiting out the
+/// loader's batching delay for keys that no other item will add.
+pub(crate) async fn prime_version(
+    ctx: &Context<'_>,
+    version: &version::Model,
+) -> async_graphql::Result<()> {
+    let look = ctx.look_ahead();
+    let asks = |field: &str| look.field(field).exists();
+    let asks_steps = look.field("sourceRun").field("steps").exists();
+    prime_versions(ctx, &[version], asks, asks_steps).await
+}
+
+/// Primes the relations of `versions` that `asks` names, concurrently.
+async fn prime_versions(
+    ctx: &Context<'_>,
+    versions: &[&version::Model],
+    asks: impl Fn(&str) -> bool,
+    asks_steps: bool,
+) -> async_graphql::Result<()> {
+    let mut runs: Vec<uuid::Uuid> = versions.iter().filter_map(|v| v.source_run_id).collect();
     runs.sort_unstable();
     runs.dedup();
     let loaders = loaders(ctx);
     let files = async {
         match asks("files") {
-            true => prime(loaders, versions().map(|v| FilesOfVersion(v.id))).await,
+            true => prime(loaders, versions.iter().map(|v| FilesOfVersion(v.id))).await,
             false => Ok(()),
         }
     };
     let approvals = async {
         match asks("approvals") {
-            true => prime(loaders, versions().map(|v| ApprovalsOfVersion(v.id))).await,
+            true => prime(loaders, versions.iter().map(|v| ApprovalsOfVersion(v.id))).await,
             false => Ok(()),
         }
     };
