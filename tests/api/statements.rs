@@ -166,8 +166,8 @@ async fn statements_stay_fixed_under_32_clients(s: TestServer) {
 // A version read by ID reads its files and approvals itself, side by side:
 // three statements (version, files, approvals) per read, also with 32
 // clients at once, and no wait for the loaders' batching window, which this
-// server sets to two minutes (a read that waited for it would hit the test
-// client's one-minute timeout).
+// server sets to two minutes (a read that waited for it would be cancelled
+// by the server's 30 s request time limit).
 crate::configured_tests!(a_point_read_reads_its_children_at_once, start_with, |c| {
     c.events.event_poll_ms = 3_600_000;
     c.http.batch_delay_us = 120_000_000;
