@@ -169,32 +169,32 @@ macro_rules! backend_tests {
     };
 }
 
-/// One test on both backends whose server needs a configuration of its
-/// own: `configured_tests!(name, start, |c| …)` makes `mod name` with
-/// `sqlite` and `postgres`, each calling `super::name` with a server made by
-/// `TestServer::start(backend, configure)` (`in_process` or `start_with`).
+/// One test on both backends, given what it runs on:
+/// `each_backend!(name, |backend| make)` makes `mod name` with `sqlite` and
+/// `postgres`, each awaiting `make` (an `Option`; None, when PostgreSQL is
+/// not configured, skips and passes) and calling `super::name` with it.
+/// For a server with settings of its own, a domain-tier `Domain`, or the
+/// bare `Backend`.
 #[macro_export]
-macro_rules! configured_tests {
-    ($name:ident, $start:ident, $configure:expr) => {
+macro_rules! each_backend {
+    ($name:ident, |$backend:ident| $make:expr) => {
         mod $name {
-            use $crate::common::{Backend, TestServer};
-
-            async fn server(backend: Backend) -> Option<TestServer> {
-                TestServer::$start(backend, $configure).await
-            }
+            #[allow(unused_imports)]
+            use super::*;
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn sqlite() {
-                super::$name(server(Backend::Sqlite).await.unwrap()).await;
+                let $backend = $crate::common::Backend::Sqlite;
+                super::$name($make.await.expect("SQLite is always available")).await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn postgres() {
-                let Some(server) = server(Backend::Postgres).await else {
-                    eprintln!("skipped: QUIRE_TEST_DATABASE_URL is not set");
-                    return;
-                };
-                super::$name(server).await;
+                let $backend = $crate::common::Backend::Postgres;
+                match $make.await {
+                    Some(made) => super::$name(made).await,
+                    None => eprintln!("skipped: QUIRE_TEST_DATABASE_URL is not set"),
+                }
             }
         }
     };

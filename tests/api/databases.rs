@@ -265,14 +265,8 @@ async fn copies_are_migrated_and_separate(backend: Backend) {
     assert_eq!(names(in_second), Vec::<String>::new());
 }
 
-mod copies_are_migrated_and_separate {
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn sqlite() {
-        super::copies_are_migrated_and_separate(crate::common::Backend::Sqlite).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn postgres() {
-        super::copies_are_migrated_and_separate(crate::common::Backend::Postgres).await;
-    }
-}
+// The test makes its own databases (and skips PostgreSQL when it is not
+// configured): it is given only the backend.
+crate::each_backend!(copies_are_migrated_and_separate, |backend| {
+    std::future::ready(Some(backend))
+});

@@ -21,22 +21,7 @@ use crate::common::{Backend, Scratch, migrated_database};
 /// PostgreSQL one skips, and passes, when QUIRE_TEST_DATABASE_URL is not set).
 macro_rules! domain_tests {
     ($($name:ident),* $(,)?) => {
-        $(
-            mod $name {
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn sqlite() {
-                    super::$name(super::Domain::new(crate::common::Backend::Sqlite).await.unwrap()).await;
-                }
-
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn postgres() {
-                    match super::Domain::new(crate::common::Backend::Postgres).await {
-                        Some(domain) => super::$name(domain).await,
-                        None => eprintln!("skipped: QUIRE_TEST_DATABASE_URL is not set"),
-                    }
-                }
-            }
-        )*
+        $( crate::each_backend!($name, |backend| Domain::new(backend)); )*
     };
 }
 

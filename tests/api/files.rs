@@ -896,17 +896,12 @@ async fn an_unusable_store_stops_the_start() {
     );
 }
 
-mod legacy_files_get_their_project {
-    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-    async fn sqlite() {
-        super::legacy_files_get_their_project(crate::common::Backend::Sqlite).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-    async fn postgres() {
-        super::legacy_files_get_their_project(crate::common::Backend::Postgres).await;
-    }
-}
+// The test makes its own databases (and skips PostgreSQL when it is not
+// configured): it is given only the backend.
+crate::each_backend!(
+    legacy_files_get_their_project,
+    |backend| std::future::ready(Some(backend))
+);
 
 /// The migration that gives files a project, over files of the old shape
 /// (one row per SHA-256, no project): a file linked from one project goes to

@@ -9,9 +9,11 @@ use crate::common::TestServer;
 // build on a busy 2-core machine registers a whole page's keys before the
 // first batch leaves (release builds do it well within the 2 ms default),
 // and no token cache, so that every request looks its token up.
-crate::configured_tests!(statements_do_not_grow_with_page_size, in_process, |c| {
-    c.http.batch_delay_us = 200_000;
-    c.tokens.token_cache_ms = 0;
+crate::each_backend!(statements_do_not_grow_with_page_size, |backend| {
+    TestServer::in_process(backend, |c| {
+        c.http.batch_delay_us = 200_000;
+        c.tokens.token_cache_ms = 0;
+    })
 });
 
 const QUERY: &str = r#"query($first: Int!) {
@@ -125,10 +127,9 @@ async fn a_token_seen_lately_costs_no_lookup(s: TestServer) {
 // the default batch window: nothing depends on which items of a page
 // happen to reach a loader together. The event reader's poll is slowed so
 // that only the requests run statements.
-crate::configured_tests!(statements_stay_fixed_under_32_clients, start_with, |c| c
-    .events
-    .event_poll_ms =
-    3_600_000);
+crate::each_backend!(statements_stay_fixed_under_32_clients, |backend| {
+    TestServer::start_with(backend, |c| c.events.event_poll_ms = 3_600_000)
+});
 
 async fn statements_stay_fixed_under_32_clients(s: TestServer) {
     seed_counted(&s).await;
@@ -168,9 +169,11 @@ async fn statements_stay_fixed_under_32_clients(s: TestServer) {
 // clients at once, and no wait for the loaders' batching window, which this
 // server sets to two minutes (a read that waited for it would be cancelled
 // by the server's 30 s request time limit).
-crate::configured_tests!(a_point_read_reads_its_children_at_once, start_with, |c| {
-    c.events.event_poll_ms = 3_600_000;
-    c.http.batch_delay_us = 120_000_000;
+crate::each_backend!(a_point_read_reads_its_children_at_once, |backend| {
+    TestServer::start_with(backend, |c| {
+        c.events.event_poll_ms = 3_600_000;
+        c.http.batch_delay_us = 120_000_000;
+    })
 });
 
 async fn a_point_read_reads_its_children_at_once(s: TestServer) {
