@@ -483,6 +483,11 @@ async fn check(db_url: &str, t: &Tally, received: &[(String, Vec<i64>)]) -> Vec<
         scalar(&db, &format!("SELECT COUNT(*) FROM (SELECT v.project_id, v.schema_key {soak_versions} AND v.status = 'APPROVED' GROUP BY v.project_id, v.schema_key HAVING COUNT(*) > 1) g")).await,
         0,
     );
+    expect(
+        "(project, status) pairs whose kept count is off",
+        scalar(&db, "SELECT COUNT(*) FROM (SELECT v.project_id, v.status, COUNT(*) AS n FROM artifact_versions v JOIN projects p ON p.id = v.project_id WHERE p.slug LIKE 'soak-%' GROUP BY v.project_id, v.status) r FULL JOIN (SELECT c.project_id, c.status, SUM(c.versions) AS n FROM version_counts c JOIN projects p ON p.id = c.project_id WHERE p.slug LIKE 'soak-%' GROUP BY c.project_id, c.status HAVING SUM(c.versions) <> 0) k ON k.project_id = r.project_id AND k.status = r.status WHERE r.n IS NULL OR k.n IS NULL OR r.n <> k.n").await,
+        0,
+    );
     let audit = |action: &str| {
         format!(
             "SELECT COUNT(*) FROM approvals a JOIN projects p ON p.id = a.project_id WHERE p.slug LIKE 'soak-%' AND a.action = '{action}'"

@@ -357,6 +357,7 @@ pub async fn seed(
         insert_all(db, &progress, links).await?;
         insert_all(db, &progress, lineage).await?;
         insert_all(db, &progress, approvals).await?;
+        crate::domain::version_counts::recount(&db.conn, project_id).await?;
         progress.suspend(|| {
             eprintln!(
                 "seeded project {} ({}/{}) in {:.1?} so far",

@@ -1,6 +1,7 @@
 //! Connecting to the database (SQLite or PostgreSQL), migrating it, counting
 //! the SQL statements it runs, and opening write transactions.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
@@ -12,6 +13,7 @@ use sea_orm::{
     ExecResult, QueryResult, SqliteTransactionMode, Statement, TransactionOptions,
     TransactionTrait,
 };
+use uuid::Uuid;
 
 pub(crate) mod dialect;
 
@@ -319,6 +321,7 @@ impl Db {
             txn: txn?,
             health: self.write_health.clone(),
             _gate: gate,
+            tallies: Default::default(),
         })))
     }
 
@@ -360,6 +363,8 @@ struct OpenWrite {
     txn: DatabaseTransaction,
     health: Arc<WriteHealth>,
     _gate: Option<tokio::sync::OwnedMutexGuard<()>>,
+    /// Counter changes to write just before commit, by (subject, counter).
+    tallies: std::sync::Mutex<BTreeMap<(Uuid, &'static str), i64>>,
 }
 
 impl WriteTxn {
@@ -375,6 +380,26 @@ impl WriteTxn {
             health.recovered();
         }
         result
+    }
+
+    /// Adds `delta` to a counter of `subject` that the transaction writes
+    /// only at its end (see `domain::version_counts`): a row that every
+    /// writer updates is then locked for the commit alone, and always after
+    /// everything else the transaction locks.
+    pub(crate) fn tally(&self, subject: Uuid, counter: &'static str, delta: i64) {
+        let mut tallies = self.0.tallies.lock().unwrap_or_else(|e| e.into_inner());
+        *tallies.entry((subject, counter)).or_default() += delta;
+    }
+
+    /// The counter changes tallied so far, in key order, leaving none; the
+    /// ones that cancelled out are left out.
+    pub(crate) fn take_tallies(&self) -> Vec<(Uuid, &'static str, i64)> {
+        let mut tallies = self.0.tallies.lock().unwrap_or_else(|e| e.into_inner());
+        std::mem::take(&mut *tallies)
+            .into_iter()
+            .filter(|(_, delta)| *delta != 0)
+            .map(|((subject, counter), delta)| (subject, counter, delta))
+            .collect()
     }
 
     /// Undoes everything the transaction wrote.

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::Session;
 use super::error::DomainResult;
-use super::pagination::{self, Page, PageArgs};
+use super::pagination::{self, Page, PageArgs, Total};
 
 /// A project's audit trail, newest first, optionally of some actions only.
 pub(crate) async fn list(
@@ -22,6 +22,7 @@ pub(crate) async fn list(
     pagination::by_uuid(
         &s.db.conn,
         select,
+        Total::Rows,
         approval::Column::Id,
         Order::Desc,
         |a| a.id,

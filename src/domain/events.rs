@@ -9,14 +9,14 @@
 
 use chrono::{DateTime, Utc};
 use entity::{RunStatus, VersionStatus};
-use sea_orm::{ActiveValue::NotSet, ConnectionTrait, EntityTrait, Set};
+use sea_orm::{ActiveValue::NotSet, EntityTrait, Set};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::error::{DomainError, DomainResult};
 use super::ids::{self, IdKind, new_id};
-use crate::db::Dialect;
+use crate::db::{Dialect, WriteTxn};
 
 /// The PostgreSQL NOTIFY channel that tells every process's event reader
 /// that new events have committed.
@@ -96,6 +96,16 @@ impl Change {
         match self {
             Change::VersionCreated { .. } => Some(VersionStatus::Pending),
             Change::VersionStatus { to, .. } => Some(*to),
+            _ => None,
+        }
+    }
+
+    /// The status a version moved from (None: it is new) and to, for a
+    /// change that created a version or moved its status.
+    pub(crate) fn version_move(&self) -> Option<(Option<VersionStatus>, VersionStatus)> {
+        match self {
+            Change::VersionCreated { .. } => Some((None, VersionStatus::Pending)),
+            Change::VersionStatus { from, to, .. } => Some((Some(*from), *to)),
             _ => None,
         }
     }
@@ -198,11 +208,14 @@ impl From<entity::event::Model> for Event {
 
 /// Records `change` to `subject` in the transaction that makes it.
 pub async fn append(
-    txn: &impl ConnectionTrait,
+    txn: &WriteTxn,
     project_id: Uuid,
     subject: Uuid,
     change: Change,
 ) -> DomainResult<()> {
+    if let Some((from, to)) = change.version_move() {
+        super::version_counts::moved(txn, project_id, from, to);
+    }
     let (kind, payload) = change.to_row()?;
     let row = entity::event::ActiveModel {
         position: NotSet,

@@ -27,6 +27,7 @@ pub mod runs;
 pub(crate) mod schemas;
 pub mod tokens;
 pub(crate) mod validate;
+pub(crate) mod version_counts;
 pub mod versions;
 pub(crate) mod write;
 

@@ -140,10 +140,20 @@ async fn select_count(
         .unwrap_or(0) as u64)
 }
 
+/// What a page's total counts.
+pub enum Total {
+    /// Every row of the paged select (the cursor aside).
+    Rows,
+    /// What this one-row, one-column statement reads: for a set whose size
+    /// is kept apart from its rows.
+    Kept(Box<sea_orm::sea_query::SelectStatement>),
+}
+
 /// Pages `select` by its UUID v7 key column `key`, ascending or descending.
 pub async fn by_uuid<E, C>(
     db: &C,
     select: Select<E>,
+    total: Total,
     key: E::Column,
     order: Order,
     id_of: impl Fn(&E::Model) -> Uuid,
@@ -154,12 +164,12 @@ where
     E::Model: Send + Sync,
     C: ConnectionTrait,
 {
-    // The total ignores the cursor: it counts every row of `select`.
-    let count = args.with_total.then(|| {
-        Query::select()
+    let count = args.with_total.then(|| match total {
+        Total::Kept(count) => *count,
+        Total::Rows => Query::select()
             .expr(Expr::cust("COUNT(*)"))
             .from_subquery(select.clone().into_query(), "counted")
-            .to_owned()
+            .to_owned(),
     });
     let after = args.after_uuid()?;
     let mut page = select;

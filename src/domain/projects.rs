@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::error::{DomainError, DomainResult};
 use super::ids::{self, IdKind};
-use super::pagination::{self, Page, PageArgs};
+use super::pagination::{self, Page, PageArgs, Total};
 use super::write::transact;
 use super::{Session, validate};
 
@@ -118,6 +118,7 @@ pub async fn list(s: Session<'_>, args: &PageArgs) -> DomainResult<Page<project:
     pagination::by_uuid(
         &s.db.conn,
         select,
+        Total::Rows,
         project::Column::Id,
         Order::Asc,
         |p| p.id,

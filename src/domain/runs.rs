@@ -19,7 +19,7 @@ use super::events;
 use super::events::{Change, PublicId};
 use super::idempotency::Idempotency;
 use super::ids::{self, IdKind};
-use super::pagination::{self, Page, PageArgs};
+use super::pagination::{self, Page, PageArgs, Total};
 use super::pricing;
 use super::write::transact;
 use super::{Session, check_size, projects, validate};
@@ -630,6 +630,7 @@ pub async fn list(
     pagination::by_uuid(
         &s.db.conn,
         select,
+        Total::Rows,
         run::Column::Id,
         Order::Desc,
         |r| r.id,

@@ -19,7 +19,7 @@ use super::events;
 use super::events::Change;
 use super::idempotency::Idempotency;
 use super::ids::{self, IdKind};
-use super::pagination::{self, Page, PageArgs, text_cursor};
+use super::pagination::{self, Page, PageArgs, Total, text_cursor};
 use super::schemas;
 use super::{Session, check_size, files, projects, validate};
 use crate::db::Dialect;
@@ -394,9 +394,18 @@ pub async fn list(
     args: &PageArgs,
 ) -> DomainResult<Page<version::Model>> {
     let select = filtered(project_id, filter)?;
+    // By status alone, the project's kept counts say how many.
+    let total = match (&filter.schema_key, &filter.schema_key_prefix) {
+        (None, None) => Total::Kept(Box::new(super::version_counts::total(
+            project_id,
+            &filter.statuses,
+        ))),
+        _ => Total::Rows,
+    };
     pagination::by_uuid(
         &s.db.conn,
         select,
+        total,
         version::Column::Id,
         order,
         |v| v.id,

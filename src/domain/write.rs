@@ -40,9 +40,9 @@ where
         attempt += 1;
         let txn = db.begin_write().await?;
         let failed = match work(txn.clone()).await {
-            Ok(value) => match txn.commit().await {
+            Ok(value) => match finish(txn).await {
                 Ok(()) => return Ok(value),
-                Err(err) => err.into(),
+                Err(err) => err,
             },
             Err(err) => {
                 txn.rollback().await?;
@@ -53,6 +53,14 @@ where
             return Err(failed);
         }
     }
+}
+
+/// Writes the transaction's tallied counters (last, see `version_counts`)
+/// and commits; a failure rolls back as the transaction drops.
+async fn finish(txn: WriteTxn) -> DomainResult<()> {
+    super::version_counts::flush(&txn).await?;
+    txn.commit().await?;
+    Ok(())
 }
 
 impl Idempotency {

@@ -31,6 +31,7 @@ domain_tests!(
     concurrent_decisions_on_one_version_leave_one,
     a_stale_promotion_conflicts_and_changes_nothing,
     another_projects_objects_are_not_found,
+    kept_counts_match_the_versions_after_concurrent_writes,
 );
 
 /// A migrated database of its own, and an unscoped ADMIN acting on it.
@@ -394,4 +395,114 @@ async fn another_projects_objects_are_not_found(d: Domain) {
     .await
     .unwrap();
     assert_eq!(own.version_number, 1);
+}
+
+/// A project's totals by status are kept by the writes (`version_counts`),
+/// not counted: after creates and decisions racing on shared keys (some of
+/// them losing, some retried with their idempotency key), every status's
+/// kept total equals a count of the rows, and another project's writes are
+/// not in it.
+async fn kept_counts_match_the_versions_after_concurrent_writes(d: Domain) {
+    use quire::domain::pagination::PageArgs;
+    use quire::domain::versions::VersionFilter;
+    let project = d.project("tally").await;
+    let other = d.project("elsewhere").await;
+    let reviewer = d.principal("Rita", Role::Reviewer, None).await;
+    d.version(&other, "q.k0", json!("not ours")).await;
+
+    // Twelve values on four keys, each sent twice at once: a keyed create
+    // twice with its key (it counts once), the others as two versions.
+    let inputs = (0..12).flat_map(|j| {
+        let base = new_version(&project, &format!("q.k{}", j % 4), json!(j));
+        match j % 3 {
+            0 => {
+                let keyed = NewVersion {
+                    idempotency_key: Some(format!("create-{j}")),
+                    ..base
+                };
+                [keyed.clone(), keyed]
+            }
+            _ => [
+                base.clone(),
+                NewVersion {
+                    value: json!([j]),
+                    ..base
+                },
+            ],
+        }
+    });
+    let creates = inputs.map(|input| versions::create(d.as_admin(), input));
+    let created: Vec<version::Model> = futures::future::join_all(creates)
+        .await
+        .into_iter()
+        .map(|r| r.expect("create"))
+        .collect();
+    let distinct: std::collections::HashSet<Uuid> = created.iter().map(|v| v.id).collect();
+    assert_eq!(distinct.len(), 20);
+    // Each version decided twice at once, in different ways: one wins.
+    let decisions = created.iter().enumerate().flat_map(|(i, v)| {
+        let first = [
+            Decision::Approve,
+            Decision::Reject,
+            Decision::RequestChanges,
+        ][i % 3];
+        [
+            d.decide(&reviewer, first, v),
+            d.decide(&reviewer, Decision::Approve, v),
+        ]
+    });
+    let decided = futures::future::join_all(decisions).await;
+    assert!(decided.iter().any(|r| r.is_ok()));
+    for result in &decided {
+        if let Err(err) = result {
+            assert!(
+                matches!(err, DomainError::InvalidTransition { .. }),
+                "{err}"
+            );
+        }
+    }
+    d.version(&project, "q.k0", json!("still pending")).await;
+
+    let project_id = ids::decode(IdKind::Project, &project).unwrap();
+    let d = &d;
+    let total = |statuses: Vec<VersionStatus>, counted: bool| {
+        let filter = VersionFilter {
+            statuses,
+            // A key filter makes the page count its rows.
+            schema_key_prefix: counted.then(|| "q".to_owned()),
+            schema_key: None,
+        };
+        async move {
+            let args = PageArgs::new(Some(1), None, true).unwrap();
+            versions::list(
+                d.as_admin(),
+                project_id,
+                &filter,
+                sea_orm::Order::Asc,
+                &args,
+            )
+            .await
+            .unwrap()
+            .total_count
+            .unwrap()
+        }
+    };
+    let mut seen = 0;
+    for status in [
+        VersionStatus::Pending,
+        VersionStatus::Approved,
+        VersionStatus::Rejected,
+        VersionStatus::ChangesRequested,
+        VersionStatus::Superseded,
+    ] {
+        let kept = total(vec![status], false).await;
+        assert_eq!(kept, total(vec![status], true).await, "{status:?}");
+        seen += kept;
+    }
+    assert!(total(vec![VersionStatus::Approved], false).await > 0);
+    assert!(total(vec![VersionStatus::Pending], false).await > 0);
+    // The twenty made at once and the one made after them.
+    assert_eq!(seen, 21);
+    assert_eq!(total(Vec::new(), false).await, seen);
+    assert_eq!(total(Vec::new(), true).await, seen);
 }
