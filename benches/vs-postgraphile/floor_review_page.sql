@@ -7,7 +7,8 @@
 --
 -- Same rows, same order as Project.reviewQueue: the project's PENDING
 -- versions by id ascending (UUIDv7: oldest first), 50 of them, the count of
--- all of them; files in link order (at most 20), approvals by id (at most
+-- all of them (from the per-project counts Quire keeps, as Quire reads it;
+-- PostGraphile has no such table and counts the rows); files in link order (at most 20), approvals by id (at most
 -- 10), the source run with its steps by position. Public IDs and cursors are
 -- made as Quire makes them (src/domain/ids.rs, pagination.rs: prefix_ + the
 -- UUID's hex; a cursor is the UUID's 16 bytes in unpadded base64url).
@@ -30,7 +31,8 @@ SELECT json_build_object(
   'name', p.name,
   'contextVersion', p.context_version,
   'reviewQueue', json_build_object(
-    'totalCount', (SELECT count(*) FROM artifact_versions c
+    -- The count Quire keeps (src/domain/version_counts.rs), as Quire reads it.
+    'totalCount', (SELECT coalesce(sum(c.versions), 0) FROM version_counts c
                    WHERE c.project_id = p.id AND c.status = 'PENDING'),
     'pageInfo', json_build_object(
       'hasNextPage', (SELECT count(*) > 50 FROM page),

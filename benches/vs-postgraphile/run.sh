@@ -41,6 +41,9 @@
 #                      /tmp/quiet: the shared bench machine's convention)
 #   QBENCH_PG_POOL     PostGraphile's pool size (default 20, Quire's)
 #   QBENCH_KEEP=1      keep the temporary folder (logs, bodies, raw results)
+#   QBENCH_DB          an existing database `quire seed` filled (one project):
+#                      used as it is (migrated by quire serve) and not dropped;
+#                      saves the seeding (5 min at 1M)
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -79,7 +82,7 @@ done
 TMP=$(mktemp -d /tmp/qbench.XXXXXX)
 CACHE=${QBENCH_CACHE:-$TMP/cache}
 mkdir -p "$CACHE"
-DB=qbench_$(date +%s)_$$
+DB=${QBENCH_DB:-qbench_$(date +%s)_$$}
 DB_URL=$PG_URL/$DB
 QUIRE_PID=
 PGL_PID=
@@ -164,19 +167,27 @@ QUIRE_COMMIT=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?')
 
 # --------------------------------------------------------- 2. the database
 
-psql "$PG_URL/postgres" -qc "CREATE DATABASE $DB" >/dev/null || die "cannot create database $DB"
-DB_CREATED=1
-wait_quiet
-log "seeding $DB: $VERSIONS versions, $RUNS runs (quire seed)"
-seed_started=$(date +%s)
-QUIRE_DATABASE_URL=$DB_URL "$QUIRE_BIN" seed --versions-per-project "$VERSIONS" \
-  --runs-per-project "$RUNS" >"$TMP/seed.log" 2>&1 || die "quire seed (see $TMP/seed.log)"
-SEED_SECONDS=$(( $(date +%s) - seed_started ))
-SLUG=$(tail -n 1 "$TMP/seed.log" | tr -d '[:space:]')
+sql() { psql "$DB_URL" -XAtqc "$1"; }
+if [ -n "${QBENCH_DB:-}" ]; then
+  SEED_SECONDS=0
+  QUIRE_DATABASE_URL=$DB_URL "$QUIRE_BIN" migrate >"$TMP/migrate.log" 2>&1 \
+    || die "quire migrate on $DB (see $TMP/migrate.log)"
+  SLUG=$(sql "SELECT slug FROM projects WHERE slug LIKE 'bench-%' ORDER BY slug LIMIT 1")
+  [ -n "$SLUG" ] || die "$DB holds no project quire seed made"
+else
+  psql "$PG_URL/postgres" -qc "CREATE DATABASE $DB" >/dev/null || die "cannot create database $DB"
+  DB_CREATED=1
+  wait_quiet
+  log "seeding $DB: $VERSIONS versions, $RUNS runs (quire seed)"
+  seed_started=$(date +%s)
+  QUIRE_DATABASE_URL=$DB_URL "$QUIRE_BIN" seed --versions-per-project "$VERSIONS" \
+    --runs-per-project "$RUNS" >"$TMP/seed.log" 2>&1 || die "quire seed (see $TMP/seed.log)"
+  SEED_SECONDS=$(( $(date +%s) - seed_started ))
+  SLUG=$(tail -n 1 "$TMP/seed.log" | tr -d '[:space:]')
+fi
 TOKEN=$(QUIRE_DATABASE_URL=$DB_URL "$QUIRE_BIN" token create --name bench --role admin 2>/dev/null \
   | tail -n 1 | tr -d '[:space:]')
 [ -n "$TOKEN" ] || die "quire token create printed no token"
-sql() { psql "$DB_URL" -XAtqc "$1"; }
 PENDING=$(sql "SELECT count(*) FROM artifact_versions v JOIN projects p ON p.id = v.project_id
                WHERE p.slug = '$SLUG' AND v.status = 'PENDING'")
 log "seeded in ${SEED_SECONDS}s: project $SLUG, $PENDING PENDING versions"
@@ -202,8 +213,15 @@ wait_line() {
   die "no line matching '$pattern' in $file after 60 s"
 }
 
+# One transport for all three: no TLS. PostGraphile's driver (node-postgres)
+# does not ask for it unless told; Quire's (sqlx) and libpq's (psql,
+# pgbench) would by default, and with it the same page cost 10-20% more CPU
+# on both ends (measured with Quire alone, interleaved).
+export PGSSLMODE=disable
+SERVER_DB_URL="$DB_URL?sslmode=disable"
+
 log "starting quire serve"
-QUIRE_LISTEN=127.0.0.1:0 QUIRE_DATABASE_URL=$DB_URL QUIRE_STORAGE_URL=$TMP/files \
+QUIRE_LISTEN=127.0.0.1:0 QUIRE_DATABASE_URL=$SERVER_DB_URL QUIRE_STORAGE_URL=$TMP/files \
   RUST_LOG=warn "$QUIRE_BIN" serve >"$TMP/quire.log" 2>&1 &
 QUIRE_PID=$!
 QUIRE_URL=$(wait_line "$TMP/quire.log" 'http://' "$QUIRE_PID" | grep -oE 'http://[^ ]+' | sed 's#/graphql$##')
@@ -211,13 +229,16 @@ QUIRE_URL=$(wait_line "$TMP/quire.log" 'http://' "$QUIRE_PID" | grep -oE 'http:/
 log "starting PostGraphile $PGL_VERSION"
 # The config imports postgraphile: it must sit beside the node_modules.
 cp "$HERE/graphile.config.mjs" "$PGL_DIR/graphile.config.mjs"
-(cd "$PGL_DIR" && NODE_ENV=production QBENCH_DATABASE_URL=$DB_URL \
+(cd "$PGL_DIR" && NODE_ENV=production QBENCH_DATABASE_URL=$SERVER_DB_URL \
   exec "$NODE" node_modules/postgraphile/dist/cli-run.js -C graphile.config.mjs) \
   >"$TMP/postgraphile.log" 2>&1 &
 PGL_PID=$!
 PGL_URL=$(wait_line "$TMP/postgraphile.log" 'Server listening' "$PGL_PID" \
   | grep -oE 'http://[^ ]+' | sed 's#/graphql$##')
 log "quire at $QUIRE_URL (pid $QUIRE_PID), PostGraphile at $PGL_URL (pid $PGL_PID)"
+TLS_CONNECTIONS=$(sql "SELECT count(*) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid)
+                       WHERE a.datname = '$DB' AND s.ssl")
+[ "$TLS_CONNECTIONS" -eq 0 ] || die "$TLS_CONNECTIONS connections to $DB use TLS: the sides would not compare"
 
 # --------------------------------------------- 4. the same data from each
 
