@@ -298,8 +298,8 @@ async fn execute(
         );
     }
     let operations: Vec<(Operation, Option<String>)> = match &mut batch {
-        BatchRequest::Single(r) => vec![operation_of(r)],
-        BatchRequest::Batch(rs) => rs.iter_mut().map(operation_of).collect(),
+        BatchRequest::Single(r) => vec![operation_of(state, r)],
+        BatchRequest::Batch(rs) => rs.iter_mut().map(|r| operation_of(state, r)).collect(),
     };
     let docs: Vec<&ExecutableDocument> = match &mut batch {
         BatchRequest::Single(r) => r.parsed_query().ok().into_iter().collect(),
@@ -513,7 +513,8 @@ fn expand(
 /// the log line); the type is Invalid when the document does not parse or
 /// names no operation (execution reports that). The parsed document stays
 /// in the request, so execution does not parse it again.
-fn operation_of(request: &mut Request) -> (Operation, Option<String>) {
+fn operation_of(state: &AppState, request: &mut Request) -> (Operation, Option<String>) {
+    state.parsed_queries.parse(request);
     let name = request.operation_name.clone();
     let Ok(doc) = request.parsed_query() else {
         return (Operation::Invalid, name);
@@ -584,7 +585,7 @@ pub(crate) async fn get(
     if let Err(err) = check_nesting(&request) {
         return too_complex(kind, err);
     }
-    if operation_of(&mut request).0 == Operation::Mutation {
+    if operation_of(&state, &mut request).0 == Operation::Mutation {
         let mut response = request_error(
             StatusCode::METHOD_NOT_ALLOWED,
             kind,

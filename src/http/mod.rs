@@ -14,6 +14,7 @@ pub(crate) mod files;
 pub(crate) mod graphql;
 pub(crate) mod multipart;
 pub(crate) mod ops;
+pub(crate) mod parsed_queries;
 pub(crate) mod playground;
 pub(crate) mod rate_limit;
 pub(crate) mod ws;
@@ -57,6 +58,8 @@ pub(crate) struct AppState {
     pub metrics: Arc<Metrics>,
     /// Query text for automatic persisted queries.
     pub persisted_queries: Arc<apq::PersistedQueries>,
+    /// Parsed documents by query text.
+    pub parsed_queries: Arc<parsed_queries::ParsedQueries>,
     /// Cancelled when the server begins to shut down: open WebSockets then
     /// close with 1001 (going away) instead of dropping.
     pub shutdown: tokio_util::sync::CancellationToken,
@@ -97,6 +100,7 @@ impl AppState {
                 token_cache.clone(),
             ),
             persisted_queries: Arc::new(apq::PersistedQueries::new(config.http.apq_cache_bytes)),
+            parsed_queries: Arc::new(parsed_queries::ParsedQueries::new()),
             config: Arc::new(config.clone()),
             db,
             store,

@@ -11,7 +11,8 @@ server_tests!(
     authentication,
     get_and_graphiql,
     media_types_and_statuses,
-    body_limit
+    body_limit,
+    one_query_text_sent_again
 );
 
 async fn authentication(s: TestServer) {
@@ -253,4 +254,43 @@ async fn body_limit(s: TestServer) {
     let body = json!({ "query": "{ viewer { name } }", "variables": { "pad": big } }).to_string();
     let (status, _, _) = post_raw(&s, "application/json", "application/json", &body).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+/// Documents are parsed once per text and remembered (http/parsed_queries.rs):
+/// the same text sent again runs with its own variables and operation name
+/// each time, as a mutation or a query as it names, and a text that does not
+/// parse is refused each time it comes.
+async fn one_query_text_sent_again(s: TestServer) {
+    let first = s.create_project("first").await;
+    let second = s.create_project("second").await;
+    let text = "query Name($slug: String!) { project(slug: $slug) { id } } \
+                query Count { projects(first: 5) { totalCount } } \
+                mutation Make($slug: String!) { createProject(input: {slug: $slug, name: $slug}) { slug } }";
+    for _ in 0..2 {
+        for (id, slug) in [(&first, "first"), (&second, "second")] {
+            let body =
+                json!({ "query": text, "operationName": "Name", "variables": { "slug": slug } });
+            let (status, reply) = s.post_json(Some(&s.admin), &body).await;
+            assert_eq!(status, StatusCode::OK, "{reply}");
+            assert_eq!(reply["data"]["project"]["id"], id.as_str(), "{reply}");
+        }
+    }
+    let count = |reply: &Value| reply["data"]["projects"]["totalCount"].as_i64();
+    let body = json!({ "query": text, "operationName": "Count" });
+    let (_, reply) = s.post_json(Some(&s.admin), &body).await;
+    assert_eq!(count(&reply), Some(2), "{reply}");
+    let body = json!({ "query": text, "operationName": "Make", "variables": { "slug": "third" } });
+    let (_, reply) = s.post_json(Some(&s.admin), &body).await;
+    assert_eq!(reply["data"]["createProject"]["slug"], "third", "{reply}");
+    let body = json!({ "query": text, "operationName": "Count" });
+    let (_, reply) = s.post_json(Some(&s.admin), &body).await;
+    assert_eq!(count(&reply), Some(3), "{reply}");
+
+    for _ in 0..2 {
+        let body = json!({ "query": "query { projects(first: 1) { totalCount }" });
+        let (status, reply) = s.post_json(Some(&s.admin), &body).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{reply}");
+        assert!(reply.get("data").is_none(), "{reply}");
+        assert_eq!(code(&reply["errors"][0]), "VALIDATION_FAILED", "{reply}");
+    }
 }
