@@ -78,34 +78,13 @@ pub fn set_path(context: &mut Value, key: &str, value: Value) {
         .insert(segments[segments.len() - 1].to_owned(), value);
 }
 
-/// Removes the value at `key`, and the objects it leaves empty.
-pub fn remove_path(context: &mut Value, key: &str) {
-    fn remove(node: &mut Value, segments: &[&str]) {
-        let Some(obj) = node.as_object_mut() else {
-            return;
-        };
-        if segments.len() == 1 {
-            obj.remove(segments[0]);
-            return;
-        }
-        if let Some(child) = obj.get_mut(segments[0]) {
-            remove(child, &segments[1..]);
-            if child.as_object().is_some_and(|o| o.is_empty()) {
-                obj.remove(segments[0]);
-            }
-        }
-    }
-    let segments: Vec<&str> = key.split('.').collect();
-    remove(context, &segments);
-}
-
 #[cfg(test)]
 mod path_tests {
     use super::*;
     use serde_json::json;
 
     #[test]
-    fn set_and_remove_paths() {
+    fn set_paths() {
         let mut ctx = json!({});
         set_path(&mut ctx, "brand.logo", json!({"url": "a"}));
         set_path(&mut ctx, "brand.palette", json!(["#fff"]));
@@ -116,9 +95,5 @@ mod path_tests {
         );
         set_path(&mut ctx, "mvp.scope", json!("s"));
         assert_eq!(ctx["mvp"], json!({"scope": "s"}));
-        remove_path(&mut ctx, "brand.logo");
-        remove_path(&mut ctx, "brand.palette");
-        remove_path(&mut ctx, "nothing.here");
-        assert_eq!(ctx, json!({"mvp": {"scope": "s"}}));
     }
 }

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::approvals::Entry;
-use super::context::{remove_path, set_path};
+use super::context::set_path;
 use super::error::{DomainError, DomainResult};
 use super::events::{Change, PublicId};
 use super::idempotency::Idempotency;
@@ -54,8 +54,8 @@ struct Stored {
 }
 
 /// Writes the chosen APPROVED versions' values into the project context at
-/// their schema keys (and takes out values whose version is no longer
-/// APPROVED), as context version `expected_context_version + 1`: one
+/// their schema keys, and no other key (a superseded value stays until its
+/// successor is promoted), as context version `expected_context_version + 1`: one
 /// transaction with the audit entries, the context revision and the outbox
 /// event. REVIEWER; CONFLICT (with the current version) when the context
 /// moved on, INVALID_TRANSITION for a named version that is not APPROVED.
@@ -129,14 +129,23 @@ async fn promote_in(
         Some(_) => named_targets(txn, project_id, wanted).await?,
         None => unpromoted_approved(txn, project_id).await?,
     };
-    // Values in the context whose version is no longer APPROVED leave it.
-    let dropped = version::Entity::find()
-        .filter(version::Column::ProjectId.eq(project_id))
-        .filter(version::Column::PromotedContextVersion.is_not_null())
-        .filter(version::Column::Status.ne(VersionStatus::Approved))
-        .all(txn)
-        .await?;
-    let context = next_context(&project.context, &targets, &dropped);
+    // A promotion changes exactly the keys it promotes: a superseded value
+    // stays in the context until its successor is promoted, and is then
+    // marked as out of it.
+    let keys: Vec<&str> = targets.iter().map(|v| v.schema_key.as_str()).collect();
+    let dropped = match keys.is_empty() {
+        true => Vec::new(),
+        false => {
+            version::Entity::find()
+                .filter(version::Column::ProjectId.eq(project_id))
+                .filter(version::Column::PromotedContextVersion.is_not_null())
+                .filter(version::Column::Status.ne(VersionStatus::Approved))
+                .filter(version::Column::SchemaKey.is_in(keys))
+                .all(txn)
+                .await?
+        }
+    };
+    let context = next_context(&project.context, &targets);
     let next = project.context_version + 1;
     let now = Utc::now();
     advance(txn, &project, input.expected_context_version, &context, now).await?;
@@ -228,19 +237,10 @@ async fn unpromoted_approved(
         .await?)
 }
 
-/// The context after the promotion: dropped keys removed (unless a target
-/// replaces them), then the targets written, parents before children.
-fn next_context(
-    current: &serde_json::Value,
-    targets: &[version::Model],
-    dropped: &[version::Model],
-) -> serde_json::Value {
+/// The context after the promotion: the targets written, parents before
+/// children; every other key as it was.
+fn next_context(current: &serde_json::Value, targets: &[version::Model]) -> serde_json::Value {
     let mut context = current.clone();
-    for old in dropped {
-        if !targets.iter().any(|t| t.schema_key == old.schema_key) {
-            remove_path(&mut context, &old.schema_key);
-        }
-    }
     let mut by_depth: Vec<&version::Model> = targets.iter().collect();
     by_depth.sort_by_key(|v| (v.schema_key.matches('.').count(), v.schema_key.clone()));
     for v in by_depth {

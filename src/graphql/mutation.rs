@@ -509,9 +509,9 @@ impl MutationRoot {
     }
 
     /// Writes APPROVED values into the project context if expectedContextVersion is current.
-    /// Each value goes at its schema key's path; values of versions superseded
-    /// since they were promoted leave the context unless this promotion writes
-    /// their key. Needs REVIEWER; CONFLICT (with extensions.currentContextVersion)
+    /// Each value goes at its schema key's path, and no other key changes: a
+    /// value whose version was superseded stays until its successor is
+    /// promoted. Needs REVIEWER; CONFLICT (with extensions.currentContextVersion)
     /// when expectedContextVersion is stale, and then nothing changes.
     async fn promote(
         &self,

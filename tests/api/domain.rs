@@ -32,6 +32,7 @@ domain_tests!(
     a_stale_promotion_conflicts_and_changes_nothing,
     another_projects_objects_are_not_found,
     kept_counts_match_the_versions_after_concurrent_writes,
+    promoting_one_key_leaves_the_others_in_the_context,
 );
 
 /// A migrated database of its own, and an unscoped ADMIN acting on it.
@@ -505,4 +506,60 @@ async fn kept_counts_match_the_versions_after_concurrent_writes(d: Domain) {
     assert_eq!(seen, 21);
     assert_eq!(total(Vec::new(), false).await, seen);
     assert_eq!(total(Vec::new(), true).await, seen);
+}
+
+/// Issue 16's promotion bug: promoting brand.font alone must not take out
+/// brand.logo, whose promoted version was superseded by an approved but
+/// unpromoted successor. A promotion changes exactly the keys it promotes;
+/// the superseded value stays until its successor is promoted.
+async fn promoting_one_key_leaves_the_others_in_the_context(d: Domain) {
+    let project = d.project("loop").await;
+    let reviewer = d.principal("Rita", Role::Reviewer, None).await;
+    let promote_only = |ids: Vec<&version::Model>, expected: i32| Promotion {
+        project_id: project.clone(),
+        expected_context_version: expected,
+        version_ids: Some(
+            ids.iter()
+                .map(|v| ids::encode(IdKind::Version, v.id))
+                .collect(),
+        ),
+        idempotency_key: None,
+    };
+    let v4 = d.version(&project, "brand.logo", json!("logo-4.svg")).await;
+    d.decide(&reviewer, Decision::Approve, &v4).await.unwrap();
+    d.promote(&project, 0).await.unwrap();
+    let v5 = d.version(&project, "brand.logo", json!("logo-5.svg")).await;
+    d.decide(&reviewer, Decision::Approve, &v5).await.unwrap();
+    assert_eq!(d.reread(&v4).await.status, VersionStatus::Superseded);
+    let font = d.version(&project, "brand.font", json!("Inter")).await;
+    d.decide(&reviewer, Decision::Approve, &font).await.unwrap();
+
+    let done = promotion::promote(d.as_admin(), promote_only(vec![&font], 1))
+        .await
+        .unwrap();
+    assert_eq!(done.context_version, 2);
+    assert_eq!(
+        done.project.context,
+        json!({ "brand": { "logo": "logo-4.svg", "font": "Inter" } })
+    );
+    // v4's value is still what the context holds at brand.logo.
+    assert_eq!(d.reread(&v4).await.promoted_context_version, Some(1));
+    assert_eq!(d.reread(&v5).await.promoted_context_version, None);
+
+    let done = promotion::promote(d.as_admin(), promote_only(vec![&v5], 2))
+        .await
+        .unwrap();
+    assert_eq!(
+        done.project.context,
+        json!({ "brand": { "logo": "logo-5.svg", "font": "Inter" } })
+    );
+    assert_eq!(d.reread(&v4).await.promoted_context_version, None);
+    assert_eq!(d.reread(&v5).await.promoted_context_version, Some(3));
+    // Promoting everything left now changes nothing but the version.
+    let done = d.promote(&project, 3).await.unwrap();
+    assert!(done.promoted.is_empty());
+    assert_eq!(
+        done.project.context,
+        json!({ "brand": { "logo": "logo-5.svg", "font": "Inter" } })
+    );
 }

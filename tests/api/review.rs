@@ -224,7 +224,8 @@ async fn promotion_builds_the_context(s: TestServer) {
         json!({"url": "logo-2.svg"})
     );
 
-    // Superseding a promoted value drops it at the next promotion.
+    // A superseded value stays in the context until its successor is
+    // promoted: a promotion of nothing changes no key.
     let scope2 = id(&s
         .create_version(&project, "mvp.scope", json!(["sign-up", "review"]), None)
         .await);
@@ -234,7 +235,7 @@ async fn promotion_builds_the_context(s: TestServer) {
         .await;
     assert_eq!(
         data["promote"]["project"]["context"],
-        json!({"brand": {"logo": {"url": "logo-2.svg"}}})
+        json!({"brand": {"logo": {"url": "logo-2.svg"}}, "mvp": {"scope": ["sign-up"]}})
     );
 
     let data = s
@@ -243,7 +244,7 @@ async fn promotion_builds_the_context(s: TestServer) {
                 project(slug: "promo") {
                     contextVersion
                     logo: context(path: "brand.logo")
-                    missing: context(path: "mvp.scope")
+                    scope: context(path: "mvp.scope")
                     v1: contextAt(version: 1)
                     v0: contextAt(version: 0)
                     none: contextAt(version: 99)
@@ -258,7 +259,7 @@ async fn promotion_builds_the_context(s: TestServer) {
     let p = &data["project"];
     assert_eq!(p["contextVersion"], 3);
     assert_eq!(p["logo"], json!({"url": "logo-2.svg"}));
-    assert!(p["missing"].is_null());
+    assert_eq!(p["scope"], json!(["sign-up"]));
     assert_eq!(p["v1"]["brand"]["logo"]["url"], "logo-1.svg");
     assert_eq!(p["v0"], json!({}));
     assert!(p["none"].is_null());
