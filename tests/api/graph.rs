@@ -9,7 +9,8 @@ use crate::common::{TestServer, code};
 backend_tests!(
     nested_graph_with_pagination,
     node_and_point_lookups,
-    artifacts_and_filters
+    artifacts_and_filters,
+    a_run_says_who_started_it
 );
 
 async fn nested_graph_with_pagination(s: TestServer) {
@@ -289,4 +290,29 @@ async fn artifacts_and_filters(s: TestServer) {
         data["project"]["artifacts"]["pageInfo"]["hasNextPage"],
         false
     );
+}
+
+/// Run.createdBy: the actor of the token that started the run, as the run
+/// stored it, read back by another caller.
+async fn a_run_says_who_started_it(s: TestServer) {
+    let project = s.create_project("who").await;
+    let writer = s.token("WRITER", None).await;
+    let started = s
+        .as_token(
+            &writer,
+            "mutation($p: ID!) { startRun(input: {projectId: $p, pipeline: \"draft\"}) { id createdBy { id name type } } }",
+            json!({ "p": project }),
+        )
+        .await;
+    let by = &started["startRun"]["createdBy"];
+    assert_eq!(by["name"], "WRITER-token");
+    assert_eq!(by["type"], "AI");
+    assert!(by["id"].as_str().unwrap().starts_with("tok_"), "{by}");
+    let read = s
+        .admin(
+            "query($id: ID!) { run(id: $id) { createdBy { id name type } } }",
+            json!({ "id": started["startRun"]["id"] }),
+        )
+        .await;
+    assert_eq!(&read["run"]["createdBy"], by);
 }

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use entity::{run, run_step};
 use rust_decimal::Decimal;
 
-use super::{ArtifactVersion, Project, RunStatusGql, gid, load};
+use super::{Actor, ArtifactVersion, Project, RunStatusGql, gid, load};
 use crate::domain::ids::IdKind;
 use crate::graphql::loaders::{
     ChildrenOfRun, InputsOfRun, OutputsOfRun, ProjectById, RunById, RunOutput, StepOutput,
@@ -106,6 +106,14 @@ impl Run {
             .into_iter()
             .map(RunStep)
             .collect())
+    }
+    /// The token's actor that started the run.
+    async fn created_by(&self) -> Actor {
+        Actor::new(
+            self.0.created_by_id,
+            &self.0.created_by_name,
+            self.0.created_by_type,
+        )
     }
     /// Artifact versions this run read: the first 100.
     #[graphql(complexity = "bounds::LIST_ITEMS * child_complexity")]
