@@ -381,7 +381,7 @@ struct OpenWrite {
     health: Arc<WriteHealth>,
     _gate: Option<tokio::sync::OwnedMutexGuard<()>>,
     /// Counter changes to write just before commit, by (subject, counter).
-    tallies: std::sync::Mutex<BTreeMap<(Uuid, &'static str), i64>>,
+    tallies: std::sync::Mutex<BTreeMap<(Uuid, String), i64>>,
 }
 
 impl WriteTxn {
@@ -403,14 +403,14 @@ impl WriteTxn {
     /// only at its end (see `domain::version_counts`): a row that every
     /// writer updates is then locked for the commit alone, and always after
     /// everything else the transaction locks.
-    pub(crate) fn tally(&self, subject: Uuid, counter: &'static str, delta: i64) {
+    pub(crate) fn tally(&self, subject: Uuid, counter: String, delta: i64) {
         let mut tallies = self.0.tallies.lock().unwrap_or_else(|e| e.into_inner());
         *tallies.entry((subject, counter)).or_default() += delta;
     }
 
     /// The counter changes tallied so far, in key order, leaving none; the
     /// ones that cancelled out are left out.
-    pub(crate) fn take_tallies(&self) -> Vec<(Uuid, &'static str, i64)> {
+    pub(crate) fn take_tallies(&self) -> Vec<(Uuid, String, i64)> {
         let mut tallies = self.0.tallies.lock().unwrap_or_else(|e| e.into_inner());
         std::mem::take(&mut *tallies)
             .into_iter()

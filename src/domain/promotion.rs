@@ -133,17 +133,16 @@ async fn promote_in(
     // stays in the context until its successor is promoted, and is then
     // marked as out of it.
     let keys: Vec<&str> = targets.iter().map(|v| v.schema_key.as_str()).collect();
-    let dropped = match keys.is_empty() {
-        true => Vec::new(),
-        false => {
-            version::Entity::find()
-                .filter(version::Column::ProjectId.eq(project_id))
-                .filter(version::Column::PromotedContextVersion.is_not_null())
-                .filter(version::Column::Status.ne(VersionStatus::Approved))
-                .filter(version::Column::SchemaKey.is_in(keys))
-                .all(txn)
-                .await?
-        }
+    let dropped = if keys.is_empty() {
+        Vec::new()
+    } else {
+        version::Entity::find()
+            .filter(version::Column::ProjectId.eq(project_id))
+            .filter(version::Column::PromotedContextVersion.is_not_null())
+            .filter(version::Column::Status.ne(VersionStatus::Approved))
+            .filter(version::Column::SchemaKey.is_in(keys))
+            .all(txn)
+            .await?
     };
     let context = next_context(&project.context, &targets);
     let next = project.context_version + 1;

@@ -14,7 +14,7 @@
 //! transaction, so that concurrent writers seldom queue on one row.
 
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query, SelectStatement};
-use sea_orm::{ConnectionTrait, DbErr};
+use sea_orm::{ActiveEnum, ConnectionTrait, DbErr};
 use uuid::Uuid;
 
 use entity::VersionStatus;
@@ -27,15 +27,17 @@ const TABLE: &str = "version_counts";
 /// How many rows one (project, status) total is spread over.
 const SHARDS: u128 = 8;
 
-/// The name a status is stored under (the entity's string value).
-fn stored(status: VersionStatus) -> &'static str {
-    match status {
-        VersionStatus::Pending => "PENDING",
-        VersionStatus::Approved => "APPROVED",
-        VersionStatus::Rejected => "REJECTED",
-        VersionStatus::ChangesRequested => "CHANGES_REQUESTED",
-        VersionStatus::Superseded => "SUPERSEDED",
-    }
+/// The column holding a row's share of its (project, status) total.
+const COUNT: &str = "versions";
+
+/// The columns that make a row's key.
+fn key() -> [Alias; 3] {
+    ["project_id", "status", "shard"].map(Alias::new)
+}
+
+/// Every column, in the order the writes below give them: the key, then COUNT.
+fn columns() -> impl Iterator<Item = Alias> {
+    key().into_iter().chain([Alias::new(COUNT)])
 }
 
 /// Notes in `txn` that a version of `project_id` moved from `from` (None:
@@ -47,9 +49,9 @@ pub(crate) fn moved(
     to: VersionStatus,
 ) {
     if let Some(from) = from {
-        txn.tally(project_id, stored(from), -1);
+        txn.tally(project_id, from.to_value(), -1);
     }
-    txn.tally(project_id, stored(to), 1);
+    txn.tally(project_id, to.to_value(), 1);
 }
 
 /// Writes what `txn` tallied, in one statement; nothing when it tallied
@@ -60,29 +62,20 @@ pub(crate) async fn flush(txn: &WriteTxn) -> DomainResult<()> {
         return Ok(());
     }
     let shard = (Uuid::now_v7().as_u128() % SHARDS) as i16;
-    let versions = Alias::new("versions");
+    let versions = Alias::new(COUNT);
     let mut insert = Query::insert();
-    insert.into_table(Alias::new(TABLE)).columns([
-        Alias::new("project_id"),
-        Alias::new("status"),
-        Alias::new("shard"),
-        versions.clone(),
-    ]);
+    insert.into_table(Alias::new(TABLE)).columns(columns());
     for (project_id, status, delta) in tallies {
         insert.values_panic([project_id.into(), status.into(), shard.into(), delta.into()]);
     }
     insert.on_conflict(
-        OnConflict::columns([
-            Alias::new("project_id"),
-            Alias::new("status"),
-            Alias::new("shard"),
-        ])
-        .value(
-            versions.clone(),
-            Expr::col((Alias::new(TABLE), versions.clone()))
-                .add(Expr::col((Alias::new("excluded"), versions))),
-        )
-        .to_owned(),
+        OnConflict::columns(key())
+            .value(
+                versions.clone(),
+                Expr::col((Alias::new(TABLE), versions.clone()))
+                    .add(Expr::col((Alias::new("excluded"), versions))),
+            )
+            .to_owned(),
     );
     txn.execute(&insert).await?;
     Ok(())
@@ -94,12 +87,15 @@ pub(crate) fn total(project_id: Uuid, statuses: &[VersionStatus]) -> SelectState
     let mut select = Query::select();
     select
         // SUM of a BIGINT is NUMERIC on PostgreSQL.
-        .expr(Expr::cust("CAST(COALESCE(SUM(versions), 0) AS BIGINT)"))
+        .expr(Expr::cust(format!(
+            "CAST(COALESCE(SUM({COUNT}), 0) AS BIGINT)"
+        )))
         .from(Alias::new(TABLE))
         .and_where(Expr::col(Alias::new("project_id")).eq(project_id));
     if !statuses.is_empty() {
-        select
-            .and_where(Expr::col(Alias::new("status")).is_in(statuses.iter().map(|s| stored(*s))));
+        select.and_where(
+            Expr::col(Alias::new("status")).is_in(statuses.iter().map(|s| s.to_value())),
+        );
     }
     select
 }
@@ -126,12 +122,7 @@ pub(crate) async fn recount(db: &impl ConnectionTrait, project_id: Uuid) -> Resu
     db.execute(
         Query::insert()
             .into_table(Alias::new(TABLE))
-            .columns([
-                Alias::new("project_id"),
-                Alias::new("status"),
-                Alias::new("shard"),
-                Alias::new("versions"),
-            ])
+            .columns(columns())
             .select_from(counted)
             .map_err(|e| DbErr::Custom(e.to_string()))?,
     )
