@@ -61,14 +61,13 @@ pub fn required_role(parent_type: &str, field: &str) -> Option<Role> {
         ) => Some(Admin),
         (
             "Mutation",
-            "startRun"
-            | "recordRunStep"
-            | "completeRun"
-            | "failRun"
-            | "cancelRun"
-            | "uploadFile"
-            | "createArtifactVersion",
+            "startRun" | "recordRunStep" | "completeRun" | "failRun" | "cancelRun" | "uploadFile"
+            | "startGeneration" | "finishGeneration",
         ) => Some(Writer),
+        // WRITER, or REVIEWER too (for a revision of a base version; for
+        // annotations): siblings that no one role covers, so the guard
+        // refuses readers only and the domain checks which.
+        ("Mutation", "createArtifactVersion" | "setAnnotations") => Some(Reader),
         ("Mutation", "approveVersion" | "rejectVersion" | "requestChanges" | "promote") => {
             Some(Reviewer)
         }

@@ -288,6 +288,8 @@ pub async fn seed(
                         rejection_reason: (status == VersionStatus::Rejected)
                             .then(|| "off-brand".to_owned()),
                         promoted_context_version: None,
+                        base_version_id: None,
+                        annotations_revision: 1,
                     },
                 ));
                 if with_file {

@@ -34,6 +34,10 @@ pub struct Model {
     pub rejection_reason: Option<String>,
     /// The context version whose promotion put this value into the context.
     pub promoted_context_version: Option<i32>,
+    /// The version this one revises, of the same key, if any.
+    pub base_version_id: Option<Uuid>,
+    /// 1, then one more for each `setAnnotations`: its optimistic lock.
+    pub annotations_revision: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

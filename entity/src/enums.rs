@@ -98,3 +98,17 @@ pub enum RunArtifactDirection {
     #[sea_orm(string_value = "OUTPUT")]
     Output,
 }
+
+/// Where a schema key's generation claim stands (`generations.state`).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(20))")]
+pub enum GenerationState {
+    #[sea_orm(string_value = "IDLE")]
+    Idle,
+    #[sea_orm(string_value = "GENERATING")]
+    Generating,
+    #[sea_orm(string_value = "FAILED")]
+    Failed,
+}

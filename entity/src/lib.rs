@@ -4,6 +4,7 @@
 pub mod enums;
 pub mod money;
 
+pub mod annotation_revision;
 pub mod api_token;
 pub mod approval;
 pub mod artifact_schema;
@@ -12,6 +13,7 @@ pub mod artifact_version_file;
 pub mod context_revision;
 pub mod event;
 pub mod file;
+pub mod generation;
 pub mod idempotency_key;
 pub mod model_price;
 pub mod outbox_state;
@@ -20,5 +22,7 @@ pub mod run;
 pub mod run_artifact;
 pub mod run_step;
 
-pub use enums::{ActorType, ReviewAction, Role, RunArtifactDirection, RunStatus, VersionStatus};
+pub use enums::{
+    ActorType, GenerationState, ReviewAction, Role, RunArtifactDirection, RunStatus, VersionStatus,
+};
 pub use money::Money;

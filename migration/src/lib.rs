@@ -10,6 +10,7 @@ mod m20261123_000002_write_probe;
 mod m20261124_000001_file_projects;
 mod m20261125_000001_run_outputs_index;
 mod m20261126_000001_version_counts;
+mod m20261127_000001_authoring_loop;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000001_file_projects::Migration),
             Box::new(m20261125_000001_run_outputs_index::Migration),
             Box::new(m20261126_000001_version_counts::Migration),
+            Box::new(m20261127_000001_authoring_loop::Migration),
         ]
     }
 }

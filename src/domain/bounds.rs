@@ -14,6 +14,13 @@ pub(crate) const APPROVALS_PER_VERSION: usize = 10;
 /// lineage entries, tokens and prices: the first this many.
 pub(crate) const LIST_ITEMS: usize = 100;
 
+/// Paths of a project context listed at once (`contextEntries`, in path
+/// order; a path prefix narrows the list).
+pub(crate) const CONTEXT_ENTRIES: usize = 500;
+
+/// Revisions of one version listed (`revisions`, oldest first).
+pub(crate) const REVISIONS_PER_VERSION: usize = 100;
+
 /// The first `max` items of a list.
 pub(crate) fn first<T>(mut items: Vec<T>, max: usize) -> Vec<T> {
     items.truncate(max);

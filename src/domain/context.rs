@@ -1,13 +1,75 @@
 //! The project context: approved values placed at their schema-key paths
 //! (`brand.logo` -> `{"brand": {"logo": ...}}`), and reading parts of it.
 
-use entity::context_revision;
-use sea_orm::EntityTrait;
+use chrono::{DateTime, Utc};
+use entity::{ReviewAction, approval, artifact_version as version, context_revision};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::Value;
 use uuid::Uuid;
 
 use super::error::DomainResult;
-use super::{Session, validate};
+use super::{Actor, Session, bounds, validate, versions};
+
+/// One path of a project's context and where its value came from.
+#[derive(Debug, Clone)]
+pub struct ContextEntry {
+    /// The promoted version: its schema key is the path, its value the value.
+    pub version: version::Model,
+    /// The context version whose promotion wrote the path.
+    pub context_version: i32,
+    /// When that promotion committed.
+    pub promoted_at: DateTime<Utc>,
+    /// Who promoted it.
+    pub promoted_by: Actor,
+}
+
+/// Every path in a project's context (the first [`bounds::CONTEXT_ENTRIES`],
+/// in path order), or those equal to `path_prefix` or below it, each with
+/// the version it came from and its promotion (from the audit trail).
+pub async fn entries(
+    s: Session<'_>,
+    project_id: Uuid,
+    path_prefix: Option<&str>,
+) -> DomainResult<Vec<ContextEntry>> {
+    let mut select = version::Entity::find()
+        .filter(version::Column::ProjectId.eq(project_id))
+        .filter(version::Column::PromotedContextVersion.is_not_null());
+    if let Some(prefix) = path_prefix.filter(|p| !p.is_empty()) {
+        select = select.filter(versions::key_prefix_condition(prefix)?);
+    }
+    let promoted = select
+        .order_by_asc(version::Column::SchemaKey)
+        .limit(bounds::CONTEXT_ENTRIES as u64)
+        .all(&s.db.conn)
+        .await?;
+    if promoted.is_empty() {
+        return Ok(Vec::new());
+    }
+    let audit = approval::Entity::find()
+        .filter(approval::Column::VersionId.is_in(promoted.iter().map(|v| v.id)))
+        .filter(approval::Column::Action.eq(ReviewAction::Promote))
+        .all(&s.db.conn)
+        .await?;
+    Ok(promoted
+        .into_iter()
+        .filter_map(|v| {
+            let context_version = v.promoted_context_version?;
+            let promotion = audit.iter().find(|a| {
+                a.version_id == Some(v.id) && a.context_version == Some(context_version)
+            })?;
+            Some(ContextEntry {
+                context_version,
+                promoted_at: promotion.created_at,
+                promoted_by: Actor {
+                    id: promotion.actor_id,
+                    name: promotion.actor_name.clone(),
+                    actor_type: promotion.actor_type,
+                },
+                version: v,
+            })
+        })
+        .collect())
+}
 
 /// The sub-tree of `context` at a dot path; `None` when nothing is there.
 pub fn subtree(context: &Value, path: Option<&str>) -> DomainResult<Option<Value>> {

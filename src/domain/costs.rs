@@ -42,6 +42,9 @@ pub(crate) struct Bucket {
     pub output_tokens: i64,
     /// Their cost, summed exactly (normalized: no trailing zeros).
     pub cost: Decimal,
+    /// Runs that reported tokens but have no cost: no price for their model
+    /// (or one of their steps') then. Their cost is not in `cost`.
+    pub unpriced_runs: i64,
 }
 
 #[derive(FromQueryResult)]
@@ -51,6 +54,7 @@ struct PgRow {
     input_tokens: Option<Decimal>,
     output_tokens: Option<Decimal>,
     cost: Option<Decimal>,
+    unpriced_runs: Option<i64>,
 }
 
 #[derive(FromQueryResult)]
@@ -63,6 +67,7 @@ struct SqliteRow {
     output_lo: Option<i64>,
     cost_whole: Option<i64>,
     cost_fraction: Option<i64>,
+    unpriced_runs: Option<i64>,
 }
 
 /// Where SQLite splits a token count: sum(x / SPLIT) * SPLIT + sum(x % SPLIT).
@@ -91,6 +96,7 @@ impl PgRow {
             input_tokens: token_total("inputTokens", &self.key, exact(self.input_tokens))?,
             output_tokens: token_total("outputTokens", &self.key, exact(self.output_tokens))?,
             cost: self.cost.unwrap_or_default().normalize(),
+            unpriced_runs: self.unpriced_runs.unwrap_or(0),
             runs: self.runs,
             key: self.key,
         })
@@ -122,11 +128,16 @@ impl SqliteRow {
                 join(self.output_hi, self.output_lo),
             )?,
             cost: cost.normalize(),
+            unpriced_runs: self.unpriced_runs.unwrap_or(0),
             runs: self.runs,
             key: self.key,
         })
     }
 }
+
+/// How many runs reported tokens but have no cost (both backends).
+const UNPRICED: &str = "SUM(CASE WHEN cost IS NULL AND \
+     (input_tokens IS NOT NULL OR output_tokens IS NOT NULL) THEN 1 ELSE 0 END) AS unpriced_runs";
 
 /// The SQLite select list of the split sums.
 fn sqlite_sums() -> String {
@@ -174,7 +185,7 @@ pub(crate) async fn summary(
     if dialect.sums_are_exact() {
         let sql = format!(
             "SELECT {key} AS key, COUNT(*) AS runs, SUM(input_tokens) AS input_tokens, \
-             SUM(output_tokens) AS output_tokens, SUM(cost) AS cost \
+             SUM(output_tokens) AS output_tokens, SUM(cost) AS cost, {UNPRICED} \
              FROM runs WHERE {filter} GROUP BY 1 ORDER BY 1"
         );
         PgRow::find_by_statement(Statement::from_sql_and_values(backend, sql, values))
@@ -185,7 +196,7 @@ pub(crate) async fn summary(
             .collect()
     } else {
         let sql = format!(
-            "SELECT {key} AS key, COUNT(*) AS runs, {} \
+            "SELECT {key} AS key, COUNT(*) AS runs, {}, {UNPRICED} \
              FROM runs WHERE {filter} GROUP BY 1 ORDER BY 1",
             sqlite_sums()
         );

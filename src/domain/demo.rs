@@ -161,6 +161,7 @@ pub async fn seed_if_empty(db: &Db) -> DomainResult<bool> {
                         input_tokens: Some(tin),
                         output_tokens: Some(tout),
                     },
+                    idempotency_key: None,
                 },
             )
             .await?;
@@ -178,6 +179,7 @@ pub async fn seed_if_empty(db: &Db) -> DomainResult<bool> {
                     source_run_id: Some(run_id.clone()),
                     source_step_id: last_step.map(|id| ids::encode(ids::IdKind::Step, id)),
                     annotations: Some(json!({"confidence": 0.8})),
+                    base_version_id: None,
                     idempotency_key: None,
                 },
             )
@@ -193,6 +195,7 @@ pub async fn seed_if_empty(db: &Db) -> DomainResult<bool> {
                     input_tokens: None,
                     output_tokens: None,
                 },
+                idempotency_key: None,
             },
         )
         .await?;

@@ -4,6 +4,7 @@
 
 #![warn(missing_docs)]
 
+pub mod annotations;
 pub(crate) mod approvals;
 pub(crate) mod bounds;
 pub mod context;
@@ -13,11 +14,12 @@ pub(crate) mod digest;
 pub(crate) mod error;
 pub mod events;
 pub mod files;
+pub mod generations;
 pub(crate) mod idempotency;
 pub mod ids;
 pub(crate) mod lineage;
 pub mod pagination;
-pub(crate) mod pricing;
+pub mod pricing;
 pub mod principal;
 pub mod projects;
 pub mod promotion;

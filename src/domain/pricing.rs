@@ -9,6 +9,75 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use super::error::{DomainError, DomainResult};
 use super::{Session, ids, validate};
 
+/// The prices Quire ships with: list prices in US dollars per million
+/// tokens of widely used models, as their vendors published them, each from
+/// the day it took effect: `(model, input, output, effective from)`.
+/// `setModelPrice` overrides them: a stored price takes over from its
+/// `effectiveFrom` on (see [`price_at`]). Vendors change prices; a deployment
+/// that bills on them should set its own.
+pub const DEFAULT_PRICES: &[(&str, &str, &str, &str)] = &[
+    ("claude-3-5-haiku", "0.80", "4.00", "2024-11-04"),
+    ("claude-3-5-sonnet", "3.00", "15.00", "2024-06-20"),
+    ("claude-3-7-sonnet", "3.00", "15.00", "2025-02-24"),
+    ("claude-haiku-4-5", "1.00", "5.00", "2025-10-15"),
+    ("claude-opus-4", "15.00", "75.00", "2025-05-22"),
+    ("claude-opus-4-1", "15.00", "75.00", "2025-08-05"),
+    ("claude-sonnet-4", "3.00", "15.00", "2025-05-22"),
+    ("claude-sonnet-4-5", "3.00", "15.00", "2025-09-29"),
+    ("gemini-2.0-flash", "0.10", "0.40", "2025-02-05"),
+    ("gemini-2.5-flash", "0.30", "2.50", "2025-06-17"),
+    ("gemini-2.5-pro", "1.25", "10.00", "2025-06-17"),
+    ("gpt-4.1", "2.00", "8.00", "2025-04-14"),
+    ("gpt-4.1-mini", "0.40", "1.60", "2025-04-14"),
+    ("gpt-4.1-nano", "0.10", "0.40", "2025-04-14"),
+    ("gpt-4o", "5.00", "15.00", "2024-05-13"),
+    ("gpt-4o", "2.50", "10.00", "2024-08-06"),
+    ("gpt-4o-mini", "0.15", "0.60", "2024-07-18"),
+    ("gpt-5", "1.25", "10.00", "2025-08-07"),
+    ("gpt-5-mini", "0.25", "2.00", "2025-08-07"),
+    ("gpt-5-nano", "0.05", "0.40", "2025-08-07"),
+    ("o3", "10.00", "40.00", "2025-04-16"),
+    ("o3", "2.00", "8.00", "2025-06-10"),
+    ("o4-mini", "1.10", "4.40", "2025-04-16"),
+];
+
+/// [`DEFAULT_PRICES`] as price rows (their id is nil: no row stores them).
+fn default_prices() -> impl Iterator<Item = model_price::Model> {
+    DEFAULT_PRICES.iter().map(|(model, input, output, from)| {
+        let decimal = |text: &str| Money(text.parse().expect("a default price is a decimal"));
+        let effective_from = format!("{from}T00:00:00Z")
+            .parse::<DateTime<Utc>>()
+            .expect("a default price's date is a date");
+        model_price::Model {
+            id: uuid::Uuid::nil(),
+            model: (*model).to_owned(),
+            input_per_million: decimal(input),
+            output_per_million: decimal(output),
+            effective_from,
+            created_at: effective_from,
+        }
+    })
+}
+
+/// The newer of a stored price and a default one; the stored one on a tie.
+fn newer(
+    stored: Option<model_price::Model>,
+    default: Option<model_price::Model>,
+) -> Option<model_price::Model> {
+    match (stored, default) {
+        (Some(s), Some(d)) if d.effective_from > s.effective_from => Some(d),
+        (Some(s), _) => Some(s),
+        (None, d) => d,
+    }
+}
+
+/// The default price of `model` in force at `at`.
+fn default_at(model: &str, at: DateTime<Utc>) -> Option<model_price::Model> {
+    default_prices()
+        .filter(|p| p.model == model && p.effective_from <= at)
+        .max_by_key(|p| p.effective_from)
+}
+
 /// A model's price from a moment on; see [`set_price`].
 pub(crate) struct NewPrice {
     /// The model name, as runs report it.
@@ -49,20 +118,22 @@ pub(crate) async fn set_price(s: Session<'_>, input: NewPrice) -> DomainResult<m
     Ok(model)
 }
 
-/// The price of `model` in force at `at`: the newest row not after it
-/// (the later-created row wins a tie).
+/// The price of `model` in force at `at`: the newest price not after it,
+/// stored or default (a stored price wins a tie, and the later-created
+/// stored row wins among stored ones).
 pub(crate) async fn price_at(
     db: &impl ConnectionTrait,
     model: &str,
     at: DateTime<Utc>,
 ) -> DomainResult<Option<model_price::Model>> {
-    Ok(model_price::Entity::find()
+    let stored = model_price::Entity::find()
         .filter(model_price::Column::Model.eq(model))
         .filter(model_price::Column::EffectiveFrom.lte(at))
         .order_by_desc(model_price::Column::EffectiveFrom)
         .order_by_desc(model_price::Column::Id)
         .one(db)
-        .await?)
+        .await?;
+    Ok(newer(stored, default_at(model, at)))
 }
 
 /// The price of every model in force now.
@@ -81,7 +152,17 @@ pub(crate) async fn prices_in_force(s: Session<'_>) -> DomainResult<Vec<model_pr
             in_force.push(row);
         }
     }
-    Ok(in_force)
+    let mut models: Vec<String> = default_prices().map(|p| p.model).collect();
+    models.extend(in_force.iter().map(|p| p.model.clone()));
+    models.sort();
+    models.dedup();
+    Ok(models
+        .into_iter()
+        .filter_map(|model| {
+            let stored = in_force.iter().find(|p| p.model == model).cloned();
+            newer(stored, default_at(&model, now))
+        })
+        .collect())
 }
 
 /// input_tokens × input price / 1e6 + output_tokens × output price / 1e6,
@@ -140,6 +221,39 @@ mod tests {
             effective_from: Utc::now(),
             created_at: Utc::now(),
         }
+    }
+
+    #[test]
+    fn default_prices_read_and_take_effect_on_their_day() {
+        assert!(default_prices().count() == DEFAULT_PRICES.len());
+        let day = |d: &str| format!("{d}T00:00:00Z").parse::<DateTime<Utc>>().unwrap();
+        let at = |d: &str| default_at("gpt-4o", day(d)).map(|p| p.input_per_million.0.to_string());
+        assert_eq!(at("2024-05-12"), None);
+        assert_eq!(at("2024-05-13").as_deref(), Some("5.00"));
+        assert_eq!(at("2024-08-06").as_deref(), Some("2.50"));
+        assert_eq!(default_at("no-such-model", day("2026-01-01")), None);
+        // A stored price takes over from its own day on, and wins a tie.
+        let stored = |d: &str| model_price::Model {
+            effective_from: day(d),
+            ..price("9", "9")
+        };
+        let newest = |s: &str, d: &str| newer(Some(stored(s)), default_at("gpt-4o", day(d)));
+        assert_eq!(
+            newest("2025-01-01", "2026-01-01").unwrap().effective_from,
+            day("2025-01-01")
+        );
+        assert_eq!(
+            newest("2024-01-01", "2026-01-01").unwrap().effective_from,
+            day("2024-08-06")
+        );
+        assert_eq!(
+            newest("2024-08-06", "2026-01-01")
+                .unwrap()
+                .input_per_million
+                .0
+                .to_string(),
+            "9"
+        );
     }
 
     #[test]

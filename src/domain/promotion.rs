@@ -6,7 +6,7 @@ use entity::{
     ReviewAction, Role, VersionStatus, artifact_version as version, context_revision, project,
 };
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveEnum, ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveEnum, ColumnTrait, EntityTrait, QueryFilter, QuerySelect, Set};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -129,21 +129,11 @@ async fn promote_in(
         Some(_) => named_targets(txn, project_id, wanted).await?,
         None => unpromoted_approved(txn, project_id).await?,
     };
-    // A promotion changes exactly the keys it promotes: a superseded value
+    // A promotion changes exactly the paths it promotes: a superseded value
     // stays in the context until its successor is promoted, and is then
-    // marked as out of it.
-    let keys: Vec<&str> = targets.iter().map(|v| v.schema_key.as_str()).collect();
-    let dropped = if keys.is_empty() {
-        Vec::new()
-    } else {
-        version::Entity::find()
-            .filter(version::Column::ProjectId.eq(project_id))
-            .filter(version::Column::PromotedContextVersion.is_not_null())
-            .filter(version::Column::Status.ne(VersionStatus::Approved))
-            .filter(version::Column::SchemaKey.is_in(keys))
-            .all(txn)
-            .await?
-    };
+    // marked as out of it, as is a value at a path below a promoted one
+    // (promoting `brand` replaces what `brand.logo` had put there).
+    let dropped = replaced_by(txn, project_id, &targets).await?;
     let context = next_context(&project.context, &targets);
     let next = project.context_version + 1;
     let now = Utc::now();
@@ -191,6 +181,38 @@ async fn lock_at_expected(
         ));
     }
     Ok(project)
+}
+
+/// The versions in the context now whose paths the targets replace: the
+/// same path, or one below it.
+async fn replaced_by(
+    txn: &WriteTxn,
+    project_id: Uuid,
+    targets: &[version::Model],
+) -> DomainResult<Vec<Uuid>> {
+    if targets.is_empty() {
+        return Ok(Vec::new());
+    }
+    let in_context: Vec<(Uuid, String)> = version::Entity::find()
+        .select_only()
+        .columns([version::Column::Id, version::Column::SchemaKey])
+        .filter(version::Column::ProjectId.eq(project_id))
+        .filter(version::Column::PromotedContextVersion.is_not_null())
+        .into_tuple()
+        .all(txn)
+        .await?;
+    let replaces = |path: &str, target: &str| {
+        path.strip_prefix(target)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+    };
+    Ok(in_context
+        .into_iter()
+        .filter(|(id, path)| {
+            !targets.iter().any(|t| t.id == *id)
+                && targets.iter().any(|t| replaces(path, &t.schema_key))
+        })
+        .map(|(id, _)| id)
+        .collect())
 }
 
 /// The versions the caller named, in their order: each must be in the
@@ -279,16 +301,17 @@ async fn advance(
 async fn mark_promoted(
     txn: &WriteTxn,
     targets: &[version::Model],
-    dropped: &[version::Model],
+    dropped: &[Uuid],
     next: i32,
 ) -> DomainResult<()> {
-    for (rows, value) in [(targets, Some(next)), (dropped, None)] {
-        if rows.is_empty() {
+    let targets: Vec<Uuid> = targets.iter().map(|v| v.id).collect();
+    for (ids, value) in [(&targets, Some(next)), (&dropped.to_vec(), None)] {
+        if ids.is_empty() {
             continue;
         }
         version::Entity::update_many()
             .col_expr(version::Column::PromotedContextVersion, Expr::value(value))
-            .filter(version::Column::Id.is_in(rows.iter().map(|v| v.id)))
+            .filter(version::Column::Id.is_in(ids.iter().copied()))
             .exec(txn)
             .await?;
     }

@@ -17,7 +17,7 @@ use std::hash::Hash;
 
 use entity::{
     RunArtifactDirection, VersionStatus, approval, artifact_version as version,
-    artifact_version_file as version_file, file, project, run, run_artifact, run_step,
+    artifact_version_file as version_file, file, generation, project, run, run_artifact, run_step,
 };
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, JoinType, QueryFilter,
@@ -186,6 +186,11 @@ foreign_key! {
             .join_rev(JoinType::InnerJoin, version_file::Relation::File.def())
             .order_by_asc(version_file::Column::VersionId)
             .order_by_asc(version_file::Column::Sort);
+    /// The versions made with a version as their base, oldest first.
+    RevisionsOfVersion: many version::Model, by version::Column::BaseVersionId,
+        from version::Entity::find()
+            .order_by_asc(version::Column::BaseVersionId)
+            .order_by_asc(version::Column::Id);
     /// The runs that read a version.
     ConsumersOfVersion: many run::Model, by run_artifact::Column::VersionId,
         from run::Entity::find()
@@ -316,6 +321,29 @@ pub(crate) async fn approved_versions(
                 schema_key: v.schema_key.clone(),
             };
             out.insert(key, v);
+        }
+    }
+    Ok(out)
+}
+
+/// The generation claim row of each key that was ever claimed.
+pub(crate) async fn generations(
+    conn: &impl ConnectionTrait,
+    keys: &[KeyRef],
+) -> DomainResult<HashMap<KeyRef, generation::Model>> {
+    let mut out = HashMap::new();
+    for (project_id, schema_keys) in by_project(keys) {
+        let rows = generation::Entity::find()
+            .filter(generation::Column::ProjectId.eq(project_id))
+            .filter(generation::Column::SchemaKey.is_in(schema_keys))
+            .all(conn)
+            .await?;
+        for g in rows {
+            let key = KeyRef {
+                project_id,
+                schema_key: g.schema_key.clone(),
+            };
+            out.insert(key, g);
         }
     }
     Ok(out)

@@ -130,24 +130,46 @@ async fn decide_in(
     if input.decision == Decision::Approve {
         supersede_approved(txn, actor, &current).await?;
     }
-    let target = input.decision.target();
+    let said = Said {
+        reason: input.reason.clone(),
+        feedback: input.feedback.clone(),
+    };
+    record_decision(txn, actor, current, input.decision, said).await
+}
+
+/// What a reviewer said with a decision.
+struct Said {
+    reason: Option<String>,
+    feedback: Option<Value>,
+}
+
+/// Moves a PENDING version (read under its key's lock) to the decision's
+/// status, reviewed by `actor` now, with its audit entry and event.
+async fn record_decision(
+    txn: &WriteTxn,
+    actor: &super::Actor,
+    current: version::Model,
+    decision: Decision,
+    said: Said,
+) -> DomainResult<version::Model> {
+    let target = decision.target();
     let mut active: version::ActiveModel = current.into();
     active.status = Set(target);
     active.reviewed_by_id = Set(Some(actor.id));
     active.reviewed_by_name = Set(Some(actor.name.clone()));
     active.reviewed_by_type = Set(Some(actor.actor_type));
     active.reviewed_at = Set(Some(Utc::now()));
-    if input.decision == Decision::Reject {
-        active.rejection_reason = Set(input.reason.clone());
+    if decision == Decision::Reject {
+        active.rejection_reason = Set(said.reason.clone());
     }
     let updated = active.update(txn).await?;
     let approval = approvals::append(
         txn,
         actor,
         Entry {
-            reason: input.reason.clone(),
-            feedback: input.feedback.clone(),
-            ..Entry::of(&updated, input.decision.action())
+            reason: said.reason,
+            feedback: said.feedback,
+            ..Entry::of(&updated, decision.action())
         },
     )
     .await?;
@@ -164,6 +186,47 @@ async fn decide_in(
     )
     .await?;
     Ok(updated)
+}
+
+/// Rejects the PENDING versions a run made when the run fails or is
+/// cancelled, in the run's transaction, so that a failed generation never
+/// waits in the review queue: each with `reason`, its audit entry (taken by
+/// `actor`, who closed the run) and its event.
+pub(crate) async fn reject_pending_of_run(
+    txn: &WriteTxn,
+    actor: &super::Actor,
+    run_id: Uuid,
+    reason: &str,
+) -> DomainResult<()> {
+    let pending = version::Entity::find()
+        .filter(version::Column::SourceRunId.eq(run_id))
+        .filter(version::Column::Status.eq(VersionStatus::Pending))
+        .all(txn)
+        .await?;
+    let mut keys: Vec<(Uuid, &str)> = pending
+        .iter()
+        .map(|v| (v.project_id, v.schema_key.as_str()))
+        .collect();
+    keys.sort();
+    keys.dedup();
+    for (project_id, key) in keys {
+        versions::lock_key(txn, project_id, key).await?;
+    }
+    for v in pending {
+        // Read again under the key's lock: a reviewer may have decided it.
+        let Some(current) = version::Entity::find_by_id(v.id).one(txn).await? else {
+            continue;
+        };
+        if current.status != VersionStatus::Pending {
+            continue;
+        }
+        let said = Said {
+            reason: Some(reason.to_owned()),
+            feedback: None,
+        };
+        record_decision(txn, actor, current, Decision::Reject, said).await?;
+    }
+    Ok(())
 }
 
 /// The version, read under its key's lock (decisions on one key queue up),

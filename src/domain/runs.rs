@@ -20,9 +20,9 @@ use super::events::{Change, PublicId};
 use super::idempotency::Idempotency;
 use super::ids::{self, IdKind};
 use super::pagination::{self, Page, PageArgs, Total};
-use super::pricing;
 use super::write::transact;
 use super::{Session, check_size, projects, validate};
+use super::{generations, pricing, review};
 use crate::db::Dialect;
 use crate::db::WriteTxn;
 
@@ -55,7 +55,13 @@ struct Stored {
     run: Uuid,
 }
 
+#[derive(Serialize, Deserialize)]
+struct StoredStep {
+    step: Uuid,
+}
+
 /// What a step or a run used, as its caller reports it.
+#[derive(Debug, Clone, Serialize)]
 pub struct Usage {
     /// The model; none: the run's.
     pub model: Option<String>,
@@ -99,7 +105,9 @@ impl Usage {
     }
 }
 
-/// One agent step of an open run; see [`record_step`].
+/// One agent step of an open run; see [`record_step`]. Serialized (without
+/// the key) as the idempotency input.
+#[derive(Debug, Clone, Serialize)]
 pub struct NewStep {
     /// The run's public ID.
     pub run_id: String,
@@ -113,9 +121,14 @@ pub struct NewStep {
     pub output: Option<String>,
     /// The model and tokens the step used, priced at the model's price now.
     pub usage: Usage,
+    /// Makes a retried step return the first one.
+    #[serde(skip)]
+    pub idempotency_key: Option<String>,
 }
 
-/// How a run completed; see [`complete`].
+/// How a run completed; see [`complete`]. Serialized (without the key) as
+/// the idempotency input.
+#[derive(Debug, Clone, Serialize)]
 pub struct Completion {
     /// The run's public ID.
     pub run_id: String,
@@ -124,6 +137,9 @@ pub struct Completion {
     /// The model to record (`None`: keep the run's) and the run's tokens;
     /// with no tokens reported, the steps' usage is summed instead.
     pub usage: Usage,
+    /// Makes a retried completion return the completed run.
+    #[serde(skip)]
+    pub idempotency_key: Option<String>,
 }
 
 /// Why a run failed; see [`fail`].
@@ -291,7 +307,8 @@ async fn lock_run(s: Session<'_>, txn: &WriteTxn, id_text: &str) -> DomainResult
 
 /// Appends a priced step to an open (PENDING or RUNNING) run, in one
 /// transaction with its outbox event. WRITER; INVALID_TRANSITION on a closed
-/// run, CONFLICT when the run already has a step at `order`.
+/// run, CONFLICT when the run already has a step at `order`. Idempotent
+/// under `idempotency_key`.
 pub async fn record_step(s: Session<'_>, input: NewStep) -> DomainResult<run_step::Model> {
     s.principal.require_role(Role::Writer)?;
     validate::name("agentId", &input.agent_id)?;
@@ -303,9 +320,33 @@ pub async fn record_step(s: Session<'_>, input: NewStep) -> DomainResult<run_ste
     if let Some(output) = &input.output {
         check_size("step output", output.len(), s.limits.max_output_bytes)?;
     }
+    let idem = Idempotency::new(s, "recordRunStep", input.idempotency_key.as_deref(), &input)?;
     let input = &input;
-    transact(s.db, move |txn| async move {
-        let run = lock_run(s, &txn, &input.run_id).await?;
+    idem.run(
+        s.db,
+        move |txn| async move {
+            let step = record_step_in(s, &txn, input).await?;
+            let record = StoredStep { step: step.id };
+            Ok((step, record))
+        },
+        move |txn, stored: StoredStep| async move {
+            run_step::Entity::find_by_id(stored.step)
+                .one(&txn)
+                .await?
+                .ok_or_else(|| DomainError::Internal("a stored step is gone".into()))
+        },
+    )
+    .await
+}
+
+/// The step, inside its transaction.
+async fn record_step_in(
+    s: Session<'_>,
+    txn: &WriteTxn,
+    input: &NewStep,
+) -> DomainResult<run_step::Model> {
+    {
+        let run = lock_run(s, txn, &input.run_id).await?;
         if !is_open(run.status) {
             return Err(DomainError::InvalidTransition {
                 kind: "run",
@@ -316,7 +357,7 @@ pub async fn record_step(s: Session<'_>, input: NewStep) -> DomainResult<run_ste
         let taken = run_step::Entity::find()
             .filter(run_step::Column::RunId.eq(run.id))
             .filter(run_step::Column::Position.eq(input.order))
-            .one(&txn)
+            .one(txn)
             .await?
             .is_some();
         if taken {
@@ -326,7 +367,7 @@ pub async fn record_step(s: Session<'_>, input: NewStep) -> DomainResult<run_ste
             )));
         }
         let now = Utc::now();
-        let (model, cost) = input.usage.priced(&txn, &run, now).await?;
+        let (model, cost) = input.usage.priced(txn, &run, now).await?;
         let step = run_step::Model {
             id: ids::new_id(),
             run_id: run.id,
@@ -341,10 +382,10 @@ pub async fn record_step(s: Session<'_>, input: NewStep) -> DomainResult<run_ste
             created_at: now,
         };
         run_step::Entity::insert(run_step::ActiveModel::from(step.clone()))
-            .exec(&txn)
+            .exec(txn)
             .await?;
         events::append(
-            &txn,
+            txn,
             run.project_id,
             run.id,
             Change::RunUpdated {
@@ -354,8 +395,7 @@ pub async fn record_step(s: Session<'_>, input: NewStep) -> DomainResult<run_ste
         )
         .await?;
         Ok(step)
-    })
-    .await
+    }
 }
 
 /// The sum of the steps' usage: tokens within validate::MAX_TOKENS, and
@@ -389,8 +429,11 @@ fn step_usage(
 }
 
 /// Closes an open run with `status`, applying `apply` to the row first.
+/// The run's live generation claims end with it, and when it failed or was
+/// cancelled its versions still PENDING are rejected (taken by `actor`).
 async fn close(
     txn: &WriteTxn,
+    actor: &super::Actor,
     run: run::Model,
     status: RunStatus,
     action: &'static str,
@@ -409,6 +452,14 @@ async fn close(
     active.completed_at = Set(Some(Utc::now()));
     apply(&mut active);
     let updated = sea_orm::ActiveModelTrait::update(active, txn).await?;
+    generations::end_for_run(txn, updated.id, status, updated.error.as_deref()).await?;
+    if status != RunStatus::Completed {
+        let reason = match &updated.error {
+            Some(error) => format!("its run was {}: {error}", status.to_value().to_lowercase()),
+            None => format!("its run was {}", status.to_value().to_lowercase()),
+        };
+        review::reject_pending_of_run(txn, actor, updated.id, &reason).await?;
+    }
     events::append(
         txn,
         project_id,
@@ -423,14 +474,38 @@ async fn close(
 /// reported, priced now at the run's model, or else the sum of its steps
 /// (the cost only when every step that used tokens was priced). WRITER;
 /// INVALID_TRANSITION on a closed run. One transaction with the outbox event.
+/// Idempotent under `idempotency_key`: a retried completion returns the run.
 pub async fn complete(s: Session<'_>, input: Completion) -> DomainResult<run::Model> {
     s.principal.require_role(Role::Writer)?;
     input.usage.check()?;
     if let Some(output) = &input.output {
         check_size("run output", output.len(), s.limits.max_output_bytes)?;
     }
+    let idem = Idempotency::new(s, "completeRun", input.idempotency_key.as_deref(), &input)?;
     let input = &input;
-    transact(s.db, move |txn| async move {
+    idem.run(
+        s.db,
+        move |txn| async move {
+            let run = complete_in(s, txn, input).await?;
+            let record = Stored { run: run.id };
+            Ok((run, record))
+        },
+        move |txn, stored: Stored| async move {
+            visible_by_id(s, &txn, stored.run)
+                .await?
+                .ok_or_else(|| DomainError::Internal("a stored run is gone".into()))
+        },
+    )
+    .await
+}
+
+/// The completion, inside its transaction.
+async fn complete_in(
+    s: Session<'_>,
+    txn: WriteTxn,
+    input: &Completion,
+) -> DomainResult<run::Model> {
+    {
         let run = lock_run(s, &txn, &input.run_id).await?;
         let now = Utc::now();
         let (model, reported_cost) = input.usage.priced(&txn, &run, now).await?;
@@ -446,17 +521,23 @@ pub async fn complete(s: Session<'_>, input: Completion) -> DomainResult<run::Mo
                 .await?;
             step_usage(&steps)?
         };
-        close(&txn, run, RunStatus::Completed, "complete", |active| {
-            active.output = Set(input.output.clone());
-            active.model = Set(model);
-            active.input_tokens = Set(input_tokens);
-            active.output_tokens = Set(output_tokens);
-            active.cost = Set(cost.map(Money));
-            active.completed_at = Set(Some(now));
-        })
+        close(
+            &txn,
+            &s.principal.actor,
+            run,
+            RunStatus::Completed,
+            "complete",
+            |active| {
+                active.output = Set(input.output.clone());
+                active.model = Set(model);
+                active.input_tokens = Set(input_tokens);
+                active.output_tokens = Set(output_tokens);
+                active.cost = Set(cost.map(Money));
+                active.completed_at = Set(Some(now));
+            },
+        )
         .await
-    })
-    .await
+    }
 }
 
 /// Closes an open run as FAILED, keeping `error`. WRITER;
@@ -468,9 +549,16 @@ pub async fn fail(s: Session<'_>, input: Failure) -> DomainResult<run::Model> {
     let input = &input;
     transact(s.db, move |txn| async move {
         let run = lock_run(s, &txn, &input.run_id).await?;
-        close(&txn, run, RunStatus::Failed, "fail", |active| {
-            active.error = Set(Some(input.error.clone()));
-        })
+        close(
+            &txn,
+            &s.principal.actor,
+            run,
+            RunStatus::Failed,
+            "fail",
+            |active| {
+                active.error = Set(Some(input.error.clone()));
+            },
+        )
         .await
     })
     .await
@@ -490,9 +578,16 @@ pub async fn cancel(
     let reason = &reason;
     transact(s.db, move |txn| async move {
         let run = lock_run(s, &txn, run_id).await?;
-        close(&txn, run, RunStatus::Cancelled, "cancel", |active| {
-            active.error = Set(reason.clone());
-        })
+        close(
+            &txn,
+            &s.principal.actor,
+            run,
+            RunStatus::Cancelled,
+            "cancel",
+            |active| {
+                active.error = Set(reason.clone());
+            },
+        )
         .await
     })
     .await

@@ -2,12 +2,12 @@
 
 use chrono::Utc;
 use entity::{
-    Role, RunArtifactDirection, VersionStatus, artifact_version as version, artifact_version_file,
-    file, run, run_artifact, run_step,
+    Role, RunArtifactDirection, RunStatus, VersionStatus, artifact_version as version,
+    artifact_version_file, file, run, run_artifact, run_step,
 };
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveEnum, ColumnTrait, ConnectionTrait, EntityTrait, Order, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -44,8 +44,13 @@ pub struct NewVersion {
     /// The step that produced it; implies its run, which must agree with
     /// `source_run_id`.
     pub source_step_id: Option<String>,
-    /// Free-form JSON about the version, stored as given.
+    /// Free-form JSON about the version, stored as given; `None`: those of
+    /// the base, or else of the key's latest version.
     pub annotations: Option<Value>,
+    /// The public ID of the version this one revises, of the same key: the
+    /// create is a CONFLICT when the key has a newer version than it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub base_version_id: Option<String>,
     /// Makes a retried create return the first version.
     #[serde(skip)]
     pub idempotency_key: Option<String>,
@@ -70,11 +75,16 @@ pub struct VersionFilter {
 
 /// Creates the key's next version, PENDING review, numbered without gaps,
 /// with its file links, run output link and outbox event, in one
-/// transaction. WRITER; VALIDATION_FAILED when the value does not match the
-/// key's newest schema, NOT_FOUND for a project, file, run or step the
-/// caller cannot see. Idempotent under `idempotency_key`.
+/// transaction. WRITER, or REVIEWER for a revision of a base version (people
+/// edit what agents made); VALIDATION_FAILED when the value does not match
+/// the key's newest schema, NOT_FOUND for a project, file, run, step or base
+/// the caller cannot see, INVALID_TRANSITION for a run that failed or was
+/// cancelled, CONFLICT when the key has a version newer than the base.
+/// Idempotent under `idempotency_key`.
 pub async fn create(s: Session<'_>, input: NewVersion) -> DomainResult<version::Model> {
-    s.principal.require_role(Role::Writer)?;
+    if input.base_version_id.is_none() || !s.principal.has_role(Role::Reviewer) {
+        s.principal.require_role(Role::Writer)?;
+    }
     validate::schema_key(&input.schema_key)?;
     let value_text =
         serde_json::to_string(&input.value).map_err(|e| DomainError::Internal(e.to_string()))?;
@@ -121,6 +131,7 @@ struct Request<'a> {
     primary_file: Option<Uuid>,
     source_run: Option<(Uuid, &'a str)>,
     source_step: Option<(Uuid, &'a str)>,
+    base: Option<(Uuid, &'a str)>,
 }
 
 impl<'a> Request<'a> {
@@ -160,6 +171,7 @@ impl<'a> Request<'a> {
             primary_file: primary.map(|p| p.0),
             source_run: decode_as(IdKind::Run, &input.source_run_id)?,
             source_step: decode_as(IdKind::Step, &input.source_step_id)?,
+            base: decode_as(IdKind::Version, &input.base_version_id)?,
         })
     }
 }
@@ -192,7 +204,21 @@ async fn create_in(
     let file_digests: Vec<String> = linked.iter().map(|f| f.sha256.clone()).collect();
 
     let schema_version = schemas::check(txn, &input.schema_key, &input.value).await?;
-    let number = next_version_number(txn, project.id, &input.schema_key).await?;
+    lock_key(txn, project.id, &input.schema_key).await?;
+    let latest = latest_of_key(txn, project.id, &input.schema_key).await?;
+    let base = match request.base {
+        Some(base) => Some(base_version(txn, project.id, input, base, latest.as_ref()).await?),
+        None => None,
+    };
+    // Annotations survive regeneration: without new ones, the base's (or
+    // else the latest version's) carry over.
+    let annotations = match (&input.annotations, &base, &latest) {
+        (Some(given), _, _) => Some(given.clone()),
+        (None, Some(base), _) => base.annotations.clone(),
+        (None, None, Some(latest)) => latest.annotations.clone(),
+        (None, None, None) => None,
+    };
+    let number = latest.as_ref().map_or(0, |l| l.version_number) + 1;
     let actor = &s.principal.actor;
     let model = version::Model {
         id: ids::new_id(),
@@ -203,7 +229,7 @@ async fn create_in(
         digest: version_digest(&input.value, &file_digests),
         value: input.value.clone(),
         schema_version,
-        annotations: input.annotations.clone(),
+        annotations,
         primary_file_id,
         source_run_id: run_id,
         source_step_id: request.source_step.map(|(id, _)| id),
@@ -217,6 +243,8 @@ async fn create_in(
         reviewed_at: None,
         rejection_reason: None,
         promoted_context_version: None,
+        base_version_id: base.map(|b| b.id),
+        annotations_revision: 1,
     };
     version::Entity::insert(version::ActiveModel::from(model.clone()))
         .exec(txn)
@@ -238,8 +266,53 @@ async fn create_in(
     Ok(model)
 }
 
+/// The version a revision names as its base: of the project and the key,
+/// and still the key's newest version (optimistic locking on edits).
+async fn base_version(
+    txn: &WriteTxn,
+    project_id: Uuid,
+    input: &NewVersion,
+    (id, text): (Uuid, &str),
+    latest: Option<&Latest>,
+) -> DomainResult<Latest> {
+    let found: Option<(Uuid, Uuid, String, i32, Option<Value>)> = version::Entity::find_by_id(id)
+        .select_only()
+        .columns([
+            version::Column::Id,
+            version::Column::ProjectId,
+            version::Column::SchemaKey,
+            version::Column::VersionNumber,
+            version::Column::Annotations,
+        ])
+        .into_tuple()
+        .one(txn)
+        .await?;
+    let (id, _, schema_key, version_number, annotations) = found
+        .filter(|b| b.1 == project_id)
+        .ok_or_else(|| DomainError::not_found(IdKind::Version, text))?;
+    if schema_key != input.schema_key {
+        return Err(DomainError::validation(format!(
+            "base version {text} is of {schema_key}, not {}",
+            input.schema_key
+        )));
+    }
+    if let Some(latest) = latest.filter(|l| l.version_number > version_number) {
+        return Err(DomainError::conflict(format!(
+            "{} has version {}, newer than the base (version {version_number}): read it and revise that",
+            input.schema_key, latest.version_number
+        )));
+    }
+    Ok(Latest {
+        id,
+        version_number,
+        annotations,
+    })
+}
+
 /// The run that made the version: the source step names its run, and a
-/// given run must agree with it; either must be in the project.
+/// given run must agree with it; either must be in the project, and not
+/// FAILED or CANCELLED (a failed generation never reaches review). The run
+/// is locked until the transaction ends, so that it cannot close meanwhile.
 async fn source_run(
     txn: &WriteTxn,
     project_id: Uuid,
@@ -259,13 +332,21 @@ async fn source_run(
         }
     }
     if let Some(rid) = run_id {
-        let found = run::Entity::find_by_id(rid).one(txn).await?;
-        if found.is_none_or(|r| r.project_id != project_id) {
+        let query = run::Entity::find_by_id(rid);
+        let found = Dialect::of(txn).locked_for_write(query).one(txn).await?;
+        let Some(run) = found.filter(|r| r.project_id == project_id) else {
             let text = request
                 .source_run
                 .map(|(_, t)| t.to_owned())
                 .unwrap_or_else(|| ids::encode(IdKind::Run, rid));
             return Err(DomainError::not_found(IdKind::Run, text));
+        };
+        if matches!(run.status, RunStatus::Failed | RunStatus::Cancelled) {
+            return Err(DomainError::InvalidTransition {
+                kind: "run",
+                action: "add a version to",
+                from: run.status.to_value(),
+            });
         }
     }
     Ok(run_id)
@@ -312,25 +393,42 @@ async fn record_output(txn: &WriteTxn, run_id: Uuid, version_id: Uuid) -> Domain
     Ok(())
 }
 
-/// The next number of a key: one more than the highest, so numbers have no
-/// gaps. On PostgreSQL an advisory lock on the key serialises creators of the
-/// same key (SQLite's IMMEDIATE transactions already serialise all writers);
-/// the unique index stays the last line of defence, with a retry above.
-async fn next_version_number(
+/// What a create needs of the key's newest version, or of a base.
+struct Latest {
+    id: Uuid,
+    version_number: i32,
+    annotations: Option<Value>,
+}
+
+/// The key's newest version, read under the key's lock: the next number is
+/// one more than its number, so numbers have no gaps. On PostgreSQL an
+/// advisory lock on the key serialises creators of the same key (SQLite's
+/// IMMEDIATE transactions already serialise all writers); the unique index
+/// stays the last line of defence, with a retry above.
+async fn latest_of_key(
     txn: &WriteTxn,
     project_id: Uuid,
     schema_key: &str,
-) -> DomainResult<i32> {
-    lock_key(txn, project_id, schema_key).await?;
-    let highest: Option<Option<i32>> = version::Entity::find()
+) -> DomainResult<Option<Latest>> {
+    let found: Option<(Uuid, i32, Option<Value>)> = version::Entity::find()
         .select_only()
-        .column_as(version::Column::VersionNumber.max(), "highest")
+        .columns([
+            version::Column::Id,
+            version::Column::VersionNumber,
+            version::Column::Annotations,
+        ])
         .filter(version::Column::ProjectId.eq(project_id))
         .filter(version::Column::SchemaKey.eq(schema_key))
+        .order_by_desc(version::Column::VersionNumber)
+        .limit(1)
         .into_tuple()
         .one(txn)
         .await?;
-    Ok(highest.flatten().unwrap_or(0) + 1)
+    Ok(found.map(|(id, version_number, annotations)| Latest {
+        id,
+        version_number,
+        annotations,
+    }))
 }
 
 /// Serialises writers of one schema key until the transaction ends.
@@ -372,7 +470,7 @@ fn filtered(
 }
 
 /// Keys equal to the prefix or below it (`brand` matches `brand.logo`, not `brandx`).
-fn key_prefix_condition(prefix: &str) -> DomainResult<sea_orm::Condition> {
+pub(crate) fn key_prefix_condition(prefix: &str) -> DomainResult<sea_orm::Condition> {
     validate::schema_key_prefix(prefix)?;
     let prefix = prefix.trim_end_matches('.');
     // Segments hold no LIKE wildcards except `_`, which must be escaped.

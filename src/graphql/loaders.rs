@@ -21,7 +21,8 @@ use crate::domain::{DomainResult, runs};
 
 pub(crate) use crate::domain::reads::{
     ApprovalById, ApprovalsOfVersion, ChildrenOfRun, ConsumersOfVersion, FileById, FilesOfVersion,
-    InputsOfRun, KeyRef, OutputsOfRun, ProjectById, RunById, StepById, StepsOfRun, VersionById,
+    InputsOfRun, KeyRef, OutputsOfRun, ProjectById, RevisionsOfVersion, RunById, StepById,
+    StepsOfRun, VersionById,
 };
 
 /// Shared by all operations of one request (an `Arc` because request data must be `Clone`).
@@ -183,6 +184,21 @@ impl Loader<CurrentOfKey> for GraphLoader {
         let wanted: Vec<KeyRef> = keys.iter().map(|k| k.0.clone()).collect();
         let found = reads::approved_versions(&self.db.conn, &wanted).await;
         keyed(found, CurrentOfKey)
+    }
+}
+
+/// The generation claim row of a key, if it was ever claimed.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct GenerationOfKey(pub KeyRef);
+
+impl Loader<GenerationOfKey> for GraphLoader {
+    type Value = entity::generation::Model;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[GenerationOfKey]) -> LoadResult<GenerationOfKey, Self::Value> {
+        let wanted: Vec<KeyRef> = keys.iter().map(|k| k.0.clone()).collect();
+        let found = reads::generations(&self.db.conn, &wanted).await;
+        keyed(found, GenerationOfKey)
     }
 }
 

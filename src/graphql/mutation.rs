@@ -8,12 +8,15 @@ use rust_decimal::Decimal;
 
 use super::UploadLimit;
 use super::types::{
-    ActorTypeGql, ArtifactSchema, ArtifactVersion, File, ModelPrice, Project, RoleGql, Run, RunStep,
+    ActorTypeGql, ArtifactSchema, ArtifactVersion, File, Generation, ModelPrice, Project, RoleGql,
+    Run, RunStep,
 };
 use crate::domain::ids::{self, IdKind};
 use crate::domain::promotion::{self, Promotion};
 use crate::domain::review::{self, Decision, Review};
-use crate::domain::{files, pricing, projects, runs, schemas, tokens, versions};
+use crate::domain::{
+    annotations, files, generations, pricing, projects, runs, schemas, tokens, versions,
+};
 use crate::storage::SharedBlobStore;
 use crate::token_cache::TokenCache;
 use std::sync::Arc;
@@ -82,6 +85,11 @@ pub(crate) struct RecordRunStepInput {
     pub input_tokens: Option<i64>,
     /// Output tokens the step used: 0 to 10^12.
     pub output_tokens: Option<i64>,
+    /// Makes the call safe to retry: the same key with the same input returns
+    /// the first call's result and does nothing more; with a different input it
+    /// is IDEMPOTENCY_KEY_REUSED. 1 to 200 characters; kept per token and
+    /// mutation for QUIRE_IDEMPOTENCY_TTL_SECS (24 h by default).
+    pub idempotency_key: Option<String>,
 }
 
 /// What completeRun needs.
@@ -101,6 +109,11 @@ pub(crate) struct CompleteRunInput {
     pub input_tokens: Option<i64>,
     /// The run's output tokens: 0 to 10^12 (see inputTokens).
     pub output_tokens: Option<i64>,
+    /// Makes the completion safe to retry: the same key with the same input
+    /// returns the completed run (instead of INVALID_TRANSITION) and does
+    /// nothing more; with a different input it is IDEMPOTENCY_KEY_REUSED. 1 to
+    /// 200 characters; kept per token for QUIRE_IDEMPOTENCY_TTL_SECS.
+    pub idempotency_key: Option<String>,
 }
 
 /// What failRun needs.
@@ -141,13 +154,59 @@ pub(crate) struct CreateArtifactVersionInput {
     /// run (a different sourceRunId is VALIDATION_FAILED).
     pub source_step_id: Option<ID>,
     /// Free-form JSON notes kept with the version, not part of its digest;
-    /// at most 256 KiB like the value.
+    /// at most 256 KiB like the value. Omitted: the base version's (or else
+    /// the key's latest version's) annotations carry over.
     pub annotations: Option<Json>,
+    /// The version this one revises (`ver_...`, same project and key): an
+    /// edit, or a new attempt after CHANGES_REQUESTED. If the key has a newer
+    /// version than the base, CONFLICT and nothing is written. With a base, a
+    /// REVIEWER token may create the version too (people edit what agents
+    /// made); the version records that token as its creator.
+    pub base_version_id: Option<ID>,
     /// Makes the call safe to retry: the same key with the same input returns
     /// the first call's result and does nothing more; with a different input it
     /// is IDEMPOTENCY_KEY_REUSED. 1 to 200 characters; kept per token and
     /// mutation for QUIRE_IDEMPOTENCY_TTL_SECS (24 h by default).
     pub idempotency_key: Option<String>,
+}
+
+/// What setAnnotations needs.
+#[derive(InputObject)]
+pub(crate) struct SetAnnotationsInput {
+    /// The version (`ver_...`); NOT_FOUND if the token cannot see it.
+    pub version_id: ID,
+    /// The new annotations, replacing the old: any JSON up to 256 KiB (null
+    /// clears them).
+    pub annotations: Json,
+    /// The annotationsRevision the caller read; a mismatch fails with CONFLICT.
+    pub expected_revision: i32,
+}
+
+/// What startGeneration needs.
+#[derive(InputObject)]
+pub(crate) struct StartGenerationInput {
+    /// The project (`prj_...`); NOT_FOUND if the token cannot see it.
+    pub project_id: ID,
+    /// The key about to be generated (a dot path, as in createArtifactVersion).
+    pub schema_key: String,
+    /// The open run of this project that generates it: completing, failing or
+    /// cancelling the run ends the claim. A closed run is INVALID_TRANSITION.
+    pub run_id: Option<ID>,
+    /// How long the claim holds without finishGeneration (default 600): 1 to
+    /// 86400 seconds. After it the key is IDLE again by itself.
+    pub lease_seconds: Option<i64>,
+}
+
+/// What finishGeneration needs.
+#[derive(InputObject)]
+pub(crate) struct FinishGenerationInput {
+    /// The project (`prj_...`).
+    pub project_id: ID,
+    /// The claimed key.
+    pub schema_key: String,
+    /// Set when the generation failed: the state becomes FAILED with this
+    /// error (not blank, at most 8192 characters).
+    pub error: Option<String>,
 }
 
 /// What cancelRun needs.
@@ -342,6 +401,7 @@ impl MutationRoot {
                 input_tokens: input.input_tokens,
                 output_tokens: input.output_tokens,
             },
+            idempotency_key: input.idempotency_key,
         };
         Ok(RunStep(runs::record_step(session(ctx), input).await.api()?))
     }
@@ -362,6 +422,7 @@ impl MutationRoot {
                 input_tokens: input.input_tokens,
                 output_tokens: input.output_tokens,
             },
+            idempotency_key: input.idempotency_key,
         };
         Ok(Run(runs::complete(session(ctx), input).await.api()?))
     }
@@ -451,7 +512,10 @@ impl MutationRoot {
     }
 
     /// Adds the next version of a schema key to a project, PENDING review,
-    /// with its files and the run and step that made it. Needs WRITER;
+    /// with its files and the run and step that made it. Needs WRITER (or
+    /// REVIEWER with baseVersionId); INVALID_TRANSITION for a run that failed
+    /// or was cancelled; CONFLICT when the key has a version newer than
+    /// baseVersionId;
     /// VALIDATION_FAILED for a malformed key, a value its key's JSON Schema
     /// refuses (see extensions.violations) or more than 20 files;
     /// PAYLOAD_TOO_LARGE for a value or annotations over QUIRE_MAX_VALUE_BYTES;
@@ -470,6 +534,7 @@ impl MutationRoot {
             source_run_id: input.source_run_id.map(|id| id.0),
             source_step_id: input.source_step_id.map(|id| id.0),
             annotations: input.annotations.map(|j| j.0),
+            base_version_id: input.base_version_id.map(|id| id.0),
             idempotency_key: input.idempotency_key,
         };
         Ok(ArtifactVersion(
@@ -548,6 +613,67 @@ impl MutationRoot {
             .await
             .api()?;
         Ok(ArtifactSchema(model))
+    }
+
+    /// Replaces a version's annotations (its value never changes) and adds
+    /// one to annotationsRevision; the change is kept in the audit trail.
+    /// Needs WRITER or REVIEWER; CONFLICT when expectedRevision is not the
+    /// version's annotationsRevision, and then nothing changes.
+    async fn set_annotations(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The version, its new annotations and the revision read.")]
+        input: SetAnnotationsInput,
+    ) -> async_graphql::Result<ArtifactVersion> {
+        let input = annotations::NewAnnotations {
+            version_id: input.version_id.0,
+            annotations: input.annotations.0,
+            expected_revision: input.expected_revision,
+        };
+        Ok(ArtifactVersion(
+            annotations::set(session(ctx), input).await.api()?,
+        ))
+    }
+
+    /// Claims a key for generation; CONFLICT while another unexpired claim holds it.
+    /// The key is GENERATING, held by this token, until finishGeneration, the
+    /// end of the named run, or the lease. Needs WRITER; NOT_FOUND for a
+    /// project or run the token cannot see; INVALID_TRANSITION for a closed run.
+    async fn start_generation(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The project, the key, the run and the lease.")]
+        input: StartGenerationInput,
+    ) -> async_graphql::Result<Generation> {
+        let claim = generations::Claim {
+            project_id: input.project_id.0,
+            schema_key: input.schema_key,
+            run_id: input.run_id.map(|id| id.0),
+            lease_seconds: input.lease_seconds,
+        };
+        Ok(Generation(
+            generations::start(session(ctx), claim).await.api()?,
+        ))
+    }
+
+    /// Ends this token's claim on a key: IDLE, or FAILED with the error. Needs
+    /// WRITER; INVALID_TRANSITION when the key is not being generated (its
+    /// lease passed, say); CONFLICT when another token holds it (an ADMIN may
+    /// end any claim).
+    async fn finish_generation(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The project, the key, and the error if it failed.")]
+        input: FinishGenerationInput,
+    ) -> async_graphql::Result<Generation> {
+        let release = generations::Release {
+            project_id: input.project_id.0,
+            schema_key: input.schema_key,
+            error: input.error,
+        };
+        Ok(Generation(
+            generations::finish(session(ctx), release).await.api()?,
+        ))
     }
 
     /// Creates an API token and returns its secret, shown only this once.

@@ -100,12 +100,29 @@ async fn exact_costs_and_price_history(s: TestServer) {
         .admin("query($id: ID!) { run(id: $id) { cost } modelPrices { model inputPerMillion outputPerMillion } }", json!({ "id": run_id }))
         .await;
     assert_eq!(data["run"]["cost"], "0.00750285");
+    // The shipped prices are listed too, each model once, in model order;
+    // a price set overrides the shipped one of its model.
+    let prices = data["modelPrices"].as_array().unwrap();
+    let models: Vec<&str> = prices
+        .iter()
+        .map(|p| p["model"].as_str().unwrap())
+        .collect();
+    let mut sorted = models.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(models, sorted);
+    let of = |m: &str| prices.iter().find(|p| p["model"] == m).cloned();
     assert_eq!(
-        data["modelPrices"],
-        json!([
-            {"model": "gpt-4o", "inputPerMillion": "5", "outputPerMillion": "20"},
-            {"model": "gpt-4o-mini", "inputPerMillion": "0.15", "outputPerMillion": "0.6"}
-        ])
+        of("gpt-4o"),
+        Some(json!({"model": "gpt-4o", "inputPerMillion": "5", "outputPerMillion": "20"}))
+    );
+    assert_eq!(
+        of("gpt-4o-mini"),
+        Some(json!({"model": "gpt-4o-mini", "inputPerMillion": "0.15", "outputPerMillion": "0.6"}))
+    );
+    assert_eq!(
+        of("claude-sonnet-4"),
+        Some(json!({"model": "claude-sonnet-4", "inputPerMillion": "3", "outputPerMillion": "15"}))
     );
     let (_, body) = s
         .post(

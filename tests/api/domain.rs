@@ -146,6 +146,7 @@ fn new_version(project: &str, key: &str, value: Value) -> NewVersion {
         source_run_id: None,
         source_step_id: None,
         annotations: None,
+        base_version_id: None,
         idempotency_key: None,
     }
 }

@@ -1006,9 +1006,15 @@ async fn legacy_files_get_their_project(backend: crate::common::Backend) {
             reviewed_at: None,
             rejection_reason: None,
             promoted_context_version: None,
+            base_version_id: None,
+            annotations_revision: 1,
         };
-        version::ActiveModel::from(v.clone())
-            .insert(&db.conn)
+        // The columns later migrations add are not there yet.
+        let mut row = version::ActiveModel::from(v.clone());
+        row.base_version_id = sea_orm::ActiveValue::NotSet;
+        row.annotations_revision = sea_orm::ActiveValue::NotSet;
+        version::Entity::insert(row)
+            .exec_without_returning(&db.conn)
             .await
             .unwrap();
         for (sort, file_id) in files.into_iter().enumerate() {

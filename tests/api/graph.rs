@@ -42,12 +42,13 @@ async fn nested_graph_with_pagination(s: TestServer) {
             json!({ "id": run }),
         )
         .await;
-    // Usage defaults to the sum of the steps; cost waits for the price table.
+    // Usage defaults to the sum of the steps, and so does the cost: each step
+    // priced at gpt-4o's shipped price (2.50 / 10.00 per million).
     assert_eq!(completed["completeRun"]["status"], "COMPLETED");
     assert_eq!(completed["completeRun"]["inputTokens"], 300);
     assert_eq!(completed["completeRun"]["outputTokens"], 30);
     assert!(completed["completeRun"]["completedAt"].is_string());
-    assert!(completed["completeRun"]["cost"].is_null());
+    assert_eq!(completed["completeRun"]["cost"], "0.00105");
 
     let query = r#"query($after: String) {
       project(slug: "launch") {

@@ -303,7 +303,7 @@ async fn free_text_is_bounded(s: TestServer) {
         json!({
             "projects": {"totalCount": 1},
             "tokens": [{"id": data["tokens"][0]["id"]}],
-            "modelPrices": [],
+            "modelPrices": shipped_prices(),
             "run": {"status": "RUNNING", "error": null, "steps": []},
             "artifactVersion": {"status": "PENDING", "rejectionReason": null},
             "project": {"runs": {"totalCount": 1}}
@@ -391,4 +391,14 @@ async fn dates_are_bounded(s: TestServer) {
         )
         .await;
     assert_eq!(data["project"]["costSummary"], json!([]));
+}
+
+/// `modelPrices { model }` before any price is set: the shipped defaults.
+fn shipped_prices() -> Value {
+    let mut models: Vec<&str> = quire::domain::pricing::DEFAULT_PRICES
+        .iter()
+        .map(|p| p.0)
+        .collect();
+    models.dedup();
+    Value::Array(models.into_iter().map(|m| json!({ "model": m })).collect())
 }

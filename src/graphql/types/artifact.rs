@@ -2,13 +2,14 @@ use async_graphql::{Context, Object};
 use sea_orm::Order;
 use uuid::Uuid;
 
-use super::{ArtifactVersion, Project, VersionStatusGql, load, prime_page};
+use super::{ArtifactVersion, Generation, Project, VersionStatusGql, load, prime_page};
+use crate::domain::generations;
 use crate::domain::versions::{self, VersionFilter};
 use crate::graphql::connection::{Connection, page_args, page_complexity};
 use crate::graphql::context::session;
 use crate::graphql::error::ApiResult;
 use crate::graphql::loaders::{
-    CurrentOfKey, KeyRef, LatestNumberOfKey, ProjectById, VersionByNumber,
+    CurrentOfKey, GenerationOfKey, KeyRef, LatestNumberOfKey, ProjectById, VersionByNumber,
 };
 
 /// All versions that share one schema key in one project.
@@ -56,6 +57,16 @@ impl Artifact {
             .await?
             .map(ArtifactVersion)
             .ok_or_else(|| "the artifact's latest version is missing".into())
+    }
+    /// Who is generating this key now, if anyone (startGeneration).
+    async fn generation(&self, ctx: &Context<'_>) -> async_graphql::Result<Generation> {
+        let row = load(ctx, GenerationOfKey(self.key())).await?;
+        Ok(Generation(generations::Generation::of(
+            self.project_id,
+            &self.schema_key,
+            row.as_ref(),
+            chrono::Utc::now(),
+        )))
     }
     /// The key's versions, newest first.
     #[graphql(complexity = "page_complexity(first, child_complexity)")]

@@ -91,3 +91,18 @@ pub enum RoleGql {
     /// Everything, plus projects, tokens, model prices and JSON Schemas.
     Admin,
 }
+
+/// Where a schema key's generation claim stands.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "GenerationState", remote = "entity::GenerationState")]
+pub enum GenerationStateGql {
+    /// Nobody is generating the key: never claimed, finished, ended with its
+    /// run, or its lease passed.
+    Idle,
+    /// Claimed by startGeneration, until finishGeneration, the end of its run
+    /// or its lease.
+    Generating,
+    /// The last generation failed (finishGeneration with an error, or its run
+    /// failed); `error` says why. startGeneration may claim the key again.
+    Failed,
+}

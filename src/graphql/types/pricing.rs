@@ -62,6 +62,10 @@ pub(crate) struct CostBucket {
     /// The sum of the runs' stored costs, exact; runs without a cost (not
     /// completed, no usage, or no price for their model) add zero.
     pub cost: Decimal,
+    /// Runs in this bucket whose model had no price: their cost is not in `cost`.
+    /// (Runs that reported tokens but got no cost: no price for their model,
+    /// or for one of their steps', when they completed.)
+    pub unpriced_runs: i64,
 }
 
 impl From<Bucket> for CostBucket {
@@ -72,6 +76,7 @@ impl From<Bucket> for CostBucket {
             input_tokens: b.input_tokens,
             output_tokens: b.output_tokens,
             cost: b.cost,
+            unpriced_runs: b.unpriced_runs,
         }
     }
 }

@@ -6,8 +6,8 @@ use sea_orm::Order;
 
 use super::prime_page;
 use super::{
-    Approval, Artifact, ArtifactVersion, CostBucket, CostGroupingGql, ReviewActionGql, Run,
-    RunStatusGql, VersionStatusGql, gid,
+    Approval, Artifact, ArtifactVersion, ContextEntry, CostBucket, CostGroupingGql,
+    ReviewActionGql, Run, RunStatusGql, VersionStatusGql, gid,
 };
 use crate::domain::ids::IdKind;
 use crate::domain::runs::RunFilter;
@@ -53,6 +53,23 @@ impl Project {
         Ok(context::subtree(&self.0.context, path.as_deref())
             .api()?
             .map(Json))
+    }
+
+    /// Each path in the context with the version it came from, who promoted
+    /// it and when, in path order (the first 500).
+    #[graphql(complexity = "crate::domain::bounds::CONTEXT_ENTRIES * child_complexity")]
+    async fn context_entries(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Only this path and the paths below it (`brand` lists brand and brand.logo, not brandx); omitted or empty: every path."
+        )]
+        path_prefix: Option<String>,
+    ) -> async_graphql::Result<Vec<ContextEntry>> {
+        let entries = context::entries(session(ctx), self.0.id, path_prefix.as_deref())
+            .await
+            .api()?;
+        Ok(entries.into_iter().map(ContextEntry).collect())
     }
 
     /// How many promotions the context has had: 0 for a new project, one

@@ -13,8 +13,8 @@ use crate::domain::{files, versions};
 use crate::graphql::context::{loaders, session};
 use crate::graphql::error::ApiResult;
 use crate::graphql::loaders::{
-    ApprovalsOfVersion, ConsumersOfVersion, FileById, FilesOfVersion, KeyRef, ProjectById, RunById,
-    RunWithSteps, StepById, StepsOfRun, VersionByNumber,
+    ApprovalsOfVersion, ConsumersOfVersion, FileById, FilesOfVersion, KeyRef, ProjectById,
+    RevisionsOfVersion, RunById, RunWithSteps, StepById, StepsOfRun, VersionById, VersionByNumber,
 };
 use crate::graphql::loaders::{prime, prime_runs_with_steps};
 
@@ -75,10 +75,36 @@ impl ArtifactVersion {
     async fn schema_version(&self) -> Option<i32> {
         self.0.schema_version
     }
-    /// Free-form notes sent with the value (createArtifactVersion's
-    /// annotations), if any; not part of the digest.
+    /// Free-form notes about the value (createArtifactVersion's annotations,
+    /// inherited from the base or the key's latest version when none were
+    /// sent, then replaced by setAnnotations), if any; not part of the digest.
     async fn annotations(&self) -> Option<Json> {
         self.0.annotations.clone().map(Json)
+    }
+    /// Starts at 1; each setAnnotations adds one. setAnnotations must name
+    /// the revision it read (expectedRevision).
+    async fn annotations_revision(&self) -> i32 {
+        self.0.annotations_revision
+    }
+    /// The version this one revises (createArtifactVersion's baseVersionId:
+    /// a new attempt after feedback, or an edit), if any.
+    async fn base(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<ArtifactVersion>> {
+        match self.0.base_version_id {
+            Some(id) => Ok(load(ctx, VersionById(id)).await?.map(ArtifactVersion)),
+            None => Ok(None),
+        }
+    }
+    /// Versions made from this one with baseVersionId, oldest first (the
+    /// first 100).
+    #[graphql(complexity = "bounds::REVISIONS_PER_VERSION * child_complexity")]
+    async fn revisions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ArtifactVersion>> {
+        let rows = load(ctx, RevisionsOfVersion(self.0.id))
+            .await?
+            .unwrap_or_default();
+        Ok(bounds::first(rows, bounds::REVISIONS_PER_VERSION)
+            .into_iter()
+            .map(ArtifactVersion)
+            .collect())
     }
     /// SHA-256 (64 lowercase hex digits) over the canonical value (object keys
     /// sorted, no whitespace) and the linked files' SHA-256s in order: equal
