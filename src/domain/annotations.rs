@@ -17,7 +17,7 @@ use super::{Session, check_size, versions};
 pub struct NewAnnotations {
     /// The version's public ID.
     pub version_id: String,
-    /// What replaces the annotations (JSON null clears them).
+    /// What replaces the annotations.
     pub annotations: Value,
     /// The `annotations_revision` the caller read.
     pub expected_revision: i32,
@@ -36,7 +36,7 @@ pub async fn set(s: Session<'_>, input: NewAnnotations) -> DomainResult<version:
         .unwrap_or(0);
     check_size("annotations", size, s.limits.max_value_bytes)?;
     let id = ids::decode(IdKind::Version, &input.version_id)?;
-    let annotations = Some(input.annotations.clone()).filter(|a| !a.is_null());
+    let annotations = Some(input.annotations.clone());
     let (input, annotations) = (&input, &annotations);
     transact(s.db, move |txn| async move {
         let missing = || DomainError::not_found(IdKind::Version, &input.version_id);

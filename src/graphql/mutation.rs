@@ -175,8 +175,7 @@ pub(crate) struct CreateArtifactVersionInput {
 pub(crate) struct SetAnnotationsInput {
     /// The version (`ver_...`); NOT_FOUND if the token cannot see it.
     pub version_id: ID,
-    /// The new annotations, replacing the old: any JSON up to 256 KiB (null
-    /// clears them).
+    /// The new annotations, replacing the old: any JSON up to 256 KiB.
     pub annotations: Json,
     /// The annotationsRevision the caller read; a mismatch fails with CONFLICT.
     pub expected_revision: i32,

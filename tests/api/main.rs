@@ -13,6 +13,7 @@ mod common;
 mod databases;
 
 mod access;
+mod authoring;
 mod cli;
 mod costs;
 mod domain;
