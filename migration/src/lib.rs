@@ -11,6 +11,7 @@ mod m20261124_000001_file_projects;
 mod m20261125_000001_run_outputs_index;
 mod m20261126_000001_version_counts;
 mod m20261127_000001_authoring_loop;
+mod m20261128_000001_json_indexes;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000001_run_outputs_index::Migration),
             Box::new(m20261126_000001_version_counts::Migration),
             Box::new(m20261127_000001_authoring_loop::Migration),
+            Box::new(m20261128_000001_json_indexes::Migration),
         ]
     }
 }

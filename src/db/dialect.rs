@@ -3,10 +3,14 @@
 //! what to write or whether a capability exists, and never matches on the
 //! backend itself.
 
+use rust_decimal::Decimal;
 use sea_orm::sea_query::extension::postgres::PgFunc;
 use sea_orm::sea_query::{Expr, ExprTrait, LockType, SimpleExpr};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, DbErr, QuerySelect, Statement};
 use uuid::Uuid;
+
+use crate::domain::json_filter::JsonFunctions;
+use crate::domain::pagination::SortKind;
 
 /// The SQL dialect of a connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,6 +71,54 @@ impl Dialect {
         match self {
             Dialect::Sqlite => format!("substr({column}, 1, 10)"),
             Dialect::Postgres => format!("to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD')"),
+        }
+    }
+
+    /// The JSON functions path filters are written with (see
+    /// `domain::json_filter`).
+    pub(crate) fn json_functions(self) -> JsonFunctions {
+        match self {
+            Dialect::Postgres => JsonFunctions::Jsonb,
+            Dialect::Sqlite => JsonFunctions::Json1,
+        }
+    }
+
+    /// `column >= min` for a money column, exactly: numeric on PostgreSQL;
+    /// on SQLite money is decimal text with exactly `SCALE` fractional
+    /// digits and never negative, so a longer text is a larger amount and
+    /// texts of one length compare as text.
+    pub(crate) fn money_at_least(self, column: &'static str, min: Decimal) -> SimpleExpr {
+        match self {
+            Dialect::Postgres => Expr::cust_with_values(format!("{column} >= $1"), [min]),
+            Dialect::Sqlite if min <= Decimal::ZERO => Expr::cust(format!("{column} IS NOT NULL")),
+            Dialect::Sqlite => {
+                let mut exact = min;
+                exact.rescale(entity::money::SCALE);
+                let text = exact.to_string();
+                Expr::cust_with_values(
+                    format!("(length({column}) > ? OR (length({column}) = ? AND {column} >= ?))"),
+                    [
+                        sea_orm::Value::from(text.len() as i64),
+                        (text.len() as i64).into(),
+                        text.into(),
+                    ],
+                )
+            }
+        }
+    }
+
+    /// A money column as a sort expression (NULL first, as -1): numeric on
+    /// PostgreSQL, a float of the decimal text on SQLite.
+    pub(crate) fn money_sort(self, column: &'static str) -> (SimpleExpr, SortKind) {
+        match self {
+            Dialect::Postgres => (
+                Expr::cust(format!("COALESCE({column}, -1)")),
+                SortKind::Decimal,
+            ),
+            Dialect::Sqlite => (
+                Expr::cust(format!("COALESCE(CAST({column} AS REAL), -1.0)")),
+                SortKind::Real,
+            ),
         }
     }
 

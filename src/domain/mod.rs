@@ -17,6 +17,7 @@ pub mod files;
 pub mod generations;
 pub(crate) mod idempotency;
 pub mod ids;
+pub mod json_filter;
 pub(crate) mod lineage;
 pub mod pagination;
 pub mod pricing;

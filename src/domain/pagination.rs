@@ -1,18 +1,21 @@
 //! Keyset pagination for Relay connections.
 //!
 //! Pages are ordered by a unique key (a UUID v7 id, or a schema key for
-//! artifacts); a cursor is that key, base64url-encoded so clients treat it as
-//! opaque. A page is read with one `LIMIT first + 1` query (the extra row says
-//! whether there is a next page). When the total is asked for, the same
+//! artifacts), or by a sort expression with the id breaking ties; a cursor
+//! is the key (or the sort value and the id), base64url-encoded so clients
+//! treat it as opaque. A page is read with one `LIMIT size + 1` query (the
+//! extra row says whether there is a page beyond it), forward after a cursor
+//! (`first`/`after`) or backward before one (`last`/`before`, read in the
+//! reverse order and turned around). When the total is asked for, the same
 //! statement counts it in a scalar subquery, so a counted page is still one
 //! round trip.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use sea_orm::sea_query::{Expr, Query, SubQueryStatement};
+use sea_orm::sea_query::{Expr, ExprTrait, Query, SimpleExpr, SubQueryStatement};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, Order, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait, Select,
+    Condition, ConnectionTrait, EntityTrait, FromQueryResult, Order, QueryFilter, QueryOrder,
+    QueryResult, QuerySelect, QueryTrait, Select,
 };
 use uuid::Uuid;
 
@@ -23,49 +26,98 @@ pub const MAX_PAGE_SIZE: u64 = 100;
 /// The page size when the client gives no `first`.
 pub const DEFAULT_PAGE_SIZE: u64 = 20;
 
-/// A client's page request, checked by [`PageArgs::new`].
+/// A client's page request, checked by [`PageArgs::new`] or
+/// [`PageArgs::relay`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PageArgs {
-    /// How many items, at most [`MAX_PAGE_SIZE`].
+    /// How many items, at most [`MAX_PAGE_SIZE`] (`first`, or `last` when
+    /// paging backward).
     pub first: u64,
-    /// The cursor of the item before the page, as the client sent it; decoded
-    /// (and refused if malformed) when the page is read.
+    /// The cursor of the item before the page (forward) or after it
+    /// (backward), as the client sent it; decoded (and refused if malformed)
+    /// when the page is read.
     pub after: Option<String>,
+    /// Whether the page is the `last` items before the cursor.
+    pub backward: bool,
     /// Whether to count all matching rows (only when the client asked for totalCount).
     pub with_total: bool,
 }
 
+/// A page size as asked for: VALIDATION_FAILED when negative or over
+/// [`MAX_PAGE_SIZE`]; [`DEFAULT_PAGE_SIZE`] when absent.
+fn page_size(name: &str, size: Option<i32>) -> DomainResult<u64> {
+    match size {
+        None => Ok(DEFAULT_PAGE_SIZE),
+        Some(n) if n < 0 => Err(DomainError::validation(format!(
+            "`{name}` must not be negative"
+        ))),
+        Some(n) if n as u64 > MAX_PAGE_SIZE => Err(DomainError::validation(format!(
+            "`{name}` is {n}, over the maximum page size of {MAX_PAGE_SIZE}"
+        ))),
+        Some(n) => Ok(n as u64),
+    }
+}
+
 impl PageArgs {
-    /// Checks `first` (VALIDATION_FAILED when negative or over
-    /// [`MAX_PAGE_SIZE`]; [`DEFAULT_PAGE_SIZE`] when absent).
+    /// A forward page: `first` items after `after`.
     pub fn new(first: Option<i32>, after: Option<String>, with_total: bool) -> DomainResult<Self> {
-        let first = match first {
-            None => DEFAULT_PAGE_SIZE,
-            Some(n) if n < 0 => {
-                return Err(DomainError::validation("`first` must not be negative"));
-            }
-            Some(n) if n as u64 > MAX_PAGE_SIZE => {
-                return Err(DomainError::validation(format!(
-                    "`first` is {n}, over the maximum page size of {MAX_PAGE_SIZE}"
-                )));
-            }
-            Some(n) => n as u64,
-        };
         Ok(PageArgs {
-            first,
+            first: page_size("first", first)?,
             after,
+            backward: false,
+            with_total,
+        })
+    }
+
+    /// A page forward (`first`/`after`) or backward (`last`/`before`), as
+    /// the Relay connection spec has them; mixing the two directions is
+    /// VALIDATION_FAILED.
+    pub fn relay(
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        with_total: bool,
+    ) -> DomainResult<Self> {
+        let forward = first.is_some() || after.is_some();
+        if !(last.is_some() || before.is_some()) {
+            return Self::new(first, after, with_total);
+        }
+        if forward {
+            return Err(DomainError::validation(
+                "page forward (first, after) or backward (last, before), not both",
+            ));
+        }
+        Ok(PageArgs {
+            first: page_size("last", last)?,
+            after: before,
+            backward: true,
             with_total,
         })
     }
 
     fn after_bytes(&self) -> DomainResult<Option<Vec<u8>>> {
+        let name = if self.backward { "before" } else { "after" };
         self.after
             .as_deref()
             .map(|c| {
-                super::validate::text("after", c, super::validate::MAX_CURSOR_CHARS)?;
+                super::validate::text(name, c, super::validate::MAX_CURSOR_CHARS)?;
                 URL_SAFE_NO_PAD
                     .decode(c)
                     .map_err(|_| DomainError::validation(format!("cursor {c:?} is not valid")))
+            })
+            .transpose()
+    }
+
+    /// The cursor as a sort value and an id; VALIDATION_FAILED if it is not
+    /// one of `kind`.
+    fn after_sorted(&self, kind: SortKind) -> DomainResult<Option<(SortValue, Uuid)>> {
+        let invalid = || DomainError::validation("cursor is not valid for this order");
+        self.after_bytes()?
+            .map(|bytes| {
+                let (value, id): (serde_json::Value, Uuid) =
+                    serde_json::from_slice(&bytes).map_err(|_| invalid())?;
+                Ok((kind.value_of(&value).ok_or_else(invalid)?, id))
             })
             .transpose()
     }
@@ -89,6 +141,96 @@ impl PageArgs {
     }
 }
 
+/// What a sort expression yields, so that its values can be read back from
+/// a row and out of a cursor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortKind {
+    /// A timestamp.
+    Time,
+    /// Text.
+    Text,
+    /// An integer.
+    Int,
+    /// An exact decimal (PostgreSQL numeric).
+    Decimal,
+    /// A float (SQLite's view of a decimal kept as text).
+    Real,
+}
+
+/// One value of a sort expression.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SortValue {
+    /// A timestamp.
+    Time(chrono::DateTime<chrono::Utc>),
+    /// Text.
+    Text(String),
+    /// An integer.
+    Int(i64),
+    /// An exact decimal.
+    Decimal(rust_decimal::Decimal),
+    /// A float.
+    Real(f64),
+}
+
+impl SortKind {
+    fn value_of(self, json: &serde_json::Value) -> Option<SortValue> {
+        Some(match self {
+            SortKind::Time => SortValue::Time(json.as_str()?.parse().ok()?),
+            SortKind::Text => SortValue::Text(json.as_str()?.to_owned()),
+            SortKind::Int => SortValue::Int(json.as_i64()?),
+            SortKind::Decimal => SortValue::Decimal(json.as_str()?.parse().ok()?),
+            SortKind::Real => SortValue::Real(json.as_f64()?),
+        })
+    }
+
+    fn read(self, row: &QueryResult) -> DomainResult<SortValue> {
+        Ok(match self {
+            SortKind::Time => SortValue::Time(row.try_get("", SORT_COLUMN)?),
+            SortKind::Text => SortValue::Text(row.try_get("", SORT_COLUMN)?),
+            SortKind::Int => SortValue::Int(row.try_get("", SORT_COLUMN)?),
+            SortKind::Decimal => SortValue::Decimal(row.try_get("", SORT_COLUMN)?),
+            SortKind::Real => SortValue::Real(row.try_get("", SORT_COLUMN)?),
+        })
+    }
+}
+
+impl SortValue {
+    fn json(&self) -> serde_json::Value {
+        match self {
+            SortValue::Time(t) => t.to_rfc3339().into(),
+            SortValue::Text(t) => t.clone().into(),
+            SortValue::Int(i) => (*i).into(),
+            SortValue::Decimal(d) => d.to_string().into(),
+            SortValue::Real(f) => (*f).into(),
+        }
+    }
+
+    fn sql(&self) -> sea_orm::Value {
+        match self {
+            SortValue::Time(t) => (*t).into(),
+            SortValue::Text(t) => t.clone().into(),
+            SortValue::Int(i) => (*i).into(),
+            SortValue::Decimal(d) => (*d).into(),
+            SortValue::Real(f) => (*f).into(),
+        }
+    }
+}
+
+/// An order other than by the key alone: by `expr` (never NULL: wrap a
+/// nullable column in COALESCE), ties broken by the key.
+pub struct SortKey {
+    /// What the rows are ordered by.
+    pub expr: SimpleExpr,
+    /// What it yields.
+    pub kind: SortKind,
+}
+
+/// The cursor of an item at `value` in a sorted list, keyed by `id`.
+fn sorted_cursor(value: &SortValue, id: Uuid) -> String {
+    let json = serde_json::json!([value.json(), id]);
+    URL_SAFE_NO_PAD.encode(json.to_string().as_bytes())
+}
+
 /// The cursor of the item keyed by `id`.
 pub fn uuid_cursor(id: Uuid) -> String {
     URL_SAFE_NO_PAD.encode(id.as_bytes())
@@ -106,7 +248,7 @@ pub struct Page<T> {
     pub items: Vec<(String, T)>,
     /// Whether items follow this page.
     pub has_next_page: bool,
-    /// Whether the page started after a cursor (forward paging only).
+    /// Whether items precede this page (forward: it started after a cursor).
     pub has_previous_page: bool,
     /// Every matching row, ignoring the cursor; only when asked for.
     pub total_count: Option<u64>,
@@ -126,6 +268,9 @@ impl<T> Page<T> {
 
 /// The column a counted page carries its total in.
 const TOTAL_COLUMN: &str = "quire_page_total";
+
+/// The column a sorted page carries each row's sort value in.
+const SORT_COLUMN: &str = "quire_page_sort";
 
 async fn select_count(
     db: &impl ConnectionTrait,
@@ -164,6 +309,27 @@ where
     E::Model: Send + Sync,
     C: ConnectionTrait,
 {
+    sorted(db, select, total, None, key, order, id_of, args).await
+}
+
+/// Pages `select` in `order` of `sort` (none: of the key alone), ties
+/// broken by its UUID v7 key column `key` in the same direction.
+#[allow(clippy::too_many_arguments)]
+pub async fn sorted<E, C>(
+    db: &C,
+    select: Select<E>,
+    total: Total,
+    sort: Option<SortKey>,
+    key: E::Column,
+    order: Order,
+    id_of: impl Fn(&E::Model) -> Uuid,
+    args: &PageArgs,
+) -> DomainResult<Page<E::Model>>
+where
+    E: EntityTrait,
+    E::Model: Send + Sync,
+    C: ConnectionTrait,
+{
     let count = args.with_total.then(|| match total {
         Total::Kept(count) => *count,
         Total::Rows => Query::select()
@@ -171,15 +337,46 @@ where
             .from_subquery(select.clone().into_query(), "counted")
             .to_owned(),
     });
-    let after = args.after_uuid()?;
+    // Backward, the page is read in the reverse order and turned around.
+    let reading = match (&order, args.backward) {
+        (Order::Desc, false) | (Order::Asc, true) => Order::Desc,
+        _ => Order::Asc,
+    };
+    let past = |v: SimpleExpr, than: SimpleExpr| match reading {
+        Order::Desc => v.lt(than),
+        _ => v.gt(than),
+    };
     let mut page = select;
-    if let Some(after) = after {
-        page = match order {
-            Order::Desc => page.filter(key.lt(after)),
-            _ => page.filter(key.gt(after)),
-        };
+    let has_cursor;
+    match &sort {
+        None => {
+            let after = args.after_uuid()?;
+            has_cursor = after.is_some();
+            if let Some(after) = after {
+                page = page.filter(past(Expr::col(key), after.into()));
+            }
+            page = page.order_by(key, reading.clone());
+        }
+        Some(sort) => {
+            let after = args.after_sorted(sort.kind)?;
+            has_cursor = after.is_some();
+            if let Some((value, id)) = after {
+                let at = || Expr::value(value.sql());
+                page = page.filter(
+                    Condition::any().add(past(sort.expr.clone(), at())).add(
+                        Condition::all()
+                            .add(sort.expr.clone().eq(at()))
+                            .add(past(Expr::col(key), id.into())),
+                    ),
+                );
+            }
+            page = page
+                .expr_as(sort.expr.clone(), SORT_COLUMN)
+                .order_by(sort.expr.clone(), reading.clone())
+                .order_by(key, reading.clone());
+        }
     }
-    let mut page = page.order_by(key, order).limit(args.first + 1);
+    let mut page = page.limit(args.first + 1);
     if let Some(count) = &count {
         page = page.expr_as(
             Expr::SubQuery(
@@ -189,29 +386,39 @@ where
             TOTAL_COLUMN,
         );
     }
-    let results = db
+    let mut results = db
         .query_all_raw(page.build(db.get_database_backend()))
         .await?;
-    let total_count = match (&count, results.first(), after) {
+    let total_count = match (&count, results.first(), has_cursor) {
         (None, _, _) => None,
         (Some(_), Some(first), _) => Some(first.try_get::<i64>("", TOTAL_COLUMN)? as u64),
         // No row to carry the count: an empty set, or past the end of one.
-        (Some(_), None, None) => Some(0),
-        (Some(count), None, Some(_)) => Some(select_count(db, count).await?),
+        (Some(_), None, false) => Some(0),
+        (Some(count), None, true) => Some(select_count(db, count).await?),
     };
-    let mut rows = results
-        .iter()
-        .map(|r| E::Model::from_query_result(r, ""))
-        .collect::<Result<Vec<_>, _>>()?;
-    let has_next_page = rows.len() as u64 > args.first;
-    rows.truncate(args.first as usize);
+    let more = results.len() as u64 > args.first;
+    results.truncate(args.first as usize);
+    if args.backward {
+        results.reverse();
+    }
+    let mut items = Vec::with_capacity(results.len());
+    for r in &results {
+        let row = E::Model::from_query_result(r, "")?;
+        let cursor = match &sort {
+            None => uuid_cursor(id_of(&row)),
+            Some(sort) => sorted_cursor(&sort.kind.read(r)?, id_of(&row)),
+        };
+        items.push((cursor, row));
+    }
+    let (has_next_page, has_previous_page) = if args.backward {
+        (has_cursor, more)
+    } else {
+        (more, has_cursor)
+    };
     Ok(Page {
-        items: rows
-            .into_iter()
-            .map(|row| (uuid_cursor(id_of(&row)), row))
-            .collect(),
+        items,
         has_next_page,
-        has_previous_page: after.is_some(),
+        has_previous_page,
         total_count,
     })
 }
@@ -229,6 +436,42 @@ mod tests {
         assert_eq!(PageArgs::new(Some(100), None, false).unwrap().first, 100);
         assert!(PageArgs::new(Some(101), None, false).is_err());
         assert!(PageArgs::new(Some(-1), None, false).is_err());
+    }
+
+    #[test]
+    fn backward_pages_do_not_mix_with_forward_ones() {
+        let args = PageArgs::relay(None, None, Some(5), Some("x".into()), false).unwrap();
+        assert!(args.backward);
+        assert_eq!(args.first, 5);
+        assert!(PageArgs::relay(Some(1), None, Some(1), None, false).is_err());
+        assert!(PageArgs::relay(None, Some("a".into()), None, Some("b".into()), false).is_err());
+        assert!(PageArgs::relay(None, None, Some(101), None, false).is_err());
+        assert!(
+            !PageArgs::relay(Some(3), None, None, None, false)
+                .unwrap()
+                .backward
+        );
+    }
+
+    #[test]
+    fn sorted_cursors_round_trip() {
+        let id = Uuid::now_v7();
+        let at = chrono::Utc::now();
+        for (kind, value) in [
+            (SortKind::Time, SortValue::Time(at)),
+            (SortKind::Text, SortValue::Text("brand.logo".into())),
+            (SortKind::Int, SortValue::Int(7)),
+            (
+                SortKind::Decimal,
+                SortValue::Decimal("0.0000000001".parse().unwrap()),
+            ),
+            (SortKind::Real, SortValue::Real(-1.5)),
+        ] {
+            let args = PageArgs::new(Some(1), Some(sorted_cursor(&value, id)), false).unwrap();
+            assert_eq!(args.after_sorted(kind).unwrap(), Some((value, id)));
+        }
+        let args = PageArgs::new(Some(1), Some(uuid_cursor(id)), false).unwrap();
+        assert!(args.after_sorted(SortKind::Int).is_err());
     }
 
     #[test]

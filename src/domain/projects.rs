@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::error::{DomainError, DomainResult};
 use super::ids::{self, IdKind};
+use super::json_filter::{self, JsonPathFilter};
 use super::pagination::{self, Page, PageArgs, Total};
 use super::write::transact;
 use super::{Session, validate};
@@ -109,11 +110,45 @@ pub async fn require(s: Session<'_>, id_text: &str) -> DomainResult<project::Mod
         .ok_or_else(|| DomainError::not_found(IdKind::Project, id_text))
 }
 
-/// The projects the caller may see (a scoped token: its own), oldest first.
-pub async fn list(s: Session<'_>, args: &PageArgs) -> DomainResult<Page<project::Model>> {
+/// Which projects [`list`] returns; every condition given must hold.
+#[derive(Debug, Clone, Default)]
+pub struct ProjectFilter {
+    /// Only slugs that start with this.
+    pub slug_prefix: Option<String>,
+    /// Conditions on paths inside the context.
+    pub context: Vec<JsonPathFilter>,
+}
+
+/// The projects the caller may see (a scoped token: its own) that match
+/// `filter`, oldest first.
+pub async fn list(
+    s: Session<'_>,
+    filter: &ProjectFilter,
+    args: &PageArgs,
+) -> DomainResult<Page<project::Model>> {
     let mut select = project::Entity::find();
     if let Some(scope) = s.principal.project_scope {
         select = select.filter(project::Column::Id.eq(scope));
+    }
+    if let Some(prefix) = &filter.slug_prefix {
+        validate::text("slugPrefix", prefix, validate::MAX_SLUG_CHARS)?;
+        // Slugs hold no LIKE wildcards but `_` cannot occur either: a-z, 0-9, -.
+        if !prefix
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        {
+            return Err(DomainError::validation(
+                "slugPrefix holds a-z, 0-9 and - only, as slugs do",
+            ));
+        }
+        select = select.filter(project::Column::Slug.starts_with(prefix));
+    }
+    if !filter.context.is_empty() {
+        select = select.filter(json_filter::all_of(
+            s.db.dialect(),
+            "\"projects\".\"context\"",
+            &filter.context,
+        )?);
     }
     pagination::by_uuid(
         &s.db.conn,

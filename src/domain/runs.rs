@@ -4,7 +4,7 @@
 use chrono::Utc;
 use entity::{Money, Role, RunArtifactDirection, RunStatus, run, run_artifact, run_step};
 use rust_decimal::Decimal;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
     ActiveEnum, ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic,
     Iterable, JoinType, Order, QueryFilter, QueryOrder, QuerySelect, QueryTrait, RelationTrait,
@@ -19,7 +19,7 @@ use super::events;
 use super::events::{Change, PublicId};
 use super::idempotency::Idempotency;
 use super::ids::{self, IdKind};
-use super::pagination::{self, Page, PageArgs, Total};
+use super::pagination::{self, Page, PageArgs, SortKey, SortKind, Total};
 use super::write::transact;
 use super::{Session, check_size, projects, validate};
 use super::{generations, pricing, review};
@@ -150,13 +150,59 @@ pub struct Failure {
     pub error: String,
 }
 
-/// Which of a project's runs [`list`] returns; empty: all.
+/// Which of a project's runs [`list`] returns; empty: all. Every condition
+/// given must hold.
 #[derive(Debug, Clone, Default)]
 pub struct RunFilter {
     /// Only runs in one of these statuses (empty: any).
     pub statuses: Vec<RunStatus>,
     /// Only runs of this pipeline.
     pub pipeline: Option<String>,
+    /// Only runs of this model.
+    pub model: Option<String>,
+    /// Only runs created at or after this.
+    pub created_after: Option<chrono::DateTime<Utc>>,
+    /// Only runs created before this.
+    pub created_before: Option<chrono::DateTime<Utc>>,
+    /// Only runs whose stored cost is at least this, compared exactly.
+    pub min_cost: Option<Decimal>,
+}
+
+/// What a run list may be ordered by (ties: the run's id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunOrderField {
+    /// When it was created.
+    CreatedAt,
+    /// When it closed (open runs last when ascending).
+    CompletedAt,
+    /// Its stored cost (runs without one first when ascending).
+    Cost,
+}
+
+impl RunOrderField {
+    fn sort_key(self, dialect: Dialect) -> SortKey {
+        let (expr, kind) = match self {
+            RunOrderField::CreatedAt => (
+                Expr::col((run::Entity, run::Column::CreatedAt)),
+                SortKind::Time,
+            ),
+            RunOrderField::CompletedAt => (
+                Func::coalesce([
+                    Expr::col((run::Entity, run::Column::CompletedAt)),
+                    Expr::value(open_runs_completed_at()),
+                ])
+                .into(),
+                SortKind::Time,
+            ),
+            RunOrderField::Cost => dialect.money_sort("\"runs\".\"cost\""),
+        };
+        SortKey { expr, kind }
+    }
+}
+
+/// Where open runs sort by completion: after every closed one.
+fn open_runs_completed_at() -> chrono::DateTime<Utc> {
+    "9999-12-31T00:00:00Z".parse().expect("a date")
 }
 
 fn is_open(status: RunStatus) -> bool {
@@ -715,6 +761,8 @@ pub async fn list(
     s: Session<'_>,
     project_id: Uuid,
     filter: &RunFilter,
+    field: Option<RunOrderField>,
+    order: Order,
     args: &PageArgs,
 ) -> DomainResult<Page<run::Model>> {
     let mut select = runs_without_output().filter(run::Column::ProjectId.eq(project_id));
@@ -725,12 +773,30 @@ pub async fn list(
         validate::text("pipeline", pipeline, validate::MAX_NAME_CHARS)?;
         select = select.filter(run::Column::Pipeline.eq(pipeline));
     }
-    pagination::by_uuid(
+    if let Some(model) = &filter.model {
+        validate::text("model", model, validate::MAX_NAME_CHARS)?;
+        select = select.filter(run::Column::Model.eq(model));
+    }
+    validate::date("createdAfter", filter.created_after)?;
+    validate::date("createdBefore", filter.created_before)?;
+    if let Some(after) = filter.created_after {
+        select = select.filter(run::Column::CreatedAt.gte(after));
+    }
+    if let Some(before) = filter.created_before {
+        select = select.filter(run::Column::CreatedAt.lt(before));
+    }
+    let dialect = s.db.dialect();
+    if let Some(min) = filter.min_cost {
+        validate::cost("minCost", Some(min.max(Decimal::ZERO)))?;
+        select = select.filter(dialect.money_at_least("\"runs\".\"cost\"", min));
+    }
+    pagination::sorted(
         &s.db.conn,
         select,
         Total::Rows,
+        field.map(|f| f.sort_key(dialect)),
         run::Column::Id,
-        Order::Desc,
+        order,
         |r| r.id,
         args,
     )

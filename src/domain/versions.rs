@@ -1,10 +1,11 @@
 //! Artifact versions: creating the next version of a key, and reading them.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use entity::{
-    Role, RunArtifactDirection, RunStatus, VersionStatus, artifact_version as version,
+    ActorType, Role, RunArtifactDirection, RunStatus, VersionStatus, artifact_version as version,
     artifact_version_file, file, run, run_artifact, run_step,
 };
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveEnum, ColumnTrait, ConnectionTrait, EntityTrait, Order, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect, Set,
@@ -19,7 +20,8 @@ use super::events;
 use super::events::Change;
 use super::idempotency::Idempotency;
 use super::ids::{self, IdKind};
-use super::pagination::{self, Page, PageArgs, Total, text_cursor};
+use super::json_filter::{self, JsonPathFilter};
+use super::pagination::{self, Page, PageArgs, SortKey, SortKind, Total, text_cursor};
 use super::schemas;
 use super::{Session, check_size, files, projects, validate};
 use crate::db::Dialect;
@@ -61,7 +63,8 @@ struct Stored {
     version: Uuid,
 }
 
-/// Which of a project's versions [`list`] returns; empty: all.
+/// Which of a project's versions [`list`] returns; empty: all. Every
+/// condition given must hold.
 #[derive(Debug, Clone, Default)]
 pub struct VersionFilter {
     /// Only versions in one of these statuses (empty: any).
@@ -71,6 +74,60 @@ pub struct VersionFilter {
     pub schema_key_prefix: Option<String>,
     /// Only this exact key.
     pub schema_key: Option<String>,
+    /// Only versions created by actors of one of these types (empty: any).
+    pub created_by_types: Vec<ActorType>,
+    /// Only versions created at or after this.
+    pub created_after: Option<DateTime<Utc>>,
+    /// Only versions created before this.
+    pub created_before: Option<DateTime<Utc>>,
+    /// Only versions made by this run (its public ID).
+    pub source_run_id: Option<String>,
+    /// Conditions on paths inside the value.
+    pub value: Vec<JsonPathFilter>,
+}
+
+impl VersionFilter {
+    /// Whether only statuses narrow the list (its size is then kept apart).
+    fn by_status_only(&self) -> bool {
+        self.schema_key.is_none()
+            && self.schema_key_prefix.is_none()
+            && self.created_by_types.is_empty()
+            && self.created_after.is_none()
+            && self.created_before.is_none()
+            && self.source_run_id.is_none()
+            && self.value.is_empty()
+    }
+}
+
+/// What a version list may be ordered by (ties: the version's id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VersionOrderField {
+    /// When it was created.
+    CreatedAt,
+    /// Its schema key.
+    SchemaKey,
+    /// Its number within its key.
+    VersionNumber,
+}
+
+impl VersionOrderField {
+    fn sort_key(self) -> SortKey {
+        let (expr, kind) = match self {
+            VersionOrderField::CreatedAt => (
+                Expr::col((version::Entity, version::Column::CreatedAt)),
+                SortKind::Time,
+            ),
+            VersionOrderField::SchemaKey => (
+                Expr::col((version::Entity, version::Column::SchemaKey)),
+                SortKind::Text,
+            ),
+            VersionOrderField::VersionNumber => (
+                Expr::col((version::Entity, version::Column::VersionNumber)).cast_as("BIGINT"),
+                SortKind::Int,
+            ),
+        };
+        SortKey { expr, kind }
+    }
 }
 
 /// Creates the key's next version, PENDING review, numbered without gaps,
@@ -453,10 +510,34 @@ pub(super) async fn visible_by_id(
 }
 
 fn filtered(
+    dialect: Dialect,
     project_id: Uuid,
     filter: &VersionFilter,
 ) -> DomainResult<sea_orm::Select<version::Entity>> {
     let mut select = version::Entity::find().filter(version::Column::ProjectId.eq(project_id));
+    if !filter.created_by_types.is_empty() {
+        select =
+            select.filter(version::Column::CreatedByType.is_in(filter.created_by_types.clone()));
+    }
+    validate::date("createdAfter", filter.created_after)?;
+    validate::date("createdBefore", filter.created_before)?;
+    if let Some(after) = filter.created_after {
+        select = select.filter(version::Column::CreatedAt.gte(after));
+    }
+    if let Some(before) = filter.created_before {
+        select = select.filter(version::Column::CreatedAt.lt(before));
+    }
+    if let Some(run) = &filter.source_run_id {
+        let run = ids::decode(IdKind::Run, run)?;
+        select = select.filter(version::Column::SourceRunId.eq(run));
+    }
+    if !filter.value.is_empty() {
+        select = select.filter(json_filter::all_of(
+            dialect,
+            "\"artifact_versions\".\"value\"",
+            &filter.value,
+        )?);
+    }
     if !filter.statuses.is_empty() {
         select = select.filter(version::Column::Status.is_in(filter.statuses.clone()));
     }
@@ -483,27 +564,31 @@ pub(crate) fn key_prefix_condition(prefix: &str) -> DomainResult<sea_orm::Condit
         )))
 }
 
-/// A project's versions, newest first (or oldest first with `Order::Asc`).
+/// A project's versions in `order` of `field` (none: newest first, or
+/// oldest first with `Order::Asc`), ties broken by id in the same direction.
 pub async fn list(
     s: Session<'_>,
     project_id: Uuid,
     filter: &VersionFilter,
+    field: Option<VersionOrderField>,
     order: Order,
     args: &PageArgs,
 ) -> DomainResult<Page<version::Model>> {
-    let select = filtered(project_id, filter)?;
+    let select = filtered(s.db.dialect(), project_id, filter)?;
     // By status alone, the project's kept counts say how many.
-    let total = match (&filter.schema_key, &filter.schema_key_prefix) {
-        (None, None) => Total::Kept(Box::new(super::version_counts::total(
+    let total = if filter.by_status_only() {
+        Total::Kept(Box::new(super::version_counts::total(
             project_id,
             &filter.statuses,
-        ))),
-        _ => Total::Rows,
+        )))
+    } else {
+        Total::Rows
     };
-    pagination::by_uuid(
+    pagination::sorted(
         &s.db.conn,
         select,
         total,
+        field.map(VersionOrderField::sort_key),
         version::Column::Id,
         order,
         |v| v.id,
@@ -523,7 +608,7 @@ pub async fn keys(
         schema_key_prefix: schema_key_prefix.map(str::to_owned),
         ..Default::default()
     };
-    let base = filtered(project_id, &filter)?
+    let base = filtered(s.db.dialect(), project_id, &filter)?
         .select_only()
         .column(version::Column::SchemaKey)
         .distinct();

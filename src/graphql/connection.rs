@@ -6,13 +6,16 @@ use super::error::ApiResult;
 use super::types::{Approval, Artifact, ArtifactVersion, Project, Run};
 use crate::domain::pagination::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, PageArgs};
 
-/// Where a page is in its list (Relay). Pages only go forward: pass
-/// `endCursor` as `after` to get the next one.
+/// Where a page is in its list (Relay): pass `endCursor` as `after` for the
+/// next page, or, where a list pages backward, `startCursor` as `before`
+/// for the previous one.
 #[derive(SimpleObject)]
 pub(crate) struct PageInfo {
-    /// Whether more items follow this page.
+    /// Whether more items follow this page (paging backward: whether it was
+    /// asked for with `before`).
     pub has_next_page: bool,
-    /// Whether the page was asked for with `after` (items may precede it).
+    /// Whether items precede the page: it was asked for with `after`, or,
+    /// paging backward, items come before it.
     pub has_previous_page: bool,
     /// The cursor of the page's first item; null when the page is empty.
     pub start_cursor: Option<String>,
@@ -87,6 +90,19 @@ pub(crate) fn page_complexity(first: Option<i32>, child_complexity: usize) -> us
         n.clamp(0, MAX_PAGE_SIZE as i32) as u64
     });
     (size as usize).max(1).saturating_mul(child_complexity)
+}
+
+/// Page arguments of a connection field that pages both ways (Relay's
+/// first/after and last/before); counts only when totalCount is selected.
+pub(crate) fn relay_args(
+    ctx: &Context<'_>,
+    first: Option<i32>,
+    after: Option<String>,
+    last: Option<i32>,
+    before: Option<String>,
+) -> async_graphql::Result<PageArgs> {
+    let with_total = ctx.look_ahead().field("totalCount").exists();
+    PageArgs::relay(first, after, last, before, with_total).api()
 }
 
 /// Page arguments of a connection field; counts only when totalCount is selected.

@@ -4,6 +4,7 @@
 pub(crate) mod connection;
 pub(crate) mod context;
 pub(crate) mod error;
+pub(crate) mod filters;
 pub(crate) mod guard;
 pub(crate) mod loaders;
 pub(crate) mod mutation;

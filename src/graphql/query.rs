@@ -3,6 +3,7 @@ use async_graphql::{Context, ID, Object};
 use super::connection::{Connection, page_args, page_complexity};
 use super::context::session;
 use super::error::ApiResult;
+use super::filters::ProjectFilterInput;
 use super::types::{
     Actor, ApiToken, Approval, ArtifactSchema, ArtifactVersion, File, ModelPrice, Node, Project,
     Run, RunStep, prime_version,
@@ -71,9 +72,15 @@ impl QueryRoot {
             desc = "Start after this cursor (a page's endCursor or an edge's cursor); omit for the first page."
         )]
         after: Option<String>,
+        #[graphql(
+            name = "where",
+            desc = "Conditions on the projects, their contexts included; each must hold."
+        )]
+        filter: Option<ProjectFilterInput>,
     ) -> async_graphql::Result<Connection<Project>> {
         let args = page_args(ctx, first, after)?;
-        let page = projects::list(session(ctx), &args).await.api()?;
+        let filter = filter.unwrap_or_default().into();
+        let page = projects::list(session(ctx), &filter, &args).await.api()?;
         Ok(Connection::from_page(page, Project))
     }
 

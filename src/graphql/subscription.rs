@@ -111,11 +111,7 @@ fn cursor_of(event: &Event) -> String {
 
 fn parse_cursor(after: Option<String>) -> async_graphql::Result<Option<i64>> {
     let Some(text) = after else { return Ok(None) };
-    let args = PageArgs {
-        first: 0,
-        after: Some(text),
-        with_total: false,
-    };
+    let args = PageArgs::new(Some(0), Some(text), false).api()?;
     let decoded = args.after_text().api()?.unwrap_or_default();
     decoded
         .parse::<i64>()

@@ -472,7 +472,7 @@ async fn kept_counts_match_the_versions_after_concurrent_writes(d: Domain) {
             statuses,
             // A key filter makes the page count its rows.
             schema_key_prefix: counted.then(|| "q".to_owned()),
-            schema_key: None,
+            ..Default::default()
         };
         async move {
             let args = PageArgs::new(Some(1), None, true).unwrap();
@@ -480,6 +480,7 @@ async fn kept_counts_match_the_versions_after_concurrent_writes(d: Domain) {
                 d.as_admin(),
                 project_id,
                 &filter,
+                None,
                 sea_orm::Order::Asc,
                 &args,
             )

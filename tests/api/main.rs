@@ -25,6 +25,7 @@ mod http;
 mod inputs;
 mod limits;
 mod live;
+mod querying;
 mod review;
 mod schema_docs;
 mod statements;

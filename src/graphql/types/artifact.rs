@@ -89,12 +89,19 @@ impl Artifact {
                 .into_iter()
                 .map(Into::into)
                 .collect(),
-            schema_key_prefix: None,
             schema_key: Some(self.schema_key.clone()),
+            ..Default::default()
         };
-        let page = versions::list(session(ctx), self.project_id, &filter, Order::Desc, &args)
-            .await
-            .api()?;
+        let page = versions::list(
+            session(ctx),
+            self.project_id,
+            &filter,
+            None,
+            Order::Desc,
+            &args,
+        )
+        .await
+        .api()?;
         prime_page(ctx, &page).await?;
         Ok(Connection::from_page(page, ArtifactVersion))
     }

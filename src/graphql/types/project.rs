@@ -10,12 +10,12 @@ use super::{
     ReviewActionGql, Run, RunStatusGql, VersionStatusGql, gid,
 };
 use crate::domain::ids::IdKind;
-use crate::domain::runs::RunFilter;
 use crate::domain::versions::VersionFilter;
 use crate::domain::{approvals, context, costs, runs, versions};
-use crate::graphql::connection::{Connection, page_args, page_complexity};
+use crate::graphql::connection::{Connection, page_args, page_complexity, relay_args};
 use crate::graphql::context::session;
 use crate::graphql::error::ApiResult;
+use crate::graphql::filters::{RunFilterInput, RunOrder, VersionFilterInput, VersionOrder};
 
 pub(crate) struct Project(pub project::Model);
 
@@ -96,8 +96,10 @@ impl Project {
         Ok(context::subtree(&value, path.as_deref()).api()?.map(Json))
     }
 
-    /// The project's runs, newest first.
-    #[graphql(complexity = "page_complexity(first, child_complexity)")]
+    /// The project's runs: newest first, or in `orderBy`'s order (ties by
+    /// creation); `first`/`after` page forward, `last`/`before` backward.
+    #[graphql(complexity = "page_complexity(first.or(last), child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
     async fn runs(
         &self,
         ctx: &Context<'_>,
@@ -107,21 +109,32 @@ impl Project {
             desc = "Start after this cursor (a page's endCursor or an edge's cursor); omit for the first page."
         )]
         after: Option<String>,
+        #[graphql(
+            desc = "Page backward: the last items (0 to 100) before `before`, or of the list; not with first or after."
+        )]
+        last: Option<i32>,
+        #[graphql(desc = "Page backward from this cursor (a page's startCursor).")] before: Option<
+            String,
+        >,
         #[graphql(desc = "Only runs in one of these statuses; omitted or empty: all.")]
         status: Option<Vec<RunStatusGql>>,
         #[graphql(desc = "Only runs of this pipeline (exact name, at most 200 characters).")]
         pipeline: Option<String>,
+        #[graphql(
+            name = "where",
+            desc = "Conditions on the runs; each must hold (with status and pipeline)."
+        )]
+        filter: Option<RunFilterInput>,
+        #[graphql(desc = "The order; default newest first. Cursors belong to one order.")]
+        order_by: Option<RunOrder>,
     ) -> async_graphql::Result<Connection<Run>> {
-        let args = page_args(ctx, first, after)?;
-        let filter = RunFilter {
-            statuses: status
-                .unwrap_or_default()
-                .into_iter()
-                .map(Into::into)
-                .collect(),
-            pipeline,
+        let args = relay_args(ctx, first, after, last, before)?;
+        let filter = filter.unwrap_or_default().into_filter(status, pipeline)?;
+        let (field, order) = match order_by {
+            Some(o) => (Some(o.field.into()), o.direction.into()),
+            None => (None, Order::Desc),
         };
-        let page = runs::list(session(ctx), self.0.id, &filter, &args)
+        let page = runs::list(session(ctx), self.0.id, &filter, field, order, &args)
             .await
             .api()?;
         Ok(Connection::from_page(page, Run))
@@ -175,8 +188,11 @@ impl Project {
         }))
     }
 
-    /// Every version of the project, of every key, newest first.
-    #[graphql(complexity = "page_complexity(first, child_complexity)")]
+    /// Every version of the project, of every key: newest first, or in
+    /// `orderBy`'s order (ties by creation); `first`/`after` page forward,
+    /// `last`/`before` backward.
+    #[graphql(complexity = "page_complexity(first.or(last), child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
     async fn versions(
         &self,
         ctx: &Context<'_>,
@@ -186,24 +202,36 @@ impl Project {
             desc = "Start after this cursor (a page's endCursor or an edge's cursor); omit for the first page."
         )]
         after: Option<String>,
+        #[graphql(
+            desc = "Page backward: the last items (0 to 100) before `before`, or of the list; not with first or after."
+        )]
+        last: Option<i32>,
+        #[graphql(desc = "Page backward from this cursor (a page's startCursor).")] before: Option<
+            String,
+        >,
         #[graphql(desc = "Only versions in one of these statuses; omitted or empty: all.")]
         status: Option<Vec<VersionStatusGql>>,
         #[graphql(
             desc = "Only keys equal to this dot path or below it, by whole segments: `brand` matches `brand` and `brand.logo`, not `brandx`."
         )]
         schema_key_prefix: Option<String>,
+        #[graphql(
+            name = "where",
+            desc = "Conditions on the versions, value paths included; each must hold (with status and schemaKeyPrefix)."
+        )]
+        filter: Option<VersionFilterInput>,
+        #[graphql(desc = "The order; default newest first. Cursors belong to one order.")]
+        order_by: Option<VersionOrder>,
     ) -> async_graphql::Result<Connection<ArtifactVersion>> {
-        let args = page_args(ctx, first, after)?;
-        let filter = VersionFilter {
-            statuses: status
-                .unwrap_or_default()
-                .into_iter()
-                .map(Into::into)
-                .collect(),
-            schema_key_prefix,
-            schema_key: None,
+        let args = relay_args(ctx, first, after, last, before)?;
+        let filter = filter
+            .unwrap_or_default()
+            .into_filter(status, schema_key_prefix)?;
+        let (field, order) = match order_by {
+            Some(o) => (Some(o.field.into()), o.direction.into()),
+            None => (None, Order::Desc),
         };
-        let page = versions::list(session(ctx), self.0.id, &filter, Order::Desc, &args)
+        let page = versions::list(session(ctx), self.0.id, &filter, field, order, &args)
             .await
             .api()?;
         prime_page(ctx, &page).await?;
@@ -230,9 +258,9 @@ impl Project {
         let filter = VersionFilter {
             statuses: vec![entity::VersionStatus::Pending],
             schema_key_prefix,
-            schema_key: None,
+            ..Default::default()
         };
-        let page = versions::list(session(ctx), self.0.id, &filter, Order::Asc, &args)
+        let page = versions::list(session(ctx), self.0.id, &filter, None, Order::Asc, &args)
             .await
             .api()?;
         prime_page(ctx, &page).await?;
