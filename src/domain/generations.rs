@@ -7,15 +7,14 @@
 //! claim named (`end_for_run`, called in the run's own transaction).
 
 use chrono::{DateTime, Duration, Utc};
-use entity::{GenerationState, Role, RunStatus, generation, run};
-use sea_orm::sea_query::Expr;
+use entity::{GenerationState, Role, RunStatus, generation};
 use sea_orm::{ActiveEnum, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 use super::error::{DomainError, DomainResult};
 use super::ids::{self, IdKind};
 use super::write::transact;
-use super::{Actor, Session, projects, validate};
+use super::{Actor, Session, projects, runs, validate};
 use crate::db::{Dialect, WriteTxn};
 
 /// How long a claim holds when `startGeneration` names no lease.
@@ -252,59 +251,30 @@ pub(crate) async fn end_for_run(
     error: Option<&str>,
 ) -> DomainResult<()> {
     let now = Utc::now();
-    let failed = (status == RunStatus::Failed).then(|| error.unwrap_or("the run failed"));
-    let mut update = generation::Entity::update_many()
-        .col_expr(
-            generation::Column::State,
-            Expr::value(if failed.is_some() {
-                GenerationState::Failed
-            } else {
-                GenerationState::Idle
-            }),
-        )
-        .col_expr(
-            generation::Column::LeaseExpiresAt,
-            Expr::value(Option::<DateTime<Utc>>::None),
-        )
-        .col_expr(
-            generation::Column::Error,
-            Expr::value(failed.map(str::to_owned)),
-        )
-        .col_expr(generation::Column::UpdatedAt, Expr::value(now));
-    if failed.is_none() {
-        update = update
-            .col_expr(generation::Column::RunId, Expr::value(Option::<Uuid>::None))
-            .col_expr(
-                generation::Column::HolderId,
-                Expr::value(Option::<Uuid>::None),
-            )
-            .col_expr(
-                generation::Column::HolderName,
-                Expr::value(Option::<String>::None),
-            )
-            .col_expr(
-                generation::Column::HolderType,
-                Expr::value(Option::<entity::ActorType>::None),
-            );
-    }
-    update
+    let failed =
+        (status == RunStatus::Failed).then(|| error.unwrap_or("the run failed").to_owned());
+    let live = generation::Entity::find()
         .filter(generation::Column::RunId.eq(run_id))
         .filter(generation::Column::State.eq(GenerationState::Generating))
         .filter(generation::Column::LeaseExpiresAt.gt(now))
-        .exec(txn)
+        .all(txn)
         .await?;
+    for row in live {
+        // Read again under the key's lock: the holder may have finished it.
+        lock(txn, row.project_id, &row.schema_key).await?;
+        let current = read(txn, row.project_id, &row.schema_key, now).await?;
+        if current.is_held() && current.run_id == Some(run_id) {
+            save(txn, &ended(&current, failed.clone(), now), true).await?;
+        }
+    }
     Ok(())
 }
 
 /// The run a claim names, locked (so that it cannot close while the claim
 /// is made): in the project and still open.
 async fn open_run(txn: &WriteTxn, project_id: Uuid, id: Uuid, text: &str) -> DomainResult<()> {
-    let query = run::Entity::find_by_id(id);
-    let found = Dialect::of(txn).locked_for_write(query).one(txn).await?;
-    let run = found
-        .filter(|r| r.project_id == project_id)
-        .ok_or_else(|| DomainError::not_found(IdKind::Run, text))?;
-    if !matches!(run.status, RunStatus::Pending | RunStatus::Running) {
+    let run = runs::lock_in_project(txn, project_id, id, text).await?;
+    if !runs::is_open(run.status) {
         return Err(DomainError::InvalidTransition {
             kind: "run",
             action: "generate for",

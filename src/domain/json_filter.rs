@@ -142,57 +142,48 @@ pub(crate) fn all_of(
 
 fn one(dialect: Dialect, column: &'static str, f: &JsonPathFilter) -> DomainResult<Condition> {
     let path = parse_path(&f.path)?;
-    let ops: [(&str, &Option<Value>); 7] = [
-        ("eq", &f.eq),
-        ("ne", &f.ne),
-        ("gt", &f.gt),
-        ("gte", &f.gte),
-        ("lt", &f.lt),
-        ("lte", &f.lte),
-        ("contains", &f.contains),
+    let operands = [
+        ("eq", f.eq.as_ref().map(Op::Eq)),
+        ("ne", f.ne.as_ref().map(Op::Ne)),
+        ("gt", f.gt.as_ref().map(|v| Op::Cmp(">", v))),
+        ("gte", f.gte.as_ref().map(|v| Op::Cmp(">=", v))),
+        ("lt", f.lt.as_ref().map(|v| Op::Cmp("<", v))),
+        ("lte", f.lte.as_ref().map(|v| Op::Cmp("<=", v))),
+        ("contains", f.contains.as_ref().map(Op::Contains)),
     ];
-    if f.exists.is_none() && ops.iter().all(|(_, v)| v.is_none()) {
+    let mut ops: Vec<Op<'_>> = Vec::new();
+    for (name, op) in operands {
+        let Some(op) = op else { continue };
+        if let Op::Eq(v) | Op::Ne(v) | Op::Cmp(_, v) | Op::Contains(v) = op {
+            if nodes(v) > MAX_OPERAND_NODES {
+                return Err(DomainError::validation(format!(
+                    "`{name}` on {:?} has more than {MAX_OPERAND_NODES} JSON values",
+                    f.path
+                )));
+            }
+            if matches!(op, Op::Cmp(..)) {
+                ordered(name, v)?;
+            }
+        }
+        ops.push(op);
+    }
+    if let Some(exists) = f.exists {
+        ops.push(Op::Exists(exists));
+    }
+    if ops.is_empty() {
         return Err(DomainError::validation(format!(
             "the filter on {:?} has no operator: give eq, ne, gt, gte, lt, lte, exists or contains",
             f.path
         )));
-    }
-    for (op, v) in ops {
-        if let Some(v) = v {
-            if nodes(v) > MAX_OPERAND_NODES {
-                return Err(DomainError::validation(format!(
-                    "`{op}` on {:?} has more than {MAX_OPERAND_NODES} JSON values",
-                    f.path
-                )));
-            }
-            if matches!(op, "gt" | "gte" | "lt" | "lte") {
-                ordered(op, v)?;
-            }
-        }
     }
     let at = At { column, path };
     let build: &dyn Fn(&At, Op<'_>) -> SimpleExpr = match dialect.json_functions() {
         JsonFunctions::Jsonb => &postgres,
         JsonFunctions::Json1 => &sqlite,
     };
-    let mut all = Condition::all();
-    if let Some(exists) = f.exists {
-        all = all.add(build(&at, Op::Exists(exists)));
-    }
-    for (op, v) in ops {
-        let Some(v) = v else { continue };
-        let op = match op {
-            "eq" => Op::Eq(v),
-            "ne" => Op::Ne(v),
-            "gt" => Op::Cmp(">", v),
-            "gte" => Op::Cmp(">=", v),
-            "lt" => Op::Cmp("<", v),
-            "lte" => Op::Cmp("<=", v),
-            _ => Op::Contains(v),
-        };
-        all = all.add(build(&at, op));
-    }
-    Ok(all)
+    Ok(ops
+        .into_iter()
+        .fold(Condition::all(), |all, op| all.add(build(&at, op))))
 }
 
 /// A path in a column.
@@ -217,25 +208,6 @@ fn json(v: &Value) -> sea_orm::Value {
 
 // ---- PostgreSQL -------------------------------------------------------
 
-/// `jsonb_extract_path(column, ?, ...)` (what `#>` reads, written without
-/// brackets, which sea-query's placeholder scan takes for quoting) and its
-/// bound segments.
-fn pg_at(at: &At) -> (String, Vec<sea_orm::Value>) {
-    let marks = vec!["?"; at.path.len()].join(", ");
-    let values = at
-        .path
-        .iter()
-        .map(|s| match s {
-            Segment::Key(k) => k.clone().into(),
-            Segment::Index(i) => i.to_string().into(),
-        })
-        .collect();
-    (
-        format!("jsonb_extract_path({}, {marks})", at.column),
-        values,
-    )
-}
-
 /// `{path: value}` as a document, when the path is object keys only: what
 /// `column @> document` (GIN-indexed) tests.
 fn pg_document(at: &At, value: &Value) -> Option<Value> {
@@ -249,82 +221,69 @@ fn pg_document(at: &At, value: &Value) -> Option<Value> {
     Some(doc)
 }
 
-/// A custom PostgreSQL expression: sea-query reads its placeholders as
-/// `$1`, `$2`… (numbered within the expression), so this module's `?`
-/// marks are numbered in order. The text holds no other `?` (the jsonb `?`
-/// operators are not used).
-fn pg_expr(text: String, values: Vec<sea_orm::Value>) -> SimpleExpr {
-    let mut numbered = String::with_capacity(text.len() + 8);
-    let mut n = 0;
-    for c in text.chars() {
-        if c == '?' {
-            n += 1;
-            numbered.push_str(&format!("${n}"));
-        } else {
-            numbered.push(c);
-        }
+/// ` AND column @> {path: v}`, when the path allows the document: the
+/// condition the GIN index answers, which holds wherever the exact one does.
+fn pg_indexed(sql: &mut Sql, at: &At, v: &Value) {
+    if let Some(doc) = pg_document(at, v) {
+        sql.push(&format!(" AND {} @> ", at.column));
+        sql.bind(json(&doc));
     }
-    Expr::cust_with_values(numbered, values)
 }
 
 fn postgres(at: &At, op: Op<'_>) -> SimpleExpr {
-    let (e, mut values) = pg_at(at);
-    let indexed =
-        |exact: String, mut values: Vec<sea_orm::Value>, v: &Value| match pg_document(at, v) {
-            Some(doc) => {
-                values.push(json(&doc));
-                pg_expr(format!("({exact} AND {} @> ?)", at.column), values)
-            }
-            None => pg_expr(exact, values),
-        };
+    let mut sql = Sql::default();
+    sql.push("(");
     match op {
-        Op::Exists(true) => pg_expr(format!("{e} IS NOT NULL"), values),
-        Op::Exists(false) => pg_expr(format!("{e} IS NULL"), values),
+        Op::Exists(exists) => {
+            sql.pg_path(at);
+            sql.push(if exists { " IS NOT NULL" } else { " IS NULL" });
+        }
         Op::Eq(v) => {
-            values.push(json(v));
-            indexed(format!("{e} = ?"), values, v)
+            sql.pg_path(at);
+            sql.push(" = ");
+            sql.bind(json(v));
+            pg_indexed(&mut sql, at, v);
         }
         Op::Ne(v) => {
-            values.push(json(v));
-            pg_expr(format!("({e} IS NOT NULL AND {e} <> ?)"), {
-                let mut twice = values[..values.len() - 1].to_vec();
-                twice.extend(values.clone());
-                twice
-            })
-        }
-        // The index answers `column @> {path: v}`, which holds whenever the
-        // value at the path contains an object or array v; a scalar v may
-        // be contained as an array's element, which that document misses.
-        Op::Contains(v) if v.is_object() || v.is_array() => {
-            values.push(json(v));
-            indexed(format!("{e} @> ?"), values, v)
+            sql.pg_path(at);
+            sql.push(" IS NOT NULL AND ");
+            sql.pg_path(at);
+            sql.push(" <> ");
+            sql.bind(json(v));
         }
         Op::Contains(v) => {
-            values.push(json(v));
-            pg_expr(format!("{e} @> ?"), values)
+            sql.pg_path(at);
+            sql.push(" @> ");
+            sql.bind(json(v));
+            // The document holds whenever the value at the path contains an
+            // object or array v; a scalar v may be contained as an array's
+            // element, which that document misses.
+            if v.is_object() || v.is_array() {
+                pg_indexed(&mut sql, at, v);
+            }
         }
         Op::Cmp(sql_op, v) => {
-            let mut all = values.clone();
-            all.extend(values);
-            if let Some(n) = v.as_number() {
-                all.push(n.to_string().into());
-                pg_expr(
-                    format!(
-                        "(jsonb_typeof({e}) = 'number' AND ({e} #>> '{{}}')::numeric {sql_op} ?::numeric)"
-                    ),
-                    all,
-                )
-            } else {
-                all.push(v.as_str().unwrap_or_default().to_owned().into());
-                pg_expr(
-                    format!(
-                        "(jsonb_typeof({e}) = 'string' AND ({e} #>> '{{}}') COLLATE \"C\" {sql_op} ?)"
-                    ),
-                    all,
-                )
+            let (json_type, text, cast) = match v.as_number() {
+                Some(n) => ("number", n.to_string(), "::numeric"),
+                None => (
+                    "string",
+                    v.as_str().unwrap_or_default().to_owned(),
+                    " COLLATE \"C\"",
+                ),
+            };
+            sql.push("jsonb_typeof(");
+            sql.pg_path(at);
+            sql.push(&format!(") = '{json_type}' AND ("));
+            sql.pg_path(at);
+            sql.push(&format!(" #>> '{{}}'){cast} {sql_op} "));
+            sql.bind(text);
+            if json_type == "number" {
+                sql.push("::numeric");
             }
         }
     }
+    sql.push(")");
+    sql.numbered()
 }
 
 // ---- SQLite -----------------------------------------------------------
@@ -373,8 +332,41 @@ impl Sql {
         self.push(")");
     }
 
+    /// `jsonb_extract_path(column, segments…)`: what `#>` reads, written
+    /// without brackets, which sea-query's placeholder scan takes for quoting.
+    fn pg_path(&mut self, at: &At) {
+        self.push(&format!("jsonb_extract_path({}", at.column));
+        for segment in &at.path {
+            self.push(", ");
+            match segment {
+                Segment::Key(k) => self.bind(k.clone()),
+                Segment::Index(i) => self.bind(i.to_string()),
+            }
+        }
+        self.push(")");
+    }
+
+    /// The expression, its `?` marks as SQLite reads them.
     fn expr(self) -> SimpleExpr {
         Expr::cust_with_values(self.text, self.values)
+    }
+
+    /// The expression for PostgreSQL: sea-query reads its placeholders as
+    /// `$1`, `$2`… (numbered within the expression), so the `?` marks are
+    /// numbered in order. The text holds no other `?` (the jsonb `?`
+    /// operators are not used).
+    fn numbered(self) -> SimpleExpr {
+        let mut text = String::with_capacity(self.text.len() + 8);
+        let mut n = 0;
+        for c in self.text.chars() {
+            if c == '?' {
+                n += 1;
+                text.push_str(&format!("${n}"));
+            } else {
+                text.push(c);
+            }
+        }
+        Expr::cust_with_values(text, self.values)
     }
 }
 

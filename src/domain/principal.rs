@@ -46,6 +46,19 @@ impl Principal {
         }
     }
 
+    /// [`DomainError::Forbidden`] unless the principal has one of `roles`
+    /// (for work that WRITER and REVIEWER, siblings, may both do).
+    pub fn require_one_of(&self, roles: &[Role]) -> DomainResult<()> {
+        if roles.iter().any(|r| self.has_role(*r)) {
+            Ok(())
+        } else {
+            Err(DomainError::Forbidden(format!(
+                "this needs one of the roles {roles:?}; the token has {:?}",
+                self.role
+            )))
+        }
+    }
+
     /// [`DomainError::Forbidden`] unless [`has_role`](Self::has_role)`(needed)`.
     pub fn require_role(&self, needed: Role) -> DomainResult<()> {
         if self.has_role(needed) {

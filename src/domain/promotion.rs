@@ -305,7 +305,7 @@ async fn mark_promoted(
     next: i32,
 ) -> DomainResult<()> {
     let targets: Vec<Uuid> = targets.iter().map(|v| v.id).collect();
-    for (ids, value) in [(&targets, Some(next)), (&dropped.to_vec(), None)] {
+    for (ids, value) in [(targets.as_slice(), Some(next)), (dropped, None)] {
         if ids.is_empty() {
             continue;
         }

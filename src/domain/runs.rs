@@ -205,7 +205,8 @@ fn open_runs_completed_at() -> chrono::DateTime<Utc> {
     "9999-12-31T00:00:00Z".parse().expect("a date")
 }
 
-fn is_open(status: RunStatus) -> bool {
+/// Whether a run is open: PENDING or RUNNING, taking steps and versions.
+pub(crate) fn is_open(status: RunStatus) -> bool {
     matches!(status, RunStatus::Pending | RunStatus::Running)
 }
 
@@ -351,6 +352,22 @@ async fn lock_run(s: Session<'_>, txn: &WriteTxn, id_text: &str) -> DomainResult
     }
 }
 
+/// A run of `project_id` (`text`: its public ID, for the error), locked
+/// until the transaction ends so that it cannot close meanwhile; NOT_FOUND
+/// when it is absent or of another project.
+pub(crate) async fn lock_in_project(
+    txn: &WriteTxn,
+    project_id: Uuid,
+    id: Uuid,
+    text: &str,
+) -> DomainResult<run::Model> {
+    let query = run::Entity::find_by_id(id);
+    let found = Dialect::of(txn).locked_for_write(query).one(txn).await?;
+    found
+        .filter(|r| r.project_id == project_id)
+        .ok_or_else(|| DomainError::not_found(IdKind::Run, text))
+}
+
 /// Appends a priced step to an open (PENDING or RUNNING) run, in one
 /// transaction with its outbox event. WRITER; INVALID_TRANSITION on a closed
 /// run, CONFLICT when the run already has a step at `order`. Idempotent
@@ -391,57 +408,55 @@ async fn record_step_in(
     txn: &WriteTxn,
     input: &NewStep,
 ) -> DomainResult<run_step::Model> {
-    {
-        let run = lock_run(s, txn, &input.run_id).await?;
-        if !is_open(run.status) {
-            return Err(DomainError::InvalidTransition {
-                kind: "run",
-                action: "record a step on",
-                from: run.status.to_value(),
-            });
-        }
-        let taken = run_step::Entity::find()
-            .filter(run_step::Column::RunId.eq(run.id))
-            .filter(run_step::Column::Position.eq(input.order))
-            .one(txn)
-            .await?
-            .is_some();
-        if taken {
-            return Err(DomainError::conflict(format!(
-                "run {} already has a step with order {}",
-                input.run_id, input.order
-            )));
-        }
-        let now = Utc::now();
-        let (model, cost) = input.usage.priced(txn, &run, now).await?;
-        let step = run_step::Model {
-            id: ids::new_id(),
-            run_id: run.id,
-            position: input.order,
-            agent_id: input.agent_id.clone(),
-            agent_name: input.agent_name.clone(),
-            output: input.output.clone(),
-            model,
-            input_tokens: input.usage.input_tokens,
-            output_tokens: input.usage.output_tokens,
-            cost: cost.map(Money),
-            created_at: now,
-        };
-        run_step::Entity::insert(run_step::ActiveModel::from(step.clone()))
-            .exec(txn)
-            .await?;
-        events::append(
-            txn,
-            run.project_id,
-            run.id,
-            Change::RunUpdated {
-                status: run.status,
-                step: Some(PublicId::new(IdKind::Step, step.id)),
-            },
-        )
-        .await?;
-        Ok(step)
+    let run = lock_run(s, txn, &input.run_id).await?;
+    if !is_open(run.status) {
+        return Err(DomainError::InvalidTransition {
+            kind: "run",
+            action: "record a step on",
+            from: run.status.to_value(),
+        });
     }
+    let taken = run_step::Entity::find()
+        .filter(run_step::Column::RunId.eq(run.id))
+        .filter(run_step::Column::Position.eq(input.order))
+        .one(txn)
+        .await?
+        .is_some();
+    if taken {
+        return Err(DomainError::conflict(format!(
+            "run {} already has a step with order {}",
+            input.run_id, input.order
+        )));
+    }
+    let now = Utc::now();
+    let (model, cost) = input.usage.priced(txn, &run, now).await?;
+    let step = run_step::Model {
+        id: ids::new_id(),
+        run_id: run.id,
+        position: input.order,
+        agent_id: input.agent_id.clone(),
+        agent_name: input.agent_name.clone(),
+        output: input.output.clone(),
+        model,
+        input_tokens: input.usage.input_tokens,
+        output_tokens: input.usage.output_tokens,
+        cost: cost.map(Money),
+        created_at: now,
+    };
+    run_step::Entity::insert(run_step::ActiveModel::from(step.clone()))
+        .exec(txn)
+        .await?;
+    events::append(
+        txn,
+        run.project_id,
+        run.id,
+        Change::RunUpdated {
+            status: run.status,
+            step: Some(PublicId::new(IdKind::Step, step.id)),
+        },
+    )
+    .await?;
+    Ok(step)
 }
 
 /// The sum of the steps' usage: tokens within validate::MAX_TOKENS, and
@@ -500,10 +515,10 @@ async fn close(
     let updated = sea_orm::ActiveModelTrait::update(active, txn).await?;
     generations::end_for_run(txn, updated.id, status, updated.error.as_deref()).await?;
     if status != RunStatus::Completed {
-        let reason = match &updated.error {
-            Some(error) => format!("its run was {}: {error}", status.to_value().to_lowercase()),
-            None => format!("its run was {}", status.to_value().to_lowercase()),
-        };
+        let mut reason = format!("its run was {}", status.to_value().to_lowercase());
+        if let Some(error) = &updated.error {
+            reason.push_str(&format!(": {error}"));
+        }
         review::reject_pending_of_run(txn, actor, updated.id, &reason).await?;
     }
     events::append(
@@ -532,7 +547,7 @@ pub async fn complete(s: Session<'_>, input: Completion) -> DomainResult<run::Mo
     idem.run(
         s.db,
         move |txn| async move {
-            let run = complete_in(s, txn, input).await?;
+            let run = complete_in(s, &txn, input).await?;
             let record = Stored { run: run.id };
             Ok((run, record))
         },
@@ -548,42 +563,40 @@ pub async fn complete(s: Session<'_>, input: Completion) -> DomainResult<run::Mo
 /// The completion, inside its transaction.
 async fn complete_in(
     s: Session<'_>,
-    txn: WriteTxn,
+    txn: &WriteTxn,
     input: &Completion,
 ) -> DomainResult<run::Model> {
-    {
-        let run = lock_run(s, &txn, &input.run_id).await?;
-        let now = Utc::now();
-        let (model, reported_cost) = input.usage.priced(&txn, &run, now).await?;
-        // Usage is what the caller reports, priced at the run's model; or else
-        // the sum of the steps, each priced when it was recorded.
-        let usage = &input.usage;
-        let (input_tokens, output_tokens, cost) = if usage.reported() {
-            (usage.input_tokens, usage.output_tokens, reported_cost)
-        } else {
-            let steps = run_step::Entity::find()
-                .filter(run_step::Column::RunId.eq(run.id))
-                .all(&txn)
-                .await?;
-            step_usage(&steps)?
-        };
-        close(
-            &txn,
-            &s.principal.actor,
-            run,
-            RunStatus::Completed,
-            "complete",
-            |active| {
-                active.output = Set(input.output.clone());
-                active.model = Set(model);
-                active.input_tokens = Set(input_tokens);
-                active.output_tokens = Set(output_tokens);
-                active.cost = Set(cost.map(Money));
-                active.completed_at = Set(Some(now));
-            },
-        )
-        .await
-    }
+    let run = lock_run(s, txn, &input.run_id).await?;
+    let now = Utc::now();
+    let (model, reported_cost) = input.usage.priced(txn, &run, now).await?;
+    // Usage is what the caller reports, priced at the run's model; or else
+    // the sum of the steps, each priced when it was recorded.
+    let usage = &input.usage;
+    let (input_tokens, output_tokens, cost) = if usage.reported() {
+        (usage.input_tokens, usage.output_tokens, reported_cost)
+    } else {
+        let steps = run_step::Entity::find()
+            .filter(run_step::Column::RunId.eq(run.id))
+            .all(txn)
+            .await?;
+        step_usage(&steps)?
+    };
+    close(
+        txn,
+        &s.principal.actor,
+        run,
+        RunStatus::Completed,
+        "complete",
+        |active| {
+            active.output = Set(input.output.clone());
+            active.model = Set(model);
+            active.input_tokens = Set(input_tokens);
+            active.output_tokens = Set(output_tokens);
+            active.cost = Set(cost.map(Money));
+            active.completed_at = Set(Some(now));
+        },
+    )
+    .await
 }
 
 /// Closes an open run as FAILED, keeping `error`. WRITER;

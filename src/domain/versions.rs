@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use entity::{
     ActorType, Role, RunArtifactDirection, RunStatus, VersionStatus, artifact_version as version,
-    artifact_version_file, file, run, run_artifact, run_step,
+    artifact_version_file, file, run_artifact, run_step,
 };
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
@@ -139,8 +139,11 @@ impl VersionOrderField {
 /// cancelled, CONFLICT when the key has a version newer than the base.
 /// Idempotent under `idempotency_key`.
 pub async fn create(s: Session<'_>, input: NewVersion) -> DomainResult<version::Model> {
-    if input.base_version_id.is_none() || !s.principal.has_role(Role::Reviewer) {
-        s.principal.require_role(Role::Writer)?;
+    match input.base_version_id {
+        Some(_) => s
+            .principal
+            .require_one_of(&[Role::Writer, Role::Reviewer])?,
+        None => s.principal.require_role(Role::Writer)?,
     }
     validate::schema_key(&input.schema_key)?;
     let value_text =
@@ -389,15 +392,11 @@ async fn source_run(
         }
     }
     if let Some(rid) = run_id {
-        let query = run::Entity::find_by_id(rid);
-        let found = Dialect::of(txn).locked_for_write(query).one(txn).await?;
-        let Some(run) = found.filter(|r| r.project_id == project_id) else {
-            let text = request
-                .source_run
-                .map(|(_, t)| t.to_owned())
-                .unwrap_or_else(|| ids::encode(IdKind::Run, rid));
-            return Err(DomainError::not_found(IdKind::Run, text));
-        };
+        let text = request
+            .source_run
+            .map(|(_, t)| t.to_owned())
+            .unwrap_or_else(|| ids::encode(IdKind::Run, rid));
+        let run = super::runs::lock_in_project(txn, project_id, rid, &text).await?;
         if matches!(run.status, RunStatus::Failed | RunStatus::Cancelled) {
             return Err(DomainError::InvalidTransition {
                 kind: "run",
