@@ -12,6 +12,7 @@ mod m20261125_000001_run_outputs_index;
 mod m20261126_000001_version_counts;
 mod m20261127_000001_authoring_loop;
 mod m20261128_000001_json_indexes;
+mod m20261203_000001_version_search;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000001_version_counts::Migration),
             Box::new(m20261127_000001_authoring_loop::Migration),
             Box::new(m20261128_000001_json_indexes::Migration),
+            Box::new(m20261203_000001_version_search::Migration),
         ]
     }
 }

@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use crate::domain::json_filter::JsonFunctions;
 use crate::domain::pagination::SortKind;
+use crate::domain::search::TextSearch;
 
 /// The SQL dialect of a connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,6 +81,14 @@ impl Dialect {
         match self {
             Dialect::Postgres => JsonFunctions::Jsonb,
             Dialect::Sqlite => JsonFunctions::Json1,
+        }
+    }
+
+    /// The full-text index versions are searched with (see `domain::search`).
+    pub(crate) fn text_search(self) -> TextSearch {
+        match self {
+            Dialect::Postgres => TextSearch::Tsvector,
+            Dialect::Sqlite => TextSearch::Fts5,
         }
     }
 

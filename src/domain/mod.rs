@@ -28,6 +28,7 @@ pub(crate) mod reads;
 pub mod review;
 pub mod runs;
 pub(crate) mod schemas;
+pub mod search;
 pub mod tokens;
 pub(crate) mod validate;
 pub(crate) mod version_counts;

@@ -23,6 +23,7 @@ use super::ids::{self, IdKind};
 use super::json_filter::{self, JsonPathFilter};
 use super::pagination::{self, Page, PageArgs, SortKey, SortKind, Total, text_cursor};
 use super::schemas;
+use super::search;
 use super::{Session, check_size, files, projects, validate};
 use crate::db::Dialect;
 use crate::db::WriteTxn;
@@ -84,6 +85,9 @@ pub struct VersionFilter {
     pub source_run_id: Option<String>,
     /// Conditions on paths inside the value.
     pub value: Vec<JsonPathFilter>,
+    /// Only versions whose value or key has every word of this text (see
+    /// `domain::search`).
+    pub search: Option<String>,
 }
 
 impl VersionFilter {
@@ -96,6 +100,7 @@ impl VersionFilter {
             && self.created_before.is_none()
             && self.source_run_id.is_none()
             && self.value.is_empty()
+            && self.search.is_none()
     }
 }
 
@@ -545,6 +550,9 @@ fn filtered(
     }
     if let Some(prefix) = &filter.schema_key_prefix {
         select = select.filter(key_prefix_condition(prefix)?);
+    }
+    if let Some(text) = &filter.search {
+        select = search::matching(dialect, select, &search::words(text)?).0;
     }
     Ok(select)
 }

@@ -75,6 +75,10 @@ pub(crate) struct VersionFilterInput {
     pub source_run_id: Option<async_graphql::ID>,
     /// Every filter must hold.
     pub value: Option<Vec<JsonPathFilterInput>>,
+    /// Full-text match over the value.
+    /// Every word must occur (stemmed: "runs" finds "running") in the value's strings or the schema key;
+    /// at most 256 characters and 16 words, else VALIDATION_FAILED.
+    pub search: Option<String>,
 }
 
 impl VersionFilterInput {
@@ -108,6 +112,7 @@ impl VersionFilterInput {
                 .into_iter()
                 .map(Into::into)
                 .collect(),
+            search: self.search,
         })
     }
 }

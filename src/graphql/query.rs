@@ -6,10 +6,11 @@ use super::error::ApiResult;
 use super::filters::ProjectFilterInput;
 use super::types::{
     Actor, ApiToken, Approval, ArtifactSchema, ArtifactVersion, File, ModelPrice, Node, Project,
-    Run, RunStep, prime_version,
+    Run, RunStep, prime_page, prime_version,
 };
+
 use crate::domain::ids::{self, IdKind};
-use crate::domain::{approvals, pricing, projects, runs, schemas, tokens, versions};
+use crate::domain::{approvals, pricing, projects, runs, schemas, search, tokens, versions};
 
 pub(crate) struct QueryRoot;
 
@@ -139,6 +140,39 @@ impl QueryRoot {
             return Ok(None);
         };
         Ok(runs::by_id(session(ctx), uuid).await.api()?.map(Run))
+    }
+
+    /// Full-text search over artifact values (and schema keys), best match first.
+    /// Only the projects the token may see; every word must occur (stemmed).
+    #[graphql(complexity = "page_complexity(first, child_complexity)")]
+    async fn search(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "The words to find: letters and digits, at most 256 characters and 16 words; anything else separates words."
+        )]
+        query: String,
+        #[graphql(
+            desc = "Only this project's versions (`prj_...`); NOT_FOUND when the token cannot see it."
+        )]
+        project_id: Option<ID>,
+        #[graphql(desc = "Page size: 0 to 100, default 20; over 100 is VALIDATION_FAILED.")]
+        first: Option<i32>,
+        #[graphql(desc = "Start after this cursor; omit for the first page.")] after: Option<
+            String,
+        >,
+    ) -> async_graphql::Result<Connection<ArtifactVersion>> {
+        let args = page_args(ctx, first, after)?;
+        let page = search::versions(
+            session(ctx),
+            &query,
+            project_id.as_ref().map(|id| id.as_str()),
+            &args,
+        )
+        .await
+        .api()?;
+        prime_page(ctx, &page).await?;
+        Ok(Connection::from_page(page, ArtifactVersion))
     }
 
     /// An artifact version by its ID; null when it does not exist, is out of

@@ -28,6 +28,7 @@ mod live;
 mod querying;
 mod review;
 mod schema_docs;
+mod search;
 mod statements;
 mod users;
 mod writes;
