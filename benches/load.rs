@@ -7,7 +7,12 @@
 //!
 //!   cargo bench --bench load -- [--database-url URL] [--versions N] [--runs N]
 //!       [--concurrency C] [--seconds S] [--scenarios review,point,write,grow,subscriptions,files]
-//!       [--file-mib M] [--subscribers 1,100,1000]
+//!       [--file-mib M] [--subscribers 1,100,1000] [--slug SLUG]
+//!
+//! `--slug` names a project already seeded in `--database-url` (what an
+//! earlier run printed): the seed is skipped and the scenarios run on it.
+//! The `filters` scenario (not in the default set) reads one-project pages
+//! with path filters and full-text searches.
 //!
 //! Without --database-url it uses a fresh SQLite file. Requests go to
 //! 127.0.0.1 only.
@@ -35,6 +40,7 @@ struct Args {
     scenarios: Vec<String>,
     file_mib: u64,
     subscribers: Vec<usize>,
+    slug: Option<String>,
 }
 
 fn args() -> Args {
@@ -49,6 +55,7 @@ fn args() -> Args {
             .to_vec(),
         file_mib: 256,
         subscribers: vec![1, 100, 1000],
+        slug: None,
     };
     let raw: Vec<String> = std::env::args()
         .skip(1)
@@ -65,6 +72,7 @@ fn args() -> Args {
             "--seconds" => a.seconds = value().parse().unwrap(),
             "--scenarios" => a.scenarios = value().split(',').map(String::from).collect(),
             "--file-mib" => a.file_mib = value().parse().unwrap(),
+            "--slug" => a.slug = Some(value()),
             "--subscribers" => {
                 a.subscribers = value().split(',').map(|n| n.parse().unwrap()).collect()
             }
@@ -319,6 +327,91 @@ async fn grow(c: &Client, slug: &str, a: &Args) {
     .await;
 }
 
+/// The areas of the seed's keys (`quire seed`: `<area>.k<i>`, area `i % 6`).
+const AREAS: [&str; 6] = ["brand", "mvp", "risk", "copy", "research", "launch"];
+
+/// One-project pages of 20 versions (value, key, status) under a path
+/// filter or a full-text search, each measured alone (SQL statements per
+/// request) and then from `--concurrency` clients. The seed's values are
+/// `{key, n, text: "value n of key", items: [n, 2n, 3n]}`, its keys
+/// `<area>.k<i>` with 4-8 versions each: an equality on `key` and a search
+/// for one key's `k<i>` select a handful of rows, containment of `[8, 24]`
+/// in `items` one version in thirty, a search for an area one in six.
+async fn filters(c: &Client, slug: &str, a: &Args) {
+    let keys = (a.versions / 6).max(1) as u64;
+    let page = |args: &str, total: bool| {
+        format!(
+            "query($s: String!, $f: VersionFilter) {{ project(slug: $s) {{ versions(first: 20, where: $f{args}) {{ {} edges {{ node {{ id schemaKey status value }} }} }} }} }}",
+            if total { "totalCount" } else { "" }
+        )
+    };
+    type Filter = fn(u64, u64) -> Value;
+    let cases: [(&str, Filter, bool); 6] = [
+        (
+            "key eq (path filter)",
+            |n, keys| json!({ "value": [{ "path": "key", "eq": format!("{}.k{}", AREAS[(n % keys) as usize % 6], n % keys) }] }),
+            false,
+        ),
+        (
+            "items contains [8,24]",
+            |_, _| json!({ "value": [{ "path": "items", "contains": [8, 24] }] }),
+            false,
+        ),
+        (
+            "items contains, counted",
+            |_, _| json!({ "value": [{ "path": "items", "contains": [8, 24] }] }),
+            true,
+        ),
+        (
+            "search one key",
+            |n, keys| json!({ "search": format!("k{}", n % keys) }),
+            false,
+        ),
+        (
+            "search an area",
+            |n, _| json!({ "search": AREAS[n as usize % 6] }),
+            false,
+        ),
+        (
+            "search an area, counted",
+            |n, _| json!({ "search": AREAS[n as usize % 6] }),
+            true,
+        ),
+    ];
+    for (name, filter, total) in cases {
+        let query = page("", total);
+        let before = c.statements().await;
+        let n = 10;
+        let mut rows = 0;
+        for i in 0..n {
+            let data = c
+                .gql(&query, json!({ "s": slug, "f": filter(i * 7919, keys) }))
+                .await
+                .expect(name);
+            rows += data["project"]["versions"]["edges"]
+                .as_array()
+                .unwrap()
+                .len();
+        }
+        let per = (c.statements().await - before) as f64 / n as f64;
+        println!(
+            "{name}: {per:.1} SQL statements per request, {:.1} rows per page",
+            rows as f64 / n as f64
+        );
+        let c = c.clone();
+        let slug = slug.to_owned();
+        load(name, a.concurrency, a.seconds, move |i, _| {
+            let (c, slug, query) = (c.clone(), slug.clone(), query.clone());
+            async move {
+                c.gql(&query, json!({ "s": slug, "f": filter(i, keys) }))
+                    .await
+                    .map(|_| ())
+            }
+        })
+        .await;
+    }
+}
+
 /// A project under review and the versions left to approve in it.
 struct Reviewed {
     project: String,
@@ -536,23 +629,29 @@ async fn main() {
         db.split('@').next_back().unwrap_or(&db)
     );
     let started = Instant::now();
-    let out = run(
-        &[
-            "seed",
-            "--versions-per-project",
-            &a.versions.to_string(),
-            "--runs-per-project",
-            &a.runs.to_string(),
-        ],
-        &db,
-    );
-    let slug = out.lines().last().unwrap().trim().to_owned();
-    println!(
-        "seeded {} versions, {} runs in {:.1?} ({slug})",
-        a.versions,
-        a.runs,
-        started.elapsed()
-    );
+    let slug = match &a.slug {
+        Some(slug) => slug.clone(),
+        None => {
+            let out = run(
+                &[
+                    "seed",
+                    "--versions-per-project",
+                    &a.versions.to_string(),
+                    "--runs-per-project",
+                    &a.runs.to_string(),
+                ],
+                &db,
+            );
+            let slug = out.lines().last().unwrap().trim().to_owned();
+            println!(
+                "seeded {} versions, {} runs in {:.1?} ({slug})",
+                a.versions,
+                a.runs,
+                started.elapsed()
+            );
+            slug
+        }
+    };
     let token = run(
         &["token", "create", "--name", "bench", "--role", "admin"],
         &db,
@@ -577,6 +676,7 @@ async fn main() {
             "point" => point(&client, &slug, &a).await,
             "write" => writes(&client, &a).await,
             "grow" => grow(&client, &slug, &a).await,
+            "filters" => filters(&client, &slug, &a).await,
             "subscriptions" => subscriptions(&client, &server, &a).await,
             "files" => files(&client, &server, &a).await,
             other => eprintln!("unknown scenario {other}"),
