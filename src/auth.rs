@@ -62,7 +62,7 @@ pub fn required_role(parent_type: &str, field: &str) -> Option<Role> {
         (
             "Mutation",
             "startRun" | "recordRunStep" | "completeRun" | "failRun" | "cancelRun" | "uploadFile"
-            | "startGeneration" | "finishGeneration",
+            | "startGeneration" | "finishGeneration" | "recordStepSummary",
         ) => Some(Writer),
         // WRITER, or REVIEWER too (for a revision of a base version; for
         // annotations): siblings that no one role covers, so the guard

@@ -162,6 +162,13 @@ pub async fn seed(
                     output_tokens: Some(so),
                     cost: Some(cost(si, so, model)),
                     created_at: created,
+                    output_token_count: None,
+                    summary: None,
+                    summary_token_count: None,
+                    summarized_by_id: None,
+                    summarized_by_name: None,
+                    summarized_by_type: None,
+                    summarized_at: None,
                 }));
             }
             step_ids.push(last_step);

@@ -20,6 +20,17 @@ pub struct Model {
     #[sea_orm(column_type = "Decimal(Some((20, 10)))", nullable)]
     pub cost: Option<Money>,
     pub created_at: DateTimeUtc,
+    /// Tokens of `output`, with the tokenizer configured when it was recorded.
+    pub output_token_count: Option<i64>,
+    /// Written once after the step (`recordStepSummary`).
+    #[sea_orm(column_type = "Text", nullable)]
+    pub summary: Option<String>,
+    /// Tokens of `summary`: the caller's count, or the configured tokenizer's.
+    pub summary_token_count: Option<i64>,
+    pub summarized_by_id: Option<Uuid>,
+    pub summarized_by_name: Option<String>,
+    pub summarized_by_type: Option<crate::ActorType>,
+    pub summarized_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

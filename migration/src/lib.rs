@@ -13,6 +13,7 @@ mod m20261126_000001_version_counts;
 mod m20261127_000001_authoring_loop;
 mod m20261128_000001_json_indexes;
 mod m20261203_000001_version_search;
+mod m20261203_000002_step_summaries;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000001_authoring_loop::Migration),
             Box::new(m20261128_000001_json_indexes::Migration),
             Box::new(m20261203_000001_version_search::Migration),
+            Box::new(m20261203_000002_step_summaries::Migration),
         ]
     }
 }

@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use clap::Args;
 
+use crate::domain::tokenizer::Tokenizer;
+
 /// Limits on queries and on what is stored.
 #[derive(Args, Debug, Clone)]
 #[command(next_help_heading = "Limits")]
@@ -37,6 +39,11 @@ pub struct LimitsConfig {
     /// Largest upload, in bytes (larger ones get HTTP 413 / PAYLOAD_TOO_LARGE).
     #[arg(long, env = "QUIRE_MAX_UPLOAD_BYTES", default_value_t = 100 * 1024 * 1024)]
     pub max_upload_bytes: u64,
+
+    /// The encoding token counts use (step outputs and summaries, assembled
+    /// contexts): o200k_base (GPT-4o and later) or cl100k_base (GPT-4, GPT-3.5).
+    #[arg(long, env = "QUIRE_TOKENIZER", value_enum, default_value_t = Tokenizer::default())]
+    pub tokenizer: Tokenizer,
 
     /// How long idempotency keys are remembered, in seconds.
     #[arg(long, env = "QUIRE_IDEMPOTENCY_TTL_SECS", default_value_t = 24 * 3600)]

@@ -43,6 +43,15 @@ pub enum Change {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         step: Option<PublicId>,
     },
+    /// A step of a run got its summary (written once, after the step).
+    #[serde(rename = "run.step_summarized")]
+    StepSummarized {
+        /// The run's status at the time.
+        #[serde(with = "stored_word")]
+        status: RunStatus,
+        /// The step summarized.
+        step: PublicId,
+    },
     /// A version was created, PENDING review.
     #[serde(rename = "version.created", rename_all = "camelCase")]
     VersionCreated {
@@ -113,14 +122,28 @@ impl Change {
     /// The run status this change announces.
     pub(crate) fn announced_run_status(&self) -> Option<RunStatus> {
         match self {
-            Change::RunCreated { status } | Change::RunUpdated { status, .. } => Some(*status),
+            Change::RunCreated { status }
+            | Change::RunUpdated { status, .. }
+            | Change::StepSummarized { status, .. } => Some(*status),
             _ => None,
         }
     }
 
     /// Whether this is a change to a run (its subject is the run).
     pub(crate) fn is_run(&self) -> bool {
-        matches!(self, Change::RunCreated { .. } | Change::RunUpdated { .. })
+        matches!(
+            self,
+            Change::RunCreated { .. } | Change::RunUpdated { .. } | Change::StepSummarized { .. }
+        )
+    }
+
+    /// The step a run change recorded or summarized.
+    pub(crate) fn step(&self) -> Option<Uuid> {
+        match self {
+            Change::RunUpdated { step, .. } => step.map(|p| p.id),
+            Change::StepSummarized { step, .. } => Some(step.id),
+            _ => None,
+        }
     }
 
     /// Whether this creates a run or a version rather than changing one.

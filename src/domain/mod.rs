@@ -6,6 +6,7 @@
 
 pub mod annotations;
 pub(crate) mod approvals;
+pub mod assembly;
 pub(crate) mod bounds;
 pub mod context;
 pub(crate) mod costs;
@@ -29,6 +30,8 @@ pub mod review;
 pub mod runs;
 pub(crate) mod schemas;
 pub mod search;
+pub mod step_summaries;
+pub mod tokenizer;
 pub mod tokens;
 pub(crate) mod validate;
 pub(crate) mod version_counts;
@@ -49,6 +52,8 @@ pub struct Limits {
     pub max_output_bytes: u64,
     /// How long an idempotency key is remembered.
     pub idempotency_ttl: std::time::Duration,
+    /// How tokens of outputs, summaries and assembled contexts are counted.
+    pub tokenizer: tokenizer::Tokenizer,
 }
 
 impl From<&crate::config::LimitsConfig> for Limits {
@@ -57,6 +62,7 @@ impl From<&crate::config::LimitsConfig> for Limits {
             max_value_bytes: config.max_value_bytes,
             max_output_bytes: config.max_output_bytes,
             idempotency_ttl: config.idempotency_ttl(),
+            tokenizer: config.tokenizer,
         }
     }
 }

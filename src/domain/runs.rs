@@ -442,6 +442,13 @@ async fn record_step_in(
         output_tokens: input.usage.output_tokens,
         cost: cost.map(Money),
         created_at: now,
+        output_token_count: input.output.as_deref().map(|o| s.limits.tokenizer.count(o)),
+        summary: None,
+        summary_token_count: None,
+        summarized_by_id: None,
+        summarized_by_name: None,
+        summarized_by_type: None,
+        summarized_at: None,
     };
     run_step::Entity::insert(run_step::ActiveModel::from(step.clone()))
         .exec(txn)

@@ -15,7 +15,8 @@ use crate::domain::ids::{self, IdKind};
 use crate::domain::promotion::{self, Promotion};
 use crate::domain::review::{self, Decision, Review};
 use crate::domain::{
-    annotations, files, generations, pricing, projects, runs, schemas, tokens, versions,
+    annotations, files, generations, pricing, projects, runs, schemas, step_summaries, tokens,
+    versions,
 };
 use crate::storage::SharedBlobStore;
 use crate::token_cache::TokenCache;
@@ -60,6 +61,18 @@ pub(crate) struct StartRunInput {
     /// is IDEMPOTENCY_KEY_REUSED. 1 to 200 characters; kept per token and
     /// mutation for QUIRE_IDEMPOTENCY_TTL_SECS (24 h by default).
     pub idempotency_key: Option<String>,
+}
+
+/// What recordStepSummary needs.
+#[derive(InputObject)]
+pub(crate) struct RecordStepSummaryInput {
+    /// The step (`stp_...`); one that has a summary already is INVALID_TRANSITION.
+    pub step_id: ID,
+    /// The summary: not blank, at most QUIRE_MAX_OUTPUT_BYTES (1 MiB by default), else PAYLOAD_TOO_LARGE.
+    pub summary: String,
+    /// Default: counted with the configured tokenizer.
+    /// Else 0 to 10^12, as the caller's model counted it.
+    pub token_count: Option<i64>,
 }
 
 /// What recordRunStep needs.
@@ -403,6 +416,23 @@ impl MutationRoot {
             idempotency_key: input.idempotency_key,
         };
         Ok(RunStep(runs::record_step(session(ctx), input).await.api()?))
+    }
+
+    /// Writes a step's summary, once, for the long-term tier of the next
+    /// agents' context (assembleContext); published on the run's live events.
+    /// Needs WRITER; INVALID_TRANSITION when the step has a summary already.
+    async fn record_step_summary(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The step and its summary.")] input: RecordStepSummaryInput,
+    ) -> async_graphql::Result<RunStep> {
+        let input = step_summaries::NewSummary {
+            step_id: input.step_id.0,
+            summary: input.summary,
+            token_count: input.token_count,
+        };
+        let step = step_summaries::record(session(ctx), input).await.api()?;
+        Ok(RunStep(step))
     }
 
     /// PENDING/RUNNING -> COMPLETED, storing the output, model, token counts

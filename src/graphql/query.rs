@@ -5,12 +5,14 @@ use super::context::session;
 use super::error::ApiResult;
 use super::filters::ProjectFilterInput;
 use super::types::{
-    Actor, ApiToken, Approval, ArtifactSchema, ArtifactVersion, File, ModelPrice, Node, Project,
-    Run, RunStep, prime_page, prime_version,
+    Actor, ApiToken, Approval, ArtifactSchema, ArtifactVersion, AssembledContext, File, ModelPrice,
+    Node, Project, Run, RunStep, prime_page, prime_version,
 };
 
 use crate::domain::ids::{self, IdKind};
-use crate::domain::{approvals, pricing, projects, runs, schemas, search, tokens, versions};
+use crate::domain::{
+    approvals, assembly, pricing, projects, runs, schemas, search, tokens, versions,
+};
 
 pub(crate) struct QueryRoot;
 
@@ -173,6 +175,36 @@ impl QueryRoot {
         .api()?;
         prime_page(ctx, &page).await?;
         Ok(Connection::from_page(page, ArtifactVersion))
+    }
+
+    /// The context an agent of this run gets: persistent (promoted values), long-term
+    /// (summaries of earlier steps), short-term (the latest steps' outputs verbatim),
+    /// cut to the token budget by dropping whole items: long-term oldest first, then
+    /// short-term items other than the newest, then persistent ones from the end;
+    /// the newest short-term item is never dropped (over the budget alone, it keeps
+    /// its end). A fixed number of SQL statements whatever the number of steps and paths.
+    async fn assemble_context(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The run (`run_...`); NOT_FOUND when the token cannot see it.")]
+        run_id: ID,
+        #[graphql(desc = "The most tokens the items may add up to: 1 to 10,000,000.")]
+        budget_tokens: i64,
+        #[graphql(
+            desc = "Context paths to include, most wanted first (at most 500, none repeated); omitted: every promoted path."
+        )]
+        paths: Option<Vec<String>>,
+        #[graphql(desc = "How many of the latest steps go in verbatim: 0 to 100, default 2.")]
+        short_term_steps: Option<i32>,
+    ) -> async_graphql::Result<AssembledContext> {
+        let request = assembly::Request {
+            run_id: run_id.0,
+            budget_tokens,
+            paths,
+            short_term_steps,
+        };
+        let assembled = assembly::assemble(session(ctx), &request).await.api()?;
+        Ok(AssembledContext(assembled))
     }
 
     /// An artifact version by its ID; null when it does not exist, is out of

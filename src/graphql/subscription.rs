@@ -11,8 +11,10 @@ use uuid::Uuid;
 
 use super::context::{loaders, session};
 use super::error::{ApiResult, to_graphql};
-use super::loaders::{ApprovalById, Loaders, ProjectById, RunById, VersionById};
-use super::types::{Approval, ArtifactVersion, Project, Run, RunStatusGql, VersionStatusGql};
+use super::loaders::{ApprovalById, Loaders, ProjectById, RunById, StepById, VersionById};
+use super::types::{
+    Approval, ArtifactVersion, Project, Run, RunStatusGql, RunStep, VersionStatusGql,
+};
 use crate::db::Db;
 use crate::domain::events::{Change, QueueMove};
 use crate::domain::ids::{self, IdKind};
@@ -63,6 +65,9 @@ pub(crate) struct RunEvent {
     /// The run as it is when the event is delivered (which may be later than
     /// the change itself, say on a resumed subscription).
     pub run: Run,
+    /// The step the change recorded or summarized (recordRunStep,
+    /// recordStepSummary), as it is when the event is delivered.
+    pub step: Option<RunStep>,
 }
 
 /// A version was created or changed status.
@@ -177,11 +182,16 @@ impl SubscriptionRoot {
                         .load_once(e.position, loaders.load_one(RunById(e.subject)))
                         .await?
                         .ok_or("the run is gone")?;
+                    let step = match e.change.step() {
+                        Some(id) => loaders.load_one(StepById(id)).await?.map(RunStep),
+                        None => None,
+                    };
                     Ok(RunEvent {
                         cursor: cursor_of(&e),
                         kind: ChangeKind::of(&e.change),
                         status: e.change.announced_run_status().unwrap_or(run.status).into(),
                         run: Run(run),
+                        step,
                     })
                 }
             }))

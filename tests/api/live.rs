@@ -168,7 +168,8 @@ server_tests!(
     concurrent_writers_all_delivered,
     two_processes_share_events,
     authentication_close_codes,
-    events_announce_what_happened
+    events_announce_what_happened,
+    step_summaries_are_published_on_the_run
 );
 
 /// The cursor of position 0: every event of a project.
@@ -373,6 +374,34 @@ async fn events_announce_what_happened(s: TestServer) {
         ]
     );
     ws.close().await;
+}
+
+/// recordRunStep and recordStepSummary each publish an UPDATED event of
+/// the run that names the step.
+async fn step_summaries_are_published_on_the_run(s: TestServer) {
+    let project = s.create_project("live").await;
+    let mut ws = Ws::connect(&s, &s.admin).await;
+    let steps = "subscription($p: ID!) { runStatusChanged(projectId: $p) { kind status step { order summary summaryTokenCount } } }";
+    ws.subscribe("steps", steps, json!({ "p": project })).await;
+    let run = s.start_run(&project, "live").await;
+    let step = s.record_step(&run, 1).await;
+    s.admin(
+        "mutation($s: ID!) { recordStepSummary(input: {stepId: $s, summary: \"hello world\"}) { id } }",
+        json!({ "s": step }),
+    )
+    .await;
+    let created = ws.next_data("steps").await;
+    assert_eq!(created["runStatusChanged"]["kind"], "CREATED");
+    assert_eq!(created["runStatusChanged"]["step"], Value::Null);
+    let recorded = ws.next_data("steps").await;
+    assert_eq!(recorded["runStatusChanged"]["kind"], "UPDATED");
+    assert_eq!(recorded["runStatusChanged"]["step"]["order"], 1);
+    let summarized = ws.next_data("steps").await;
+    let e = &summarized["runStatusChanged"];
+    assert_eq!(e["kind"], "UPDATED");
+    assert_eq!(e["status"], "RUNNING");
+    assert_eq!(e["step"]["summary"], "hello world");
+    assert_eq!(e["step"]["summaryTokenCount"], 2);
 }
 
 async fn resume_without_loss_or_repeat(s: TestServer) {

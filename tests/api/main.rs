@@ -13,6 +13,7 @@ mod common;
 mod databases;
 
 mod access;
+mod assembly;
 mod authoring;
 mod cli;
 mod costs;

@@ -4,6 +4,7 @@
 mod actor;
 mod approval;
 mod artifact;
+mod assembly;
 mod authoring;
 mod enums;
 mod file;
@@ -19,6 +20,7 @@ mod version;
 pub(crate) use actor::Actor;
 pub(crate) use approval::Approval;
 pub(crate) use artifact::Artifact;
+pub(crate) use assembly::AssembledContext;
 pub(crate) use authoring::{ContextEntry, Generation};
 pub(crate) use enums::{ActorTypeGql, ReviewActionGql, RoleGql, RunStatusGql, VersionStatusGql};
 pub(crate) use file::File;

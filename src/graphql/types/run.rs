@@ -186,6 +186,19 @@ impl RunStep {
             None => load(ctx, StepOutput(self.0.id)).await,
         }
     }
+    /// Written once after the step, for the long-term tier of the next agents' context.
+    async fn summary(&self) -> Option<&str> {
+        self.0.summary.as_deref()
+    }
+    /// Tokens of `summary`: as recordStepSummary was told, or counted with the configured tokenizer.
+    async fn summary_token_count(&self) -> Option<i64> {
+        self.0.summary_token_count
+    }
+    /// Tokens of `output`, counted with the configured tokenizer (QUIRE_TOKENIZER) when the step
+    /// was recorded; null without an output.
+    async fn output_token_count(&self) -> Option<i64> {
+        self.0.output_token_count
+    }
     /// The step's model: the one recordRunStep gave, or else the run's.
     async fn model(&self) -> Option<&str> {
         self.0.model.as_deref()
