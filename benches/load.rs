@@ -6,13 +6,14 @@
 //! the server's peak memory.
 //!
 //!   cargo bench --bench load -- [--database-url URL] [--versions N] [--runs N]
-//!       [--concurrency C] [--seconds S] [--scenarios review,point,write,grow,subscriptions,files]
+//!       [--concurrency C] [--seconds S] [--scenarios review,point,write,grow,subscriptions,files,filters,assemble]
 //!       [--file-mib M] [--subscribers 1,100,1000] [--slug SLUG]
 //!
 //! `--slug` names a project already seeded in `--database-url` (what an
 //! earlier run printed): the seed is skipped and the scenarios run on it.
 //! The `filters` scenario (not in the default set) reads one-project pages
-//! with path filters and full-text searches.
+//! with path filters and full-text searches; `assemble` (not in it either)
+//! assembles a 50-step run's context over 200 promoted paths.
 //!
 //! Without --database-url it uses a fresh SQLite file. Requests go to
 //! 127.0.0.1 only.
@@ -323,6 +324,79 @@ async fn grow(c: &Client, slug: &str, a: &Args) {
                 .await
                 .map(|_| ())
         }
+    })
+    .await;
+}
+
+/// assembleContext for a run of 50 steps (each with an output and a
+/// summary) and a parent of 10, in a project of 200 promoted context paths:
+/// statements per request alone, then p50/p99 from `--concurrency` clients.
+async fn assemble(c: &Client, a: &Args) {
+    let slug = format!("assemble-{}", std::process::id());
+    let project = c.create_project(&slug).await;
+    let create = "mutation($p: ID!, $k: String!, $v: JSON!) { createArtifactVersion(input: {projectId: $p, schemaKey: $k, value: $v}) { id } }";
+    let approve = "mutation($id: ID!) { approveVersion(input: {versionId: $id}) { id } }";
+    let mut ids = Vec::new();
+    for k in 0..200 {
+        let value = json!({ "name": format!("entry {k}"), "notes": "a short description of this part of the plan", "n": k });
+        let v = c
+            .gql(
+                create,
+                json!({ "p": project, "k": format!("ctx.k{k}"), "v": value }),
+            )
+            .await
+            .unwrap();
+        let id = v["createArtifactVersion"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        c.gql(approve, json!({ "id": id })).await.unwrap();
+        ids.push(id);
+    }
+    let promote = "mutation($p: ID!, $ids: [ID!]) { promote(input: {projectId: $p, expectedContextVersion: 0, versionIds: $ids}) { contextVersion } }";
+    c.gql(promote, json!({ "p": project, "ids": ids }))
+        .await
+        .unwrap();
+    let start = "mutation($p: ID!, $parent: ID) { startRun(input: {projectId: $p, pipeline: \"assemble\", parentRunId: $parent}) { id } }";
+    let step = "mutation($r: ID!, $o: Int!, $out: String) { recordRunStep(input: {runId: $r, order: $o, agentId: \"a\", agentName: \"Agent\", output: $out}) { id } }";
+    let summary = "mutation($s: ID!, $t: String!) { recordStepSummary(input: {stepId: $s, summary: $t}) { id } }";
+    let mut parent: Option<String> = None;
+    for steps in [10, 50] {
+        let run = c
+            .gql(start, json!({ "p": project, "parent": parent }))
+            .await
+            .unwrap();
+        let run = run["startRun"]["id"].as_str().unwrap().to_owned();
+        for o in 1..=steps {
+            let out = format!(
+                "step {o}: {}",
+                "the agent wrote this paragraph of output text. ".repeat(20)
+            );
+            let st = c
+                .gql(step, json!({ "r": run, "o": o, "out": out }))
+                .await
+                .unwrap();
+            let id = st["recordRunStep"]["id"].as_str().unwrap().to_owned();
+            c.gql(summary, json!({ "s": id, "t": format!("step {o} decided one thing and left another open") })).await.unwrap();
+        }
+        parent = Some(run);
+    }
+    let run = parent.unwrap();
+    let query = "query($r: ID!) { assembleContext(runId: $r, budgetTokens: 8000, shortTermSteps: 2) { totalTokens contextVersion items { tier source tokens text version { id } } dropped { source } } }";
+    let before = c.statements().await;
+    let data = c.gql(query, json!({ "r": run })).await.unwrap();
+    let per = c.statements().await - before;
+    let a = &data["assembleContext"];
+    println!(
+        "assembleContext (50 steps + parent's 10, 200 paths, budget 8000): {per} SQL statements, {} items kept, {} dropped, {} tokens",
+        a["items"].as_array().unwrap().len(),
+        a["dropped"].as_array().unwrap().len(),
+        a["totalTokens"]
+    );
+    let c = c.clone();
+    load("assembleContext", a.concurrency, a.seconds, move |_, _| {
+        let (c, run) = (c.clone(), run.clone());
+        async move { c.gql(query, json!({ "r": run })).await.map(|_| ()) }
     })
     .await;
 }
@@ -677,6 +751,7 @@ async fn main() {
             "write" => writes(&client, &a).await,
             "grow" => grow(&client, &slug, &a).await,
             "filters" => filters(&client, &slug, &a).await,
+            "assemble" => assemble(&client, &a).await,
             "subscriptions" => subscriptions(&client, &server, &a).await,
             "files" => files(&client, &server, &a).await,
             other => eprintln!("unknown scenario {other}"),
