@@ -386,12 +386,12 @@ async fn assemble(c: &Client, a: &Args) {
     let before = c.statements().await;
     let data = c.gql(query, json!({ "r": run })).await.unwrap();
     let per = c.statements().await - before;
-    let a = &data["assembleContext"];
+    let assembled = &data["assembleContext"];
     println!(
         "assembleContext (50 steps + parent's 10, 200 paths, budget 8000): {per} SQL statements, {} items kept, {} dropped, {} tokens",
-        a["items"].as_array().unwrap().len(),
-        a["dropped"].as_array().unwrap().len(),
-        a["totalTokens"]
+        assembled["items"].as_array().unwrap().len(),
+        assembled["dropped"].as_array().unwrap().len(),
+        assembled["totalTokens"]
     );
     let c = c.clone();
     load("assembleContext", a.concurrency, a.seconds, move |_, _| {
