@@ -57,7 +57,8 @@ pub fn required_role(parent_type: &str, field: &str) -> Option<Role> {
     match (parent_type, field) {
         (
             "Mutation",
-            "createProject" | "setModelPrice" | "registerSchema" | "createToken" | "revokeToken",
+            "createProject" | "setModelPrice" | "registerSchema" | "createToken" | "revokeToken"
+            | "setProjectTier",
         ) => Some(Admin),
         (
             "Mutation",

@@ -126,6 +126,7 @@ pub async fn seed(
             name: format!("Benchmark project {p}"),
             context: json!({}),
             context_version: 0,
+            tier: None,
             created_at: now,
             updated_at: now,
         }))

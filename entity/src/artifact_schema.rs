@@ -10,6 +10,9 @@ pub struct Model {
     pub version: i32,
     #[sea_orm(column_type = "JsonBinary")]
     pub json_schema: Json,
+    /// RFC 6902 patch from the previous version's values to this version's.
+    #[sea_orm(column_type = "JsonBinary", nullable)]
+    pub upgrade: Option<Json>,
     pub created_at: DateTimeUtc,
 }
 

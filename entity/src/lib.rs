@@ -18,6 +18,7 @@ pub mod idempotency_key;
 pub mod model_price;
 pub mod outbox_state;
 pub mod project;
+pub mod project_tier_change;
 pub mod run;
 pub mod run_artifact;
 pub mod run_step;

@@ -15,6 +15,8 @@ pub struct Model {
     pub context_version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// The project's tier; None: the lowest configured.
+    pub tier: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

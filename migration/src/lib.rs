@@ -14,6 +14,7 @@ mod m20261127_000001_authoring_loop;
 mod m20261128_000001_json_indexes;
 mod m20261203_000001_version_search;
 mod m20261203_000002_step_summaries;
+mod m20261203_000003_schema_upgrades_and_tiers;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000001_json_indexes::Migration),
             Box::new(m20261203_000001_version_search::Migration),
             Box::new(m20261203_000002_step_summaries::Migration),
+            Box::new(m20261203_000003_schema_upgrades_and_tiers::Migration),
         ]
     }
 }

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use clap::Args;
 
+use crate::domain::tiers::Tiers;
 use crate::domain::tokenizer::Tokenizer;
 
 /// Limits on queries and on what is stored.
@@ -44,6 +45,12 @@ pub struct LimitsConfig {
     /// contexts): o200k_base (GPT-4o and later) or cl100k_base (GPT-4, GPT-3.5).
     #[arg(long, env = "QUIRE_TOKENIZER", value_enum, default_value_t = Tokenizer::default())]
     pub tokenizer: Tokenizer,
+
+    /// The subscription tiers, lowest first (comma-separated): a project has
+    /// one (the lowest by default), and schema properties marked
+    /// "x-quire-tier" for a higher one are left out of what it reads.
+    #[arg(long, env = "QUIRE_TIERS", default_value = crate::domain::tiers::DEFAULT_TIERS, value_parser = Tiers::parse)]
+    pub tiers: Tiers,
 
     /// How long idempotency keys are remembered, in seconds.
     #[arg(long, env = "QUIRE_IDEMPOTENCY_TTL_SECS", default_value_t = 24 * 3600)]

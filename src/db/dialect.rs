@@ -46,6 +46,13 @@ impl Dialect {
         self == Dialect::Sqlite
     }
 
+    /// Whether the request pool keeps one generic plan per statement
+    /// (PostgreSQL; see `Db::options`), so that reads whose plan depends on
+    /// their values need a pool of their own (`Db::value_planned`).
+    pub(crate) fn plans_generically(self) -> bool {
+        self == Dialect::Postgres
+    }
+
     /// Whether commits can be announced to other processes (NOTIFY), so
     /// that event readers wake without polling.
     pub(crate) fn notifies(self) -> bool {

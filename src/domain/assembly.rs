@@ -17,9 +17,11 @@
 //! is over the budget, it keeps its end, as many tokens as fit. So the
 //! total is never over the budget.
 //!
-//! It is one read of a fixed number of statements (the run, its project,
-//! the steps of the run and its parent, the short-term outputs, the
-//! promoted versions), whatever the number of steps and paths.
+//! Persistent items show what the project's tier reaches of its context
+//! (`context::visible`). It is one read of a fixed number of statements
+//! (the run, its project, the tier-gated schemas, the steps of the run and
+//! its parent, the short-term outputs, the promoted versions), whatever the
+//! number of steps and paths.
 
 use entity::{artifact_version as version, project, run, run_step};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -126,7 +128,9 @@ pub async fn assemble(s: Session<'_>, request: &Request) -> DomainResult<Assembl
         .ok_or_else(|| DomainError::Internal("a run's project is gone".into()))?;
 
     let tokenizer = s.limits.tokenizer;
-    let persistent = persistent_items(s, &project, named.as_deref(), tokenizer).await?;
+    let tier = super::projects::tier_of(&project, &s.limits.tiers);
+    let shown = context::visible(s, tier, &project.context).await?;
+    let persistent = persistent_items(s, &project, &shown, named.as_deref(), tokenizer).await?;
     let (long_term, short_term) = step_items(s, &run, short_term as usize, tokenizer).await?;
     let mut assembled = fit(
         persistent,
@@ -163,6 +167,7 @@ fn checked_paths(paths: &[String]) -> DomainResult<Vec<String>> {
 async fn persistent_items(
     s: Session<'_>,
     project: &project::Model,
+    context: &serde_json::Value,
     named: Option<&[String]>,
     tokenizer: Tokenizer,
 ) -> DomainResult<Vec<Item>> {
@@ -188,7 +193,7 @@ async fn persistent_items(
     };
     let mut items = Vec::with_capacity(paths.len());
     for path in paths {
-        let Some(value) = context::subtree(&project.context, Some(&path))? else {
+        let Some(value) = context::subtree(context, Some(&path))? else {
             continue;
         };
         let version = promoted.iter().find(|(k, ..)| *k == path);

@@ -71,6 +71,26 @@ pub async fn entries(
         .collect())
 }
 
+/// `context` as a project at `tier` reads it: the value at each key whose
+/// schemas gate by tier, without what the key's newest schema gates above
+/// the tier (the context holds values in their newest schema's shape). One
+/// statement, for the gated keys' schemas.
+pub(crate) async fn visible(s: Session<'_>, tier: &str, context: &Value) -> DomainResult<Value> {
+    let gated = super::schemas::gated_chains(&s.db.conn).await?;
+    let mut context = context.clone();
+    let mut keys: Vec<(&String, &Vec<entity::artifact_schema::Model>)> = gated.iter().collect();
+    // Parents first: a child key's gates apply to what its parent's left.
+    keys.sort_by_key(|(k, _)| (k.matches('.').count(), (*k).clone()));
+    for (key, chain) in keys {
+        let (Some(newest), Ok(Some(value))) = (chain.last(), subtree(&context, Some(key))) else {
+            continue;
+        };
+        let shown = super::tiers::visible(&s.limits.tiers, tier, &newest.json_schema, &value);
+        set_path(&mut context, key, shown);
+    }
+    Ok(context)
+}
+
 /// The sub-tree of `context` at a dot path; `None` when nothing is there.
 pub fn subtree(context: &Value, path: Option<&str>) -> DomainResult<Option<Value>> {
     let Some(path) = path.filter(|p| !p.is_empty()) else {

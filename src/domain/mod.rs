@@ -31,8 +31,10 @@ pub mod runs;
 pub(crate) mod schemas;
 pub mod search;
 pub mod step_summaries;
+pub mod tiers;
 pub mod tokenizer;
 pub mod tokens;
+pub mod upgrades;
 pub(crate) mod validate;
 pub(crate) mod version_counts;
 pub mod versions;
@@ -54,6 +56,8 @@ pub struct Limits {
     pub idempotency_ttl: std::time::Duration,
     /// How tokens of outputs, summaries and assembled contexts are counted.
     pub tokenizer: tokenizer::Tokenizer,
+    /// The deployment's tiers, lowest first.
+    pub tiers: tiers::Tiers,
 }
 
 impl From<&crate::config::LimitsConfig> for Limits {
@@ -63,6 +67,7 @@ impl From<&crate::config::LimitsConfig> for Limits {
             max_output_bytes: config.max_output_bytes,
             idempotency_ttl: config.idempotency_ttl(),
             tokenizer: config.tokenizer,
+            tiers: config.tiers.clone(),
         }
     }
 }

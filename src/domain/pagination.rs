@@ -294,33 +294,6 @@ pub enum Total {
     Kept(Box<sea_orm::sea_query::SelectStatement>),
 }
 
-/// `statement` with its trailing `LIMIT` parameter written as the number
-/// `limit` instead. PostgreSQL connections keep one generic plan per
-/// statement, and a generic plan cannot see a parameter's value: it takes an
-/// unknown LIMIT for a tenth of the rows, and then prefers walking the whole
-/// key index backwards (a full scan, at 1M versions 0.37 s) to a GIN lookup
-/// that a selective value filter needs (0.4 ms). The page size is Quire's own
-/// bounded number, so writing it into the text is safe; it makes at most
-/// [`MAX_PAGE_SIZE`] + 1 statement texts.
-fn literal_limit(mut statement: sea_orm::Statement, limit: u64) -> sea_orm::Statement {
-    let Some(values) = statement.values.as_mut() else {
-        return statement;
-    };
-    let placeholder = match statement.db_backend {
-        sea_orm::DbBackend::Postgres => format!(" LIMIT ${}", values.0.len()),
-        _ => " LIMIT ?".to_owned(),
-    };
-    let is_limit =
-        matches!(values.0.last(), Some(sea_orm::Value::BigUnsigned(Some(n))) if *n == limit);
-    if is_limit && statement.sql.ends_with(&placeholder) {
-        values.0.pop();
-        let cut = statement.sql.len() - placeholder.len();
-        statement.sql.truncate(cut);
-        statement.sql.push_str(&format!(" LIMIT {limit}"));
-    }
-    statement
-}
-
 /// Pages `select` by its UUID v7 key column `key`, ascending or descending.
 pub async fn by_uuid<E, C>(
     db: &C,
@@ -413,8 +386,9 @@ where
             TOTAL_COLUMN,
         );
     }
-    let statement = literal_limit(page.build(db.get_database_backend()), args.first + 1);
-    let mut results = db.query_all_raw(statement).await?;
+    let mut results = db
+        .query_all_raw(page.build(db.get_database_backend()))
+        .await?;
     let total_count = match (&count, results.first(), has_cursor) {
         (None, _, _) => None,
         (Some(_), Some(first), _) => Some(first.try_get::<i64>("", TOTAL_COLUMN)? as u64),
@@ -451,23 +425,6 @@ where
 
 #[cfg(test)]
 mod tests {
-    use sea_orm::sea_query::Alias;
-
-    #[test]
-    fn the_page_limit_is_written_as_a_number() {
-        for backend in [sea_orm::DbBackend::Postgres, sea_orm::DbBackend::Sqlite] {
-            let select = Query::select()
-                .column(Alias::new("id"))
-                .from(Alias::new("t"))
-                .and_where(Expr::col(Alias::new("x")).eq(7))
-                .limit(21)
-                .to_owned();
-            let statement = literal_limit(backend.build(&select), 21);
-            assert!(statement.sql.ends_with(" LIMIT 21"), "{}", statement.sql);
-            assert_eq!(statement.values.unwrap().0, [sea_orm::Value::from(7)]);
-        }
-    }
-
     use super::*;
 
     #[test]

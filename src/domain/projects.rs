@@ -2,7 +2,8 @@
 
 use chrono::Utc;
 use entity::Role;
-use entity::project;
+use entity::{project, project_tier_change};
+use sea_orm::ActiveModelTrait;
 use sea_orm::{ColumnTrait, EntityTrait, Order, QueryFilter, Set};
 use serde_json::json;
 use uuid::Uuid;
@@ -11,8 +12,15 @@ use super::error::{DomainError, DomainResult};
 use super::ids::{self, IdKind};
 use super::json_filter::{self, JsonPathFilter};
 use super::pagination::{self, Page, PageArgs, Total};
+use super::tiers::Tiers;
 use super::write::transact;
 use super::{Session, validate};
+use crate::db::Dialect;
+
+/// The project's tier: its own, or the lowest configured.
+pub fn tier_of<'a>(project: &'a project::Model, tiers: &'a Tiers) -> &'a str {
+    project.tier.as_deref().unwrap_or(tiers.lowest())
+}
 
 /// What [`create`] needs.
 pub struct NewProject {
@@ -40,6 +48,7 @@ pub async fn create(s: Session<'_>, input: NewProject) -> DomainResult<project::
         name: input.name,
         context: json!({}),
         context_version: 0,
+        tier: None,
         created_at: now,
         updated_at: now,
     };
@@ -110,6 +119,64 @@ pub async fn require(s: Session<'_>, id_text: &str) -> DomainResult<project::Mod
         .ok_or_else(|| DomainError::not_found(IdKind::Project, id_text))
 }
 
+/// Sets a project's tier (one of the configured tiers), with a row in its
+/// tier audit trail, in one transaction; setting the tier it has changes
+/// nothing. ADMIN with an unscoped token (a tier is the deployment's to
+/// grant); NOT_FOUND for a project it cannot see, VALIDATION_FAILED for a
+/// tier that is not configured.
+pub async fn set_tier(s: Session<'_>, id_text: &str, tier: &str) -> DomainResult<project::Model> {
+    s.principal.require_role(Role::Admin)?;
+    if s.principal.project_scope.is_some() {
+        return Err(DomainError::Forbidden(
+            "a token scoped to one project cannot set tiers".into(),
+        ));
+    }
+    let tiers = &s.limits.tiers;
+    if tiers.rank(tier).is_none() {
+        return Err(DomainError::validation(format!(
+            "tier {tier:?} is not one of the configured tiers ({})",
+            tiers.names().join(", ")
+        )));
+    }
+    let project = require(s, id_text).await?;
+    transact(s.db, move |txn| async move {
+        let project = Dialect::of(&txn)
+            .locked_for_write(project::Entity::find_by_id(project.id))
+            .one(&txn)
+            .await?
+            .ok_or_else(|| DomainError::not_found(IdKind::Project, id_text))?;
+        if tier_of(&project, tiers) == tier {
+            return Ok(project);
+        }
+        let now = Utc::now();
+        let actor = &s.principal.actor;
+        project_tier_change::Entity::insert(project_tier_change::ActiveModel::from(
+            project_tier_change::Model {
+                id: ids::new_id(),
+                project_id: project.id,
+                from_tier: project.tier.clone(),
+                to_tier: tier.to_owned(),
+                actor_id: actor.id,
+                actor_name: actor.name.clone(),
+                actor_type: actor.actor_type,
+                created_at: now,
+            },
+        ))
+        .exec(&txn)
+        .await?;
+        let updated = project::Model {
+            tier: Some(tier.to_owned()),
+            updated_at: now,
+            ..project
+        };
+        project::Entity::update(project::ActiveModel::from(updated.clone()).reset_all())
+            .exec(&txn)
+            .await?;
+        Ok(updated)
+    })
+    .await
+}
+
 /// Which projects [`list`] returns; every condition given must hold.
 #[derive(Debug, Clone, Default)]
 pub struct ProjectFilter {
@@ -150,8 +217,12 @@ pub async fn list(
             &filter.context,
         )?);
     }
+    let conn = match filter.context.is_empty() {
+        true => &s.db.conn,
+        false => s.db.value_planned(),
+    };
     pagination::by_uuid(
-        &s.db.conn,
+        conn,
         select,
         Total::Rows,
         project::Column::Id,

@@ -16,7 +16,7 @@ use super::error::{DomainError, DomainResult};
 use super::events::{Change, PublicId};
 use super::idempotency::Idempotency;
 use super::ids::{self, IdKind};
-use super::{Session, approvals, events, projects};
+use super::{Session, approvals, events, projects, schemas};
 use crate::db::WriteTxn;
 
 /// A request to promote approved versions into a project's context; see
@@ -134,7 +134,19 @@ async fn promote_in(
     // marked as out of it, as is a value at a path below a promoted one
     // (promoting `brand` replaces what `brand.logo` had put there).
     let dropped = replaced_by(txn, project_id, &targets).await?;
-    let context = next_context(&project.context, &targets);
+    // The context holds each value in its key's newest schema's shape, so
+    // that it never mixes schema versions (the versions stay as stored).
+    let chains = schemas::chains(txn, targets.iter().map(|v| v.schema_key.clone())).await?;
+    let mut values = Vec::with_capacity(targets.len());
+    for v in &targets {
+        let chain = chains.get(&v.schema_key).map_or(&[][..], Vec::as_slice);
+        values.push(schemas::upgraded_to_newest(
+            &v.value,
+            v.schema_version,
+            chain,
+        )?);
+    }
+    let context = next_context(&project.context, &targets, values);
     let next = project.context_version + 1;
     let now = Utc::now();
     advance(txn, &project, input.expected_context_version, &context, now).await?;
@@ -258,14 +270,19 @@ async fn unpromoted_approved(
         .await?)
 }
 
-/// The context after the promotion: the targets written, parents before
-/// children; every other key as it was.
-fn next_context(current: &serde_json::Value, targets: &[version::Model]) -> serde_json::Value {
+/// The context after the promotion: the targets' `values` (one each, in
+/// order) written, parents before children; every other key as it was.
+fn next_context(
+    current: &serde_json::Value,
+    targets: &[version::Model],
+    values: Vec<serde_json::Value>,
+) -> serde_json::Value {
     let mut context = current.clone();
-    let mut by_depth: Vec<&version::Model> = targets.iter().collect();
-    by_depth.sort_by_key(|v| (v.schema_key.matches('.').count(), v.schema_key.clone()));
-    for v in by_depth {
-        set_path(&mut context, &v.schema_key, v.value.clone());
+    let mut by_depth: Vec<(&version::Model, serde_json::Value)> =
+        targets.iter().zip(values).collect();
+    by_depth.sort_by_key(|(v, _)| (v.schema_key.matches('.').count(), v.schema_key.clone()));
+    for (v, value) in by_depth {
+        set_path(&mut context, &v.schema_key, value);
     }
     context
 }

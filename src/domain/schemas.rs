@@ -1,23 +1,44 @@
 //! Artifact schemas: JSON Schemas (draft 2020-12) per schema key, versioned;
-//! new artifact values are validated against the newest one.
+//! new artifact values are validated against the newest one. A version may
+//! carry an upgrade (`domain::upgrades`) from the one before, and its
+//! properties may be gated by tier (`domain::tiers`); [`view`] is what a
+//! project reads of a value through both.
+
+use std::collections::HashMap;
 
 use chrono::Utc;
-use entity::{Role, artifact_schema};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use entity::{Role, artifact_schema, artifact_version as version};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+};
 use serde_json::Value;
 
 use super::error::{DomainError, DomainResult, Violation};
+use super::ids::IdKind;
+use super::tiers::{self, Tiers};
 use super::write::transact;
-use super::{Session, check_size, ids, validate};
+use super::{Session, check_size, ids, upgrades, validate};
+use crate::db::{Dialect, WriteTxn};
+
+/// The most failing versions a refused registration lists.
+const MAX_LISTED_FAILURES: usize = 50;
 
 /// Registers `json_schema` as the key's next schema version (1 for a new
-/// key); earlier versions stay. ADMIN with an unscoped token (schemas apply
-/// to every project); VALIDATION_FAILED when it is not a valid draft
-/// 2020-12 schema.
+/// key), with the `upgrade` patch from the previous version's values;
+/// earlier versions stay. Before it is stored, the latest version of the key
+/// in every project is upgraded through the chain (this upgrade included)
+/// and validated against it: any failure refuses the registration, listing
+/// each failing version (a dry run: nothing is written). ADMIN with an
+/// unscoped token (schemas apply to every project); VALIDATION_FAILED when
+/// it is not a valid draft 2020-12 schema, the upgrade is not an RFC 6902
+/// patch, a tier it names is not configured, or existing values would not
+/// validate.
 pub(crate) async fn register(
     s: Session<'_>,
     schema_key: String,
     json_schema: Value,
+    upgrade: Option<Value>,
 ) -> DomainResult<artifact_schema::Model> {
     s.principal.require_role(Role::Admin)?;
     if s.principal.project_scope.is_some() {
@@ -39,22 +60,215 @@ pub(crate) async fn register(
             }],
         });
     }
-    let (schema_key, json_schema) = (&schema_key, &json_schema);
+    if let Some(upgrade) = &upgrade {
+        upgrades::parse(upgrade)?;
+    }
+    let mut named = Vec::new();
+    tiers::marks(&json_schema, &mut named);
+    if let Some(unknown) = named.iter().find(|t| s.limits.tiers.rank(t).is_none()) {
+        return Err(DomainError::validation(format!(
+            "the schema marks a property with tier {unknown:?}, which is not one of the configured tiers ({})",
+            s.limits.tiers.names().join(", ")
+        )));
+    }
+    let (schema_key, json_schema, upgrade) = (&schema_key, &json_schema, &upgrade);
     transact(s.db, move |txn| async move {
-        let version = newest(&txn, schema_key).await?.map_or(1, |m| m.version + 1);
+        // Registrations of one key take turns, so that each dry run sees the chain it extends.
+        Dialect::of(&txn)
+            .lock_name(&txn, &format!("artifact_schemas/{schema_key}"))
+            .await?;
+        let chain = chain(&txn, schema_key).await?;
+        let version = chain.last().map_or(1, |m| m.version + 1);
         let model = artifact_schema::Model {
             id: ids::new_id(),
             schema_key: schema_key.clone(),
             version,
             json_schema: json_schema.clone(),
+            upgrade: upgrade.clone(),
             created_at: Utc::now(),
         };
+        let mut extended = chain;
+        extended.push(model.clone());
+        dry_run(&txn, &extended).await?;
         artifact_schema::Entity::insert(artifact_schema::ActiveModel::from(model.clone()))
             .exec(&txn)
             .await?;
         Ok(model)
     })
     .await
+}
+
+/// Upgrades the latest version of the key in every project to the last
+/// schema of `chain` and validates it there; VALIDATION_FAILED listing the
+/// versions that fail.
+async fn dry_run(txn: &WriteTxn, chain: &[artifact_schema::Model]) -> DomainResult<()> {
+    let new = chain.last().expect("the chain holds the new schema");
+    let latest = version::Entity::find()
+        .filter(version::Column::SchemaKey.eq(&new.schema_key))
+        .filter(
+            Expr::tuple([
+                Expr::col(version::Column::ProjectId),
+                Expr::col(version::Column::VersionNumber),
+            ])
+            .in_subquery(
+                version::Entity::find()
+                    .select_only()
+                    .column(version::Column::ProjectId)
+                    .column_as(version::Column::VersionNumber.max(), "highest")
+                    .filter(version::Column::SchemaKey.eq(&new.schema_key))
+                    .group_by(version::Column::ProjectId)
+                    .into_query(),
+            ),
+        )
+        .all(txn)
+        .await?;
+    if latest.is_empty() {
+        return Ok(());
+    }
+    let validator = jsonschema::draft202012::new(&new.json_schema)
+        .map_err(|e| DomainError::Internal(format!("a checked schema does not compile: {e}")))?;
+    let links = links(chain);
+    let mut failures = Vec::new();
+    let mut failing = 0;
+    for v in &latest {
+        let name = ids::encode(IdKind::Version, v.id);
+        let problems: Vec<Violation> =
+            match upgrades::upgrade(&v.value, v.schema_version, new.version, &links) {
+                Err(err) => vec![Violation {
+                    pointer: String::new(),
+                    message: format!("{name}: {err}"),
+                }],
+                Ok(upgraded) => validator
+                    .iter_errors(&upgraded)
+                    .map(|e| Violation {
+                        pointer: e.instance_path().to_string(),
+                        message: format!("{name} (version {}): {e}", v.version_number),
+                    })
+                    .collect(),
+            };
+        if !problems.is_empty() {
+            failing += 1;
+        }
+        failures.extend(problems);
+    }
+    if failing == 0 {
+        return Ok(());
+    }
+    failures.truncate(MAX_LISTED_FAILURES);
+    let how = if new.upgrade.is_some() {
+        "upgraded through the given upgrade"
+    } else {
+        "without an upgrade (give `upgrade`, an RFC 6902 patch from the previous version)"
+    };
+    Err(DomainError::Validation {
+        message: format!(
+            "{failing} existing version(s) of {} would not validate against schema version {}, {how}",
+            new.schema_key, new.version
+        ),
+        violations: failures,
+    })
+}
+
+/// Every schema of a key, oldest first.
+pub(crate) async fn chain(
+    db: &impl ConnectionTrait,
+    schema_key: &str,
+) -> DomainResult<Vec<artifact_schema::Model>> {
+    Ok(artifact_schema::Entity::find()
+        .filter(artifact_schema::Column::SchemaKey.eq(schema_key))
+        .order_by_asc(artifact_schema::Column::Version)
+        .all(db)
+        .await?)
+}
+
+/// Every schema of each key that has one, oldest first, in one statement.
+pub(crate) async fn chains(
+    db: &impl ConnectionTrait,
+    schema_keys: impl IntoIterator<Item = String>,
+) -> DomainResult<HashMap<String, Vec<artifact_schema::Model>>> {
+    let rows = artifact_schema::Entity::find()
+        .filter(artifact_schema::Column::SchemaKey.is_in(schema_keys))
+        .order_by_asc(artifact_schema::Column::Version)
+        .all(db)
+        .await?;
+    let mut out: HashMap<String, Vec<artifact_schema::Model>> = HashMap::new();
+    for row in rows {
+        out.entry(row.schema_key.clone()).or_default().push(row);
+    }
+    Ok(out)
+}
+
+/// Every schema of the keys that have a tier-gated version, oldest first:
+/// what reading a context needs to gate it.
+pub(crate) async fn gated_chains(
+    db: &impl ConnectionTrait,
+) -> DomainResult<HashMap<String, Vec<artifact_schema::Model>>> {
+    let gated = artifact_schema::Entity::find()
+        .select_only()
+        .column(artifact_schema::Column::SchemaKey)
+        .filter(
+            Expr::col(artifact_schema::Column::JsonSchema)
+                .cast_as("TEXT")
+                .like(format!("%{}%", tiers::TIER_KEYWORD)),
+        )
+        .distinct()
+        .into_tuple::<String>()
+        .all(db)
+        .await?;
+    if gated.is_empty() {
+        return Ok(HashMap::new());
+    }
+    chains(db, gated).await
+}
+
+fn links(chain: &[artifact_schema::Model]) -> Vec<upgrades::Link<'_>> {
+    chain
+        .iter()
+        .map(|m| upgrades::Link {
+            version: m.version,
+            upgrade: m.upgrade.as_ref(),
+        })
+        .collect()
+}
+
+/// What a project at `tier` reads of a value stored under `own` (its schema
+/// version; none: before any schema), as schema version `as_version` (none:
+/// its own): upgraded through the key's `chain`, then without what that
+/// version's schema gates above the tier. VALIDATION_FAILED for a version
+/// the key does not have, one older than the value's, or an upgrade that
+/// does not apply to it.
+pub(crate) fn view(
+    tiers: &Tiers,
+    tier: &str,
+    value: &Value,
+    own: Option<i32>,
+    as_version: Option<i32>,
+    chain: &[artifact_schema::Model],
+) -> DomainResult<Value> {
+    let Some(target) = as_version.or(own) else {
+        return Ok(value.clone());
+    };
+    let Some(schema) = chain.iter().find(|m| m.version == target) else {
+        return Err(DomainError::validation(format!(
+            "the key has no schema version {target} (it has {})",
+            chain.len()
+        )));
+    };
+    let upgraded = upgrades::upgrade(value, own, target, &links(chain))?;
+    Ok(tiers::visible(tiers, tier, &schema.json_schema, &upgraded))
+}
+
+/// `value`, stored under `own`, in the shape of the newest schema of
+/// `chain` (unchanged when the key has none): what promotion writes.
+pub(crate) fn upgraded_to_newest(
+    value: &Value,
+    own: Option<i32>,
+    chain: &[artifact_schema::Model],
+) -> DomainResult<Value> {
+    match chain.last() {
+        Some(newest) => upgrades::upgrade(value, own, newest.version, &links(chain)),
+        None => Ok(value.clone()),
+    }
 }
 
 /// The newest schema registered for a key.

@@ -136,7 +136,7 @@ pub async fn versions(
     }
     let (select, rank) = matching(s.db.dialect(), select, &words);
     pagination::sorted(
-        &s.db.conn,
+        s.db.value_planned(),
         select,
         Total::Rows,
         Some(rank),

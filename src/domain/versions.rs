@@ -591,8 +591,14 @@ pub async fn list(
     } else {
         Total::Rows
     };
+    // Value conditions match few rows or many by their operands alone.
+    let conn = if filter.value.is_empty() && filter.search.is_none() {
+        &s.db.conn
+    } else {
+        s.db.value_planned()
+    };
     pagination::sorted(
-        &s.db.conn,
+        conn,
         select,
         total,
         field.map(VersionOrderField::sort_key),

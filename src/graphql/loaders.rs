@@ -216,3 +216,22 @@ impl Loader<LatestNumberOfKey> for GraphLoader {
         keyed(found, LatestNumberOfKey)
     }
 }
+
+/// Every schema of a key, oldest first (empty: none registered).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct SchemasOfKey(pub String);
+
+impl Loader<SchemasOfKey> for GraphLoader {
+    type Value = Vec<entity::artifact_schema::Model>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[SchemasOfKey]) -> LoadResult<SchemasOfKey, Self::Value> {
+        let found =
+            crate::domain::schemas::chains(&self.db.conn, keys.iter().map(|k| k.0.clone())).await;
+        let mut found = keyed(found, SchemasOfKey)?;
+        for key in keys {
+            found.entry(key.clone()).or_default();
+        }
+        Ok(found)
+    }
+}

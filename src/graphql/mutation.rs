@@ -299,8 +299,22 @@ pub(crate) struct RegisterSchemaInput {
     /// 0-9, _ and - segments, at most 200 characters.
     pub schema_key: String,
     /// A JSON Schema (draft 2020-12), at most 256 KiB; one that does not
-    /// compile is VALIDATION_FAILED.
+    /// compile is VALIDATION_FAILED. A property marked `"x-quire-tier": "<tier>"`
+    /// (one of QUIRE_TIERS) is shown only to projects at that tier or above.
     pub json_schema: Json,
+    /// RFC 6902 patch from the previous version's values to this version's; required when existing values would not validate.
+    /// Registering applies it (after the chain before it) to the latest version of the key in every project and
+    /// validates the result: any failure is VALIDATION_FAILED listing the versions, and nothing is stored.
+    pub upgrade: Option<Json>,
+}
+
+/// What setProjectTier needs.
+#[derive(InputObject)]
+pub(crate) struct SetProjectTierInput {
+    /// The project (`prj_...`).
+    pub project_id: ID,
+    /// One of the configured tiers (QUIRE_TIERS, lowest first; default core, business, strategic).
+    pub tier: String,
 }
 
 /// What createToken needs.
@@ -630,18 +644,33 @@ impl MutationRoot {
     }
 
     /// Registers a new version of the JSON Schema (draft 2020-12) of a key.
-    /// New values of the key, in every project, must then match it (existing
-    /// versions are not checked again). Needs ADMIN and a token not scoped to
+    /// New values of the key, in every project, must then match it; the latest
+    /// existing version of the key in every project must match it too once
+    /// upgraded (`upgrade`), else nothing is registered. Needs ADMIN and a token not scoped to
     /// a project (FORBIDDEN otherwise).
     async fn register_schema(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The key and its JSON Schema.")] input: RegisterSchemaInput,
     ) -> async_graphql::Result<ArtifactSchema> {
-        let model = schemas::register(session(ctx), input.schema_key, input.json_schema.0)
+        let upgrade = input.upgrade.map(|u| u.0);
+        let model = schemas::register(session(ctx), input.schema_key, input.json_schema.0, upgrade)
             .await
             .api()?;
         Ok(ArtifactSchema(model))
+    }
+
+    /// Sets a project's tier, kept in its tier audit trail; what its values, contexts and
+    /// assembled contexts show follows at once. Needs ADMIN and a token not scoped to a project.
+    async fn set_project_tier(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The project and its new tier.")] input: SetProjectTierInput,
+    ) -> async_graphql::Result<Project> {
+        let project = projects::set_tier(session(ctx), &input.project_id, &input.tier)
+            .await
+            .api()?;
+        Ok(Project(project))
     }
 
     /// Replaces a version's annotations (its value never changes) and adds

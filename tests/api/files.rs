@@ -940,9 +940,15 @@ async fn legacy_files_get_their_project(backend: crate::common::Backend) {
             context_version: 0,
             created_at: now,
             updated_at: now,
+            tier: None,
         };
-        project::ActiveModel::from(p.clone())
-            .insert(&db.conn)
+        // The tier column is newer than the schema this test migrated to.
+        let row = project::ActiveModel {
+            tier: sea_orm::ActiveValue::NotSet,
+            ..project::ActiveModel::from(p.clone())
+        };
+        project::Entity::insert(row)
+            .exec_without_returning(&db.conn)
             .await
             .unwrap();
         projects.push(p.id);

@@ -19,6 +19,7 @@ mod cli;
 mod costs;
 mod domain;
 mod durability;
+mod evolution;
 mod files;
 mod graph;
 mod hardening;

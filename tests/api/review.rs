@@ -459,8 +459,10 @@ async fn schemas_validate_values(s: TestServer) {
         json!({"versionNumber": 1, "schemaVersion": 1})
     );
 
-    // A newer schema applies to new versions.
-    s.admin(register, json!({ "key": "brand.palette", "schema": {"type": "object", "required": ["primary", "accent"]} })).await;
+    // A newer schema applies to new versions (the existing one upgraded to it).
+    let upgrading = "mutation($key: String!, $schema: JSON!, $up: JSON) { registerSchema(input: {schemaKey: $key, jsonSchema: $schema, upgrade: $up}) { version } }";
+    s.admin(upgrading, json!({ "key": "brand.palette", "schema": {"type": "object", "required": ["primary", "accent"]},
+        "up": [{ "op": "add", "path": "/accent", "value": "#000000" }] })).await;
     let (_, body) = s
         .post(
             Some(&s.admin),

@@ -5,10 +5,11 @@ use async_graphql::{Context, Object};
 use chrono::{DateTime, Utc};
 
 use super::enums::GenerationStateGql;
+use super::version::visible_value;
 use super::{Actor, ArtifactVersion, Run, load};
 use crate::domain::context;
 use crate::domain::generations;
-use crate::graphql::loaders::RunById;
+use crate::graphql::loaders::{RunById, SchemasOfKey};
 use crate::graphql::scalars::Json;
 
 pub(crate) struct ContextEntry(pub context::ContextEntry);
@@ -21,9 +22,15 @@ impl ContextEntry {
     async fn path(&self) -> &str {
         &self.0.version.schema_key
     }
-    /// The value promoted at the path (the version's value).
-    async fn value(&self) -> Json {
-        Json(self.0.version.value.clone())
+    /// The value promoted at the path: the version's value in its key's newest schema's shape
+    /// (as the context holds it), without the fields above the project's tier.
+    async fn value(&self, ctx: &Context<'_>) -> async_graphql::Result<Json> {
+        let v = &self.0.version;
+        let chain = load(ctx, SchemasOfKey(v.schema_key.clone()))
+            .await?
+            .unwrap_or_default();
+        let newest = chain.last().map(|m| m.version);
+        Ok(Json(visible_value(ctx, v, newest).await?))
     }
     /// The version the value came from.
     async fn version(&self) -> ArtifactVersion {

@@ -11,13 +11,26 @@ use super::{
 };
 use crate::domain::ids::IdKind;
 use crate::domain::versions::VersionFilter;
-use crate::domain::{approvals, context, costs, runs, versions};
+use crate::domain::{approvals, context, costs, projects, runs, versions};
 use crate::graphql::connection::{Connection, page_args, page_complexity, relay_args};
 use crate::graphql::context::session;
 use crate::graphql::error::ApiResult;
 use crate::graphql::filters::{RunFilterInput, RunOrder, VersionFilterInput, VersionOrder};
 
 pub(crate) struct Project(pub project::Model);
+
+impl Project {
+    /// A context of this project as its tier reads it.
+    async fn visible(
+        &self,
+        ctx: &Context<'_>,
+        value: &serde_json::Value,
+    ) -> async_graphql::Result<serde_json::Value> {
+        let s = session(ctx);
+        let tier = projects::tier_of(&self.0, &s.limits.tiers);
+        context::visible(s, tier, value).await.api()
+    }
+}
 
 /// A project: the runs, artifact versions, files and audit trail of one
 /// pipeline effort, and the context its approved values are promoted into.
@@ -45,14 +58,14 @@ impl Project {
     /// schema key path (brand.logo -> {brand: {logo: ...}}). `path` selects a sub-tree.
     async fn context(
         &self,
+        ctx: &Context<'_>,
         #[graphql(
             desc = "A dot path into the context, e.g. `brand.logo` (segments as in a schema key); omitted or empty: the whole context. The field is null when nothing is there."
         )]
         path: Option<String>,
     ) -> async_graphql::Result<Option<Json>> {
-        Ok(context::subtree(&self.0.context, path.as_deref())
-            .api()?
-            .map(Json))
+        let shown = self.visible(ctx, &self.0.context).await?;
+        Ok(context::subtree(&shown, path.as_deref()).api()?.map(Json))
     }
 
     /// Each path in the context with the version it came from, who promoted
@@ -93,7 +106,14 @@ impl Project {
         else {
             return Ok(None);
         };
-        Ok(context::subtree(&value, path.as_deref()).api()?.map(Json))
+        let shown = self.visible(ctx, &value).await?;
+        Ok(context::subtree(&shown, path.as_deref()).api()?.map(Json))
+    }
+
+    /// The project's tier (one of the configured, ordered tiers): fields of a schema marked for a higher tier are left out of what this project's values show.
+    /// The lowest configured tier (QUIRE_TIERS) until setProjectTier changes it.
+    async fn tier(&self, ctx: &Context<'_>) -> String {
+        projects::tier_of(&self.0, &session(ctx).limits.tiers).to_owned()
     }
 
     /// The project's runs: newest first, or in `orderBy`'s order (ties by

@@ -24,6 +24,11 @@ impl ArtifactSchema {
     async fn json_schema(&self) -> Json {
         Json(self.0.json_schema.clone())
     }
+    /// RFC 6902 patch that turns a value valid under the previous version into one valid under this one.
+    /// Null: values of the previous version are valid as they are.
+    async fn upgrade(&self) -> Option<Json> {
+        self.0.upgrade.clone().map(Json)
+    }
     /// When it was registered.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at

@@ -9,12 +9,13 @@ use super::{
     Actor, Approval, File, LineageEntry, Project, Run, RunStep, VersionStatusGql, gid, load,
 };
 use crate::domain::ids::{self, IdKind};
-use crate::domain::{files, versions};
+use crate::domain::{files, schemas, versions};
 use crate::graphql::context::{loaders, session};
 use crate::graphql::error::ApiResult;
 use crate::graphql::loaders::{
     ApprovalsOfVersion, ConsumersOfVersion, FileById, FilesOfVersion, KeyRef, ProjectById,
-    RevisionsOfVersion, RunById, RunWithSteps, StepById, StepsOfRun, VersionById, VersionByNumber,
+    RevisionsOfVersion, RunById, RunWithSteps, SchemasOfKey, StepById, StepsOfRun, VersionById,
+    VersionByNumber,
 };
 use crate::graphql::loaders::{prime, prime_runs_with_steps};
 
@@ -67,9 +68,17 @@ impl ArtifactVersion {
     async fn status(&self) -> VersionStatusGql {
         self.0.status.into()
     }
-    /// The value, as created (at most QUIRE_MAX_VALUE_BYTES, 256 KiB by default).
-    async fn value(&self) -> Json {
-        Json(self.0.value.clone())
+    /// The value, upgraded through the schema's upgrade patches when `asSchemaVersion` is newer than `schemaVersion`, with the fields above the project's tier left out.
+    /// As created otherwise (at most QUIRE_MAX_VALUE_BYTES, 256 KiB by default); the digest is always the full value's.
+    async fn value(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Read the value in this schema version's shape (at least `schemaVersion`, at most the key's newest; else VALIDATION_FAILED); omitted: its own."
+        )]
+        as_schema_version: Option<i32>,
+    ) -> async_graphql::Result<Json> {
+        Ok(Json(visible_value(ctx, &self.0, as_schema_version).await?))
     }
     /// The version of the JSON schema the value was validated against, if one was registered.
     async fn schema_version(&self) -> Option<i32> {
@@ -222,11 +231,15 @@ impl ArtifactVersion {
                         id.to_string(),
                     ))
                 })?;
-                Some(found.value)
+                Some(found)
             }
-            None => self.load_previous(ctx).await?.map(|v| v.value),
+            None => self.load_previous(ctx).await?,
         };
-        let patch = json_patch::diff(&base.unwrap_or(Value::Null), &self.0.value);
+        let base = match base {
+            Some(base) => visible_value(ctx, &base, None).await?,
+            None => Value::Null,
+        };
+        let patch = json_patch::diff(&base, &visible_value(ctx, &self.0, None).await?);
         Ok(Json(serde_json::to_value(patch)?))
     }
     /// The version's audit trail, oldest first: its review, a supersession,
@@ -348,4 +361,34 @@ async fn prime_versions(
     };
     futures::try_join!(files, approvals, source_runs)?;
     Ok(())
+}
+
+/// What the caller's view of a version's value is (`schemas::view`): as
+/// schema version `as_version` (none: its own), without what its project's
+/// tier does not reach. A value stored without a schema and read as itself
+/// needs no read; otherwise the key's schemas come through a loader, and
+/// the project (for its tier) only when a schema gates by tier.
+pub(crate) async fn visible_value(
+    ctx: &Context<'_>,
+    v: &version::Model,
+    as_version: Option<i32>,
+) -> async_graphql::Result<Value> {
+    if v.schema_version.is_none() && as_version.is_none() {
+        return Ok(v.value.clone());
+    }
+    let chain = load(ctx, SchemasOfKey(v.schema_key.clone()))
+        .await?
+        .unwrap_or_default();
+    let tiers = &session(ctx).limits.tiers;
+    let project = match chain
+        .iter()
+        .any(|m| crate::domain::tiers::is_gated(&m.json_schema))
+    {
+        true => load(ctx, ProjectById(v.project_id)).await?,
+        false => None,
+    };
+    let tier = project.as_ref().map_or(tiers.lowest(), |p| {
+        crate::domain::projects::tier_of(p, tiers)
+    });
+    schemas::view(tiers, tier, &v.value, v.schema_version, as_version, &chain).api()
 }
