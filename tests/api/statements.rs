@@ -222,3 +222,49 @@ async fn a_point_read_reads_its_children_at_once(s: TestServer) {
         assert_eq!(approvals, usize::from(n % 2 == 0), "{read}");
     }
 }
+
+// The same with a value filter and a full-text search on the page: 32
+// filtered pages at once cost 32 times one (filtered reads go through their
+// own pool on PostgreSQL, counted like the others).
+crate::each_backend!(filtered_pages_stay_fixed_under_32_clients, |backend| {
+    TestServer::start_with(backend, |c| c.events.event_poll_ms = 3_600_000)
+});
+
+async fn filtered_pages_stay_fixed_under_32_clients(s: TestServer) {
+    seed_counted(&s).await;
+    let query = r#"query($where: VersionFilter) { project(slug: "counted") {
+        versions(first: 50, where: $where) { edges { node {
+          id value files { id } approvals { id actor { name } } sourceRun { id model steps { id order } } } } } } }"#;
+    for filter in [
+        json!({ "value": [{ "path": "v", "eq": 1 }] }),
+        json!({ "search": "key" }),
+    ] {
+        let vars = json!({ "where": filter });
+        s.admin(query, vars.clone()).await;
+        let before = s.statements().await;
+        let page = s.admin(query, vars.clone()).await;
+        let alone = s.statements().await - before;
+        let expected_rows = page["project"]["versions"]["edges"]
+            .as_array()
+            .unwrap()
+            .len();
+        assert!(expected_rows >= 25, "{filter}: {page}");
+        let before = s.statements().await;
+        let pages = futures::future::join_all((0..32).map(|_| s.admin(query, vars.clone()))).await;
+        let spent = s.statements().await - before;
+        for page in &pages {
+            assert_eq!(
+                page["project"]["versions"]["edges"]
+                    .as_array()
+                    .unwrap()
+                    .len(),
+                expected_rows
+            );
+        }
+        assert_eq!(
+            spent,
+            32 * alone,
+            "{filter}: 32 pages cost {spent}, not 32 x {alone}"
+        );
+    }
+}
