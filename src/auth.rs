@@ -57,8 +57,14 @@ pub fn required_role(parent_type: &str, field: &str) -> Option<Role> {
     match (parent_type, field) {
         (
             "Mutation",
-            "createProject" | "setModelPrice" | "registerSchema" | "createToken" | "revokeToken"
-            | "setProjectTier",
+            "createProject"
+            | "setModelPrice"
+            | "registerSchema"
+            | "createToken"
+            | "revokeToken"
+            | "setProjectTier"
+            | "setApprovalPolicy"
+            | "deleteApprovalPolicy",
         ) => Some(Admin),
         (
             "Mutation",

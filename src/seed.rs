@@ -298,6 +298,7 @@ pub async fn seed(
                         promoted_context_version: None,
                         base_version_id: None,
                         annotations_revision: 1,
+                        approval_policy_id: None,
                     },
                 ));
                 if with_file {

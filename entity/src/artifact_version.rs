@@ -38,6 +38,8 @@ pub struct Model {
     pub base_version_id: Option<Uuid>,
     /// 1, then one more for each `setAnnotations`: its optimistic lock.
     pub annotations_revision: i32,
+    /// The approval policy that governed the version when it was created.
+    pub approval_policy_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -7,6 +7,7 @@ pub mod money;
 pub mod annotation_revision;
 pub mod api_token;
 pub mod approval;
+pub mod approval_policy;
 pub mod artifact_schema;
 pub mod artifact_version;
 pub mod artifact_version_file;

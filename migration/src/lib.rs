@@ -15,6 +15,7 @@ mod m20261128_000001_json_indexes;
 mod m20261203_000001_version_search;
 mod m20261203_000002_step_summaries;
 mod m20261203_000003_schema_upgrades_and_tiers;
+mod m20261203_000004_approval_policies;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000001_version_search::Migration),
             Box::new(m20261203_000002_step_summaries::Migration),
             Box::new(m20261203_000003_schema_upgrades_and_tiers::Migration),
+            Box::new(m20261203_000004_approval_policies::Migration),
         ]
     }
 }

@@ -46,6 +46,7 @@ id_kinds! {
     File => "fil", "file";
     Token => "tok", "token";
     Event => "evt", "event";
+    Policy => "pol", "approval policy";
 }
 
 /// The public form of `id`: its kind's prefix, `_`, and 32 hex digits.

@@ -21,6 +21,7 @@ pub mod ids;
 pub mod json_filter;
 pub(crate) mod lineage;
 pub mod pagination;
+pub mod policies;
 pub mod pricing;
 pub mod principal;
 pub mod projects;

@@ -3,7 +3,7 @@
 //! transaction; every change appends to the audit trail.
 
 use chrono::Utc;
-use entity::{ReviewAction, Role, VersionStatus, artifact_version as version};
+use entity::{ReviewAction, Role, VersionStatus, approval, artifact_version as version};
 use sea_orm::{ActiveEnum, ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -14,7 +14,7 @@ use super::error::{DomainError, DomainResult};
 use super::events::{Change, PublicId};
 use super::idempotency::Idempotency;
 use super::ids::{self, IdKind};
-use super::{Session, approvals, check_size, events, validate, versions};
+use super::{Session, approvals, check_size, events, policies, validate, versions};
 use crate::db::WriteTxn;
 
 /// What a reviewer decides about a PENDING version.
@@ -127,14 +127,86 @@ async fn decide_in(
 ) -> DomainResult<version::Model> {
     let current = lock_pending(s, txn, id, input).await?;
     let actor = &s.principal.actor;
-    if input.decision == Decision::Approve {
-        supersede_approved(txn, actor, &current).await?;
-    }
     let said = Said {
         reason: input.reason.clone(),
         feedback: input.feedback.clone(),
     };
+    if input.decision == Decision::Approve {
+        if !quorum_completed_by(txn, actor, &current, &said).await? {
+            return Ok(current);
+        }
+        supersede_approved(txn, actor, &current).await?;
+    }
     record_decision(txn, actor, current, input.decision, said).await
+}
+
+/// Whether `actor`'s approval completes the quorum of the policy the version
+/// was created under (always, without one). An approval that does not is
+/// recorded in the audit trail and the version stays PENDING; an actor who
+/// approved already counts once (nothing more is recorded). Runs under the
+/// key's lock, so approvals at once are counted one after the other.
+async fn quorum_completed_by(
+    txn: &WriteTxn,
+    actor: &super::Actor,
+    current: &version::Model,
+    said: &Said,
+) -> DomainResult<bool> {
+    let Some(policy_id) = current.approval_policy_id else {
+        return Ok(true);
+    };
+    let Some(policy) = policies::by_id(txn, policy_id).await? else {
+        return Ok(true);
+    };
+    if !policies::has_quorum(&policy) {
+        return Ok(true);
+    }
+    let mut votes: Vec<(Uuid, entity::ActorType)> = approval::Entity::find()
+        .filter(approval::Column::VersionId.eq(current.id))
+        .filter(approval::Column::Action.eq(ReviewAction::Approve))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|a| (a.actor_id, a.actor_type))
+        .collect();
+    if votes.iter().any(|(id, _)| *id == actor.id) {
+        return Ok(false);
+    }
+    votes.push((actor.id, actor.actor_type));
+    if policies::quorum_met(&policy, &votes) {
+        return Ok(true);
+    }
+    approvals::append(
+        txn,
+        actor,
+        Entry {
+            reason: said.reason.clone(),
+            feedback: said.feedback.clone(),
+            ..Entry::of(current, ReviewAction::Approve)
+        },
+    )
+    .await?;
+    Ok(false)
+}
+
+/// Approves a version just created, by the policy whose rule held for it:
+/// superseding the key's APPROVED version, with the audit entry (actor type
+/// RULE, the policy's id) and event, in the creating transaction.
+pub(crate) async fn approve_by_rule(
+    txn: &WriteTxn,
+    policy: &entity::approval_policy::Model,
+    created: version::Model,
+) -> DomainResult<version::Model> {
+    let actor = policies::rule_actor(policy);
+    supersede_approved(txn, &actor, &created).await?;
+    let said = Said {
+        reason: Some(format!(
+            "approved by the rule of policy {} ({})",
+            ids::encode(IdKind::Policy, policy.id),
+            policy.schema_key_pattern
+        )),
+        feedback: None,
+    };
+    record_decision(txn, &actor, created, Decision::Approve, said).await
 }
 
 /// What a reviewer said with a decision.

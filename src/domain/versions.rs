@@ -24,7 +24,7 @@ use super::json_filter::{self, JsonPathFilter};
 use super::pagination::{self, Page, PageArgs, SortKey, SortKind, Total, text_cursor};
 use super::schemas;
 use super::search;
-use super::{Session, check_size, files, projects, validate};
+use super::{Session, check_size, files, policies, projects, validate};
 use crate::db::Dialect;
 use crate::db::WriteTxn;
 
@@ -285,6 +285,8 @@ async fn create_in(
     };
     let number = latest.as_ref().map_or(0, |l| l.version_number) + 1;
     let actor = &s.principal.actor;
+    let in_force = policies::in_force(txn, project.id).await?;
+    let policy = policies::governing(&in_force, &input.schema_key);
     let model = version::Model {
         id: ids::new_id(),
         project_id: project.id,
@@ -310,6 +312,7 @@ async fn create_in(
         promoted_context_version: None,
         base_version_id: base.map(|b| b.id),
         annotations_revision: 1,
+        approval_policy_id: policy.map(|p| p.id),
     };
     version::Entity::insert(version::ActiveModel::from(model.clone()))
         .exec(txn)
@@ -328,6 +331,31 @@ async fn create_in(
         },
     )
     .await?;
+    if let Some(policy) = policy
+        && let Some(rule) = &policy.auto_approve_when
+    {
+        let run = match run_id {
+            Some(id) => entity::run::Entity::find_by_id(id).one(txn).await?,
+            None => None,
+        };
+        let data = serde_json::json!({
+            "value": model.value,
+            "version": {
+                "schemaKey": model.schema_key,
+                "versionNumber": model.version_number,
+                "schemaVersion": model.schema_version,
+                "createdByType": model.created_by_type.to_value(),
+            },
+            "run": run.map(|r| serde_json::json!({
+                "pipeline": r.pipeline, "model": r.model, "status": r.status.to_value(),
+                "inputTokens": r.input_tokens, "outputTokens": r.output_tokens,
+            })),
+            "actor": { "name": actor.name, "type": actor.actor_type.to_value() },
+        });
+        if policies::holds(rule, data) {
+            return super::review::approve_by_rule(txn, policy, model).await;
+        }
+    }
     Ok(model)
 }
 

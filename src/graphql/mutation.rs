@@ -8,15 +8,15 @@ use rust_decimal::Decimal;
 
 use super::UploadLimit;
 use super::types::{
-    ActorTypeGql, ArtifactSchema, ArtifactVersion, File, Generation, ModelPrice, Project, RoleGql,
-    Run, RunStep,
+    ActorTypeGql, ApprovalPolicy, ArtifactSchema, ArtifactVersion, File, Generation, ModelPrice,
+    Project, RoleGql, Run, RunStep,
 };
 use crate::domain::ids::{self, IdKind};
 use crate::domain::promotion::{self, Promotion};
 use crate::domain::review::{self, Decision, Review};
 use crate::domain::{
-    annotations, files, generations, pricing, projects, runs, schemas, step_summaries, tokens,
-    versions,
+    annotations, files, generations, policies, pricing, projects, runs, schemas, step_summaries,
+    tokens, versions,
 };
 use crate::storage::SharedBlobStore;
 use crate::token_cache::TokenCache;
@@ -306,6 +306,26 @@ pub(crate) struct RegisterSchemaInput {
     /// Registering applies it (after the chain before it) to the latest version of the key in every project and
     /// validates the result: any failure is VALIDATION_FAILED listing the versions, and nothing is stored.
     pub upgrade: Option<Json>,
+}
+
+/// What setApprovalPolicy needs.
+#[derive(InputObject)]
+pub(crate) struct ApprovalPolicyInput {
+    /// The project (`prj_...`).
+    pub project_id: ID,
+    /// Schema keys it governs: an exact key, or a prefix ending in .* (brand.*), or *.
+    /// Setting a pattern again replaces the project's policy for it.
+    pub schema_key_pattern: String,
+    /// A JSONLogic rule over {value, version, run, actor}; when it holds for a new version, the version is approved by this policy (actor type RULE).
+    /// Variables read `value.…`, `version.schemaKey|versionNumber|schemaVersion|createdByType`, `run.pipeline|model|status|inputTokens|outputTokens` (null without a run)
+    /// and `actor.name|type`; at most 8 KiB and 256 JSON values; anything else is VALIDATION_FAILED.
+    pub auto_approve_when: Option<Json>,
+    /// Approvals needed before the version becomes APPROVED (default 1).
+    /// 1 to 10 distinct actors; one actor counts once.
+    pub required_approvals: Option<i32>,
+    /// Actor types that must be among the approvers (e.g. [HUMAN]).
+    /// No more of them than requiredApprovals.
+    pub required_actor_types: Option<Vec<ActorTypeGql>>,
 }
 
 /// What setProjectTier needs.
@@ -658,6 +678,41 @@ impl MutationRoot {
             .await
             .api()?;
         Ok(ArtifactSchema(model))
+    }
+
+    /// Sets the project's approval policy for a pattern (replacing the one it had); it applies
+    /// to versions created from now on. Needs ADMIN.
+    async fn set_approval_policy(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The project, the pattern and what the policy asks.")]
+        input: ApprovalPolicyInput,
+    ) -> async_graphql::Result<ApprovalPolicy> {
+        let input = policies::NewPolicy {
+            project_id: input.project_id.0,
+            schema_key_pattern: input.schema_key_pattern,
+            auto_approve_when: input.auto_approve_when.map(|j| j.0),
+            required_approvals: input.required_approvals,
+            required_actor_types: input
+                .required_actor_types
+                .unwrap_or_default()
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+        };
+        Ok(ApprovalPolicy(
+            policies::set(session(ctx), input).await.api()?,
+        ))
+    }
+
+    /// Ends an approval policy: versions created from now on are not governed by it (those
+    /// created before keep it). Needs ADMIN; NOT_FOUND for a policy not in force.
+    async fn delete_approval_policy(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The policy (`pol_...`).")] id: ID,
+    ) -> async_graphql::Result<bool> {
+        policies::delete(session(ctx), &id).await.api()
     }
 
     /// Sets a project's tier, kept in its tier audit trail; what its values, contexts and

@@ -5,13 +5,13 @@ use super::context::session;
 use super::error::ApiResult;
 use super::filters::ProjectFilterInput;
 use super::types::{
-    Actor, ApiToken, Approval, ArtifactSchema, ArtifactVersion, AssembledContext, File, ModelPrice,
-    Node, Project, Run, RunStep, prime_page, prime_version,
+    Actor, ApiToken, Approval, ApprovalPolicy, ArtifactSchema, ArtifactVersion, AssembledContext,
+    File, ModelPrice, Node, Project, Run, RunStep, prime_page, prime_version,
 };
 
 use crate::domain::ids::{self, IdKind};
 use crate::domain::{
-    approvals, assembly, pricing, projects, runs, schemas, search, tokens, versions,
+    approvals, assembly, policies, pricing, projects, runs, schemas, search, tokens, versions,
 };
 
 pub(crate) struct QueryRoot;
@@ -55,6 +55,10 @@ impl QueryRoot {
                 .await
                 .api()?
                 .map(|m| Node::File(File(m))),
+            IdKind::Policy => policies::visible(s, uuid)
+                .await
+                .api()?
+                .map(|m| Node::ApprovalPolicy(ApprovalPolicy(m))),
             IdKind::Token | IdKind::Event => None,
         })
     }

@@ -311,8 +311,7 @@ async fn tiers_gate_every_read_path(s: TestServer) {
     let project = s.create_project("p").await;
     assert_eq!(register(&s, "mvp.plan", gated(), None).await.0, 1);
     let mut ws = Ws::connect(&s, &s.admin).await;
-    let events =
-        "subscription($p: ID!) { versionStatusChanged(projectId: $p) { version { value } } }";
+    let events = "subscription($p: ID!, $after: String) { versionStatusChanged(projectId: $p, after: $after) { version { value } } }";
     ws.subscribe("versions", events, json!({ "p": project }))
         .await;
     let v = s.create_version(&project, "mvp.plan", full(), None).await;

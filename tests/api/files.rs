@@ -1014,11 +1014,13 @@ async fn legacy_files_get_their_project(backend: crate::common::Backend) {
             promoted_context_version: None,
             base_version_id: None,
             annotations_revision: 1,
+            approval_policy_id: None,
         };
         // The columns later migrations add are not there yet.
         let mut row = version::ActiveModel::from(v.clone());
         row.base_version_id = sea_orm::ActiveValue::NotSet;
         row.annotations_revision = sea_orm::ActiveValue::NotSet;
+        row.approval_policy_id = sea_orm::ActiveValue::NotSet;
         version::Entity::insert(row)
             .exec_without_returning(&db.conn)
             .await

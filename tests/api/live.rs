@@ -381,7 +381,7 @@ async fn events_announce_what_happened(s: TestServer) {
 async fn step_summaries_are_published_on_the_run(s: TestServer) {
     let project = s.create_project("live").await;
     let mut ws = Ws::connect(&s, &s.admin).await;
-    let steps = "subscription($p: ID!) { runStatusChanged(projectId: $p) { kind status step { order summary summaryTokenCount } } }";
+    let steps = "subscription($p: ID!, $after: String) { runStatusChanged(projectId: $p, after: $after) { kind status step { order summary summaryTokenCount } } }";
     ws.subscribe("steps", steps, json!({ "p": project })).await;
     let run = s.start_run(&project, "live").await;
     let step = s.record_step(&run, 1).await;

@@ -27,6 +27,7 @@ mod http;
 mod inputs;
 mod limits;
 mod live;
+mod policies;
 mod querying;
 mod review;
 mod schema_docs;

@@ -1,6 +1,6 @@
 use async_graphql::{ID, Interface};
 
-use super::{Approval, ArtifactVersion, File, Project, Run, RunStep};
+use super::{Approval, ApprovalPolicy, ArtifactVersion, File, Project, Run, RunStep};
 
 /// Any object with a global ID; `node(id:)` finds it by the ID's prefix.
 #[derive(Interface)]
@@ -16,4 +16,5 @@ pub(crate) enum Node {
     ArtifactVersion(ArtifactVersion),
     Approval(Approval),
     File(File),
+    ApprovalPolicy(ApprovalPolicy),
 }

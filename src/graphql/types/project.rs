@@ -110,6 +110,18 @@ impl Project {
         Ok(context::subtree(&shown, path.as_deref()).api()?.map(Json))
     }
 
+    /// Approval policies, in the order they are evaluated.
+    /// The most specific pattern first: exact keys, then longer prefixes, then `*`; only those in force.
+    async fn approval_policies(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<super::ApprovalPolicy>> {
+        let rows = crate::domain::policies::in_force(&session(ctx).db.conn, self.0.id)
+            .await
+            .api()?;
+        Ok(rows.into_iter().map(super::ApprovalPolicy).collect())
+    }
+
     /// The project's tier (one of the configured, ordered tiers): fields of a schema marked for a higher tier are left out of what this project's values show.
     /// The lowest configured tier (QUIRE_TIERS) until setProjectTier changes it.
     async fn tier(&self, ctx: &Context<'_>) -> String {

@@ -1,0 +1,446 @@
+//! Approval policies: per project, by schema-key pattern (an exact key, a
+//! prefix `brand.*`, or `*`; the most specific pattern governs a key).
+//!
+//! - `auto_approve_when`: a JSONLogic rule (the `datalogic-rs` crate) over
+//!   `{value, version, run, actor}`, evaluated when a version is created;
+//!   when it holds, the version is approved in the same transaction, by the
+//!   policy (actor type RULE, the policy's id as the actor's). A rule that
+//!   fails to evaluate never approves.
+//! - `required_approvals` and `required_actor_types`: a quorum. Each
+//!   approval is recorded; the version becomes APPROVED once that many
+//!   distinct actors approved, with every required actor type among them.
+//!   One actor counts once; a rejection by anyone ends the review.
+//!
+//! A version keeps the policy that governed it when it was created: policy
+//! rows are never edited (setting a pattern again ends the old row and
+//! writes a new one), so a change applies to versions created after it.
+
+use chrono::Utc;
+use datalogic_rs::DataLogic;
+use entity::{ActorType, Role, approval_policy as policy};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveEnum, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::error::{DomainError, DomainResult};
+use super::ids::{self, IdKind};
+use super::write::transact;
+use super::{Actor, Session, projects, validate};
+
+/// The most approvals a quorum may require.
+pub const MAX_REQUIRED_APPROVALS: i32 = 10;
+/// The largest rule, as JSON text.
+pub const MAX_RULE_BYTES: usize = 8 * 1024;
+/// The most JSON nodes of a rule.
+pub const MAX_RULE_NODES: usize = 256;
+/// What a rule's variables may read.
+pub const RULE_VARIABLES: [&str; 4] = ["value", "version", "run", "actor"];
+
+/// What [`set`] needs.
+#[derive(Debug, Clone)]
+pub struct NewPolicy {
+    /// The project's public ID.
+    pub project_id: String,
+    /// An exact schema key, a prefix ending in `.*`, or `*`.
+    pub schema_key_pattern: String,
+    /// A JSONLogic rule that approves a new version when it holds.
+    pub auto_approve_when: Option<Value>,
+    /// Distinct approvers needed (default 1).
+    pub required_approvals: Option<i32>,
+    /// Actor types that must be among the approvers.
+    pub required_actor_types: Vec<ActorType>,
+}
+
+/// Sets the project's policy for a pattern, replacing the one it had, in
+/// one transaction. ADMIN (of the project, or unscoped); NOT_FOUND for a
+/// project it cannot see; VALIDATION_FAILED for a malformed pattern, a rule
+/// that is not JSONLogic, reads an unknown variable or is too large, a
+/// quorum out of 1..=10, or more required actor types than approvals.
+pub async fn set(s: Session<'_>, input: NewPolicy) -> DomainResult<policy::Model> {
+    s.principal.require_role(Role::Admin)?;
+    check_pattern(&input.schema_key_pattern)?;
+    let required = input.required_approvals.unwrap_or(1);
+    if !(1..=MAX_REQUIRED_APPROVALS).contains(&required) {
+        return Err(DomainError::validation(format!(
+            "requiredApprovals is {required}, outside 1..={MAX_REQUIRED_APPROVALS}"
+        )));
+    }
+    let mut types = input.required_actor_types.clone();
+    types.sort_by_key(|t| t.to_value());
+    types.dedup();
+    if types.len() as i32 > required {
+        return Err(DomainError::validation(format!(
+            "{} required actor types cannot all be among {required} approvals",
+            types.len()
+        )));
+    }
+    if let Some(rule) = &input.auto_approve_when {
+        check_rule(rule)?;
+    }
+    let project = projects::require(s, &input.project_id).await?;
+    let actor = &s.principal.actor;
+    let input = &input;
+    let types = &types;
+    transact(s.db, move |txn| async move {
+        let now = Utc::now();
+        end(
+            &txn,
+            project.id,
+            Some(&input.schema_key_pattern),
+            None,
+            actor,
+            now,
+        )
+        .await?;
+        let row = policy::Model {
+            id: ids::new_id(),
+            project_id: project.id,
+            schema_key_pattern: input.schema_key_pattern.clone(),
+            auto_approve_when: input.auto_approve_when.clone(),
+            required_approvals: required,
+            required_actor_types: Value::Array(
+                types.iter().map(|t| Value::String(t.to_value())).collect(),
+            ),
+            created_by_id: actor.id,
+            created_by_name: actor.name.clone(),
+            created_by_type: actor.actor_type,
+            created_at: now,
+            ended_at: None,
+            ended_by_id: None,
+            ended_by_name: None,
+        };
+        policy::Entity::insert(policy::ActiveModel::from(row.clone()))
+            .exec(&txn)
+            .await?;
+        Ok(row)
+    })
+    .await
+}
+
+/// Ends a policy in force (by its public ID), so that versions created from
+/// now on are not governed by it. ADMIN; NOT_FOUND for a policy the caller
+/// cannot see or one already ended.
+pub async fn delete(s: Session<'_>, id_text: &str) -> DomainResult<bool> {
+    s.principal.require_role(Role::Admin)?;
+    let id = ids::decode(IdKind::Policy, id_text)?;
+    let actor = &s.principal.actor;
+    transact(s.db, move |txn| async move {
+        let found = policy::Entity::find_by_id(id).one(&txn).await?;
+        let found = found
+            .filter(|p| p.ended_at.is_none() && s.principal.can_see(p.project_id))
+            .ok_or_else(|| DomainError::not_found(IdKind::Policy, id_text))?;
+        let ended = end(
+            &txn,
+            found.project_id,
+            None,
+            Some(found.id),
+            actor,
+            Utc::now(),
+        )
+        .await?;
+        Ok(ended > 0)
+    })
+    .await
+}
+
+/// Ends the project's policies in force of `pattern`, or the one `id`.
+async fn end(
+    txn: &impl ConnectionTrait,
+    project_id: Uuid,
+    pattern: Option<&str>,
+    id: Option<Uuid>,
+    actor: &Actor,
+    now: chrono::DateTime<Utc>,
+) -> DomainResult<u64> {
+    let mut update = policy::Entity::update_many()
+        .col_expr(policy::Column::EndedAt, Expr::value(now))
+        .col_expr(policy::Column::EndedById, Expr::value(actor.id))
+        .col_expr(policy::Column::EndedByName, Expr::value(actor.name.clone()))
+        .filter(policy::Column::ProjectId.eq(project_id))
+        .filter(policy::Column::EndedAt.is_null());
+    if let Some(pattern) = pattern {
+        update = update.filter(policy::Column::SchemaKeyPattern.eq(pattern));
+    }
+    if let Some(id) = id {
+        update = update.filter(policy::Column::Id.eq(id));
+    }
+    Ok(update.exec(txn).await?.rows_affected)
+}
+
+/// The project's policies in force, in the order they are evaluated: the
+/// most specific pattern first (exact keys, then longer prefixes, then `*`).
+pub async fn in_force(
+    conn: &impl ConnectionTrait,
+    project_id: Uuid,
+) -> DomainResult<Vec<policy::Model>> {
+    let mut rows = policy::Entity::find()
+        .filter(policy::Column::ProjectId.eq(project_id))
+        .filter(policy::Column::EndedAt.is_null())
+        .order_by_asc(policy::Column::SchemaKeyPattern)
+        .all(conn)
+        .await?;
+    rows.sort_by_key(|p| std::cmp::Reverse(specificity(&p.schema_key_pattern)));
+    Ok(rows)
+}
+
+/// A policy by id, in force or ended, if the caller may see its project.
+pub async fn visible(s: Session<'_>, id: Uuid) -> DomainResult<Option<policy::Model>> {
+    let found = by_id(&s.db.conn, id).await?;
+    Ok(found.filter(|p| s.principal.can_see(p.project_id)))
+}
+
+/// A policy by id, in force or ended (the one a version was created under).
+pub(crate) async fn by_id(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+) -> DomainResult<Option<policy::Model>> {
+    Ok(policy::Entity::find_by_id(id).one(conn).await?)
+}
+
+/// How specific a pattern is: an exact key beats any prefix, a longer
+/// prefix a shorter one, and `*` comes last.
+fn specificity(pattern: &str) -> (u8, usize) {
+    match pattern {
+        "*" => (0, 0),
+        p if p.ends_with(".*") => (1, p.len()),
+        p => (2, p.len()),
+    }
+}
+
+/// Whether `pattern` governs `key`.
+fn matches(pattern: &str, key: &str) -> bool {
+    match pattern.strip_suffix('*') {
+        Some("") => true,
+        Some(prefix) => key.starts_with(prefix),
+        None => pattern == key,
+    }
+}
+
+/// The policy (of `in_force`'s, in its order) that governs `key`.
+pub(crate) fn governing<'a>(policies: &'a [policy::Model], key: &str) -> Option<&'a policy::Model> {
+    policies
+        .iter()
+        .find(|p| matches(&p.schema_key_pattern, key))
+}
+
+fn check_pattern(pattern: &str) -> DomainResult<()> {
+    if pattern == "*" {
+        return Ok(());
+    }
+    let key = pattern.strip_suffix(".*").unwrap_or(pattern);
+    validate::schema_key(key).map_err(|_| {
+        DomainError::validation(format!(
+            "schemaKeyPattern {pattern:?} is not a schema key, a prefix ending in .* (brand.*), or *"
+        ))
+    })
+}
+
+/// VALIDATION_FAILED unless `rule` is a JSONLogic rule of bounded size
+/// whose variables read only `value`, `version`, `run` and `actor`.
+pub(crate) fn check_rule(rule: &Value) -> DomainResult<()> {
+    let size = serde_json::to_string(rule).map(|t| t.len()).unwrap_or(0);
+    if size > MAX_RULE_BYTES || nodes(rule) > MAX_RULE_NODES {
+        return Err(DomainError::validation(format!(
+            "autoApproveWhen is over {MAX_RULE_BYTES} bytes or {MAX_RULE_NODES} JSON values"
+        )));
+    }
+    if !rule.is_object() {
+        return Err(DomainError::validation(
+            "autoApproveWhen is a JSONLogic rule: an object such as {\"==\": [{\"var\": \"version.schemaKey\"}, \"brand.logo\"]}",
+        ));
+    }
+    check_variables(rule)?;
+    let engine = DataLogic::new();
+    let compiled = engine
+        .compile(rule)
+        .map_err(|e| DomainError::validation(format!("autoApproveWhen is not JSONLogic: {e}")))?;
+    // Unknown operators are found when evaluated: try it on an empty input.
+    let sample = serde_json::json!({ "value": {}, "version": {}, "run": null, "actor": {} });
+    if let Err(e) = engine.evaluate(&compiled, std::sync::Arc::new(sample)) {
+        let text = e.to_string();
+        if text.to_lowercase().contains("unknown") || text.to_lowercase().contains("operator") {
+            return Err(DomainError::validation(format!(
+                "autoApproveWhen is not JSONLogic: {text}"
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn nodes(v: &Value) -> usize {
+    1 + match v {
+        Value::Array(items) => items.iter().map(nodes).sum(),
+        Value::Object(members) => members.values().map(nodes).sum(),
+        _ => 0,
+    }
+}
+
+/// Every `{"var": ...}` names a path under one of [`RULE_VARIABLES`].
+fn check_variables(rule: &Value) -> DomainResult<()> {
+    match rule {
+        Value::Object(members) => {
+            if let Some(var) = members.get("var") {
+                let path = match var {
+                    Value::String(p) => Some(p.as_str()),
+                    Value::Array(parts) => parts.first().and_then(Value::as_str),
+                    _ => None,
+                };
+                let known = path.is_some_and(|p| {
+                    let root = p.split('.').next().unwrap_or("");
+                    RULE_VARIABLES.contains(&root)
+                });
+                if !known {
+                    return Err(DomainError::validation(format!(
+                        "autoApproveWhen reads {var}: variables are under value, version, run or actor"
+                    )));
+                }
+            }
+            members.values().try_for_each(check_variables)
+        }
+        Value::Array(items) => items.iter().try_for_each(check_variables),
+        _ => Ok(()),
+    }
+}
+
+/// Whether `rule` holds (is truthy, as JSONLogic has it) for `data`; a rule
+/// that fails to evaluate does not hold.
+pub(crate) fn holds(rule: &Value, data: Value) -> bool {
+    let engine = DataLogic::new();
+    let Ok(compiled) = engine.compile(rule) else {
+        return false;
+    };
+    match engine.evaluate(&compiled, std::sync::Arc::new(data)) {
+        Ok(result) => truthy(&result),
+        Err(e) => {
+            tracing::warn!(error = %e, "an approval rule failed to evaluate; the version stays PENDING");
+            false
+        }
+    }
+}
+
+fn truthy(v: &Value) -> bool {
+    match v {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
+        Value::String(s) => !s.is_empty(),
+        Value::Array(items) => !items.is_empty(),
+        Value::Object(_) => true,
+    }
+}
+
+/// The actor types a policy requires among its approvers.
+pub fn required_types(p: &policy::Model) -> Vec<ActorType> {
+    p.required_actor_types
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|t| {
+            t.as_str()
+                .and_then(|t| ActorType::try_from_value(&t.to_owned()).ok())
+        })
+        .collect()
+}
+
+/// Whether a policy asks for more than one approval by anyone.
+pub(crate) fn has_quorum(p: &policy::Model) -> bool {
+    p.required_approvals > 1 || !required_types(p).is_empty()
+}
+
+/// Whether the distinct approvers `votes` (actor id and type) meet the quorum.
+pub(crate) fn quorum_met(p: &policy::Model, votes: &[(Uuid, ActorType)]) -> bool {
+    let mut actors: Vec<Uuid> = votes.iter().map(|(id, _)| *id).collect();
+    actors.sort();
+    actors.dedup();
+    actors.len() as i32 >= p.required_approvals
+        && required_types(p)
+            .iter()
+            .all(|t| votes.iter().any(|(_, voted)| voted == t))
+}
+
+/// The actor a policy approves as: actor type RULE, the policy's id.
+pub(crate) fn rule_actor(p: &policy::Model) -> Actor {
+    Actor {
+        id: p.id,
+        name: format!("policy {}", p.schema_key_pattern),
+        actor_type: ActorType::Rule,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn row(pattern: &str) -> policy::Model {
+        policy::Model {
+            id: Uuid::now_v7(),
+            project_id: Uuid::nil(),
+            schema_key_pattern: pattern.into(),
+            auto_approve_when: None,
+            required_approvals: 2,
+            required_actor_types: json!(["HUMAN"]),
+            created_by_id: Uuid::nil(),
+            created_by_name: "a".into(),
+            created_by_type: ActorType::Human,
+            created_at: Utc::now(),
+            ended_at: None,
+            ended_by_id: None,
+            ended_by_name: None,
+        }
+    }
+
+    #[test]
+    fn the_most_specific_pattern_governs() {
+        let mut rows: Vec<policy::Model> = ["*", "brand.*", "brand.logo", "brand.logo.*"]
+            .into_iter()
+            .map(row)
+            .collect();
+        rows.sort_by_key(|p| std::cmp::Reverse(specificity(&p.schema_key_pattern)));
+        let of = |key: &str| governing(&rows, key).map(|p| p.schema_key_pattern.clone());
+        assert_eq!(of("brand.logo").as_deref(), Some("brand.logo"));
+        assert_eq!(of("brand.logo.small").as_deref(), Some("brand.logo.*"));
+        assert_eq!(of("brand.palette").as_deref(), Some("brand.*"));
+        assert_eq!(of("brand").as_deref(), Some("*"));
+        assert_eq!(of("mvp.scope").as_deref(), Some("*"));
+    }
+
+    #[test]
+    fn rules_are_jsonlogic_over_known_variables() {
+        let ok = json!({ "and": [{ "==": [{ "var": "version.schemaKey" }, "brand.voice"] }, { "<": [{ "var": "value.risk" }, 3] }] });
+        assert!(check_rule(&ok).is_ok());
+        assert!(holds(
+            &ok,
+            json!({ "value": { "risk": 1 }, "version": { "schemaKey": "brand.voice" } })
+        ));
+        assert!(!holds(
+            &ok,
+            json!({ "value": { "risk": 5 }, "version": { "schemaKey": "brand.voice" } })
+        ));
+        for bad in [
+            json!("yes"),
+            json!({ "==": [{ "var": "secrets.token" }, 1] }),
+            json!({ "frobnicate": [1, 2] }),
+            json!({ "in": [1, (0..300).collect::<Vec<_>>()] }),
+        ] {
+            assert!(check_rule(&bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_quorum_counts_each_actor_once() {
+        let p = row("*");
+        let (ai, human) = (Uuid::now_v7(), Uuid::now_v7());
+        assert!(!quorum_met(&p, &[(ai, ActorType::Ai)]));
+        assert!(!quorum_met(&p, &[(ai, ActorType::Ai), (ai, ActorType::Ai)]));
+        assert!(!quorum_met(
+            &p,
+            &[(ai, ActorType::Ai), (Uuid::now_v7(), ActorType::Ai)]
+        ));
+        assert!(quorum_met(
+            &p,
+            &[(ai, ActorType::Ai), (human, ActorType::Human)]
+        ));
+    }
+}
