@@ -22,15 +22,26 @@ pub struct Server {
 }
 
 /// Housekeeping: writes the last-used times of tokens as often as
-/// `config.tokens` says, and every ten minutes prunes idempotency keys and
-/// events past their time (`config.limits`, `config.events`).
+/// `config.tokens` says, every ten minutes prunes idempotency keys and
+/// events past their time (`config.limits`, `config.events`), and once a
+/// day (the first an hour after start) applies the projects' retention
+/// policies.
 async fn background(state: AppState) {
     const PRUNE_EVERY: Duration = Duration::from_secs(600);
+    const RETAIN_EVERY: Duration = Duration::from_secs(24 * 3600);
     let config = &state.config;
     let mut ticks = tokio::time::interval(config.tokens.usage_flush_interval());
     let mut last_prune: Option<tokio::time::Instant> = None;
+    let mut next_retention = tokio::time::Instant::now() + Duration::from_secs(3600);
     loop {
         ticks.tick().await;
+        if tokio::time::Instant::now() >= next_retention {
+            next_retention = tokio::time::Instant::now() + RETAIN_EVERY;
+            match crate::domain::retention::apply(&state.db, state.store.as_ref(), false).await {
+                Ok(report) => tracing::info!(?report, "retention applied"),
+                Err(err) => tracing::warn!(error = %err, "could not apply retention"),
+            }
+        }
         if let Err(err) = state.token_usage.flush(&state.db).await {
             tracing::warn!(error = %err, "could not record token usage");
         }

@@ -64,6 +64,7 @@ pub fn required_role(parent_type: &str, field: &str) -> Option<Role> {
             | "revokeToken"
             | "setProjectTier"
             | "setApprovalPolicy"
+            | "setRetentionPolicy"
             | "deleteApprovalPolicy",
         ) => Some(Admin),
         (

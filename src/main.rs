@@ -50,6 +50,17 @@ enum Command {
         #[command(flatten)]
         storage: StorageConfig,
     },
+    /// Apply every project's retention policy: archive old REJECTED and
+    /// SUPERSEDED values to the object store, drop old run and step outputs.
+    Retention {
+        /// Only report what would move or be dropped.
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        database: DatabaseConfig,
+        #[command(flatten)]
+        storage: StorageConfig,
+    },
     /// Write a realistic benchmark data set with batched inserts.
     Seed {
         #[arg(long, default_value_t = 1)]
@@ -331,6 +342,25 @@ async fn main() -> anyhow::Result<()> {
             for slug in slugs {
                 println!("{slug}");
             }
+            Ok(())
+        }
+        Command::Retention {
+            dry_run,
+            database,
+            storage,
+        } => {
+            let db = open(&database).await?;
+            let store = ObjectBlobStore::configured(&storage, &database.database_url)?;
+            store.check().await?;
+            let report = quire::domain::retention::apply(&db, &store, dry_run).await?;
+            let verb = if dry_run { "would" } else { "did" };
+            println!(
+                "retention {verb} archive {} version value(s) ({} bytes compressed), drop {} run output(s) and {} step output(s)",
+                report.versions_archived,
+                report.bytes_moved,
+                report.run_outputs_dropped,
+                report.step_outputs_dropped
+            );
             Ok(())
         }
         Command::Gc {

@@ -299,6 +299,7 @@ pub async fn seed(
                         base_version_id: None,
                         annotations_revision: 1,
                         approval_policy_id: None,
+                        archived_key: None,
                     },
                 ));
                 if with_file {

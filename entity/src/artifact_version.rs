@@ -40,6 +40,8 @@ pub struct Model {
     pub annotations_revision: i32,
     /// The approval policy that governed the version when it was created.
     pub approval_policy_id: Option<Uuid>,
+    /// Where retention moved the value (then `value` is null).
+    pub archived_key: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

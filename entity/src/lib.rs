@@ -20,6 +20,7 @@ pub mod model_price;
 pub mod outbox_state;
 pub mod project;
 pub mod project_tier_change;
+pub mod retention_policy;
 pub mod run;
 pub mod run_artifact;
 pub mod run_step;

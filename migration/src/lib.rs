@@ -16,6 +16,7 @@ mod m20261203_000001_version_search;
 mod m20261203_000002_step_summaries;
 mod m20261203_000003_schema_upgrades_and_tiers;
 mod m20261203_000004_approval_policies;
+mod m20261203_000005_retention;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000002_step_summaries::Migration),
             Box::new(m20261203_000003_schema_upgrades_and_tiers::Migration),
             Box::new(m20261203_000004_approval_policies::Migration),
+            Box::new(m20261203_000005_retention::Migration),
         ]
     }
 }

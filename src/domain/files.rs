@@ -250,11 +250,16 @@ pub async fn collect_orphans(
     Ok(orphans)
 }
 
-/// Whether a file row (of any project) still stores its bytes at `key`.
+/// Whether a file row (of any project) or an archived value still stores its bytes at `key`.
 async fn blob_in_use(db: &Db, key: &str) -> DomainResult<bool> {
-    Ok(file::Entity::find()
+    let files = file::Entity::find()
         .filter(file::Column::StorageKey.eq(key))
         .count(&db.conn)
-        .await?
-        > 0)
+        .await?;
+    // An archived value with the same bytes shares the content key.
+    let values = entity::artifact_version::Entity::find()
+        .filter(entity::artifact_version::Column::ArchivedKey.eq(key))
+        .count(&db.conn)
+        .await?;
+    Ok(files + values > 0)
 }

@@ -27,6 +27,7 @@ pub mod principal;
 pub mod projects;
 pub mod promotion;
 pub(crate) mod reads;
+pub mod retention;
 pub mod review;
 pub mod runs;
 pub(crate) mod schemas;

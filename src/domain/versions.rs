@@ -313,6 +313,7 @@ async fn create_in(
         base_version_id: base.map(|b| b.id),
         annotations_revision: 1,
         approval_policy_id: policy.map(|p| p.id),
+        archived_key: None,
     };
     version::Entity::insert(version::ActiveModel::from(model.clone()))
         .exec(txn)

@@ -18,6 +18,7 @@ use super::error::to_graphql;
 use crate::db::Db;
 use crate::domain::reads::{self, ForeignKey};
 use crate::domain::{DomainResult, runs};
+use crate::storage::SharedBlobStore;
 
 pub(crate) use crate::domain::reads::{
     ApprovalById, ApprovalsOfVersion, ChildrenOfRun, ConsumersOfVersion, FileById, FilesOfVersion,
@@ -30,15 +31,21 @@ pub(crate) type Loaders = Arc<DataLoader<GraphLoader, HashMapCache>>;
 
 /// `delay`: how long the first key of a batch waits for more keys. Keys that
 /// arrive while a page's items are still being resolved join the batch.
-pub(crate) fn new_loaders(db: Db, delay: Duration) -> Loaders {
+pub(crate) fn new_loaders(db: Db, store: SharedBlobStore, delay: Duration) -> Loaders {
     Arc::new(
-        DataLoader::with_cache(GraphLoader { db }, tokio::spawn, HashMapCache::default())
-            .delay(delay),
+        DataLoader::with_cache(
+            GraphLoader { db, store },
+            tokio::spawn,
+            HashMapCache::default(),
+        )
+        .delay(delay),
     )
 }
 
 pub(crate) struct GraphLoader {
     db: Db,
+    /// Where archived values are read back from.
+    store: SharedBlobStore,
 }
 
 type LoadResult<K, V> = Result<HashMap<K, V>, async_graphql::Error>;
@@ -233,5 +240,27 @@ impl Loader<SchemasOfKey> for GraphLoader {
             found.entry(key.clone()).or_default();
         }
         Ok(found)
+    }
+}
+
+/// A value retention moved to the object store, by its key; the keys of a
+/// batch are read side by side.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct ArchivedValue(pub String);
+
+impl Loader<ArchivedValue> for GraphLoader {
+    type Value = serde_json::Value;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[ArchivedValue]) -> LoadResult<ArchivedValue, Self::Value> {
+        let reads = keys.iter().map(|k| async move {
+            let value = crate::domain::retention::read_value(self.store.as_ref(), &k.0).await;
+            value.map(|v| (k.clone(), v))
+        });
+        let found: DomainResult<HashMap<ArchivedValue, serde_json::Value>> =
+            futures::future::try_join_all(reads)
+                .await
+                .map(|rows| rows.into_iter().collect());
+        found.map_err(to_graphql)
     }
 }

@@ -9,14 +9,14 @@ use rust_decimal::Decimal;
 use super::UploadLimit;
 use super::types::{
     ActorTypeGql, ApprovalPolicy, ArtifactSchema, ArtifactVersion, File, Generation, ModelPrice,
-    Project, RoleGql, Run, RunStep,
+    Project, RetentionPolicy, RoleGql, Run, RunStep,
 };
 use crate::domain::ids::{self, IdKind};
 use crate::domain::promotion::{self, Promotion};
 use crate::domain::review::{self, Decision, Review};
 use crate::domain::{
-    annotations, files, generations, policies, pricing, projects, runs, schemas, step_summaries,
-    tokens, versions,
+    annotations, files, generations, policies, pricing, projects, retention, runs, schemas,
+    step_summaries, tokens, versions,
 };
 use crate::storage::SharedBlobStore;
 use crate::token_cache::TokenCache;
@@ -326,6 +326,22 @@ pub(crate) struct ApprovalPolicyInput {
     /// Actor types that must be among the approvers (e.g. [HUMAN]).
     /// No more of them than requiredApprovals.
     pub required_actor_types: Option<Vec<ActorTypeGql>>,
+}
+
+/// What setRetentionPolicy needs.
+#[derive(InputObject)]
+pub(crate) struct RetentionPolicyInput {
+    /// The project (`prj_...`).
+    pub project_id: ID,
+    /// Drop the values of REJECTED versions older than this many days (null: keep).
+    /// 0 to 36500; the value moves to the object store and stays readable.
+    pub rejected_days: Option<i32>,
+    /// Drop the values of SUPERSEDED versions older than this many days (null: keep).
+    /// 0 to 36500; promoted values and the latest version of a key never move.
+    pub superseded_days: Option<i32>,
+    /// Drop run and step outputs older than this many days (null: keep).
+    /// 0 to 36500; dropped for good.
+    pub run_output_days: Option<i32>,
 }
 
 /// What setProjectTier needs.
@@ -713,6 +729,24 @@ impl MutationRoot {
         #[graphql(desc = "The policy (`pol_...`).")] id: ID,
     ) -> async_graphql::Result<bool> {
         policies::delete(session(ctx), &id).await.api()
+    }
+
+    /// Sets a project's retention policy (replacing the one it had). `quire retention` applies it,
+    /// and the server does once a day. Needs ADMIN.
+    async fn set_retention_policy(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The project and how long it keeps what.")] input: RetentionPolicyInput,
+    ) -> async_graphql::Result<RetentionPolicy> {
+        let input = retention::NewPolicy {
+            project_id: input.project_id.0,
+            rejected_days: input.rejected_days,
+            superseded_days: input.superseded_days,
+            run_output_days: input.run_output_days,
+        };
+        Ok(RetentionPolicy(
+            retention::set_policy(session(ctx), input).await.api()?,
+        ))
     }
 
     /// Sets a project's tier, kept in its tier audit trail; what its values, contexts and

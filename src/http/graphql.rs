@@ -314,6 +314,7 @@ async fn execute(
     let started = std::time::Instant::now();
     let batch = batch.data(principal).data(new_loaders(
         state.db.clone(),
+        state.store.clone(),
         state.config.http.batch_delay(),
     ));
     let timeout = state.config.http.request_timeout();

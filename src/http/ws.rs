@@ -102,7 +102,11 @@ async fn authenticate(
     let mut data = Data::default();
     data.insert(principal);
     // No cache across events: each event shows the current state.
-    let loaders = new_loaders(state.db.clone(), state.config.http.batch_delay());
+    let loaders = new_loaders(
+        state.db.clone(),
+        state.store.clone(),
+        state.config.http.batch_delay(),
+    );
     loaders.enable_all_cache(false);
     data.insert(loaders);
     Ok(data)

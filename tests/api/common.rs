@@ -525,6 +525,16 @@ impl TestServer {
         self.send(request.expect("a request")).await.text()
     }
 
+    /// A `quire` process with `args`, on this server's database and storage.
+    pub fn quire(&self, args: &[&str]) -> std::process::Command {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_quire"));
+        cmd.args(args)
+            .env("QUIRE_DATABASE_URL", &self.database_url)
+            .env("QUIRE_STORAGE_URL", &self.storage.url)
+            .envs(self.storage.env.iter().cloned());
+        cmd
+    }
+
     /// The server's count of SQL statements, read from /metrics.
     pub async fn statements(&self) -> u64 {
         let text = self.get_text("/metrics").await;

@@ -119,11 +119,7 @@ async fn download_range(s: &TestServer, id: &str, token: &str, range: &str) -> r
 
 /// Runs `quire gc --grace-secs 0` on the server's database and storage; returns its report.
 fn run_gc(s: &TestServer, dry_run: bool) -> String {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_quire"));
-    cmd.args(["gc", "--grace-secs", "0"])
-        .env("QUIRE_DATABASE_URL", &s.database_url)
-        .env("QUIRE_STORAGE_URL", &s.storage.url)
-        .envs(s.storage.env.iter().cloned());
+    let mut cmd = s.quire(&["gc", "--grace-secs", "0"]);
     if dry_run {
         cmd.arg("--dry-run");
     }
@@ -1015,12 +1011,14 @@ async fn legacy_files_get_their_project(backend: crate::common::Backend) {
             base_version_id: None,
             annotations_revision: 1,
             approval_policy_id: None,
+            archived_key: None,
         };
         // The columns later migrations add are not there yet.
         let mut row = version::ActiveModel::from(v.clone());
         row.base_version_id = sea_orm::ActiveValue::NotSet;
         row.annotations_revision = sea_orm::ActiveValue::NotSet;
         row.approval_policy_id = sea_orm::ActiveValue::NotSet;
+        row.archived_key = sea_orm::ActiveValue::NotSet;
         version::Entity::insert(row)
             .exec_without_returning(&db.conn)
             .await

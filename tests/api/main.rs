@@ -29,6 +29,7 @@ mod limits;
 mod live;
 mod policies;
 mod querying;
+mod retention;
 mod review;
 mod schema_docs;
 mod search;

@@ -64,6 +64,16 @@ async fn a_rule_approves_new_versions_as_rule(s: TestServer) {
         .create_version(&project, "brand.voice", json!({ "risk": 5 }), None)
         .await;
     assert_eq!(high["status"], "PENDING");
+    // A rule that fails to evaluate (an object compared with a number) never approves.
+    let odd = s
+        .create_version(
+            &project,
+            "brand.voice",
+            json!({ "risk": { "level": 1 } }),
+            None,
+        )
+        .await;
+    assert_eq!(odd["status"], "PENDING", "{odd}");
     // A second approval by rule supersedes the first, as a reviewer's would.
     let next = s
         .create_version(&project, "brand.voice", json!({ "risk": 2 }), None)
@@ -82,7 +92,8 @@ async fn a_rule_approves_new_versions_as_rule(s: TestServer) {
     let data = s
         .admin("{ project(slug: \"p\") { reviewQueue { totalCount } approved: versions(status: [APPROVED]) { totalCount } } }", json!({}))
         .await;
-    assert_eq!(data["project"]["reviewQueue"]["totalCount"], 1);
+    let all = s.admin("{ project(slug: \"p\") { versions { edges { node { versionNumber status } } } reviewQueue { edges { node { versionNumber } } } } }", json!({})).await;
+    assert_eq!(data["project"]["reviewQueue"]["totalCount"], 2, "{all}");
     assert_eq!(data["project"]["approved"]["totalCount"], 1);
 }
 

@@ -27,7 +27,7 @@ pub(crate) use enums::{ActorTypeGql, ReviewActionGql, RoleGql, RunStatusGql, Ver
 pub(crate) use file::File;
 pub(crate) use lineage::LineageEntry;
 pub(crate) use node::Node;
-pub(crate) use policy::ApprovalPolicy;
+pub(crate) use policy::{ApprovalPolicy, RetentionPolicy};
 pub(crate) use pricing::{CostBucket, CostGroupingGql, ModelPrice};
 pub(crate) use project::Project;
 pub(crate) use run::{Run, RunStep};

@@ -45,3 +45,24 @@ impl ApprovalPolicy {
         self.0.created_at
     }
 }
+
+pub(crate) struct RetentionPolicy(pub entity::retention_policy::Model);
+
+/// How long a project keeps what it no longer needs in the database: the values of
+/// REJECTED and SUPERSEDED versions move to the object store (still readable, same
+/// digest), run and step outputs are dropped. Null days: kept for ever.
+#[Object]
+impl RetentionPolicy {
+    /// Values of REJECTED versions older than this many days are archived.
+    async fn rejected_days(&self) -> Option<i32> {
+        self.0.rejected_days
+    }
+    /// Values of SUPERSEDED versions older than this many days are archived.
+    async fn superseded_days(&self) -> Option<i32> {
+        self.0.superseded_days
+    }
+    /// Run and step outputs older than this many days are dropped.
+    async fn run_output_days(&self) -> Option<i32> {
+        self.0.run_output_days
+    }
+}

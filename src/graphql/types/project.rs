@@ -110,6 +110,17 @@ impl Project {
         Ok(context::subtree(&shown, path.as_deref()).api()?.map(Json))
     }
 
+    /// The project's retention policy; null: everything is kept.
+    async fn retention(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<super::RetentionPolicy>> {
+        let found = crate::domain::retention::policy_of(&session(ctx).db.conn, self.0.id)
+            .await
+            .api()?;
+        Ok(found.map(super::RetentionPolicy))
+    }
+
     /// Approval policies, in the order they are evaluated.
     /// The most specific pattern first: exact keys, then longer prefixes, then `*`; only those in force.
     async fn approval_policies(

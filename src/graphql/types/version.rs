@@ -13,9 +13,9 @@ use crate::domain::{files, schemas, versions};
 use crate::graphql::context::{loaders, session};
 use crate::graphql::error::ApiResult;
 use crate::graphql::loaders::{
-    ApprovalsOfVersion, ConsumersOfVersion, FileById, FilesOfVersion, KeyRef, ProjectById,
-    RevisionsOfVersion, RunById, RunWithSteps, SchemasOfKey, StepById, StepsOfRun, VersionById,
-    VersionByNumber,
+    ApprovalsOfVersion, ArchivedValue, ConsumersOfVersion, FileById, FilesOfVersion, KeyRef,
+    ProjectById, RevisionsOfVersion, RunById, RunWithSteps, SchemasOfKey, StepById, StepsOfRun,
+    VersionById, VersionByNumber,
 };
 use crate::graphql::loaders::{prime, prime_runs_with_steps};
 
@@ -79,6 +79,11 @@ impl ArtifactVersion {
         as_schema_version: Option<i32>,
     ) -> async_graphql::Result<Json> {
         Ok(Json(visible_value(ctx, &self.0, as_schema_version).await?))
+    }
+    /// Whether retention has dropped the value (the digest, the audit trail and the row stay).
+    /// The value then lives compressed in the object store, and `value` reads it back.
+    async fn archived(&self) -> bool {
+        self.0.archived_key.is_some()
     }
     /// The version of the JSON schema the value was validated against, if one was registered.
     async fn schema_version(&self) -> Option<i32> {
@@ -363,7 +368,8 @@ async fn prime_versions(
     Ok(())
 }
 
-/// What the caller's view of a version's value is (`schemas::view`): as
+/// What the caller's view of a version's value is (`schemas::view`), read
+/// back from the object store when retention archived it: as
 /// schema version `as_version` (none: its own), without what its project's
 /// tier does not reach. A value stored without a schema and read as itself
 /// needs no read; otherwise the key's schemas come through a loader, and
@@ -373,8 +379,14 @@ pub(crate) async fn visible_value(
     v: &version::Model,
     as_version: Option<i32>,
 ) -> async_graphql::Result<Value> {
+    let stored = match &v.archived_key {
+        Some(key) => load(ctx, ArchivedValue(key.clone()))
+            .await?
+            .ok_or("an archived value is missing from the object store")?,
+        None => v.value.clone(),
+    };
     if v.schema_version.is_none() && as_version.is_none() {
-        return Ok(v.value.clone());
+        return Ok(stored);
     }
     let chain = load(ctx, SchemasOfKey(v.schema_key.clone()))
         .await?
@@ -390,5 +402,5 @@ pub(crate) async fn visible_value(
     let tier = project.as_ref().map_or(tiers.lowest(), |p| {
         crate::domain::projects::tier_of(p, tiers)
     });
-    schemas::view(tiers, tier, &v.value, v.schema_version, as_version, &chain).api()
+    schemas::view(tiers, tier, &stored, v.schema_version, as_version, &chain).api()
 }
