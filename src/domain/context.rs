@@ -79,8 +79,8 @@ pub(crate) async fn visible(s: Session<'_>, tier: &str, context: &Value) -> Doma
     let gated = super::schemas::gated_chains(&s.db.conn).await?;
     let mut context = context.clone();
     let mut keys: Vec<(&String, &Vec<entity::artifact_schema::Model>)> = gated.iter().collect();
-    // Parents first: a child key's gates apply to what its parent's left.
-    keys.sort_by_key(|(k, _)| (k.matches('.').count(), (*k).clone()));
+    // A child key's gates apply to what its parent's left.
+    keys.sort_by_key(|(k, _)| parents_first(k));
     for (key, chain) in keys {
         let (Some(newest), Ok(Some(value))) = (chain.last(), subtree(&context, Some(key))) else {
             continue;
@@ -89,6 +89,12 @@ pub(crate) async fn visible(s: Session<'_>, tier: &str, context: &Value) -> Doma
         set_path(&mut context, key, shown);
     }
     Ok(context)
+}
+
+/// The order in which keys are applied to a context: parents before their
+/// children (by depth), then by key.
+pub(crate) fn parents_first(key: &str) -> (usize, String) {
+    (key.matches('.').count(), key.to_owned())
 }
 
 /// The sub-tree of `context` at a dot path; `None` when nothing is there.

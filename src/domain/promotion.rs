@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::approvals::Entry;
-use super::context::set_path;
+use super::context::{parents_first, set_path};
 use super::error::{DomainError, DomainResult};
 use super::events::{Change, PublicId};
 use super::idempotency::Idempotency;
@@ -280,7 +280,7 @@ fn next_context(
     let mut context = current.clone();
     let mut by_depth: Vec<(&version::Model, serde_json::Value)> =
         targets.iter().zip(values).collect();
-    by_depth.sort_by_key(|(v, _)| (v.schema_key.matches('.').count(), v.schema_key.clone()));
+    by_depth.sort_by_key(|(v, _)| parents_first(&v.schema_key));
     for (v, value) in by_depth {
         set_path(&mut context, &v.schema_key, value);
     }

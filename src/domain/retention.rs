@@ -208,21 +208,22 @@ async fn archive(
         let mut stored = Vec::with_capacity(batch.len());
         for v in &batch {
             let compressed = compress(&v.value)?;
-            report.bytes_moved += compressed.len() as u64;
+            let size = compressed.len() as u64;
             if dry_run {
+                report.versions_archived += 1;
+                report.bytes_moved += size;
                 continue;
             }
             let key = put_verified(store, compressed, &v.value).await?;
-            stored.push((v.id, key));
+            stored.push((v.id, key, size));
         }
         if dry_run {
-            report.versions_archived += batch.len() as u64;
             continue;
         }
         // One short transaction per batch; a row that changed meanwhile (a
         // promotion, say) is left as it is.
         let txn = db.conn.begin().await?;
-        for (id, key) in stored {
+        for (id, key, size) in stored {
             let moved = version::Entity::update_many()
                 .col_expr(version::Column::Value, Expr::value(Value::Null))
                 .col_expr(version::Column::ArchivedKey, Expr::value(key))
@@ -232,7 +233,11 @@ async fn archive(
                 .filter(version::Column::PromotedContextVersion.is_null())
                 .exec(&txn)
                 .await?;
-            report.versions_archived += moved.rows_affected;
+            // Counted only when the row moved (not when it changed meanwhile).
+            if moved.rows_affected == 1 {
+                report.versions_archived += 1;
+                report.bytes_moved += size;
+            }
         }
         txn.commit().await?;
     }
