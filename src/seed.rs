@@ -300,6 +300,7 @@ pub async fn seed(
                         annotations_revision: 1,
                         approval_policy_id: None,
                         archived_key: None,
+                        rule_outcome: None,
                     },
                 ));
                 if with_file {

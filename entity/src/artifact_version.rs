@@ -42,6 +42,11 @@ pub struct Model {
     pub approval_policy_id: Option<Uuid>,
     /// Where retention moved the value (then `value` is null).
     pub archived_key: Option<String>,
+    /// What the governing policy's rule came to when the version was
+    /// created ("held", "did not hold", or why it did not run); none when
+    /// no rule applied.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub rule_outcome: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -236,25 +236,93 @@ fn check_pattern(pattern: &str) -> DomainResult<()> {
     })
 }
 
+/// The operators a rule may use. Each costs time and memory in proportion
+/// to its arguments, so a rule of bounded size over a value of bounded size
+/// evaluates in bounded time and memory. Left out: what can grow its output
+/// past its input (`cat`, `merge`, `map`, `filter`, `reduce`, `sort`,
+/// `slice`, `split`: one `reduce` doubling a string aborted the process),
+/// control flow that hides work (`try`, `throw`, `switch`), and the clock
+/// (`now` and the date operators: a rule decides the same way every time).
+pub const RULE_OPERATORS: [&str; 43] = [
+    "var",
+    "val",
+    "exists",
+    "missing",
+    "missing_some",
+    "==",
+    "===",
+    "!=",
+    "!==",
+    ">",
+    ">=",
+    "<",
+    "<=",
+    "!",
+    "!!",
+    "and",
+    "or",
+    "if",
+    "?:",
+    "??",
+    "+",
+    "-",
+    "*",
+    "/",
+    "%",
+    "max",
+    "min",
+    "abs",
+    "ceil",
+    "floor",
+    "in",
+    "substr",
+    "starts_with",
+    "ends_with",
+    "lower",
+    "upper",
+    "trim",
+    "length",
+    "type",
+    "all",
+    "some",
+    "none",
+    "preserve",
+];
+
+/// Operators that evaluate a rule once per element of an array: allowed,
+/// but not inside one another (nested, they multiply their arrays' lengths).
+const ITERATORS: [&str; 3] = ["all", "some", "none"];
+
 /// VALIDATION_FAILED unless `rule` is a JSONLogic rule of bounded size
-/// whose variables read only `value`, `version`, `run` and `actor`.
+/// whose operators are among [`RULE_OPERATORS`] and whose every variable
+/// read (`var`, `val`, `exists`, `missing`, `missing_some`) names a literal
+/// path under `value`, `version`, `run` or `actor`.
 pub(crate) fn check_rule(rule: &Value) -> DomainResult<()> {
+    refusal(rule).map_or(Ok(()), |why| {
+        Err(DomainError::validation(format!("autoApproveWhen {why}")))
+    })
+}
+
+/// Why `rule` may not run, if it may not (see [`check_rule`]).
+fn refusal(rule: &Value) -> Option<String> {
     let size = serde_json::to_string(rule).map(|t| t.len()).unwrap_or(0);
     if size > MAX_RULE_BYTES || nodes(rule) > MAX_RULE_NODES {
-        return Err(DomainError::validation(format!(
-            "autoApproveWhen is over {MAX_RULE_BYTES} bytes or {MAX_RULE_NODES} JSON values"
-        )));
-    }
-    if !rule.is_object() {
-        return Err(DomainError::validation(
-            "autoApproveWhen is a JSONLogic rule: an object such as {\"==\": [{\"var\": \"version.schemaKey\"}, \"brand.logo\"]}",
+        return Some(format!(
+            "is over {MAX_RULE_BYTES} bytes or {MAX_RULE_NODES} JSON values"
         ));
     }
-    check_nodes(rule)?;
+    if !rule.is_object() {
+        return Some(
+            "is a JSONLogic rule: an object such as {\"==\": [{\"var\": \"version.schemaKey\"}, \"brand.logo\"]}".into(),
+        );
+    }
+    if let Err(why) = check_node(rule, Scope::Root) {
+        return Some(why);
+    }
     DataLogic::new()
         .compile(rule)
-        .map_err(|e| DomainError::validation(format!("autoApproveWhen is not JSONLogic: {e}")))?;
-    Ok(())
+        .err()
+        .map(|e| format!("is not JSONLogic: {e}"))
 }
 
 fn nodes(v: &Value) -> usize {
@@ -265,61 +333,179 @@ fn nodes(v: &Value) -> usize {
     }
 }
 
-/// Every operator of the rule is one of JSONLogic's (a one-key object is an
-/// operator, as JSONLogic reads it, wherever it stands: a branch never taken
-/// is checked too), and every `{"var": ...}` names a path under one of
-/// [`RULE_VARIABLES`].
-fn check_nodes(rule: &Value) -> DomainResult<()> {
-    match rule {
+/// Where a node of a rule stands: at the root, where variables name the
+/// rule's data, or inside an iterator's predicate, where they name the
+/// element at hand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    Root,
+    Element,
+}
+
+/// Checks one node of a rule, and those under it (a branch never taken is
+/// checked too: a one-key object is an operator, as JSONLogic reads it,
+/// wherever it stands).
+fn check_node(node: &Value, scope: Scope) -> Result<(), String> {
+    match node {
         Value::Object(members) => {
-            if let [(op, _)] = members.iter().collect::<Vec<_>>()[..]
-                && op.parse::<OpCode>().is_err()
-            {
-                return Err(DomainError::validation(format!(
-                    "autoApproveWhen is not JSONLogic: {op:?} is not an operator"
-                )));
+            let [(op, args)] = members.iter().collect::<Vec<_>>()[..] else {
+                return members.values().try_for_each(|v| check_node(v, scope));
+            };
+            if op.parse::<OpCode>().is_err() {
+                return Err(format!("is not JSONLogic: {op:?} is not an operator"));
             }
-            if let Some(var) = members.get("var") {
-                let path = match var {
-                    Value::String(p) => Some(p.as_str()),
-                    Value::Array(parts) => parts.first().and_then(Value::as_str),
-                    _ => None,
-                };
-                let known = path.is_some_and(|p| {
-                    let root = p.split('.').next().unwrap_or("");
-                    RULE_VARIABLES.contains(&root)
-                });
-                if !known {
-                    return Err(DomainError::validation(format!(
-                        "autoApproveWhen reads {var}: variables are under value, version, run or actor"
-                    )));
+            if !RULE_OPERATORS.contains(&op.as_str()) {
+                return Err(format!(
+                    "uses {op:?}, which approval rules do not allow (they allow: {})",
+                    RULE_OPERATORS.join(" ")
+                ));
+            }
+            match op.as_str() {
+                "var" | "val" | "exists" => check_read(op, args, scope),
+                "missing" => check_paths(op, args, scope),
+                // `preserve` holds literal data, not logic.
+                "preserve" => Ok(()),
+                "missing_some" => match args {
+                    Value::Array(parts) if parts.len() == 2 => {
+                        check_node(&parts[0], scope)?;
+                        check_paths(op, &parts[1], scope)
+                    }
+                    _ => Err("reads missing_some as [count, [paths]]".into()),
+                },
+                op if ITERATORS.contains(&op) => {
+                    if scope == Scope::Element {
+                        return Err(format!(
+                            "nests {op:?} inside another all/some/none, which approval rules do not allow"
+                        ));
+                    }
+                    match args {
+                        Value::Array(parts) if parts.len() == 2 => {
+                            check_node(&parts[0], scope)?;
+                            check_node(&parts[1], Scope::Element)
+                        }
+                        _ => Err(format!("reads {op} as [array, rule]")),
+                    }
                 }
+                _ => check_node(args, scope),
             }
-            // `preserve` holds literal data, not logic.
-            if members.contains_key("preserve") {
-                return Ok(());
-            }
-            members.values().try_for_each(check_nodes)
         }
-        Value::Array(items) => items.iter().try_for_each(check_nodes),
+        Value::Array(items) => items.iter().try_for_each(|v| check_node(v, scope)),
         _ => Ok(()),
     }
 }
 
-/// Whether `rule` holds (is truthy, as JSONLogic has it) for `data`; a rule
-/// that fails to evaluate does not hold.
-pub(crate) fn holds(rule: &Value, data: Value) -> bool {
-    let engine = DataLogic::new();
-    let Ok(compiled) = engine.compile(rule) else {
-        return false;
+/// `var` (a path, or [path, default]), `val` and `exists` (a path, or its
+/// segments): the path is literal, and at the root under a rule variable.
+fn check_read(op: &str, args: &Value, scope: Scope) -> Result<(), String> {
+    let (segments, default): (Vec<&Value>, Option<&Value>) = match (op, args) {
+        ("var", Value::Array(parts)) => (parts.first().into_iter().collect(), parts.get(1)),
+        (_, Value::Array(parts)) => (parts.iter().collect(), None),
+        (_, one) => (vec![one], None),
     };
-    match engine.evaluate(&compiled, std::sync::Arc::new(data)) {
-        Ok(result) => truthy(&result),
-        Err(e) => {
-            tracing::warn!(error = %e, "an approval rule failed to evaluate; the version stays PENDING");
-            false
+    let mut path = Vec::new();
+    for segment in &segments {
+        match segment {
+            Value::String(s) => path.push(s.clone()),
+            Value::Number(n) if op != "var" => path.push(n.to_string()),
+            other => {
+                return Err(format!(
+                    "reads {other} with {op}: a variable's path is a literal string (under value, version, run or actor)"
+                ));
+            }
         }
     }
+    // `var` reads a dotted path; `val` and `exists` take each segment whole.
+    let root = match op {
+        "var" => path.first().and_then(|p| p.split('.').next()),
+        _ => path.first().map(String::as_str),
+    };
+    check_root(op, root.unwrap_or(""), scope)?;
+    default.map_or(Ok(()), |d| check_node(d, scope))
+}
+
+/// `missing`'s paths: a literal path, or a literal list of them.
+fn check_paths(op: &str, args: &Value, scope: Scope) -> Result<(), String> {
+    let paths: Vec<&Value> = match args {
+        Value::Array(items) => items.iter().collect(),
+        one => vec![one],
+    };
+    paths.into_iter().try_for_each(|p| match p {
+        Value::String(path) => check_root(op, path.split('.').next().unwrap_or(""), scope),
+        other => Err(format!(
+            "reads {other} with {op}: its paths are literal strings (under value, version, run or actor)"
+        )),
+    })
+}
+
+/// At the root, a path must start with one of [`RULE_VARIABLES`]; inside an
+/// iterator it names a part of the element, whatever it is.
+fn check_root(op: &str, root: &str, scope: Scope) -> Result<(), String> {
+    if scope == Scope::Element || RULE_VARIABLES.contains(&root) {
+        return Ok(());
+    }
+    Err(format!(
+        "reads {root:?} with {op}: variables are under value, version, run or actor"
+    ))
+}
+
+/// What evaluating a rule came to, as the version records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RuleOutcome {
+    /// The rule held: the version was approved by the policy.
+    Held,
+    /// The rule evaluated to a falsy value.
+    DidNotHold,
+    /// The rule failed to evaluate (a type error, say): it does not hold.
+    Failed(String),
+    /// The rule was not run: it uses what rules may not (a rule stored
+    /// before the allow-list, say). It does not hold.
+    Refused(String),
+}
+
+impl RuleOutcome {
+    /// Whether the version is approved by the rule.
+    pub fn held(&self) -> bool {
+        *self == RuleOutcome::Held
+    }
+
+    /// The outcome as the version's audit trail says it.
+    pub fn describe(&self) -> String {
+        match self {
+            RuleOutcome::Held => "held".into(),
+            RuleOutcome::DidNotHold => "did not hold".into(),
+            RuleOutcome::Failed(e) => format!("did not hold: it failed to evaluate ({e})"),
+            RuleOutcome::Refused(why) => format!("did not hold: not evaluated, the rule {why}"),
+        }
+    }
+}
+
+/// Evaluates `rule` for `data` (truthy, as JSONLogic has it, holds). A rule
+/// is checked again before it runs, so that a rule stored before today's
+/// limits cannot run past them.
+pub(crate) fn evaluate(rule: &Value, data: Value) -> RuleOutcome {
+    if let Some(why) = refusal(rule) {
+        tracing::warn!(reason = %why, "an approval rule was refused at evaluation; the version stays PENDING");
+        return RuleOutcome::Refused(why);
+    }
+    let engine = DataLogic::new();
+    let compiled = match engine.compile(rule) {
+        Ok(c) => c,
+        Err(e) => return RuleOutcome::Refused(format!("is not JSONLogic: {e}")),
+    };
+    match engine.evaluate(&compiled, std::sync::Arc::new(data)) {
+        Ok(result) if truthy(&result) => RuleOutcome::Held,
+        Ok(_) => RuleOutcome::DidNotHold,
+        Err(e) => {
+            tracing::warn!(error = %e, "an approval rule failed to evaluate; the version stays PENDING");
+            RuleOutcome::Failed(e.to_string())
+        }
+    }
+}
+
+/// Whether `rule` holds for `data` (see [`evaluate`]).
+#[cfg(test)]
+fn holds(rule: &Value, data: Value) -> bool {
+    evaluate(rule, data).held()
 }
 
 fn truthy(v: &Value) -> bool {
@@ -427,9 +613,56 @@ mod tests {
             json!({ "frobnicate": [1, 2] }),
             json!({ "and": [false, { "frobnicate": 1 }] }),
             json!({ "in": [1, (0..300).collect::<Vec<_>>()] }),
+            // The reduce that aborted the process: val reads the accumulator.
+            json!({ "reduce": [{ "var": "value.items" }, { "cat": [{ "val": "accumulator" }, { "val": "accumulator" }] }, "x"] }),
+            json!({ "cat": [{ "var": "value.a" }, { "var": "value.a" }] }),
+            json!({ "==": [{ "val": "accumulator" }, 1] }),
+            json!({ "==": [{ "val": [[1], "value"] }, 1] }),
+            json!({ "==": [{ "var": { "if": [true, "value.a", "secrets"] } }, 1] }),
+            json!({ "exists": "secrets" }),
+            json!({ "==": [{ "val": "value.a" }, 1] }),
+            json!({ "missing": ["value.a", "secrets.b"] }),
+            json!({ "missing_some": [1, ["value.a", "secrets.b"]] }),
+            json!({ "all": [{ "var": "value.items" }, { "some": [{ "var": "sub" }, { "==": [{ "var": "" }, 1] }] }] }),
+            json!({ "==": [{ "now": [] }, 1] }),
         ] {
             assert!(check_rule(&bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn every_variable_form_reads_only_the_rule_data() {
+        let data =
+            json!({ "value": { "a": 2, "items": [1, 2, 3] }, "version": { "schemaKey": "k" } });
+        for ok in [
+            json!({ "==": [{ "val": ["value", "a"] }, { "var": "value.a" }] }),
+            json!({ "==": [{ "val": ["value", "a"] }, 2] }),
+            json!({ "exists": ["value", "a"] }),
+            json!({ "!": { "missing": ["value.a", "version.schemaKey"] } }),
+            json!({ "all": [{ "var": "value.items" }, { ">": [{ "var": "" }, 0] }] }),
+            json!({ "==": [{ "var": ["value.b", 7] }, 7] }),
+            json!({ "in": ["b", { "preserve": ["a", "b"] }] }),
+        ] {
+            assert!(check_rule(&ok).is_ok(), "{ok}: {:?}", check_rule(&ok));
+            assert!(holds(&ok, data.clone()), "{ok}");
+        }
+    }
+
+    #[test]
+    fn a_rule_stored_before_the_limits_is_refused_when_it_runs() {
+        let rule = json!({ "reduce": [{ "var": "value.items" }, { "cat": [{ "val": "accumulator" }, { "val": "accumulator" }] }, "x"] });
+        let items: Vec<i32> = (0..40).collect();
+        let outcome = evaluate(&rule, json!({ "value": { "items": items } }));
+        assert!(
+            matches!(&outcome, RuleOutcome::Refused(why) if why.contains("\"reduce\"")),
+            "{outcome:?}"
+        );
+        assert!(!outcome.held());
+        assert!(
+            outcome
+                .describe()
+                .starts_with("did not hold: not evaluated")
+        );
     }
 
     #[test]

@@ -314,6 +314,7 @@ async fn create_in(
         annotations_revision: 1,
         approval_policy_id: policy.map(|p| p.id),
         archived_key: None,
+        rule_outcome: None,
     };
     version::Entity::insert(version::ActiveModel::from(model.clone()))
         .exec(txn)
@@ -335,29 +336,73 @@ async fn create_in(
     if let Some(policy) = policy
         && let Some(rule) = &policy.auto_approve_when
     {
-        let run = match run_id {
-            Some(id) => entity::run::Entity::find_by_id(id).one(txn).await?,
-            None => None,
-        };
-        let data = serde_json::json!({
-            "value": model.value,
-            "version": {
-                "schemaKey": model.schema_key,
-                "versionNumber": model.version_number,
-                "schemaVersion": model.schema_version,
-                "createdByType": model.created_by_type.to_value(),
-            },
-            "run": run.map(|r| serde_json::json!({
-                "pipeline": r.pipeline, "model": r.model, "status": r.status.to_value(),
-                "inputTokens": r.input_tokens, "outputTokens": r.output_tokens,
-            })),
-            "actor": { "name": actor.name, "type": actor.actor_type.to_value() },
-        });
-        if policies::holds(rule, data) {
+        let outcome = evaluate_rule(s, txn, project, rule, &model, run_id).await?;
+        let model = record_rule_outcome(txn, model, &outcome).await?;
+        if outcome.held() {
             return super::review::approve_by_rule(txn, policy, model).await;
         }
+        return Ok(model);
     }
     Ok(model)
+}
+
+/// Evaluates a policy's rule for a version just created. The rule reads the
+/// value as the project's tier reads it (a rule over a gated field would
+/// otherwise tell the project one bit of it per version).
+async fn evaluate_rule(
+    s: Session<'_>,
+    txn: &WriteTxn,
+    project: &entity::project::Model,
+    rule: &Value,
+    model: &version::Model,
+    run_id: Option<Uuid>,
+) -> DomainResult<policies::RuleOutcome> {
+    let run = match run_id {
+        Some(id) => entity::run::Entity::find_by_id(id).one(txn).await?,
+        None => None,
+    };
+    let value = match model.schema_version {
+        Some(own) => {
+            let chain = schemas::chain(txn, &model.schema_key).await?;
+            let tiers = &s.limits.tiers;
+            let tier = projects::tier_of(project, tiers);
+            schemas::view(tiers, tier, &model.value, Some(own), None, &chain)?
+        }
+        None => model.value.clone(),
+    };
+    let data = serde_json::json!({
+        "value": value,
+        "version": {
+            "schemaKey": model.schema_key,
+            "versionNumber": model.version_number,
+            "schemaVersion": model.schema_version,
+            "createdByType": model.created_by_type.to_value(),
+        },
+        "run": run.map(|r| serde_json::json!({
+            "pipeline": r.pipeline, "model": r.model, "status": r.status.to_value(),
+            "inputTokens": r.input_tokens, "outputTokens": r.output_tokens,
+        })),
+        "actor": { "name": model.created_by_name, "type": model.created_by_type.to_value() },
+    });
+    Ok(policies::evaluate(rule, data))
+}
+
+/// Writes what the rule came to on the version, its audit of the rule.
+async fn record_rule_outcome(
+    txn: &WriteTxn,
+    model: version::Model,
+    outcome: &policies::RuleOutcome,
+) -> DomainResult<version::Model> {
+    let described = outcome.describe();
+    version::Entity::update_many()
+        .col_expr(version::Column::RuleOutcome, Expr::value(described.clone()))
+        .filter(version::Column::Id.eq(model.id))
+        .exec(txn)
+        .await?;
+    Ok(version::Model {
+        rule_outcome: Some(described),
+        ..model
+    })
 }
 
 /// The version a revision names as its base: of the project and the key,

@@ -1012,6 +1012,7 @@ async fn legacy_files_get_their_project(backend: crate::common::Backend) {
             annotations_revision: 1,
             approval_policy_id: None,
             archived_key: None,
+            rule_outcome: None,
         };
         // The columns later migrations add are not there yet.
         let mut row = version::ActiveModel::from(v.clone());

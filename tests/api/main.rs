@@ -33,6 +33,7 @@ mod retention;
 mod review;
 mod schema_docs;
 mod search;
+mod security;
 mod statements;
 mod users;
 mod writes;

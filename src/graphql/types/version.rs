@@ -95,6 +95,14 @@ impl ArtifactVersion {
     async fn annotations(&self) -> Option<Json> {
         self.0.annotations.clone().map(Json)
     }
+    /// What the approval rule of the policy governing the version came to
+    /// when it was created: "held" (the rule approved it), "did not hold",
+    /// or "did not hold: ..." with the reason it failed or was not run (a
+    /// rule using an operator approval rules do not allow). Null when no
+    /// rule applied.
+    async fn rule_outcome(&self) -> Option<&str> {
+        self.0.rule_outcome.as_deref()
+    }
     /// Starts at 1; each setAnnotations adds one. setAnnotations must name
     /// the revision it read (expectedRevision).
     async fn annotations_revision(&self) -> i32 {
