@@ -279,7 +279,7 @@ pub async fn seed(
                         version_number: n as i32,
                         status,
                         digest: version_digest(&value, &file_shas),
-                        value,
+                        value: value.into(),
                         schema_version: None,
                         annotations: Some(json!({ "confidence": 0.7 })),
                         primary_file_id: with_file.then(|| files[n % files.len()].id),

@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-use crate::{ActorType, VersionStatus};
+use crate::{ActorType, JsonText, VersionStatus};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "artifact_versions")]
@@ -12,8 +12,9 @@ pub struct Model {
     pub schema_key: String,
     pub version_number: i32,
     pub status: VersionStatus,
+    /// The value as its JSON text (see `JsonText`).
     #[sea_orm(column_type = "JsonBinary")]
-    pub value: Json,
+    pub value: JsonText,
     pub schema_version: Option<i32>,
     #[sea_orm(column_type = "JsonBinary", nullable)]
     pub annotations: Option<Json>,

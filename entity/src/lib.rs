@@ -2,6 +2,7 @@
 //! (`enums`, `money`) that several tables share.
 
 pub mod enums;
+pub mod json_text;
 pub mod money;
 
 pub mod annotation_revision;
@@ -28,4 +29,5 @@ pub mod run_step;
 pub use enums::{
     ActorType, GenerationState, ReviewAction, Role, RunArtifactDirection, RunStatus, VersionStatus,
 };
+pub use json_text::JsonText;
 pub use money::Money;

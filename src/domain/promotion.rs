@@ -141,7 +141,7 @@ async fn promote_in(
     for v in &targets {
         let chain = chains.get(&v.schema_key).map_or(&[][..], Vec::as_slice);
         values.push(schemas::upgraded_to_newest(
-            &v.value,
+            &super::versions::tree(v)?,
             v.schema_version,
             chain,
         )?);

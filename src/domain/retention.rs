@@ -207,14 +207,15 @@ async fn archive(
         after = Some(last.id);
         let mut stored = Vec::with_capacity(batch.len());
         for v in &batch {
-            let compressed = compress(&v.value)?;
+            let value = super::versions::tree(v)?;
+            let compressed = compress(&value)?;
             let size = compressed.len() as u64;
             if dry_run {
                 report.versions_archived += 1;
                 report.bytes_moved += size;
                 continue;
             }
-            let key = put_verified(store, compressed, &v.value).await?;
+            let key = put_verified(store, compressed, &value).await?;
             stored.push((v.id, key, size));
         }
         if dry_run {

@@ -132,20 +132,24 @@ async fn dry_run(txn: &WriteTxn, chain: &[artifact_schema::Model]) -> DomainResu
     let mut failing = 0;
     for v in &latest {
         let name = ids::encode(IdKind::Version, v.id);
-        let problems: Vec<Violation> =
-            match upgrades::upgrade(&v.value, v.schema_version, new.version, &links) {
-                Err(err) => vec![Violation {
-                    pointer: String::new(),
-                    message: format!("{name}: {err}"),
-                }],
-                Ok(upgraded) => validator
-                    .iter_errors(&upgraded)
-                    .map(|e| Violation {
-                        pointer: e.instance_path().to_string(),
-                        message: format!("{name} (version {}): {e}", v.version_number),
-                    })
-                    .collect(),
-            };
+        let problems: Vec<Violation> = match upgrades::upgrade(
+            &super::versions::tree(v)?,
+            v.schema_version,
+            new.version,
+            &links,
+        ) {
+            Err(err) => vec![Violation {
+                pointer: String::new(),
+                message: format!("{name}: {err}"),
+            }],
+            Ok(upgraded) => validator
+                .iter_errors(&upgraded)
+                .map(|e| Violation {
+                    pointer: e.instance_path().to_string(),
+                    message: format!("{name} (version {}): {e}", v.version_number),
+                })
+                .collect(),
+        };
         if !problems.is_empty() {
             failing += 1;
         }

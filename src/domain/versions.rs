@@ -294,7 +294,7 @@ async fn create_in(
         version_number: number,
         status: VersionStatus::Pending,
         digest: version_digest(&input.value, &file_digests),
-        value: input.value.clone(),
+        value: input.value.clone().into(),
         schema_version,
         annotations,
         primary_file_id,
@@ -366,9 +366,9 @@ async fn evaluate_rule(
             let chain = schemas::chain(txn, &model.schema_key).await?;
             let tiers = &s.limits.tiers;
             let tier = projects::tier_of(project, tiers);
-            schemas::view(tiers, tier, &model.value, Some(own), None, &chain)?
+            schemas::view(tiers, tier, &tree(model)?, Some(own), None, &chain)?
         }
-        None => model.value.clone(),
+        None => tree(model)?,
     };
     let data = serde_json::json!({
         "value": value,
@@ -403,6 +403,13 @@ async fn record_rule_outcome(
         rule_outcome: Some(described),
         ..model
     })
+}
+
+/// A version's value as a tree (it is read as text: see `entity::JsonText`).
+pub fn tree(v: &version::Model) -> DomainResult<Value> {
+    v.value
+        .parse()
+        .map_err(|e| DomainError::Internal(format!("a stored value is not JSON: {e}")))
 }
 
 /// The version a revision names as its base: of the project and the key,

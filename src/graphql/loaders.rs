@@ -15,6 +15,7 @@ use entity::{artifact_version as version, run, run_step};
 use uuid::Uuid;
 
 use super::error::to_graphql;
+use super::output::{ResponseBudget, in_turn};
 use crate::db::Db;
 use crate::domain::reads::{self, ForeignKey};
 use crate::domain::{DomainResult, runs};
@@ -31,10 +32,17 @@ pub(crate) type Loaders = Arc<DataLoader<GraphLoader, HashMapCache>>;
 
 /// `delay`: how long the first key of a batch waits for more keys. Keys that
 /// arrive while a page's items are still being resolved join the batch.
-pub(crate) fn new_loaders(db: Db, store: SharedBlobStore, delay: Duration) -> Loaders {
+/// `budget`: the request's response budget, whose turns the reads that
+/// bring values take (none: a subscription's).
+pub(crate) fn new_loaders(
+    db: Db,
+    store: SharedBlobStore,
+    delay: Duration,
+    budget: Option<Arc<ResponseBudget>>,
+) -> Loaders {
     Arc::new(
         DataLoader::with_cache(
-            GraphLoader { db, store },
+            GraphLoader { db, store, budget },
             tokio::spawn,
             HashMapCache::default(),
         )
@@ -46,20 +54,31 @@ pub(crate) struct GraphLoader {
     db: Db,
     /// Where archived values are read back from.
     store: SharedBlobStore,
+    /// The request's response budget (see `output`).
+    budget: Option<Arc<ResponseBudget>>,
+}
+
+impl GraphLoader {
+    /// Runs a read that brings values in its turn (see `output`).
+    async fn in_turn<T>(
+        &self,
+        read: impl Future<Output = DomainResult<T>>,
+    ) -> async_graphql::Result<T> {
+        in_turn(self.budget.as_deref(), async {
+            read.await.map_err(to_graphql)
+        })
+        .await
+    }
 }
 
 type LoadResult<K, V> = Result<HashMap<K, V>, async_graphql::Error>;
 
 /// A domain read's answer under the loader's keys, its error mapped once.
 fn keyed<I: Hash + Eq, K: Hash + Eq, V>(
-    found: DomainResult<HashMap<I, V>>,
+    found: async_graphql::Result<HashMap<I, V>>,
     key: impl Fn(I) -> K,
 ) -> LoadResult<K, V> {
-    Ok(found
-        .map_err(to_graphql)?
-        .into_iter()
-        .map(|(i, v)| (key(i), v))
-        .collect())
+    Ok(found?.into_iter().map(|(i, v)| (key(i), v)).collect())
 }
 
 /// The generic foreign-key loader: every relation of `reads::ForeignKey`.
@@ -68,9 +87,8 @@ impl<K: ForeignKey> Loader<K> for GraphLoader {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[K]) -> LoadResult<K, Self::Value> {
-        reads::by_foreign_key(&self.db.conn, keys)
+        self.in_turn(reads::by_foreign_key(&self.db.conn, keys))
             .await
-            .map_err(to_graphql)
     }
 }
 
@@ -129,7 +147,9 @@ impl Loader<RunOutput> for GraphLoader {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[RunOutput]) -> LoadResult<RunOutput, Self::Value> {
-        let found = reads::run_outputs(&self.db.conn, keys.iter().map(|k| k.0)).await;
+        let found = self
+            .in_turn(reads::run_outputs(&self.db.conn, keys.iter().map(|k| k.0)))
+            .await;
         keyed(found, RunOutput)
     }
 }
@@ -143,7 +163,9 @@ impl Loader<StepOutput> for GraphLoader {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[StepOutput]) -> LoadResult<StepOutput, Self::Value> {
-        let found = reads::step_outputs(&self.db.conn, keys.iter().map(|k| k.0)).await;
+        let found = self
+            .in_turn(reads::step_outputs(&self.db.conn, keys.iter().map(|k| k.0)))
+            .await;
         keyed(found, StepOutput)
     }
 }
@@ -159,7 +181,9 @@ impl Loader<RunWithSteps> for GraphLoader {
 
     async fn load(&self, keys: &[RunWithSteps]) -> LoadResult<RunWithSteps, Self::Value> {
         let found = runs::runs_with_steps(&self.db.conn, keys.iter().map(|k| k.0)).await;
-        let found = found.map(|rows| rows.into_iter().map(|r| (r.0.id, r)).collect());
+        let found = found
+            .map_err(to_graphql)
+            .map(|rows| rows.into_iter().map(|r| (r.0.id, r)).collect());
         keyed(found, RunWithSteps)
     }
 }
@@ -174,7 +198,9 @@ impl Loader<VersionByNumber> for GraphLoader {
 
     async fn load(&self, keys: &[VersionByNumber]) -> LoadResult<VersionByNumber, Self::Value> {
         let wanted: Vec<(KeyRef, i32)> = keys.iter().map(|k| (k.0.clone(), k.1)).collect();
-        let found = reads::versions_by_number(&self.db.conn, &wanted).await;
+        let found = self
+            .in_turn(reads::versions_by_number(&self.db.conn, &wanted))
+            .await;
         keyed(found, |(key, number)| VersionByNumber(key, number))
     }
 }
@@ -189,7 +215,9 @@ impl Loader<CurrentOfKey> for GraphLoader {
 
     async fn load(&self, keys: &[CurrentOfKey]) -> LoadResult<CurrentOfKey, Self::Value> {
         let wanted: Vec<KeyRef> = keys.iter().map(|k| k.0.clone()).collect();
-        let found = reads::approved_versions(&self.db.conn, &wanted).await;
+        let found = self
+            .in_turn(reads::approved_versions(&self.db.conn, &wanted))
+            .await;
         keyed(found, CurrentOfKey)
     }
 }
@@ -204,7 +232,9 @@ impl Loader<GenerationOfKey> for GraphLoader {
 
     async fn load(&self, keys: &[GenerationOfKey]) -> LoadResult<GenerationOfKey, Self::Value> {
         let wanted: Vec<KeyRef> = keys.iter().map(|k| k.0.clone()).collect();
-        let found = reads::generations(&self.db.conn, &wanted).await;
+        let found = reads::generations(&self.db.conn, &wanted)
+            .await
+            .map_err(to_graphql);
         keyed(found, GenerationOfKey)
     }
 }
@@ -219,7 +249,9 @@ impl Loader<LatestNumberOfKey> for GraphLoader {
 
     async fn load(&self, keys: &[LatestNumberOfKey]) -> LoadResult<LatestNumberOfKey, Self::Value> {
         let wanted: Vec<KeyRef> = keys.iter().map(|k| k.0.clone()).collect();
-        let found = reads::latest_numbers(&self.db.conn, &wanted).await;
+        let found = reads::latest_numbers(&self.db.conn, &wanted)
+            .await
+            .map_err(to_graphql);
         keyed(found, LatestNumberOfKey)
     }
 }
@@ -233,8 +265,9 @@ impl Loader<SchemasOfKey> for GraphLoader {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[SchemasOfKey]) -> LoadResult<SchemasOfKey, Self::Value> {
-        let found =
-            crate::domain::schemas::chains(&self.db.conn, keys.iter().map(|k| k.0.clone())).await;
+        let found = crate::domain::schemas::chains(&self.db.conn, keys.iter().map(|k| k.0.clone()))
+            .await
+            .map_err(to_graphql);
         let mut found = keyed(found, SchemasOfKey)?;
         for key in keys {
             found.entry(key.clone()).or_default();
@@ -257,10 +290,10 @@ impl Loader<ArchivedValue> for GraphLoader {
             let value = crate::domain::retention::read_value(self.store.as_ref(), &k.0).await;
             value.map(|v| (k.clone(), v))
         });
-        let found: DomainResult<HashMap<ArchivedValue, serde_json::Value>> =
-            futures::future::try_join_all(reads)
-                .await
-                .map(|rows| rows.into_iter().collect());
-        found.map_err(to_graphql)
+        self.in_turn(async {
+            let rows = futures::future::try_join_all(reads).await?;
+            Ok(rows.into_iter().collect())
+        })
+        .await
     }
 }

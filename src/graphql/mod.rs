@@ -8,6 +8,7 @@ pub(crate) mod filters;
 pub(crate) mod guard;
 pub(crate) mod loaders;
 pub(crate) mod mutation;
+pub(crate) mod output;
 pub(crate) mod query;
 pub(crate) mod scalars;
 pub(crate) mod shape;

@@ -1,3 +1,4 @@
+use crate::graphql::output::{budget_of, in_turn};
 use async_graphql::{Context, ID, Object};
 
 use super::connection::{Connection, page_args, page_complexity};
@@ -169,14 +170,17 @@ impl QueryRoot {
         >,
     ) -> async_graphql::Result<Connection<ArtifactVersion>> {
         let args = page_args(ctx, first, after)?;
-        let page = search::versions(
-            session(ctx),
-            &query,
-            project_id.as_ref().map(|id| id.as_str()),
-            &args,
-        )
-        .await
-        .api()?;
+        let page = in_turn(budget_of(ctx), async {
+            search::versions(
+                session(ctx),
+                &query,
+                project_id.as_ref().map(|id| id.as_str()),
+                &args,
+            )
+            .await
+            .api()
+        })
+        .await?;
         prime_page(ctx, &page).await?;
         Ok(Connection::from_page(page, ArtifactVersion))
     }

@@ -109,6 +109,46 @@ impl OutputType for Json {
         ctx: &ContextSelectionSet<'_>,
         field: &Positioned<Field>,
     ) -> ServerResult<Value> {
-        async_graphql::Json(&self.0).resolve(ctx, field).await
+        let text = || bytes::Bytes::from(serde_json::to_vec(&self.0).unwrap_or_default());
+        match super::output::as_text(ctx, field, text) {
+            Some(out) => out,
+            None => async_graphql::Json(&self.0).resolve(ctx, field).await,
+        }
+    }
+}
+
+/// A `JSON` output read from the database as text (`entity::JsonText`):
+/// sent on as its text, parsed only where a response is not written by
+/// `output::Wire`.
+#[derive(Debug, Clone)]
+pub(crate) struct RawJson(pub entity::JsonText);
+
+impl OutputType for RawJson {
+    fn type_name() -> Cow<'static, str> {
+        <Json as OutputType>::type_name()
+    }
+
+    fn create_type_info(registry: &mut Registry) -> String {
+        <Json as OutputType>::create_type_info(registry)
+    }
+
+    async fn resolve(
+        &self,
+        ctx: &ContextSelectionSet<'_>,
+        field: &Positioned<Field>,
+    ) -> ServerResult<Value> {
+        let text = || bytes::Bytes::from_owner(super::output::SharedText(self.0.shared()));
+        match super::output::as_text(ctx, field, text) {
+            Some(out) => out,
+            None => {
+                let tree = self.0.parse().map_err(|e| {
+                    async_graphql::ServerError::new(
+                        format!("a stored value is not JSON: {e}"),
+                        Some(field.pos),
+                    )
+                })?;
+                async_graphql::Json(&tree).resolve(ctx, field).await
+            }
+        }
     }
 }

@@ -17,6 +17,7 @@ use super::multipart::{MultipartError, MultipartLimits};
 use crate::domain::Principal;
 use crate::graphql::error::{assign_codes, has_code, to_graphql};
 use crate::graphql::loaders::new_loaders;
+use crate::graphql::output::{ResponseBudget, Wire};
 use crate::graphql::shape::ShapeLimits;
 use crate::metrics::Operation;
 
@@ -127,14 +128,26 @@ fn respond_within(
     if json.len() <= max_bytes {
         return with_body(status, kind, json);
     }
-    let mut response = Response::from_errors(vec![ServerError::new(
-        format!(
-            "the response would be {} bytes, over the limit of {max_bytes} bytes: ask for fewer items or fields",
-            json.len()
-        ),
-        None,
-    )]);
+    too_large_response(
+        kind,
+        format!("the response would be {} bytes", json.len()),
+        max_bytes,
+    )
+}
+
+/// A response refused for its size (HTTP 200: the request was fine, its
+/// answer is too large to send), with the limit as `extensions.limit`.
+fn too_large_response(kind: ResponseType, would_be: String, limit: usize) -> HttpResponse {
+    let message =
+        format!("{would_be}, over the limit of {limit} bytes: ask for fewer items or fields");
+    let mut response = Response::from_errors(vec![ServerError::new(message, None)]);
     set_code(&mut response, "PAYLOAD_TOO_LARGE");
+    for error in &mut response.errors {
+        error
+            .extensions
+            .get_or_insert_with(Default::default)
+            .set("limit", limit as u64);
+    }
     respond(StatusCode::OK, kind, &BatchResponse::Single(response))
 }
 
@@ -252,7 +265,7 @@ impl serde::Serialize for ResponseBody<'_> {
         let r = self.0;
         let mut map = serializer.serialize_map(None)?;
         if !is_request_error(r) {
-            map.serialize_entry("data", &r.data)?;
+            map.serialize_entry("data", &Wire(&r.data))?;
         }
         if !r.extensions.is_empty() {
             map.serialize_entry("extensions", &r.extensions)?;
@@ -312,10 +325,12 @@ async fn execute(
         return too_complex(kind, err);
     }
     let started = std::time::Instant::now();
-    let batch = batch.data(principal).data(new_loaders(
+    let budget = ResponseBudget::new(state.config.http.max_response_bytes);
+    let batch = batch.data(principal).data(budget.clone()).data(new_loaders(
         state.db.clone(),
         state.store.clone(),
         state.config.http.batch_delay(),
+        Some(budget.clone()),
     ));
     let timeout = state.config.http.request_timeout();
     let Ok(mut response) = tokio::time::timeout(timeout, state.schema.execute_batch(batch)).await
@@ -351,12 +366,23 @@ async fn execute(
         BatchResponse::Single(r) => assign_codes(r),
         BatchResponse::Batch(rs) => rs.iter_mut().for_each(assign_codes),
     }
-    let mut http = respond_within(
-        status_of(kind, &response),
-        kind,
-        &response,
-        state.config.http.max_response_bytes,
-    );
+    let mut http = if budget.exceeded() {
+        // Fields were refused as the budget ran out: the partial answer is
+        // not sent, one error says why.
+        too_large_response(
+            kind,
+            "the response would be larger (values, outputs and texts are counted as they are read)"
+                .into(),
+            budget.limit(),
+        )
+    } else {
+        respond_within(
+            status_of(kind, &response),
+            kind,
+            &response,
+            state.config.http.max_response_bytes,
+        )
+    };
     let names: Vec<&str> = operations
         .iter()
         .map(|(_, name)| name.as_deref().unwrap_or("-"))

@@ -106,6 +106,7 @@ async fn authenticate(
         state.db.clone(),
         state.store.clone(),
         state.config.http.batch_delay(),
+        None,
     );
     loaders.enable_all_cache(false);
     data.insert(loaders);

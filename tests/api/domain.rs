@@ -199,7 +199,10 @@ async fn versions_are_numbered_per_key_without_gaps(d: Domain) {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!((latest.id, latest.value), (next.id, json!("next")));
+    assert_eq!(
+        (latest.id, latest.value.parse().unwrap()),
+        (next.id, json!("next"))
+    );
 }
 
 /// Approving a version supersedes the key's approved one; a decided version

@@ -991,7 +991,7 @@ async fn legacy_files_get_their_project(backend: crate::common::Backend) {
             schema_key: "k".into(),
             version_number: n as i32 + 1,
             status: VersionStatus::Pending,
-            value: json!(n),
+            value: json!(n).into(),
             schema_version: None,
             annotations: None,
             digest: "0".repeat(64),
@@ -1020,6 +1020,7 @@ async fn legacy_files_get_their_project(backend: crate::common::Backend) {
         row.annotations_revision = sea_orm::ActiveValue::NotSet;
         row.approval_policy_id = sea_orm::ActiveValue::NotSet;
         row.archived_key = sea_orm::ActiveValue::NotSet;
+        row.rule_outcome = sea_orm::ActiveValue::NotSet;
         version::Entity::insert(row)
             .exec_without_returning(&db.conn)
             .await

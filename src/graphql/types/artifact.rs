@@ -1,3 +1,4 @@
+use crate::graphql::output::{budget_of, in_turn};
 use async_graphql::{Context, Object};
 use sea_orm::Order;
 use uuid::Uuid;
@@ -92,16 +93,19 @@ impl Artifact {
             schema_key: Some(self.schema_key.clone()),
             ..Default::default()
         };
-        let page = versions::list(
-            session(ctx),
-            self.project_id,
-            &filter,
-            None,
-            Order::Desc,
-            &args,
-        )
-        .await
-        .api()?;
+        let page = in_turn(budget_of(ctx), async {
+            versions::list(
+                session(ctx),
+                self.project_id,
+                &filter,
+                None,
+                Order::Desc,
+                &args,
+            )
+            .await
+            .api()
+        })
+        .await?;
         prime_page(ctx, &page).await?;
         Ok(Connection::from_page(page, ArtifactVersion))
     }

@@ -1,5 +1,6 @@
 //! The context assembled for a run's next agent (`Query.assembleContext`).
 
+use crate::graphql::output::charge_text;
 use async_graphql::{Context, Enum, Object};
 
 use super::{ArtifactVersion, RunStep, load};
@@ -34,8 +35,9 @@ impl ContextItem {
     }
     /// The text given to the model: for PERSISTENT the compact JSON
     /// `{"path", "version", "value"}`; a summary or an output otherwise.
-    async fn text(&self) -> &str {
-        &self.0.text
+    async fn text(&self, ctx: &Context<'_>) -> async_graphql::Result<&str> {
+        charge_text(ctx, &self.0.text)?;
+        Ok(&self.0.text)
     }
     /// Its tokens, with the configured tokenizer (a summary: the count recorded with it).
     async fn tokens(&self) -> i64 {

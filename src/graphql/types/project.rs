@@ -1,3 +1,4 @@
+use crate::graphql::output::{budget_of, in_turn};
 use crate::graphql::scalars::Json;
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
@@ -274,9 +275,12 @@ impl Project {
             Some(o) => (Some(o.field.into()), o.direction.into()),
             None => (None, Order::Desc),
         };
-        let page = versions::list(session(ctx), self.0.id, &filter, field, order, &args)
-            .await
-            .api()?;
+        let page = in_turn(budget_of(ctx), async {
+            versions::list(session(ctx), self.0.id, &filter, field, order, &args)
+                .await
+                .api()
+        })
+        .await?;
         prime_page(ctx, &page).await?;
         Ok(Connection::from_page(page, ArtifactVersion))
     }
@@ -303,9 +307,12 @@ impl Project {
             schema_key_prefix,
             ..Default::default()
         };
-        let page = versions::list(session(ctx), self.0.id, &filter, None, Order::Asc, &args)
-            .await
-            .api()?;
+        let page = in_turn(budget_of(ctx), async {
+            versions::list(session(ctx), self.0.id, &filter, None, Order::Asc, &args)
+                .await
+                .api()
+        })
+        .await?;
         prime_page(ctx, &page).await?;
         Ok(Connection::from_page(page, ArtifactVersion))
     }

@@ -1,4 +1,5 @@
 use crate::domain::bounds;
+use crate::graphql::output::charge_text;
 use crate::graphql::scalars::Json;
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
@@ -39,8 +40,9 @@ impl Run {
         self.0.status.into()
     }
     /// The input text given to startRun, if any.
-    async fn input(&self) -> Option<&str> {
-        self.0.input.as_deref()
+    async fn input(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<&str>> {
+        charge_text(ctx, self.0.input.as_deref().unwrap_or_default())?;
+        Ok(self.0.input.as_deref())
     }
     /// The variables given to startRun, if any.
     async fn variables(&self) -> Option<Json> {
@@ -49,10 +51,12 @@ impl Run {
     /// The output text given to completeRun, if any (up to
     /// QUIRE_MAX_OUTPUT_BYTES, 1 MiB by default). Loaded only when selected.
     async fn output(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
-        match &self.0.output {
-            Some(output) => Ok(Some(output.clone())),
-            None => load(ctx, RunOutput(self.0.id)).await,
-        }
+        let output = match &self.0.output {
+            Some(output) => Some(output.clone()),
+            None => load(ctx, RunOutput(self.0.id)).await?,
+        };
+        charge_text(ctx, output.as_deref().unwrap_or_default())?;
+        Ok(output)
     }
     /// Why the run ended early: failRun's error, or cancelRun's reason.
     async fn error(&self) -> Option<&str> {
@@ -181,14 +185,17 @@ impl RunStep {
     /// The output text the step recorded, if any (up to
     /// QUIRE_MAX_OUTPUT_BYTES, 1 MiB by default). Loaded only when selected.
     async fn output(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
-        match &self.0.output {
-            Some(output) => Ok(Some(output.clone())),
-            None => load(ctx, StepOutput(self.0.id)).await,
-        }
+        let output = match &self.0.output {
+            Some(output) => Some(output.clone()),
+            None => load(ctx, StepOutput(self.0.id)).await?,
+        };
+        charge_text(ctx, output.as_deref().unwrap_or_default())?;
+        Ok(output)
     }
     /// Written once after the step, for the long-term tier of the next agents' context.
-    async fn summary(&self) -> Option<&str> {
-        self.0.summary.as_deref()
+    async fn summary(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<&str>> {
+        charge_text(ctx, self.0.summary.as_deref().unwrap_or_default())?;
+        Ok(self.0.summary.as_deref())
     }
     /// Tokens of `summary`: as recordStepSummary was told, or counted with the configured tokenizer.
     async fn summary_token_count(&self) -> Option<i64> {

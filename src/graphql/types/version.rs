@@ -1,5 +1,5 @@
 use crate::domain::bounds;
-use crate::graphql::scalars::Json;
+use crate::graphql::scalars::{Json, RawJson};
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 use entity::artifact_version as version;
@@ -77,8 +77,14 @@ impl ArtifactVersion {
             desc = "Read the value in this schema version's shape (at least `schemaVersion`, at most the key's newest; else VALIDATION_FAILED); omitted: its own."
         )]
         as_schema_version: Option<i32>,
-    ) -> async_graphql::Result<Json> {
-        Ok(Json(visible_value(ctx, &self.0, as_schema_version).await?))
+    ) -> async_graphql::Result<RawJson> {
+        let v = &self.0;
+        if v.archived_key.is_none() && v.schema_version.is_none() && as_schema_version.is_none() {
+            // As stored: sent on as its text, never parsed.
+            return Ok(RawJson(v.value.clone()));
+        }
+        let shown = visible_value(ctx, v, as_schema_version).await?;
+        Ok(RawJson(entity::JsonText::from_value(&shown)))
     }
     /// Whether retention has dropped the value (the digest, the audit trail and the row stay).
     /// The value then lives compressed in the object store, and `value` reads it back.
@@ -391,7 +397,7 @@ pub(crate) async fn visible_value(
         Some(key) => load(ctx, ArchivedValue(key.clone()))
             .await?
             .ok_or("an archived value is missing from the object store")?,
-        None => v.value.clone(),
+        None => versions::tree(v).api()?,
     };
     if v.schema_version.is_none() && as_version.is_none() {
         return Ok(stored);
