@@ -127,12 +127,12 @@ impl From<RoleArg> for Role {
     }
 }
 
+/// What a token may stand for (RULE is the server's own policies').
 #[derive(Clone, Copy, ValueEnum)]
 enum ActorTypeArg {
     Human,
     Ai,
     System,
-    Rule,
 }
 
 impl From<ActorTypeArg> for ActorType {
@@ -141,7 +141,6 @@ impl From<ActorTypeArg> for ActorType {
             ActorTypeArg::Human => ActorType::Human,
             ActorTypeArg::Ai => ActorType::Ai,
             ActorTypeArg::System => ActorType::System,
-            ActorTypeArg::Rule => ActorType::Rule,
         }
     }
 }
@@ -247,6 +246,7 @@ async fn token(command: TokenCommand) -> anyhow::Result<()> {
                 role: role.into(),
                 actor_type: actor_type.into(),
                 project_id,
+                actor_id: None,
             };
             let (token, secret) = tokens::create(&db.conn, new).await?;
             println!(
@@ -324,6 +324,7 @@ async fn main() -> anyhow::Result<()> {
                     role: Role::Admin,
                     actor_type: ActorType::System,
                     project_id: None,
+                    actor_id: None,
                 },
             )
             .await?;

@@ -1,4 +1,5 @@
-//! API tokens. Only the SHA-256 of a secret is stored; the token is the actor.
+//! API tokens. Only the SHA-256 of a secret is stored. A token acts for an
+//! actor (a person or an agent), which may hold several tokens.
 use sea_orm::entity::prelude::*;
 
 use crate::{ActorType, Role};
@@ -18,6 +19,9 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub last_used_at: Option<DateTimeUtc>,
     pub revoked_at: Option<DateTimeUtc>,
+    /// The actor the token acts for: the id of that actor's first token
+    /// (none: this token is its own actor's first).
+    pub actor_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

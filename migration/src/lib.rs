@@ -17,7 +17,7 @@ mod m20261203_000002_step_summaries;
 mod m20261203_000003_schema_upgrades_and_tiers;
 mod m20261203_000004_approval_policies;
 mod m20261203_000005_retention;
-mod m20261206_000001_rule_outcomes;
+mod m20261206_000001_security_audit;
 
 pub struct Migrator;
 
@@ -39,7 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000003_schema_upgrades_and_tiers::Migration),
             Box::new(m20261203_000004_approval_policies::Migration),
             Box::new(m20261203_000005_retention::Migration),
-            Box::new(m20261206_000001_rule_outcomes::Migration),
+            Box::new(m20261206_000001_security_audit::Migration),
         ]
     }
 }

@@ -59,6 +59,14 @@ pub struct HttpConfig {
         default_value_t = 100
     )]
     pub max_subscriptions_per_socket: usize,
+
+    /// Reverse proxies in front of Quire, as a comma-separated list of
+    /// addresses or CIDR ranges (`10.0.0.0/8,::1`): from them, the client
+    /// is the address X-Forwarded-For names (the nearest one that is not
+    /// itself a trusted proxy). Empty, the default: the peer is the client
+    /// and X-Forwarded-For is ignored (anyone could write it).
+    #[arg(long, env = "QUIRE_TRUSTED_PROXIES", default_value = "")]
+    pub trusted_proxies: TrustedProxies,
 }
 
 impl HttpConfig {
@@ -76,6 +84,61 @@ impl HttpConfig {
     /// least, whatever was asked).
     pub fn ws_init_timeout(&self) -> Duration {
         Duration::from_millis(self.ws_init_timeout_ms.max(10))
+    }
+}
+
+/// The reverse proxies whose forwarding headers are believed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TrustedProxies(Vec<ipnet::IpNet>);
+
+impl std::str::FromStr for TrustedProxies {
+    type Err = String;
+
+    /// Comma-separated addresses (one host each) or CIDR ranges.
+    fn from_str(text: &str) -> Result<Self, String> {
+        text.split(',')
+            .map(str::trim)
+            .filter(|item| !item.is_empty())
+            .map(|item| {
+                item.parse::<ipnet::IpNet>()
+                    .or_else(|_| item.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| format!("{item:?} is not an address or a CIDR range"))
+            })
+            .collect::<Result<_, _>>()
+            .map(TrustedProxies)
+    }
+}
+
+impl TrustedProxies {
+    fn trusts(&self, address: std::net::IpAddr) -> bool {
+        self.0.iter().any(|net| net.contains(&address))
+    }
+
+    /// The client of a request from `peer`: `peer` itself unless it is a
+    /// trusted proxy; then, walking X-Forwarded-For from the nearest hop,
+    /// the first address that is not a trusted proxy (the farthest one
+    /// when all are).
+    pub fn client(
+        &self,
+        peer: std::net::IpAddr,
+        headers: &axum::http::HeaderMap,
+    ) -> std::net::IpAddr {
+        if !self.trusts(peer) {
+            return peer;
+        }
+        let hops: Vec<std::net::IpAddr> = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|hop| hop.trim().parse().ok())
+            .collect();
+        hops.iter()
+            .rev()
+            .find(|hop| !self.trusts(**hop))
+            .or(hops.first())
+            .copied()
+            .unwrap_or(peer)
     }
 }
 

@@ -35,7 +35,7 @@ use clap::{Args, Command, FromArgMatches};
 
 pub use database::{DEFAULT_DATABASE_URL, DatabaseConfig};
 pub use events::EventsConfig;
-pub use http::{CorsOrigins, HttpConfig};
+pub use http::{CorsOrigins, HttpConfig, TrustedProxies};
 pub use limits::LimitsConfig;
 pub use storage::StorageConfig;
 pub use tokens::TokensConfig;

@@ -141,6 +141,34 @@ fn error_code(err: &DbErr) -> Option<String> {
     Some(e.as_database_error()?.code()?.into_owned())
 }
 
+/// Whether the connection to the database was lost or refused (the server
+/// went away, was shut down or restarted, or a backend was terminated):
+/// sqlx's I/O, protocol and closed-pool errors, PostgreSQL's connection
+/// exceptions (class 08) and operator interventions that end a session
+/// (57P01-57P03), and SeaORM's closed connections.
+pub(crate) fn is_connection_failure(err: &DbErr) -> bool {
+    use sea_orm::sqlx::Error as Sqlx;
+    if matches!(
+        err,
+        DbErr::ConnectionAcquire(sea_orm::error::ConnAcquireErr::ConnectionClosed)
+    ) {
+        return true;
+    }
+    if let Some(code) = error_code(err) {
+        return code.starts_with("08") || matches!(code.as_ref(), "57P01" | "57P02" | "57P03");
+    }
+    let (DbErr::Exec(sea_orm::RuntimeErr::SqlxError(e))
+    | DbErr::Query(sea_orm::RuntimeErr::SqlxError(e))
+    | DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e))) = err
+    else {
+        return false;
+    };
+    matches!(
+        &**e,
+        Sqlx::Io(_) | Sqlx::Tls(_) | Sqlx::Protocol(_) | Sqlx::PoolClosed | Sqlx::WorkerCrashed
+    )
+}
+
 /// Whether PostgreSQL ended a transaction for a concurrent one's sake and
 /// running it again may succeed: a serialization failure (40001) or a
 /// deadlock (40P01). SQLite's writers are serial and never see either.

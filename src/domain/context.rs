@@ -72,9 +72,10 @@ pub async fn entries(
 }
 
 /// `context` as a project at `tier` reads it: the value at each key whose
-/// schemas gate by tier, without what the key's newest schema gates above
-/// the tier (the context holds values in their newest schema's shape). One
-/// statement, for the gated keys' schemas.
+/// schemas gate by tier, without what any of the key's schema versions
+/// gates above the tier (a value promoted before an upgrade keeps its old
+/// shape, whose gated fields may have other names). One statement, for the
+/// gated keys' schemas.
 pub(crate) async fn visible(s: Session<'_>, tier: &str, context: &Value) -> DomainResult<Value> {
     let gated = super::schemas::gated_chains(&s.db.conn).await?;
     let mut context = context.clone();
@@ -82,10 +83,10 @@ pub(crate) async fn visible(s: Session<'_>, tier: &str, context: &Value) -> Doma
     // A child key's gates apply to what its parent's left.
     keys.sort_by_key(|(k, _)| parents_first(k));
     for (key, chain) in keys {
-        let (Some(newest), Ok(Some(value))) = (chain.last(), subtree(&context, Some(key))) else {
+        let Ok(Some(value)) = subtree(&context, Some(key)) else {
             continue;
         };
-        let shown = super::tiers::visible(&s.limits.tiers, tier, &newest.json_schema, &value);
+        let shown = super::schemas::gated(&s.limits.tiers, tier, chain, &value);
         set_path(&mut context, key, shown);
     }
     Ok(context)

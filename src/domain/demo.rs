@@ -37,6 +37,7 @@ pub async fn replace_demo_token(db: &Db) -> DomainResult<String> {
                 role: Role::Admin,
                 actor_type: ActorType::Human,
                 project_id: None,
+                actor_id: None,
             },
         )
         .await?;
@@ -58,6 +59,7 @@ pub async fn seed_if_empty(db: &Db) -> DomainResult<bool> {
             role: Role::Admin,
             actor_type: ActorType::Ai,
             project_id: None,
+            actor_id: None,
         },
     )
     .await?;

@@ -77,6 +77,14 @@ pub enum DomainError {
     /// nothing was written, and the same request may succeed later.
     #[error("{0}")]
     Unavailable(String),
+    /// The connection was lost while a transaction committed: the write
+    /// may or may not have been applied. Read before retrying (or retry with
+    /// the same idempotency key, which answers as the first attempt did).
+    #[error("{0}")]
+    OutcomeUnknown(String),
+    /// A file could not be stored for want of space; nothing was kept.
+    #[error("{0}")]
+    InsufficientStorage(String),
     /// Any other database error; clients see only "internal error".
     #[error("database error: {0}")]
     Database(DbErr),
@@ -99,6 +107,12 @@ impl From<DbErr> for DomainError {
             return DomainError::Unavailable(
                 "the database is busy: no connection became free in time; nothing was done, try again"
                     .into(),
+            );
+        }
+        if crate::db::is_connection_failure(&err) {
+            tracing::warn!(error = %err, "the database connection was lost");
+            return DomainError::Unavailable(
+                "the connection to the database was lost; nothing was done, try again".into(),
             );
         }
         if crate::db::is_storage_failure(&err) {
@@ -150,6 +164,8 @@ impl DomainError {
             DomainError::IdempotencyKeyReused(_) => "IDEMPOTENCY_KEY_REUSED",
             DomainError::PayloadTooLarge { .. } => "PAYLOAD_TOO_LARGE",
             DomainError::Unavailable(_) => "UNAVAILABLE",
+            DomainError::OutcomeUnknown(_) => "OUTCOME_UNKNOWN",
+            DomainError::InsufficientStorage(_) => "INSUFFICIENT_STORAGE",
             DomainError::Database(_) | DomainError::Internal(_) => "INTERNAL",
         }
     }
@@ -197,5 +213,16 @@ mod tests {
         assert_eq!(DomainError::from(busy).code(), "UNAVAILABLE");
         let other = DbErr::Custom("boom".into());
         assert_eq!(DomainError::from(other).code(), "INTERNAL");
+    }
+
+    #[test]
+    fn a_lost_connection_is_unavailable() {
+        let io = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset by peer");
+        let lost = DbErr::Query(sea_orm::RuntimeErr::SqlxError(std::sync::Arc::new(
+            sea_orm::sqlx::Error::Io(io),
+        )));
+        assert_eq!(DomainError::from(lost).code(), "UNAVAILABLE");
+        let closed = DbErr::ConnectionAcquire(sea_orm::error::ConnAcquireErr::ConnectionClosed);
+        assert_eq!(DomainError::from(closed).code(), "UNAVAILABLE");
     }
 }

@@ -29,6 +29,9 @@ impl From<StorageError> for DomainError {
             StorageError::Read(e) => {
                 DomainError::validation(format!("the upload was cut off: {e}"))
             }
+            StorageError::Full => DomainError::InsufficientStorage(
+                "the file store is out of space: nothing was stored; try again later".into(),
+            ),
             other => DomainError::Internal(other.to_string()),
         }
     }
@@ -242,24 +245,40 @@ pub async fn collect_orphans(
             // The row goes first: a version created meanwhile that links the
             // file makes the delete fail on the foreign key, and the blob stays.
             let deleted = file::Entity::delete_by_id(f.id).exec(&db.conn).await;
-            if deleted.is_ok() && !blob_in_use(db, &f.storage_key).await? {
+            if deleted.is_err() {
+                continue;
+            }
+            // The blob goes under its lock, which retention holds from
+            // checking its archived copy to pointing a value at it.
+            let txn = db.begin_write().await?;
+            lock_blob(&txn, &f.storage_key).await?;
+            if !blob_in_use(&txn, &f.storage_key).await? {
                 store.delete(&f.storage_key).await?;
             }
+            txn.commit().await?;
         }
     }
     Ok(orphans)
 }
 
+/// Holds the lock of the blob at `key` until the transaction ends: whoever
+/// deletes a blob, or points a row at one, holds it.
+pub(crate) async fn lock_blob(txn: &WriteTxn, key: &str) -> DomainResult<()> {
+    Ok(crate::db::Dialect::of(txn)
+        .lock_name(txn, &format!("blobs/{key}"))
+        .await?)
+}
+
 /// Whether a file row (of any project) or an archived value still stores its bytes at `key`.
-async fn blob_in_use(db: &Db, key: &str) -> DomainResult<bool> {
+async fn blob_in_use(conn: &impl ConnectionTrait, key: &str) -> DomainResult<bool> {
     let files = file::Entity::find()
         .filter(file::Column::StorageKey.eq(key))
-        .count(&db.conn)
+        .count(conn)
         .await?;
     // An archived value with the same bytes shares the content key.
     let values = entity::artifact_version::Entity::find()
         .filter(entity::artifact_version::Column::ArchivedKey.eq(key))
-        .count(&db.conn)
+        .count(conn)
         .await?;
     Ok(files + values > 0)
 }

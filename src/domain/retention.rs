@@ -22,7 +22,6 @@ use futures::StreamExt;
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
-    TransactionTrait,
 };
 use serde_json::Value;
 use uuid::Uuid;
@@ -216,15 +215,22 @@ async fn archive(
                 continue;
             }
             let key = put_verified(store, compressed, &value).await?;
-            stored.push((v.id, key, size));
+            stored.push((v.id, key, size, value));
         }
         if dry_run {
             continue;
         }
         // One short transaction per batch; a row that changed meanwhile (a
         // promotion, say) is left as it is.
-        let txn = db.conn.begin().await?;
-        for (id, key, size) in stored {
+        let txn = db.begin_write().await?;
+        for (id, key, size, value) in stored {
+            // `quire gc` deletes a blob only under this lock and when nothing
+            // points at it: under it, the blob written above is either still
+            // there or written again, and then pointed at.
+            super::files::lock_blob(&txn, &key).await?;
+            if read_value(store, &key).await.ok().as_ref() != Some(&value) {
+                put_verified(store, compress(&value)?, &value).await?;
+            }
             let moved = version::Entity::update_many()
                 .col_expr(version::Column::Value, Expr::value(Value::Null))
                 .col_expr(version::Column::ArchivedKey, Expr::value(key))

@@ -237,10 +237,10 @@ fn links(chain: &[artifact_schema::Model]) -> Vec<upgrades::Link<'_>> {
 
 /// What a project at `tier` reads of a value stored under `own` (its schema
 /// version; none: before any schema), as schema version `as_version` (none:
-/// its own): upgraded through the key's `chain`, then without what that
-/// version's schema gates above the tier. VALIDATION_FAILED for a version
-/// the key does not have, one older than the value's, or an upgrade that
-/// does not apply to it.
+/// its own): upgraded through the key's `chain`, then without what any
+/// schema version of the key gates above the tier (`tiers::visible_under_all`).
+/// VALIDATION_FAILED for a version the key does not have, one older than
+/// the value's, or an upgrade that does not apply to it.
 pub(crate) fn view(
     tiers: &Tiers,
     tier: &str,
@@ -249,17 +249,35 @@ pub(crate) fn view(
     as_version: Option<i32>,
     chain: &[artifact_schema::Model],
 ) -> DomainResult<Value> {
-    let Some(target) = as_version.or(own) else {
-        return Ok(value.clone());
+    let shaped = match as_version.or(own) {
+        None => value.clone(),
+        Some(target) => {
+            if !chain.iter().any(|m| m.version == target) {
+                return Err(DomainError::validation(format!(
+                    "the key has no schema version {target} (it has {})",
+                    chain.len()
+                )));
+            }
+            upgrades::upgrade(value, own, target, &links(chain))?
+        }
     };
-    let Some(schema) = chain.iter().find(|m| m.version == target) else {
-        return Err(DomainError::validation(format!(
-            "the key has no schema version {target} (it has {})",
-            chain.len()
-        )));
-    };
-    let upgraded = upgrades::upgrade(value, own, target, &links(chain))?;
-    Ok(tiers::visible(tiers, tier, &schema.json_schema, &upgraded))
+    Ok(gated(tiers, tier, chain, &shaped))
+}
+
+/// `value` (in any shape of the key's) without what any schema of `chain`
+/// gates above `tier`.
+pub(crate) fn gated(
+    tiers: &Tiers,
+    tier: &str,
+    chain: &[artifact_schema::Model],
+    value: &Value,
+) -> Value {
+    tiers::visible_under_all(tiers, tier, chain.iter().map(|m| &m.json_schema), value)
+}
+
+/// Whether any schema of `chain` gates by tier.
+pub(crate) fn chain_is_gated(chain: &[artifact_schema::Model]) -> bool {
+    chain.iter().any(|m| tiers::is_gated(&m.json_schema))
 }
 
 /// `value`, stored under `own`, in the shape of the newest schema of

@@ -114,6 +114,30 @@ pub fn visible(tiers: &Tiers, project_tier: &str, schema: &Value, value: &Value)
     value
 }
 
+/// `value` without what ANY of a key's `schemas` gates above `project_tier`.
+///
+/// A key's schema versions may name a gated field differently (`price` in
+/// one, `pricing` in the next), and a value may be in any of their shapes
+/// (a context promoted before an upgrade, a version stored before the key
+/// had a schema): gating by the value's own schema alone would show what
+/// another version gates. So a field is hidden wherever any version of the
+/// key's schema gates it (failing closed: a field gated once stays gated).
+pub fn visible_under_all<'a>(
+    tiers: &Tiers,
+    project_tier: &str,
+    schemas: impl IntoIterator<Item = &'a Value>,
+    value: &Value,
+) -> Value {
+    let mut value = value.clone();
+    for schema in schemas {
+        if is_gated(schema) {
+            let reach = |marked: &str| tiers.reaches(project_tier, marked);
+            strip(&mut value, schema, schema, &reach, 0);
+        }
+    }
+    value
+}
+
 /// The local schema a `$ref` names (`#/$defs/x`), if it resolves.
 fn resolve<'a>(root: &'a Value, schema: &'a Value, depth: usize) -> Option<&'a Value> {
     match schema.get("$ref").and_then(Value::as_str) {

@@ -5,7 +5,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::Utc;
 use entity::{ActorType, Role, api_token};
 use rand::RngCore;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ActiveEnum, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 use super::digest::sha256_hex;
@@ -29,6 +29,9 @@ pub struct NewToken {
     pub actor_type: ActorType,
     /// When set, the token sees this project only.
     pub project_id: Option<Uuid>,
+    /// The actor a further token is for (the id of its first token); none:
+    /// the token is a new actor's first.
+    pub actor_id: Option<Uuid>,
 }
 
 /// Creates a token; returns its row and the secret, which is not stored.
@@ -39,6 +42,11 @@ pub async fn create(
     input: NewToken,
 ) -> DomainResult<(api_token::Model, String)> {
     validate::name("name", &input.name)?;
+    if input.actor_type == ActorType::Rule {
+        return Err(DomainError::validation(
+            "actorType RULE is reserved to the server's approval policies; a token is HUMAN, AI or SYSTEM",
+        ));
+    }
     if let Some(project_id) = input.project_id {
         let exists = entity::project::Entity::find_by_id(project_id)
             .one(db)
@@ -64,6 +72,7 @@ pub async fn create(
         created_at: Utc::now(),
         last_used_at: None,
         revoked_at: None,
+        actor_id: input.actor_id,
     };
     api_token::Entity::insert(api_token::ActiveModel::from(model.clone()))
         .exec(db)
@@ -97,7 +106,7 @@ pub(crate) async fn authenticate_digest(db: &Db, digest: &str) -> DomainResult<P
 pub fn principal_of(token: &api_token::Model) -> Principal {
     Principal {
         actor: Actor {
-            id: token.id,
+            id: token.actor_id.unwrap_or(token.id),
             name: token.name.clone(),
             actor_type: token.actor_type,
         },
@@ -106,30 +115,72 @@ pub fn principal_of(token: &api_token::Model) -> Principal {
     }
 }
 
+/// What [`create_for`] is asked.
+pub(crate) struct TokenRequest<'a> {
+    pub name: String,
+    pub role: Role,
+    pub actor_type: ActorType,
+    /// The project to scope the token to (public ID).
+    pub project_id: Option<&'a str>,
+    /// Another token of the actor this one is for (public ID).
+    pub actor_of: Option<&'a str>,
+}
+
 /// Creates a token for a caller: a token scoped to a project may only make
 /// tokens of that project (an unscoped request defaults to its scope). ADMIN.
+/// People are vouched for by the operator: only an unscoped ADMIN makes a
+/// HUMAN token (else a project's admin could be two people in a quorum).
+/// A token for an existing actor (`actor_of`) acts as that actor: same id,
+/// same type, counted once by quorums.
 pub(crate) async fn create_for(
     s: Session<'_>,
-    name: String,
-    role: Role,
-    actor_type: ActorType,
-    project_id: Option<&str>,
+    request: TokenRequest<'_>,
 ) -> DomainResult<(api_token::Model, String)> {
     s.principal.require_role(Role::Admin)?;
-    let project_id = match project_id {
+    if request.actor_type == ActorType::Human && s.principal.project_scope.is_some() {
+        return Err(DomainError::Forbidden(
+            "only an unscoped ADMIN makes HUMAN tokens: people are vouched for by the operator"
+                .into(),
+        ));
+    }
+    let project_id = match request.project_id {
         Some(text) => Some(projects::require(s, text).await?.id),
         None => s.principal.project_scope,
+    };
+    let actor_id = match request.actor_of {
+        Some(text) => Some(actor_of(s, text, request.actor_type).await?),
+        None => None,
     };
     create(
         &s.db.conn,
         NewToken {
-            name,
-            role,
-            actor_type,
+            name: request.name,
+            role: request.role,
+            actor_type: request.actor_type,
             project_id,
+            actor_id,
         },
     )
     .await
+}
+
+/// The actor of a token the caller may manage, checked to be of `actor_type`.
+async fn actor_of(s: Session<'_>, text: &str, actor_type: ActorType) -> DomainResult<Uuid> {
+    let id = ids::decode(IdKind::Token, text)?;
+    let token = api_token::Entity::find_by_id(id).one(&s.db.conn).await?;
+    let token = token
+        .filter(|t| {
+            s.principal.project_scope.is_none() || t.project_id == s.principal.project_scope
+        })
+        .ok_or_else(|| DomainError::not_found(IdKind::Token, text))?;
+    if token.actor_type != actor_type {
+        return Err(DomainError::validation(format!(
+            "the actor of {text} is {}, not {}: a further token of an actor has its type",
+            token.actor_type.to_value(),
+            actor_type.to_value()
+        )));
+    }
+    Ok(token.actor_id.unwrap_or(token.id))
 }
 
 /// The tokens a caller may manage: all, or those of its project. ADMIN.

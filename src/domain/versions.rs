@@ -361,15 +361,17 @@ async fn evaluate_rule(
         Some(id) => entity::run::Entity::find_by_id(id).one(txn).await?,
         None => None,
     };
-    let value = match model.schema_version {
-        Some(own) => {
-            let chain = schemas::chain(txn, &model.schema_key).await?;
-            let tiers = &s.limits.tiers;
-            let tier = projects::tier_of(project, tiers);
-            schemas::view(tiers, tier, &tree(model)?, Some(own), None, &chain)?
-        }
-        None => tree(model)?,
-    };
+    let chain = schemas::chain(txn, &model.schema_key).await?;
+    let tiers = &s.limits.tiers;
+    let tier = projects::tier_of(project, tiers);
+    let value = schemas::view(
+        tiers,
+        tier,
+        &tree(model)?,
+        model.schema_version,
+        None,
+        &chain,
+    )?;
     let data = serde_json::json!({
         "value": value,
         "version": {

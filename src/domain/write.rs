@@ -18,7 +18,7 @@ use std::future::Future;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::error::DomainResult;
+use super::error::{DomainError, DomainResult};
 use super::idempotency::Idempotency;
 use crate::db::{Db, WriteTxn};
 
@@ -59,8 +59,17 @@ where
 /// and commits; a failure rolls back as the transaction drops.
 async fn finish(txn: WriteTxn) -> DomainResult<()> {
     super::version_counts::flush(&txn).await?;
-    txn.commit().await?;
-    Ok(())
+    match txn.commit().await {
+        Ok(()) => Ok(()),
+        // The COMMIT was sent, and no answer came back.
+        Err(err) if crate::db::is_connection_failure(&err) => {
+            tracing::error!(error = %err, "the connection was lost while committing");
+            Err(DomainError::OutcomeUnknown(
+                "the connection to the database was lost while the change committed: it may or may not have been applied; read it back before trying again, or retry with the same idempotencyKey".into(),
+            ))
+        }
+        Err(err) => Err(err.into()),
+    }
 }
 
 impl Idempotency {

@@ -138,6 +138,33 @@ pub(crate) async fn prime_runs_with_steps(
     Ok(())
 }
 
+/// The schemas of `keys`, read now and kept for the fields that need them
+/// (a value's tier gating; see [`prime`]).
+pub(crate) async fn prime_schemas(
+    loaders: &Loaders,
+    keys: impl IntoIterator<Item = String>,
+) -> async_graphql::Result<()> {
+    let mut keys: Vec<String> = keys.into_iter().collect();
+    keys.sort_unstable();
+    keys.dedup();
+    if keys.is_empty() {
+        return Ok(());
+    }
+    let db = &loaders.loader().db;
+    let mut found = crate::domain::schemas::chains(&db.conn, keys.iter().cloned())
+        .await
+        .map_err(to_graphql)?;
+    let chains: Vec<(SchemasOfKey, Vec<entity::artifact_schema::Model>)> = keys
+        .into_iter()
+        .map(|k| {
+            let chain = found.remove(&k).unwrap_or_default();
+            (SchemasOfKey(k), chain)
+        })
+        .collect();
+    loaders.feed_many(chains).await;
+    Ok(())
+}
+
 /// The output of a run, read only when a client selects it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) struct RunOutput(pub Uuid);

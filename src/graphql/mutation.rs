@@ -366,6 +366,11 @@ pub(crate) struct CreateTokenInput {
     /// Limit the token to one project; default: all projects (for a
     /// project-scoped admin: its own project, the only one it may name).
     pub project_id: Option<ID>,
+    /// Make a further token for the actor of this token (`tok_...`, one the
+    /// caller may manage): it acts as that actor (Actor.id is the same, and
+    /// quorums count the actor once) and must have its actorType. Omitted:
+    /// the token is a new actor.
+    pub actor_id: Option<ID>,
 }
 
 /// A new API token, with its secret.
@@ -616,9 +621,10 @@ impl MutationRoot {
             base_version_id: input.base_version_id.map(|id| id.0),
             idempotency_key: input.idempotency_key,
         };
-        Ok(ArtifactVersion(
-            versions::create(session(ctx), input).await.api()?,
-        ))
+        let created = versions::create(session(ctx), input).await.api()?;
+        // Its children are read at once, not after the loaders' batch window.
+        crate::graphql::types::version::prime_version(ctx, &created).await?;
+        Ok(ArtifactVersion(created))
     }
 
     /// PENDING -> APPROVED; the key's previously APPROVED version becomes SUPERSEDED.
@@ -832,16 +838,14 @@ impl MutationRoot {
         #[graphql(desc = "The token's name, role, actor type and project.")]
         input: CreateTokenInput,
     ) -> async_graphql::Result<CreatedToken> {
-        let project_id = input.project_id.as_ref().map(|id| id.as_str());
-        let (token, secret) = tokens::create_for(
-            session(ctx),
-            input.name,
-            input.role.into(),
-            input.actor_type.into(),
-            project_id,
-        )
-        .await
-        .api()?;
+        let request = tokens::TokenRequest {
+            name: input.name,
+            role: input.role.into(),
+            actor_type: input.actor_type.into(),
+            project_id: input.project_id.as_ref().map(|id| id.as_str()),
+            actor_of: input.actor_id.as_ref().map(|id| id.as_str()),
+        };
+        let (token, secret) = tokens::create_for(session(ctx), request).await.api()?;
         Ok(CreatedToken {
             id: ID(ids::encode(IdKind::Token, token.id)),
             secret,

@@ -85,19 +85,34 @@ impl PersistedQueries {
         if Sha256::digest(request.query.as_bytes())[..] != hash[..] {
             return Err(ApqError::HashMismatch);
         }
-        let size = request.query.len();
-        if size <= self.max_bytes && !cache.entries.contains(&hash) {
+        // Only a document that parses is worth keeping: a text that does not
+        // would fail every time it is named (and only fill the cache).
+        let parses = crate::nesting::check_document(&request.query).is_ok()
+            && async_graphql::parser::parse_query(&request.query).is_ok();
+        let size = entry_size(&request.query);
+        if parses && size <= self.max_bytes && !cache.entries.contains(&hash) {
             cache.entries.put(hash, request.query.as_str().into());
             cache.bytes += size;
             while cache.bytes > self.max_bytes {
                 match cache.entries.pop_lru() {
-                    Some((_, evicted)) => cache.bytes -= evicted.len(),
+                    Some((_, evicted)) => cache.bytes -= entry_size(&evicted),
                     None => break,
                 }
             }
         }
         Ok(())
     }
+}
+
+/// What an entry of the cache takes beside its text: the hash key (32
+/// bytes), the shared text's pointer and counts (32), the LRU list's node
+/// and links (~40) and the hash table's slot (~16), rounded up to what the
+/// allocator hands out.
+const ENTRY_OVERHEAD: usize = 128;
+
+/// What remembering `query` costs, in bytes.
+fn entry_size(query: &str) -> usize {
+    query.len() + ENTRY_OVERHEAD
 }
 
 /// The hash of `{"version": 1, "sha256Hash": "<64 hex digits>"}`.
@@ -173,7 +188,8 @@ mod tests {
 
     #[test]
     fn evicts_the_least_recently_used_past_its_bytes() {
-        let apq = PersistedQueries::new(20);
+        // Room for two of these entries, each counted with its overhead.
+        let apq = PersistedQueries::new(2 * entry_size("{ aaaaaa }"));
         let (a, b, c) = ("{ aaaaaa }", "{ bbbbbb }", "{ cccccc }");
         for q in [a, b] {
             apq.resolve(&mut request(q, &sha(q))).unwrap();
@@ -187,5 +203,22 @@ mod tests {
         );
         assert_eq!(apq.resolve(&mut request("", &sha(a))), Ok(()));
         assert_eq!(apq.resolve(&mut request("", &sha(c))), Ok(()));
+        let held = apq.cache.lock().unwrap().bytes;
+        assert_eq!(held, 2 * ("{ aaaaaa }".len() + ENTRY_OVERHEAD));
+    }
+
+    #[test]
+    fn keeps_only_documents_that_parse() {
+        let apq = PersistedQueries::new(1024);
+        for broken in ["{ viewer { name }", "not graphql", &"{ a ".repeat(200)] {
+            // The request goes on (and fails as any bad document does)...
+            assert_eq!(apq.resolve(&mut request(broken, &sha(broken))), Ok(()));
+            // ...but its text is not remembered.
+            assert_eq!(
+                apq.resolve(&mut request("", &sha(broken))),
+                Err(ApqError::NotFound)
+            );
+        }
+        assert_eq!(apq.cache.lock().unwrap().bytes, 0);
     }
 }

@@ -28,6 +28,10 @@ fn error(err: DomainError) -> Response {
         DomainError::Forbidden(_) => StatusCode::FORBIDDEN,
         DomainError::NotFound { .. } => StatusCode::NOT_FOUND,
         DomainError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+        DomainError::InsufficientStorage(_) => StatusCode::INSUFFICIENT_STORAGE,
+        DomainError::Unavailable(_) | DomainError::OutcomeUnknown(_) => {
+            StatusCode::SERVICE_UNAVAILABLE
+        }
         DomainError::Database(_) | DomainError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         _ => StatusCode::BAD_REQUEST,
     };

@@ -65,6 +65,8 @@ pub(crate) struct AppState {
     pub shutdown: tokio_util::sync::CancellationToken,
     /// The WebSocket connections being served, awaited at shutdown.
     pub sockets: tokio_util::task::TaskTracker,
+    /// Requests per token and failed authentications per client address.
+    pub limiter: Arc<rate_limit::RateLimiter>,
 }
 
 impl AppState {
@@ -91,7 +93,13 @@ impl AppState {
         )
         .await?;
         let token_cache = Arc::new(TokenCache::new(config.tokens.cache_ttl()));
+        let limiter = Arc::new(rate_limit::RateLimiter::configured(
+            config,
+            db.clone(),
+            token_cache.clone(),
+        ));
         Ok(AppState {
+            limiter,
             schema: build_schema(
                 db.clone(),
                 &config.limits,
@@ -117,8 +125,6 @@ impl AppState {
 /// Every route, behind the layers every response passes through.
 pub(crate) fn router(state: AppState) -> Router {
     let http = &state.config.http;
-    let limiter = rate_limit::RateLimiter::configured(&state.config.tokens)
-        .with_known_tokens(state.token_cache.clone());
     // GraphQL responses compress well (a review page to a tenth); files are
     // sent as stored, and WebSocket frames are never compressed.
     let graphql = Router::new()
@@ -130,7 +136,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/files", post(files::upload))
         .route("/files/{id}", get(files::download))
         .route_layer(axum::middleware::from_fn_with_state(
-            Arc::new(limiter),
+            state.limiter.clone(),
             rate_limit::limit,
         ))
         .route("/graphiql/{asset}", get(playground::asset))

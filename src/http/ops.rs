@@ -19,6 +19,9 @@ pub(crate) async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     if !state.db.writable().await {
         return (StatusCode::SERVICE_UNAVAILABLE, "database refuses writes");
     }
+    if !state.store.has_space().await {
+        return (StatusCode::SERVICE_UNAVAILABLE, "file store out of space");
+    }
     (StatusCode::OK, "ready")
 }
 

@@ -12,9 +12,13 @@ use std::time::{Duration, Instant};
 
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::header::RETRY_AFTER;
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+
+use crate::config::{ServeConfig, TrustedProxies};
+use crate::db::Db;
+use crate::token_cache::TokenCache;
 
 /// More buckets than this drops the ones that are full again: memory stays
 /// bounded whatever the callers send.
@@ -46,10 +50,13 @@ pub(crate) struct RateLimiter {
     per_token: Option<Rate>,
     auth_failures: Option<Rate>,
     buckets: Mutex<HashMap<Key, Bucket>>,
-    /// Tokens seen valid lately pass an address that is refused for its
-    /// failures: one misconfigured client behind a shared address does not
-    /// lock its neighbours out.
-    known: Option<Arc<crate::token_cache::TokenCache>>,
+    /// Checks the token of a request from an address refused for its
+    /// failures: a valid token always passes (one misconfigured client, or
+    /// an attacker, behind a shared address does not lock its neighbours
+    /// out).
+    tokens: Option<(Db, Arc<TokenCache>)>,
+    /// Whose forwarding headers name the client.
+    trusted_proxies: TrustedProxies,
 }
 
 impl RateLimiter {
@@ -59,13 +66,16 @@ impl RateLimiter {
             per_token,
             auth_failures,
             buckets: Mutex::default(),
-            known: None,
+            tokens: None,
+            trusted_proxies: TrustedProxies::default(),
         }
     }
 
-    /// The limits `tokens` sets (a zero rate is off): per token, bursts of
-    /// twice the rate; per address, a minute's worth of failures at once.
-    pub(crate) fn configured(tokens: &crate::config::TokensConfig) -> Self {
+    /// The limits `config` sets (a zero rate is off): per token, bursts of
+    /// twice the rate; per address, a minute's worth of failures at once;
+    /// valid tokens checked against `db` through `cache`.
+    pub(crate) fn configured(config: &ServeConfig, db: Db, cache: Arc<TokenCache>) -> Self {
+        let tokens = &config.tokens;
         let per_token = (tokens.rate_limit_per_token > 0.0).then(|| Rate {
             per_second: tokens.rate_limit_per_token,
             burst: (2.0 * tokens.rate_limit_per_token).max(1.0),
@@ -74,21 +84,51 @@ impl RateLimiter {
             per_second: tokens.auth_failures_per_minute / 60.0,
             burst: tokens.auth_failures_per_minute.max(1.0),
         });
-        RateLimiter::new(per_token, failures)
+        RateLimiter {
+            tokens: Some((db, cache)),
+            trusted_proxies: config.http.trusted_proxies.clone(),
+            ..RateLimiter::new(per_token, failures)
+        }
     }
 
-    /// Lets tokens this cache holds through a refused address.
-    pub(crate) fn with_known_tokens(mut self, cache: Arc<crate::token_cache::TokenCache>) -> Self {
-        self.known = Some(cache);
-        self
+    /// The client address of a request from `peer` (see `TrustedProxies`).
+    pub(crate) fn client(&self, peer: Option<SocketAddr>, headers: &HeaderMap) -> Option<IpAddr> {
+        peer.map(|p| self.trusted_proxies.client(p.ip(), headers))
     }
 
-    fn is_known(&self, secret: Option<&str>) -> bool {
-        match (&self.known, secret) {
-            (Some(cache), Some(secret)) => cache
-                .get(&crate::domain::tokens::secret_digest(secret))
-                .is_some(),
-            _ => false,
+    /// Whether a request from `address` with `secret` may go on: yes while
+    /// the address has failures to spare, and with a valid token always;
+    /// otherwise the wait before it may try again.
+    pub(crate) async fn admits(
+        &self,
+        address: Option<IpAddr>,
+        secret: Option<&str>,
+    ) -> Result<(), Duration> {
+        let (Some(rate), Some(ip)) = (self.auth_failures, address) else {
+            return Ok(());
+        };
+        let Err(wait) = self.draw(Key::FailedAuth(ip), rate, 0.0) else {
+            return Ok(());
+        };
+        match (&self.tokens, secret) {
+            (Some((db, cache)), Some(secret)) => {
+                match crate::auth::authenticate_secret(db, cache, secret).await {
+                    Ok(_) => Ok(()),
+                    // The database failing is not the client's failure.
+                    Err(e) if !matches!(e, crate::domain::DomainError::Unauthenticated(_)) => {
+                        Ok(())
+                    }
+                    Err(_) => Err(wait),
+                }
+            }
+            _ => Err(wait),
+        }
+    }
+
+    /// Counts a failed authentication from `address`.
+    pub(crate) fn failed(&self, address: Option<IpAddr>) {
+        if let (Some(rate), Some(ip)) = (self.auth_failures, address) {
+            let _ = self.draw(Key::FailedAuth(ip), rate, 1.0);
         }
     }
 
@@ -129,10 +169,18 @@ fn secret_key(secret: &str) -> Key {
     Key::Token(hasher.finish())
 }
 
-fn refused(wait: Duration, what: &str) -> Response {
+/// The words a refusal for failed authentications says.
+pub(crate) fn refusal_text(wait: Duration) -> String {
+    format!(
+        "too many failed authentications from this address; try again in {} s",
+        wait.as_secs().max(1)
+    )
+}
+
+fn refused(wait: Duration, message: String) -> Response {
     let seconds = wait.as_secs().max(1);
     let body = serde_json::json!({ "errors": [{
-        "message": format!("too many {what}; try again in {seconds} s"),
+        "message": message,
         "extensions": { "code": "RATE_LIMITED" }
     }]});
     let mut response = (
@@ -149,33 +197,40 @@ fn refused(wait: Duration, what: &str) -> Response {
 }
 
 /// The layer: refuses a client address with too many failed
-/// authentications and a token over its rate; counts a 401 as a failure.
+/// authentications (unless the request's token is valid) and a token over
+/// its rate; counts a 401 as a failure. WebSockets authenticate in
+/// connection_init, where `ws` asks the same questions.
 pub(crate) async fn limit(
     State(limiter): State<Arc<RateLimiter>>,
     request: Request,
     next: Next,
 ) -> Response {
-    let address = request
+    let peer = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip());
-    if let (Some(rate), Some(ip)) = (limiter.auth_failures, address)
-        && let Err(wait) = limiter.draw(Key::FailedAuth(ip), rate, 0.0)
-        && !limiter.is_known(crate::auth::bearer(request.headers()))
+        .map(|c| c.0);
+    let address = limiter.client(peer, request.headers());
+    let secret = crate::auth::bearer(request.headers());
+    if request.uri().path() != "/graphql/ws"
+        && let Err(wait) = limiter.admits(address, secret).await
     {
-        return refused(wait, "failed authentications from this address");
+        return refused(wait, refusal_text(wait));
     }
     if let Some(rate) = limiter.per_token
-        && let Some(secret) = crate::auth::bearer(request.headers())
+        && let Some(secret) = secret
         && let Err(wait) = limiter.draw(secret_key(secret), rate, 1.0)
     {
-        return refused(wait, "requests with this token");
+        return refused(
+            wait,
+            format!(
+                "too many requests with this token; try again in {} s",
+                wait.as_secs().max(1)
+            ),
+        );
     }
     let response = next.run(request).await;
-    if response.status() == StatusCode::UNAUTHORIZED
-        && let (Some(rate), Some(ip)) = (limiter.auth_failures, address)
-    {
-        let _ = limiter.draw(Key::FailedAuth(ip), rate, 1.0);
+    if response.status() == StatusCode::UNAUTHORIZED {
+        limiter.failed(address);
     }
     response
 }

@@ -12,8 +12,10 @@ use std::time::Duration;
 
 use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, WebSocketProtocols, WsMessage};
 use async_graphql::{Data, Error};
-use axum::extract::State;
+use std::net::{IpAddr, SocketAddr};
+
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, State};
 use axum::http::header::SEC_WEBSOCKET_PROTOCOL;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
@@ -32,9 +34,11 @@ use crate::nesting;
 /// client offers.
 pub(crate) async fn upgrade(
     State(state): State<AppState>,
+    peer: Option<axum::Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Response {
+    let address = state.limiter.client(peer.map(|p| p.0.0), &headers);
     let Some(protocol) = protocol_of(&headers) else {
         return (
             StatusCode::BAD_REQUEST,
@@ -50,7 +54,7 @@ pub(crate) async fn upgrade(
         .write_buffer_size(8 * 1024)
         .on_upgrade(move |socket| {
             let sockets = state.sockets.clone();
-            sockets.track_future(serve(socket, protocol, state))
+            sockets.track_future(serve(socket, protocol, state, address))
         })
 }
 
@@ -84,19 +88,37 @@ fn secret_of(payload: &Value) -> Option<String> {
     (!secret.is_empty()).then(|| secret.to_owned())
 }
 
+/// Authenticates connection_init as the HTTP layer does a request: an
+/// address refused for its failed authentications is closed with 4429
+/// unless the token is valid, and a missing or invalid token counts as a
+/// failure of the client's address.
 async fn authenticate(
     state: AppState,
     payload: Value,
     secret_slot: Arc<Mutex<Option<String>>>,
+    address: Option<IpAddr>,
 ) -> async_graphql::Result<Data> {
-    let Some(secret) = secret_of(&payload) else {
+    let secret = secret_of(&payload);
+    if let Err(wait) = state.limiter.admits(address, secret.as_deref()).await {
+        return Err(Error::new(format!(
+            "4429: {}",
+            crate::http::rate_limit::refusal_text(wait)
+        )));
+    }
+    let Some(secret) = secret else {
+        state.limiter.failed(address);
         return Err(Error::new(
             "4401: send {\"Authorization\": \"Bearer <token>\"} in connection_init",
         ));
     };
     let principal = auth::authenticate_secret(&state.db, &state.token_cache, &secret)
         .await
-        .map_err(|e| Error::new(format!("4403: {e}")))?;
+        .map_err(|e| {
+            if matches!(e, DomainError::Unauthenticated(_)) {
+                state.limiter.failed(address);
+            }
+            Error::new(format!("4403: {e}"))
+        })?;
     state.token_usage.touch(principal.actor.id);
     *secret_slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(secret);
     let mut data = Data::default();
@@ -222,7 +244,12 @@ impl Screen {
     }
 }
 
-async fn serve(socket: WebSocket, protocol: WebSocketProtocols, state: AppState) {
+async fn serve(
+    socket: WebSocket,
+    protocol: WebSocketProtocols,
+    state: AppState,
+    address: Option<IpAddr>,
+) {
     let _open = state.metrics.websocket();
     let (mut sink, stream) = socket.split();
     let screen = Arc::new(Mutex::new(Screen {
@@ -258,7 +285,9 @@ async fn serve(socket: WebSocket, protocol: WebSocketProtocols, state: AppState)
     let init_secret = secret.clone();
     let mut protocol_stream =
         async_graphql::http::WebSocket::new(state.schema.clone(), input, protocol)
-            .on_connection_init(move |payload| authenticate(init_state, payload, init_secret))
+            .on_connection_init(move |payload| {
+                authenticate(init_state, payload, init_secret, address)
+            })
             .keepalive_timeout(None);
     let deadline = tokio::time::sleep(state.config.http.ws_init_timeout());
     tokio::pin!(deadline);

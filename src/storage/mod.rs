@@ -40,6 +40,27 @@ pub enum StorageError {
     /// The startup check failed: the store cannot be reached, written or read.
     #[error("{0}")]
     Unusable(String),
+    /// The store has no room for the blob (a full disk, a quota); nothing
+    /// of it was kept.
+    #[error("the file store is out of space")]
+    Full,
+}
+
+/// Whether an error of the store comes from a full disk or a quota (ENOSPC,
+/// EDQUOT), at any depth of its causes.
+fn is_out_of_space(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = cause {
+        if let Some(io) = e.downcast_ref::<std::io::Error>()
+            && (io.kind() == std::io::ErrorKind::StorageFull
+                || io.kind() == std::io::ErrorKind::QuotaExceeded
+                || matches!(io.raw_os_error(), Some(28 | 122)))
+        {
+            return true;
+        }
+        cause = e.source();
+    }
+    false
 }
 
 /// A blob written to its staging place, with its digest and size.
@@ -79,7 +100,16 @@ pub trait BlobStore: Send + Sync + 'static {
     async fn read(&self, key: &str, range: Option<Range<u64>>) -> Result<Download, StorageError>;
     /// Deletes a blob (one no file row names any more).
     async fn delete(&self, key: &str) -> Result<(), StorageError>;
+    /// Whether the store takes writes: false from a write refused for want
+    /// of space until a write succeeds again (tried again at most every
+    /// [`SPACE_RECHECK`]).
+    async fn has_space(&self) -> bool {
+        true
+    }
 }
+
+/// How often a store that ran out of space is tried again by readiness checks.
+pub const SPACE_RECHECK: std::time::Duration = std::time::Duration::from_secs(10);
 
 pub(crate) type SharedBlobStore = Arc<dyn BlobStore>;
 
@@ -93,6 +123,8 @@ pub struct ObjectBlobStore {
     /// Where the store is, as configured (less any password), for messages.
     location: String,
     hint: Option<&'static str>,
+    /// When a write was last refused for want of space, until one succeeds.
+    out_of_space: std::sync::Mutex<Option<std::time::Instant>>,
 }
 
 /// Where blobs live when nothing is configured: a folder beside the SQLite
@@ -145,6 +177,7 @@ impl ObjectBlobStore {
                 prefix: remote.prefix,
                 location: shown.to_string(),
                 hint: remote.hint,
+                out_of_space: Default::default(),
             });
         }
         let folder = location.strip_prefix("file://").unwrap_or(location);
@@ -159,7 +192,30 @@ impl ObjectBlobStore {
             prefix: Path::default(),
             location: folder.to_owned(),
             hint: None,
+            out_of_space: Default::default(),
         })
+    }
+
+    /// `err`, as [`StorageError::Full`] when it is for want of space (and
+    /// then remembered for [`BlobStore::has_space`]).
+    fn noted(&self, err: StorageError) -> StorageError {
+        let full = match &err {
+            StorageError::Store(e) => is_out_of_space(e),
+            StorageError::Full => true,
+            _ => false,
+        };
+        if !full {
+            return err;
+        }
+        tracing::error!(error = %with_causes(&err), "the file store is out of space");
+        *self.out_of_space.lock().unwrap_or_else(|e| e.into_inner()) =
+            Some(std::time::Instant::now());
+        StorageError::Full
+    }
+
+    /// A write succeeded: the store has room again.
+    fn noted_success(&self) {
+        *self.out_of_space.lock().unwrap_or_else(|e| e.into_inner()) = None;
     }
 
     /// Writes a small object under the prefix, reads it back and deletes
@@ -300,20 +356,45 @@ impl BlobStore for ObjectBlobStore {
                 }
             }
         };
+        let failure = match failure {
+            Some(err) => {
+                let _ = writer.abort().await;
+                Some(err)
+            }
+            None => writer.finish().await.err().map(StorageError::from),
+        };
         if let Some(err) = failure {
             if matches!(err, StorageError::TooLarge { .. }) {
                 drain(&mut body, DRAIN_PAST_LIMIT).await;
             }
-            let _ = writer.abort().await;
             let _ = self.store.delete(&path).await;
-            return Err(err);
+            return Err(self.noted(err));
         }
-        writer.finish().await?;
+        self.noted_success();
         Ok(Staged {
             path,
             sha256: hex::encode(hasher.finalize()),
             size,
         })
+    }
+
+    async fn has_space(&self) -> bool {
+        let since = *self.out_of_space.lock().unwrap_or_else(|e| e.into_inner());
+        match since {
+            None => true,
+            Some(at) if at.elapsed() < SPACE_RECHECK => false,
+            Some(_) => match self.check().await {
+                Ok(()) => {
+                    self.noted_success();
+                    true
+                }
+                Err(_) => {
+                    *self.out_of_space.lock().unwrap_or_else(|e| e.into_inner()) =
+                        Some(std::time::Instant::now());
+                    false
+                }
+            },
+        }
     }
 
     async fn commit(&self, staged: &Staged) -> Result<String, StorageError> {

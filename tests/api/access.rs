@@ -346,7 +346,7 @@ async fn scoped_admin_stays_in_its_project(s: TestServer) {
         )
         .await;
     assert_eq!(code(&body["errors"][0]), "FORBIDDEN");
-    let create = "mutation($p: ID) { createToken(input: {name: \"t\", role: READER, actorType: HUMAN, projectId: $p}) { id secret } }";
+    let create = "mutation($p: ID) { createToken(input: {name: \"t\", role: READER, actorType: AI, projectId: $p}) { id secret } }";
     let (_, body) = s.post(Some(&admin_a), create, json!({ "p": b })).await;
     assert_eq!(code(&body["errors"][0]), "NOT_FOUND");
     // A token made without a project inherits the scope.

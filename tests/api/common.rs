@@ -321,6 +321,7 @@ impl TestServer {
                 role: Role::Admin,
                 actor_type: ActorType::Human,
                 project_id: None,
+                actor_id: None,
             },
         )
         .await

@@ -251,6 +251,7 @@ async fn copies_are_migrated_and_separate(backend: Backend) {
         role: entity::Role::Admin,
         actor_type: entity::ActorType::Human,
         project_id: None,
+        actor_id: None,
     };
     quire::domain::tokens::create(&first.conn, admin)
         .await

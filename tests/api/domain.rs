@@ -131,6 +131,7 @@ async fn principal(db: &Db, name: &str, role: Role, scope: Option<Uuid>) -> Prin
         role,
         actor_type: ActorType::Human,
         project_id: scope,
+        actor_id: None,
     };
     let (token, _) = tokens::create(&db.conn, input).await.unwrap();
     tokens::principal_of(&token)

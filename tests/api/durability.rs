@@ -199,6 +199,7 @@ async fn out_of_space(dir: &std::path::Path, disk: Disk) {
             role: Role::Admin,
             actor_type: ActorType::Human,
             project_id: None,
+            actor_id: None,
         },
     )
     .await

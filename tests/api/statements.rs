@@ -68,9 +68,10 @@ async fn statements_do_not_grow_with_page_size(s: TestServer) {
         small, large,
         "statements grew with the page size: {small} for 5, {large} for 50"
     );
-    // Token, project, page (with its count), files, approvals, and runs
-    // joined with their steps.
-    assert_eq!(large, 6, "statements for one nested page");
+    // Token, project, page (with its count), files, approvals, runs
+    // joined with their steps, and the keys' schemas (a value's tier
+    // gating).
+    assert_eq!(large, 7, "statements for one nested page");
 
     // totalCount rides on the page's own statement, and counts every row
     // whatever the cursor, including past the last page.
@@ -138,8 +139,8 @@ async fn statements_stay_fixed_under_32_clients(s: TestServer) {
     let (alone, n) = statements_for(&s, 50).await;
     assert_eq!(
         (alone, n),
-        (5, 50),
-        "project, page, files, approvals, runs with steps"
+        (6, 50),
+        "project, page, files, approvals, runs with steps, schemas"
     );
     for round in 0..3 {
         let before = s.statements().await;
@@ -198,8 +199,8 @@ async fn a_point_read_reads_its_children_at_once(s: TestServer) {
     let alone = s.admin(POINT, json!({ "id": ids[0] })).await;
     assert_eq!(
         s.statements().await - before,
-        3,
-        "version, files, approvals"
+        4,
+        "version, files, approvals, schemas"
     );
     assert_eq!(
         alone["artifactVersion"]["approvals"][0]["action"],
@@ -211,7 +212,7 @@ async fn a_point_read_reads_its_children_at_once(s: TestServer) {
         (0..32).map(|i| s.admin(POINT, json!({ "id": ids[i % ids.len()] }))),
     )
     .await;
-    assert_eq!(s.statements().await - before, 32 * 3);
+    assert_eq!(s.statements().await - before, 32 * 4);
     for (i, read) in reads.iter().enumerate() {
         let version = &read["artifactVersion"];
         let n = i % ids.len();

@@ -5,11 +5,13 @@ use uuid::Uuid;
 use super::{ActorTypeGql, gid};
 use crate::domain::ids::IdKind;
 
-/// Who did something: the token it was done with. A token is one actor; its
+/// Who did something: the actor of the token it was done with (a person or
+/// an agent, which may hold several tokens), by the name of that token; the
 /// name and type are copied onto each write when it is made.
 #[derive(SimpleObject, Clone)]
 pub(crate) struct Actor {
-    /// The token's ID (`tok_...`), the same as ApiToken.id.
+    /// The actor's ID: the ID (`tok_...`) of its first token, the same for
+    /// every token of the actor (createToken's actorId).
     pub id: ID,
     /// The token's name.
     pub name: String,

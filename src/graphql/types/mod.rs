@@ -16,7 +16,7 @@ mod project;
 mod run;
 mod schema;
 mod token;
-mod version;
+pub(crate) mod version;
 
 pub(crate) use actor::Actor;
 pub(crate) use approval::Approval;

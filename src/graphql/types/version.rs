@@ -17,7 +17,7 @@ use crate::graphql::loaders::{
     ProjectById, RevisionsOfVersion, RunById, RunWithSteps, SchemasOfKey, StepById, StepsOfRun,
     VersionById, VersionByNumber,
 };
-use crate::graphql::loaders::{prime, prime_runs_with_steps};
+use crate::graphql::loaders::{prime, prime_runs_with_steps, prime_schemas};
 
 pub(crate) struct ArtifactVersion(pub version::Model);
 
@@ -79,7 +79,10 @@ impl ArtifactVersion {
         as_schema_version: Option<i32>,
     ) -> async_graphql::Result<RawJson> {
         let v = &self.0;
-        if v.archived_key.is_none() && v.schema_version.is_none() && as_schema_version.is_none() {
+        if v.archived_key.is_none()
+            && as_schema_version.is_none()
+            && !schemas::chain_is_gated(&schema_chain(ctx, v).await?)
+        {
             // As stored: sent on as its text, never parsed.
             return Ok(RawJson(v.value.clone()));
         }
@@ -137,8 +140,24 @@ impl ArtifactVersion {
     /// SHA-256 (64 lowercase hex digits) over the canonical value (object keys
     /// sorted, no whitespace) and the linked files' SHA-256s in order: equal
     /// content, equal digest, whatever the key order sent.
-    async fn digest(&self) -> &str {
-        &self.0.digest
+    ///
+    /// A project whose tier does not reach a gated field gets the digest of
+    /// what it reads instead (the value without the gated fields, and the
+    /// same files): equal digests still mean equal content within a tier,
+    /// and gated content cannot be found by hashing guesses.
+    async fn digest(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
+        let v = &self.0;
+        if !schemas::chain_is_gated(&schema_chain(ctx, v).await?) {
+            return Ok(v.digest.clone());
+        }
+        let stored = stored_value(ctx, v).await?;
+        let shown = visible_value(ctx, v, None).await?;
+        if shown == stored {
+            return Ok(v.digest.clone());
+        }
+        let files = load(ctx, FilesOfVersion(v.id)).await?.unwrap_or_default();
+        let shas: Vec<String> = files.into_iter().map(|f| f.sha256).collect();
+        Ok(crate::domain::digest::version_digest(&shown, &shas))
     }
     // A version links files of its own project only (`files::for_version`);
     // `can_see` keeps it so should a row ever say otherwise.
@@ -378,8 +397,36 @@ async fn prime_versions(
             _ => Ok(()),
         }
     };
-    futures::try_join!(files, approvals, source_runs)?;
+    // What a value reads as depends on its key's schemas (tier gating).
+    let schemas = async {
+        match asks("value") || asks("digest") || asks("diff") {
+            true => prime_schemas(loaders, versions.iter().map(|v| v.schema_key.clone())).await,
+            false => Ok(()),
+        }
+    };
+    futures::try_join!(files, approvals, source_runs, schemas)?;
     Ok(())
+}
+
+/// The value as stored, read back from the object store when retention
+/// archived it.
+async fn stored_value(ctx: &Context<'_>, v: &version::Model) -> async_graphql::Result<Value> {
+    match &v.archived_key {
+        Some(key) => Ok(load(ctx, ArchivedValue(key.clone()))
+            .await?
+            .ok_or("an archived value is missing from the object store")?),
+        None => versions::tree(v).api(),
+    }
+}
+
+/// Every schema of the version's key, oldest first (batched).
+async fn schema_chain(
+    ctx: &Context<'_>,
+    v: &version::Model,
+) -> async_graphql::Result<Vec<entity::artifact_schema::Model>> {
+    Ok(load(ctx, SchemasOfKey(v.schema_key.clone()))
+        .await?
+        .unwrap_or_default())
 }
 
 /// What the caller's view of a version's value is (`schemas::view`), read
@@ -393,23 +440,14 @@ pub(crate) async fn visible_value(
     v: &version::Model,
     as_version: Option<i32>,
 ) -> async_graphql::Result<Value> {
-    let stored = match &v.archived_key {
-        Some(key) => load(ctx, ArchivedValue(key.clone()))
-            .await?
-            .ok_or("an archived value is missing from the object store")?,
-        None => versions::tree(v).api()?,
-    };
-    if v.schema_version.is_none() && as_version.is_none() {
+    let stored = stored_value(ctx, v).await?;
+    let chain = schema_chain(ctx, v).await?;
+    let gated = schemas::chain_is_gated(&chain);
+    if as_version.is_none() && !gated {
         return Ok(stored);
     }
-    let chain = load(ctx, SchemasOfKey(v.schema_key.clone()))
-        .await?
-        .unwrap_or_default();
     let tiers = &session(ctx).limits.tiers;
-    let project = match chain
-        .iter()
-        .any(|m| crate::domain::tiers::is_gated(&m.json_schema))
-    {
+    let project = match gated {
         true => load(ctx, ProjectById(v.project_id)).await?,
         false => None,
     };
