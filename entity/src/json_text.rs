@@ -11,29 +11,31 @@
 //! a space after `:` and `,`), SQLite the text it stored: either is the
 //! same JSON value as the one written.
 
-use std::sync::Arc;
-
+use bytes::Bytes;
 use sea_orm::sea_query::{ArrayType, ColumnType, Nullable, ValueType, ValueTypeErr};
 use sea_orm::sqlx::types::Json;
 use sea_orm::{ColIdx, DbErr, QueryResult, TryGetError, TryGetable, Value};
 use serde_json::value::RawValue;
 
+/// The text, as UTF-8 bytes shared by reference count: a clone (a page's
+/// row handed to a response) copies nothing.
 #[derive(Clone, PartialEq, Eq)]
-pub struct JsonText(Arc<str>);
+pub struct JsonText(Bytes);
 
 impl JsonText {
     /// The text of `value` (compact).
     pub fn from_value(value: &serde_json::Value) -> JsonText {
-        JsonText(value.to_string().into())
+        JsonText(Bytes::from(value.to_string()))
     }
 
     /// The JSON text.
     pub fn as_str(&self) -> &str {
-        &self.0
+        // Only ever made from a `String` or `str`.
+        std::str::from_utf8(&self.0).unwrap_or_default()
     }
 
-    /// The text, shared.
-    pub fn shared(&self) -> Arc<str> {
+    /// The text's bytes, shared (no copy).
+    pub fn bytes(&self) -> Bytes {
         self.0.clone()
     }
 
@@ -49,7 +51,7 @@ impl JsonText {
 
     /// The value as a tree.
     pub fn parse(&self) -> serde_json::Result<serde_json::Value> {
-        serde_json::from_str(&self.0)
+        serde_json::from_slice(&self.0)
     }
 
     /// Whether the stored value is JSON `null` (an archived value's).
@@ -60,7 +62,7 @@ impl JsonText {
 
 impl std::fmt::Debug for JsonText {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_str())
     }
 }
 
@@ -111,21 +113,22 @@ impl TryGetable for JsonText {
         let type_error = |e: sea_orm::sqlx::Error| {
             TryGetError::DbErr(DbErr::Type(format!("a JSON column at {idx:?}: {e}")))
         };
-        let text: Option<String> = if let Some(row) = res.try_as_pg_row() {
+        let text: Option<Bytes> = if let Some(row) = res.try_as_pg_row() {
             use sea_orm::sqlx::Row;
             row.try_get::<Option<Json<Box<RawValue>>>, _>(idx.as_sqlx_postgres_index())
                 .map_err(type_error)?
-                .map(|json| json.0.get().to_owned())
+                .map(|json| Bytes::from(String::from(Box::<str>::from(json.0))))
         } else if let Some(row) = res.try_as_sqlite_row() {
             use sea_orm::sqlx::Row;
             row.try_get::<Option<String>, _>(idx.as_sqlx_sqlite_index())
                 .map_err(type_error)?
+                .map(Bytes::from)
         } else {
             return Err(TryGetError::DbErr(DbErr::Type(
                 "JsonText reads PostgreSQL and SQLite rows only".into(),
             )));
         };
-        text.map(|t| JsonText(t.into()))
+        text.map(JsonText)
             .ok_or_else(|| TryGetError::Null(format!("{idx:?}")))
     }
 }

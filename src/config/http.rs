@@ -29,6 +29,17 @@ pub struct HttpConfig {
     #[arg(long, env = "QUIRE_MAX_RESPONSE_BYTES", default_value_t = 32 * 1024 * 1024)]
     pub max_response_bytes: usize,
 
+    /// The most bytes the responses being built hold together (values,
+    /// outputs and texts, counted as they are read): past it, a request that
+    /// needs more is refused with UNAVAILABLE (HTTP 503; try again), so that
+    /// many large responses at once cannot exhaust memory.
+    #[arg(
+        long,
+        env = "QUIRE_MAX_RESPONSE_BYTES_IN_FLIGHT",
+        default_value_t = 128 * 1024 * 1024
+    )]
+    pub max_response_bytes_in_flight: usize,
+
     /// How long nested-field loads wait to be batched together, in microseconds.
     #[arg(long, env = "QUIRE_BATCH_DELAY_US", default_value_t = 2_000)]
     pub batch_delay_us: u64,

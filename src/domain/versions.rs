@@ -270,6 +270,14 @@ async fn create_in(
 
     let schema_version = schemas::check(txn, &input.schema_key, &input.value).await?;
     lock_key(txn, project.id, &input.schema_key).await?;
+    super::generations::check_writer(
+        txn,
+        project.id,
+        &input.schema_key,
+        run_id,
+        &s.principal.actor,
+    )
+    .await?;
     let latest = latest_of_key(txn, project.id, &input.schema_key).await?;
     let base = match request.base {
         Some(base) => Some(base_version(txn, project.id, input, base, latest.as_ref()).await?),

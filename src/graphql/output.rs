@@ -26,7 +26,7 @@ use async_graphql::parser::types::Field;
 use async_graphql::{ContextSelectionSet, Positioned, ServerResult, Value};
 use bytes::Bytes;
 use serde::ser::{SerializeMap, SerializeSeq};
-use tokio::sync::{Semaphore, SemaphorePermit};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, SemaphorePermit};
 
 use super::error::to_graphql;
 use crate::domain::DomainError;
@@ -34,37 +34,89 @@ use crate::domain::DomainError;
 /// How many reads of one request that bring values run at once.
 pub(crate) const LOADS_AT_ONCE: usize = 2;
 
+/// How many reads that bring values run at once in the whole process, so
+/// that what is in flight stays bounded however many clients ask at once
+/// (a read holds its turn for one statement, a millisecond or two for a
+/// page: far more turns than a server's cores can use).
+pub(crate) const PROCESS_LOADS_AT_ONCE: usize = 4;
+
+/// What all requests of the process share: turns for reads that bring
+/// values, and the bytes their responses hold, under one ceiling.
+pub(crate) struct ProcessBudget {
+    loads: Arc<Semaphore>,
+    bytes: AtomicUsize,
+    max_bytes: usize,
+}
+
+impl ProcessBudget {
+    /// Responses in flight hold at most `max_bytes` between them.
+    pub(crate) fn new(max_bytes: usize) -> Arc<ProcessBudget> {
+        Arc::new(ProcessBudget {
+            loads: Arc::new(Semaphore::new(PROCESS_LOADS_AT_ONCE)),
+            bytes: AtomicUsize::new(0),
+            max_bytes,
+        })
+    }
+}
+
 /// The bytes one request's response may still take.
 pub(crate) struct ResponseBudget {
     limit: usize,
     used: AtomicUsize,
+    /// What this request holds of the process's bytes (given back on drop).
+    held: AtomicUsize,
     exceeded: AtomicBool,
+    busy: AtomicBool,
     loads: Semaphore,
+    process: Arc<ProcessBudget>,
+}
+
+/// A read's turn: one of its request's and one of the process's.
+pub(crate) struct Turn<'a> {
+    _request: SemaphorePermit<'a>,
+    _process: OwnedSemaphorePermit,
 }
 
 impl ResponseBudget {
-    pub(crate) fn new(limit: usize) -> Arc<ResponseBudget> {
+    pub(crate) fn new(limit: usize, process: Arc<ProcessBudget>) -> Arc<ResponseBudget> {
         Arc::new(ResponseBudget {
             limit,
             used: AtomicUsize::new(0),
+            held: AtomicUsize::new(0),
             exceeded: AtomicBool::new(false),
+            busy: AtomicBool::new(false),
             loads: Semaphore::new(LOADS_AT_ONCE),
+            process,
         })
     }
 
-    /// Takes `bytes` from the budget; PAYLOAD_TOO_LARGE once it is spent.
+    /// Takes `bytes` from the budget: PAYLOAD_TOO_LARGE once the request's
+    /// is spent, UNAVAILABLE when the responses in flight together would
+    /// hold more than the process allows (try again).
     pub(crate) fn charge(&self, bytes: usize) -> async_graphql::Result<()> {
         let used = self.used.fetch_add(bytes, Ordering::Relaxed) + bytes;
         if used > self.limit {
             self.exceeded.store(true, Ordering::Relaxed);
             return Err(self.refusal());
         }
+        let total = self.process.bytes.fetch_add(bytes, Ordering::Relaxed) + bytes;
+        if total > self.process.max_bytes {
+            self.process.bytes.fetch_sub(bytes, Ordering::Relaxed);
+            self.busy.store(true, Ordering::Relaxed);
+            return Err(to_graphql(DomainError::Unavailable(BUSY.into())));
+        }
+        self.held.fetch_add(bytes, Ordering::Relaxed);
         Ok(())
     }
 
-    /// Whether some field was refused for want of budget.
+    /// Whether some field was refused for want of the request's budget.
     pub(crate) fn exceeded(&self) -> bool {
         self.exceeded.load(Ordering::Relaxed)
+    }
+
+    /// Whether some field was refused for want of the process's.
+    pub(crate) fn busy(&self) -> bool {
+        self.busy.load(Ordering::Relaxed)
     }
 
     /// The limit, in bytes.
@@ -72,18 +124,34 @@ impl ResponseBudget {
         self.limit
     }
 
-    /// Waits for a read's turn; PAYLOAD_TOO_LARGE, without reading, once
-    /// the budget is spent.
-    pub(crate) async fn turn(&self) -> async_graphql::Result<SemaphorePermit<'_>> {
-        let permit = self
+    /// Waits for a read's turn; PAYLOAD_TOO_LARGE (or UNAVAILABLE),
+    /// without reading, once a budget is spent.
+    pub(crate) async fn turn(&self) -> async_graphql::Result<Turn<'_>> {
+        let over = |_| async_graphql::Error::new("the server is shutting down");
+        let request = self.loads.acquire().await.map_err(over)?;
+        self.check()?;
+        let process = self
+            .process
             .loads
-            .acquire()
+            .clone()
+            .acquire_owned()
             .await
-            .map_err(|_| async_graphql::Error::new("the request is over"))?;
+            .map_err(over)?;
+        self.check()?;
+        Ok(Turn {
+            _request: request,
+            _process: process,
+        })
+    }
+
+    fn check(&self) -> async_graphql::Result<()> {
         if self.exceeded() {
             return Err(self.refusal());
         }
-        Ok(permit)
+        if self.busy() {
+            return Err(to_graphql(DomainError::Unavailable(BUSY.into())));
+        }
+        Ok(())
     }
 
     fn refusal(&self) -> async_graphql::Error {
@@ -94,6 +162,16 @@ impl ResponseBudget {
         })
     }
 }
+
+impl Drop for ResponseBudget {
+    fn drop(&mut self) {
+        let held = self.held.load(Ordering::Relaxed);
+        self.process.bytes.fetch_sub(held, Ordering::Relaxed);
+    }
+}
+
+/// What a request refused for the process's sake is told.
+pub(crate) const BUSY: &str = "the server is holding as many large responses as it allows; nothing was done, try again shortly";
 
 /// Runs `read` in its turn under the request's budget, if it has one.
 pub(crate) async fn in_turn<T>(
@@ -137,15 +215,6 @@ pub(crate) fn as_text(
             .map(|()| Value::Binary(text))
             .map_err(|e| e.into_server_error(field.pos)),
     )
-}
-
-/// A stored text handed to a response without a copy.
-pub(crate) struct SharedText(pub Arc<str>);
-
-impl AsRef<[u8]> for SharedText {
-    fn as_ref(&self) -> &[u8] {
-        self.0.as_bytes()
-    }
 }
 
 /// A response's data as JSON, with each JSON scalar's text written as is.
@@ -201,7 +270,7 @@ mod tests {
 
     #[test]
     fn the_budget_refuses_past_its_limit_and_then_every_read() {
-        let budget = ResponseBudget::new(10);
+        let budget = ResponseBudget::new(10, ProcessBudget::new(100));
         assert!(budget.charge(6).is_ok());
         assert!(!budget.exceeded());
         assert!(budget.charge(5).is_err());
@@ -210,5 +279,18 @@ mod tests {
             .build()
             .unwrap();
         assert!(rt.block_on(budget.turn()).is_err());
+    }
+
+    #[test]
+    fn responses_in_flight_share_the_process_ceiling() {
+        let process = ProcessBudget::new(10);
+        let first = ResponseBudget::new(8, process.clone());
+        assert!(first.charge(8).is_ok());
+        let second = ResponseBudget::new(8, process.clone());
+        assert!(second.charge(4).is_err());
+        assert!(second.busy() && !second.exceeded());
+        drop(first);
+        let third = ResponseBudget::new(8, process);
+        assert!(third.charge(8).is_ok());
     }
 }

@@ -137,7 +137,7 @@ impl OutputType for RawJson {
         ctx: &ContextSelectionSet<'_>,
         field: &Positioned<Field>,
     ) -> ServerResult<Value> {
-        let text = || bytes::Bytes::from_owner(super::output::SharedText(self.0.shared()));
+        let text = || self.0.bytes();
         match super::output::as_text(ctx, field, text) {
             Some(out) => out,
             None => {

@@ -325,7 +325,10 @@ async fn execute(
         return too_complex(kind, err);
     }
     let started = std::time::Instant::now();
-    let budget = ResponseBudget::new(state.config.http.max_response_bytes);
+    let budget = ResponseBudget::new(
+        state.config.http.max_response_bytes,
+        state.responses.clone(),
+    );
     let batch = batch.data(principal).data(budget.clone()).data(new_loaders(
         state.db.clone(),
         state.store.clone(),
@@ -366,7 +369,16 @@ async fn execute(
         BatchResponse::Single(r) => assign_codes(r),
         BatchResponse::Batch(rs) => rs.iter_mut().for_each(assign_codes),
     }
-    let mut http = if budget.exceeded() {
+    let mut http = if budget.busy() && !budget.exceeded() {
+        let mut busy =
+            Response::from_errors(vec![ServerError::new(crate::graphql::output::BUSY, None)]);
+        set_code(&mut busy, "UNAVAILABLE");
+        respond(
+            StatusCode::SERVICE_UNAVAILABLE,
+            kind,
+            &BatchResponse::Single(busy),
+        )
+    } else if budget.exceeded() {
         // Fields were refused as the budget ran out: the partial answer is
         // not sent, one error says why.
         too_large_response(

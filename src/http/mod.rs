@@ -67,6 +67,8 @@ pub(crate) struct AppState {
     pub sockets: tokio_util::task::TaskTracker,
     /// Requests per token and failed authentications per client address.
     pub limiter: Arc<rate_limit::RateLimiter>,
+    /// What the responses in flight share (`graphql::output`).
+    pub responses: Arc<crate::graphql::output::ProcessBudget>,
 }
 
 impl AppState {
@@ -100,6 +102,9 @@ impl AppState {
         ));
         Ok(AppState {
             limiter,
+            responses: crate::graphql::output::ProcessBudget::new(
+                config.http.max_response_bytes_in_flight,
+            ),
             schema: build_schema(
                 db.clone(),
                 &config.limits,

@@ -25,6 +25,7 @@ mod graph;
 mod hardening;
 mod http;
 mod inputs;
+mod integrity;
 mod limits;
 mod live;
 mod policies;

@@ -7,7 +7,7 @@ use sea_orm::Order;
 
 use super::prime_page;
 use super::{
-    Approval, Artifact, ArtifactVersion, ContextEntry, CostBucket, CostGroupingGql,
+    Approval, Artifact, ArtifactVersion, ContextEntry, CostBucket, CostGroupingGql, Generation,
     ReviewActionGql, Run, RunStatusGql, VersionStatusGql, gid,
 };
 use crate::domain::ids::IdKind;
@@ -230,6 +230,23 @@ impl Project {
             project_id: self.0.id,
             schema_key,
         }))
+    }
+
+    /// Where the generation of a key stands (startGeneration), whether or
+    /// not the key has a version yet: a claim on a new key is visible before
+    /// its first version (Artifact.generation shows the same for keys with
+    /// versions). IDLE for a key never claimed; a malformed key is
+    /// VALIDATION_FAILED.
+    async fn generation(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "A schema key: a dot path of a-z, 0-9, _ and - segments.")]
+        schema_key: String,
+    ) -> async_graphql::Result<Generation> {
+        let found = crate::domain::generations::of_key(session(ctx), self.0.id, &schema_key)
+            .await
+            .api()?;
+        Ok(Generation(found))
     }
 
     /// Every version of the project, of every key: newest first, or in

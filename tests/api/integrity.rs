@@ -1,0 +1,98 @@
+//! Features where they meet (issue 30): what one feature promises must
+//! hold on every path another feature opens.
+
+use serde_json::{Value, json};
+
+use crate::backend_tests;
+use crate::common::{TestServer, code};
+
+backend_tests!(a_generation_claim_protects_its_key,);
+
+const START: &str = "mutation($p: ID!, $k: String!, $r: ID, $l: Int) { startGeneration(input: {projectId: $p, schemaKey: $k, runId: $r, leaseSeconds: $l}) { state leaseExpiresAt run { id } } }";
+const CREATE: &str = "mutation($i: CreateArtifactVersionInput!) { createArtifactVersion(input: $i) { id versionNumber } }";
+
+fn version(project: &str, key: &str, run: Option<&str>, n: i64) -> Value {
+    json!({ "i": { "projectId": project, "schemaKey": key, "sourceRunId": run, "value": { "n": n } } })
+}
+
+/// While run A holds a claim, another run's version of the key (or one
+/// without a run) is CONFLICT naming the holder and the lease's end; A
+/// writes, renews its lease by claiming again, and once its lease passed
+/// to B, A's late write is CONFLICT too. A claim on a key without versions
+/// is readable; after the claim ends anyone writes again.
+async fn a_generation_claim_protects_its_key(s: TestServer) {
+    let project = s.create_project("p").await;
+    let run_a = s.start_run(&project, "a").await;
+    let run_b = s.start_run(&project, "b").await;
+    let claim =
+        |run: &str, lease: i64| json!({ "p": project, "k": "brand.logo", "r": run, "l": lease });
+    let claimed = s.admin(START, claim(&run_a, 600)).await["startGeneration"].clone();
+    assert_eq!(claimed["state"], "GENERATING");
+
+    // Readable before the key has any version.
+    let seen = s
+        .admin(
+            "query($k: String!) { project(slug: \"p\") { generation(schemaKey: $k) { state run { id } leaseExpiresAt } } }",
+            json!({ "k": "brand.logo" }),
+        )
+        .await;
+    assert_eq!(seen["project"]["generation"]["state"], "GENERATING");
+    assert_eq!(seen["project"]["generation"]["run"]["id"], run_a.as_str());
+
+    for other in [Some(run_b.as_str()), None] {
+        let (_, body) = s
+            .post(
+                Some(&s.admin),
+                CREATE,
+                version(&project, "brand.logo", other, 1),
+            )
+            .await;
+        let error = &body["errors"][0];
+        assert_eq!(code(error), "CONFLICT", "{body}");
+        let message = error["message"].as_str().unwrap();
+        assert!(
+            message.contains(&run_a) && message.contains("until"),
+            "{message}"
+        );
+    }
+    let written = s
+        .admin(CREATE, version(&project, "brand.logo", Some(&run_a), 1))
+        .await;
+    assert_eq!(written["createArtifactVersion"]["versionNumber"], 1);
+
+    // The holder renews; another run still cannot claim.
+    let renewed = s.admin(START, claim(&run_a, 1)).await["startGeneration"].clone();
+    assert_eq!(renewed["state"], "GENERATING", "{renewed}");
+    let (_, body) = s.post(Some(&s.admin), START, claim(&run_b, 600)).await;
+    assert_eq!(code(&body["errors"][0]), "CONFLICT", "{body}");
+
+    // A's lease passes; B claims; A's late write is refused.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    s.admin(START, claim(&run_b, 600)).await;
+    let (_, body) = s
+        .post(
+            Some(&s.admin),
+            CREATE,
+            version(&project, "brand.logo", Some(&run_a), 2),
+        )
+        .await;
+    assert_eq!(code(&body["errors"][0]), "CONFLICT", "{body}");
+    let written = s
+        .admin(CREATE, version(&project, "brand.logo", Some(&run_b), 2))
+        .await;
+    assert_eq!(written["createArtifactVersion"]["versionNumber"], 2);
+
+    // Once B finishes, versions without a run work as before.
+    s.admin(
+        "mutation($p: ID!) { finishGeneration(input: {projectId: $p, schemaKey: \"brand.logo\"}) { state } }",
+        json!({ "p": project }),
+    )
+    .await;
+    let written = s
+        .admin(CREATE, version(&project, "brand.logo", None, 3))
+        .await;
+    assert_eq!(written["createArtifactVersion"]["versionNumber"], 3);
+    // Other keys were never held.
+    s.admin(CREATE, version(&project, "brand.voice", Some(&run_b), 1))
+        .await;
+}
