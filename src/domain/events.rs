@@ -59,6 +59,10 @@ pub enum Change {
         schema_key: String,
         /// Its number within the key.
         version_number: i32,
+        /// Whether a policy's rule approved it in the transaction that
+        /// created it: then it never joins the review queue.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        reviewed_on_creation: bool,
     },
     /// A version's review status changed.
     #[serde(rename = "version.status", rename_all = "camelCase")]
@@ -74,6 +78,10 @@ pub enum Change {
         /// The review that made the change (none for a supersession).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         approval: Option<PublicId>,
+        /// Whether the change was a rule's, in the transaction that created
+        /// the version (it leaves no review queue it never joined).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        reviewed_on_creation: bool,
     },
     /// Versions were promoted into the project's context.
     #[serde(rename = "context.promoted", rename_all = "camelCase")]
@@ -167,9 +175,13 @@ impl Change {
     /// is PENDING.
     pub(crate) fn queue_move(&self) -> Option<QueueMove> {
         match self {
-            Change::VersionCreated { .. } => Some(QueueMove::Joined),
+            Change::VersionCreated {
+                reviewed_on_creation: false,
+                ..
+            } => Some(QueueMove::Joined),
             Change::VersionStatus {
                 from: VersionStatus::Pending,
+                reviewed_on_creation: false,
                 ..
             } => Some(QueueMove::Left),
             _ => None,
@@ -359,6 +371,7 @@ mod tests {
             to: VersionStatus::Approved,
             schema_key: "brand.palette".into(),
             approval: Some(PublicId::new(IdKind::Approval, approval)),
+            reviewed_on_creation: false,
         };
         let (kind, payload) = change.to_row().unwrap();
         assert_eq!(kind, "version.status");
@@ -379,7 +392,8 @@ mod tests {
             Change::from_row("version.created", &old),
             Change::VersionCreated {
                 schema_key: "scope".into(),
-                version_number: 3
+                version_number: 3,
+                reviewed_on_creation: false,
             }
         );
         let run = json!({ "status": "RUNNING" });
@@ -406,13 +420,30 @@ mod tests {
         let created = Change::VersionCreated {
             schema_key: "k".into(),
             version_number: 1,
+            reviewed_on_creation: false,
         };
         assert_eq!(created.queue_move(), Some(QueueMove::Joined));
+        // Approved by a rule as it was created: never in the queue.
+        let approved_at_once = Change::VersionCreated {
+            schema_key: "k".into(),
+            version_number: 2,
+            reviewed_on_creation: true,
+        };
+        assert_eq!(approved_at_once.queue_move(), None);
+        let by_rule = Change::VersionStatus {
+            from: VersionStatus::Pending,
+            to: VersionStatus::Approved,
+            schema_key: "k".into(),
+            approval: None,
+            reviewed_on_creation: true,
+        };
+        assert_eq!(by_rule.queue_move(), None);
         let left = |from, to| Change::VersionStatus {
             from,
             to,
             schema_key: "k".into(),
             approval: None,
+            reviewed_on_creation: false,
         };
         assert_eq!(
             left(VersionStatus::Pending, VersionStatus::Rejected).queue_move(),

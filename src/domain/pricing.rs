@@ -166,7 +166,9 @@ pub(crate) async fn prices_in_force(s: Session<'_>) -> DomainResult<Vec<model_pr
 }
 
 /// input_tokens × input price / 1e6 + output_tokens × output price / 1e6,
-/// exactly; refused when it overflows or the money column cannot hold it.
+/// rounded to the money column's 10 decimals (half away from zero) here,
+/// once, so that what a write returns is what every later read returns on
+/// either database; refused when it overflows or the column cannot hold it.
 pub(crate) fn cost(
     price: &model_price::Model,
     input_tokens: Option<i64>,
@@ -182,6 +184,10 @@ pub(crate) fn cost(
         .zip(part(output_tokens, price.output_per_million.0))
         .and_then(|(i, o)| i.checked_add(o))
         .ok_or_else(|| DomainError::validation("the cost of this usage overflows"))?
+        .round_dp_with_strategy(
+            entity::money::SCALE,
+            rust_decimal::RoundingStrategy::MidpointAwayFromZero,
+        )
         .normalize();
     validate::cost("the cost of this usage", Some(total))?;
     Ok(total)
@@ -279,6 +285,23 @@ mod tests {
                 .unwrap()
                 .to_string(),
             "0"
+        );
+    }
+
+    #[test]
+    fn costs_are_rounded_as_stored() {
+        // 1 token at 3.7037036703 per million: 16 decimals, stored as 10.
+        assert_eq!(
+            cost(&price("3.7037036703", "0"), Some(1), None)
+                .unwrap()
+                .to_string(),
+            "0.0000037037"
+        );
+        assert_eq!(
+            cost(&price("0.00005", "0"), Some(1), None)
+                .unwrap()
+                .to_string(),
+            "0.0000000001"
         );
     }
 

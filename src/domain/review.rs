@@ -137,7 +137,7 @@ async fn decide_in(
         }
         supersede_approved(txn, actor, &current).await?;
     }
-    record_decision(txn, actor, current, input.decision, said).await
+    record_decision(txn, actor, current, input.decision, said, false).await
 }
 
 /// Whether `actor`'s approval completes the quorum of the policy the version
@@ -206,7 +206,7 @@ pub(crate) async fn approve_by_rule(
         )),
         feedback: None,
     };
-    record_decision(txn, &actor, created, Decision::Approve, said).await
+    record_decision(txn, &actor, created, Decision::Approve, said, true).await
 }
 
 /// What a reviewer said with a decision.
@@ -216,13 +216,16 @@ struct Said {
 }
 
 /// Moves a PENDING version (read under its key's lock) to the decision's
-/// status, reviewed by `actor` now, with its audit entry and event.
+/// status, reviewed by `actor` now, with its audit entry and event
+/// (`on_creation`: a rule's decision in the creating transaction, which
+/// the review queue never saw).
 async fn record_decision(
     txn: &WriteTxn,
     actor: &super::Actor,
     current: version::Model,
     decision: Decision,
     said: Said,
+    on_creation: bool,
 ) -> DomainResult<version::Model> {
     let target = decision.target();
     let mut active: version::ActiveModel = current.into();
@@ -254,6 +257,7 @@ async fn record_decision(
             to: target,
             schema_key: updated.schema_key.clone(),
             approval: Some(PublicId::new(IdKind::Approval, approval.id)),
+            reviewed_on_creation: on_creation,
         },
     )
     .await?;
@@ -296,7 +300,7 @@ pub(crate) async fn reject_pending_of_run(
             reason: Some(reason.to_owned()),
             feedback: None,
         };
-        record_decision(txn, actor, current, Decision::Reject, said).await?;
+        record_decision(txn, actor, current, Decision::Reject, said, false).await?;
     }
     Ok(())
 }
@@ -364,6 +368,7 @@ async fn supersede_approved(
                 to: VersionStatus::Superseded,
                 schema_key: old.schema_key.clone(),
                 approval: None,
+                reviewed_on_creation: false,
             },
         )
         .await?;

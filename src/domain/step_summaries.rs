@@ -19,8 +19,8 @@ pub struct NewSummary {
     pub step_id: String,
     /// The summary text.
     pub summary: String,
-    /// Its tokens as the caller counted them; absent: counted here with the
-    /// configured tokenizer.
+    /// Its tokens as the caller counted them: only checked against the
+    /// server's count (the configured tokenizer's), which is what is stored.
     pub token_count: Option<i64>,
 }
 
@@ -28,7 +28,7 @@ pub struct NewSummary {
 /// time, in one transaction with a `run.step_summarized` event on the run.
 /// WRITER; NOT_FOUND for a step the caller cannot see, INVALID_TRANSITION
 /// when the step already has a summary, VALIDATION_FAILED for an empty
-/// summary or a token count out of range, PAYLOAD_TOO_LARGE for a summary
+/// summary or a token count other than the server's, PAYLOAD_TOO_LARGE for a summary
 /// over the output limit.
 pub async fn record(s: Session<'_>, input: NewSummary) -> DomainResult<run_step::Model> {
     s.principal.require_role(Role::Writer)?;
@@ -38,9 +38,15 @@ pub async fn record(s: Session<'_>, input: NewSummary) -> DomainResult<run_step:
     }
     check_size("summary", input.summary.len(), s.limits.max_output_bytes)?;
     validate::tokens("tokenCount", input.token_count)?;
-    let tokens = input
-        .token_count
-        .unwrap_or_else(|| s.limits.tokenizer.count(&input.summary));
+    // Budgets are kept with this count (`assembly`): it is the server's,
+    // never the caller's word.
+    let tokens = s.limits.tokenizer.count(&input.summary);
+    if let Some(claimed) = input.token_count.filter(|c| *c != tokens) {
+        return Err(DomainError::validation(format!(
+            "tokenCount is {claimed}, but the summary has {tokens} tokens with the server's tokenizer ({}): omit tokenCount, or send that count",
+            s.limits.tokenizer.name()
+        )));
+    }
     let input = &input;
     transact(s.db, move |txn| async move {
         let missing = || DomainError::not_found(IdKind::Step, &input.step_id);

@@ -331,6 +331,16 @@ async fn create_in(
     if let Some(rid) = run_id {
         record_output(txn, rid, model.id).await?;
     }
+    // The rule is decided before the creation is announced: a version a rule
+    // approves at once never joins the review queue.
+    let (model, approve_by) = match policy.zip(policy.and_then(|p| p.auto_approve_when.as_ref())) {
+        Some((policy, rule)) => {
+            let outcome = evaluate_rule(s, txn, project, rule, &model, run_id).await?;
+            let model = record_rule_outcome(txn, model, &outcome).await?;
+            (model, outcome.held().then_some(policy))
+        }
+        None => (model, None),
+    };
     events::append(
         txn,
         project.id,
@@ -338,20 +348,14 @@ async fn create_in(
         Change::VersionCreated {
             schema_key: model.schema_key.clone(),
             version_number: number,
+            reviewed_on_creation: approve_by.is_some(),
         },
     )
     .await?;
-    if let Some(policy) = policy
-        && let Some(rule) = &policy.auto_approve_when
-    {
-        let outcome = evaluate_rule(s, txn, project, rule, &model, run_id).await?;
-        let model = record_rule_outcome(txn, model, &outcome).await?;
-        if outcome.held() {
-            return super::review::approve_by_rule(txn, policy, model).await;
-        }
-        return Ok(model);
+    match approve_by {
+        Some(policy) => super::review::approve_by_rule(txn, policy, model).await,
+        None => Ok(model),
     }
-    Ok(model)
 }
 
 /// Evaluates a policy's rule for a version just created. The rule reads the

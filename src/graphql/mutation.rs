@@ -70,8 +70,9 @@ pub(crate) struct RecordStepSummaryInput {
     pub step_id: ID,
     /// The summary: not blank, at most QUIRE_MAX_OUTPUT_BYTES (1 MiB by default), else PAYLOAD_TOO_LARGE.
     pub summary: String,
-    /// Default: counted with the configured tokenizer.
-    /// Else 0 to 10^12, as the caller's model counted it.
+    /// The summary's tokens are always counted by the server with the configured tokenizer
+    /// (QUIRE_TOKENIZER): budgets are kept with that count. A count given here is only checked
+    /// against it: one that differs is VALIDATION_FAILED (the message says the server's count).
     pub token_count: Option<i64>,
 }
 

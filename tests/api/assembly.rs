@@ -55,15 +55,38 @@ async fn step_outputs_and_summaries_are_counted(s: TestServer) {
     let summary = summarize(&s, &recorded["id"], "hello world").await;
     assert_eq!(summary["summary"], "hello world");
     assert_eq!(summary["summaryTokenCount"], 2);
-    // The caller's own count is kept as given.
+    // A caller's count is only checked (issue 30: a summary of 1,401
+    // tokens said 0 and broke every budget): a wrong one is refused and
+    // nothing is written; the server's own count is accepted.
     let other = step(&s, &run, 3, Some("x")).await;
+    let long = "lorem ipsum dolor sit amet ".repeat(280);
+    for wrong in [0, 42] {
+        let (_, body) = s
+            .post(
+                Some(&s.admin),
+                SUMMARY,
+                json!({ "s": other["id"], "text": long, "n": wrong }),
+            )
+            .await;
+        let error = &body["errors"][0];
+        assert_eq!(code(error), "VALIDATION_FAILED", "{body}");
+        assert!(
+            error["message"]
+                .as_str()
+                .unwrap()
+                .contains(&t.count(&long).to_string())
+        );
+    }
     let given = s
         .admin(
             SUMMARY,
-            json!({ "s": other["id"], "text": "a summary", "n": 42 }),
+            json!({ "s": other["id"], "text": "a summary", "n": t.count("a summary") }),
         )
         .await;
-    assert_eq!(given["recordStepSummary"]["summaryTokenCount"], 42);
+    assert_eq!(
+        given["recordStepSummary"]["summaryTokenCount"],
+        t.count("a summary")
+    );
     let data = s
         .admin(
             "query($r: ID!) { run(id: $r) { steps { order summary summaryTokenCount outputTokenCount } } }",
@@ -72,7 +95,7 @@ async fn step_outputs_and_summaries_are_counted(s: TestServer) {
         .await;
     let steps = &data["run"]["steps"];
     assert_eq!(steps[0]["summary"], "hello world");
-    assert_eq!(steps[2]["summaryTokenCount"], 42);
+    assert_eq!(steps[2]["summaryTokenCount"], t.count("a summary"));
     assert_eq!(steps[1]["summary"], Value::Null);
     let assembled = s.admin(ASSEMBLE, json!({ "r": run, "b": 1000 })).await;
     assert_eq!(assembled["assembleContext"]["tokenizer"], "o200k_base");

@@ -3,10 +3,13 @@
 
 use serde_json::{Value, json};
 
-use crate::backend_tests;
 use crate::common::{TestServer, code};
+use crate::live::Ws;
+use crate::{backend_tests, server_tests};
 
 backend_tests!(a_generation_claim_protects_its_key,);
+
+server_tests!(a_version_a_rule_approves_at_once_never_enters_the_queue,);
 
 const START: &str = "mutation($p: ID!, $k: String!, $r: ID, $l: Int) { startGeneration(input: {projectId: $p, schemaKey: $k, runId: $r, leaseSeconds: $l}) { state leaseExpiresAt run { id } } }";
 const CREATE: &str = "mutation($i: CreateArtifactVersionInput!) { createArtifactVersion(input: $i) { id versionNumber } }";
@@ -95,4 +98,38 @@ async fn a_generation_claim_protects_its_key(s: TestServer) {
     // Other keys were never held.
     s.admin(CREATE, version(&project, "brand.voice", Some(&run_b), 1))
         .await;
+}
+
+/// The review queue's stream announced an auto-approved version as ADDED
+/// then REMOVED; approved in the transaction that created it, it was never
+/// in the queue, and the stream now says nothing of it.
+async fn a_version_a_rule_approves_at_once_never_enters_the_queue(s: TestServer) {
+    let project = s.create_project("q").await;
+    s.admin(
+        "mutation($i: ApprovalPolicyInput!) { setApprovalPolicy(input: $i) { id } }",
+        json!({ "i": { "projectId": project, "schemaKeyPattern": "auto.*",
+            "autoApproveWhen": { "==": [1, 1] } } }),
+    )
+    .await;
+    let mut ws = Ws::connect(&s, &s.admin).await;
+    ws.subscribe(
+        "queue",
+        "subscription($p: ID!, $after: String) { reviewQueue(projectId: $p, after: $after) { change version { id } } }",
+        json!({ "p": project }),
+    )
+    .await;
+    let auto = s
+        .create_version(&project, "auto.ok", json!({ "n": 1 }), None)
+        .await;
+    assert_eq!(auto["status"], "APPROVED");
+    let pending = s
+        .create_version(&project, "manual.k", json!({ "n": 2 }), None)
+        .await;
+    let first = ws.next_data("queue").await;
+    assert_eq!(first["reviewQueue"]["change"], "ADDED", "{first}");
+    assert_eq!(
+        first["reviewQueue"]["version"]["id"], pending["id"],
+        "{first}"
+    );
+    ws.quiet(std::time::Duration::from_millis(300)).await;
 }

@@ -574,6 +574,7 @@ async fn out_of_order_commits_on_postgres() {
         quire::domain::events::Change::VersionCreated {
             schema_key: "early".into(),
             version_number: 1,
+            reviewed_on_creation: false,
         },
     )
     .await
@@ -599,6 +600,7 @@ async fn out_of_order_commits_on_postgres() {
         quire::domain::events::Change::VersionCreated {
             schema_key: "early".into(),
             version_number: 1,
+            reviewed_on_creation: false,
         },
     )
     .await

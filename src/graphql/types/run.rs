@@ -197,7 +197,8 @@ impl RunStep {
         charge_text(ctx, self.0.summary.as_deref().unwrap_or_default())?;
         Ok(self.0.summary.as_deref())
     }
-    /// Tokens of `summary`: as recordStepSummary was told, or counted with the configured tokenizer.
+    /// Tokens of `summary`, counted by the server with the configured tokenizer (a summary
+    /// recorded before issue 30 may carry the count its writer gave).
     async fn summary_token_count(&self) -> Option<i64> {
         self.0.summary_token_count
     }
