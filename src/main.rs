@@ -352,6 +352,15 @@ async fn main() -> anyhow::Result<()> {
         } => {
             let db = open(&database).await?;
             let store = ObjectBlobStore::configured(&storage, &database.database_url)?;
+            // Archived values must be where the server reads them back.
+            if let Some(server) = quire::domain::settings::file_store(&db.conn).await?
+                && server != store.location()
+            {
+                anyhow::bail!(
+                    "the server of this database keeps files at {server}, but this command was given {}: archived values would be unreadable to it. Run `quire retention` with the server's QUIRE_STORAGE_URL",
+                    store.location()
+                );
+            }
             store.check().await?;
             let report = quire::domain::retention::apply(&db, &store, dry_run).await?;
             let verb = if dry_run { "would" } else { "did" };

@@ -13,6 +13,7 @@ pub mod artifact_schema;
 pub mod artifact_version;
 pub mod artifact_version_file;
 pub mod context_revision;
+pub mod deployment_setting;
 pub mod event;
 pub mod file;
 pub mod generation;

@@ -7,6 +7,8 @@
 //! - `api_tokens.actor_id`: the actor a token acts for, as the id of that
 //!   actor's first token (null: the token is its own actor, as every token
 //!   was before), so that one person's tokens count once in a quorum.
+//! - `deployment_settings`: facts every process must agree on, by name
+//!   (where the server keeps file blobs, which `quire retention` checks).
 //! - Tokens typed RULE become SYSTEM: RULE is reserved to the server's own
 //!   policies, and a token could otherwise write audit rows that read as a
 //!   policy's.
@@ -41,6 +43,16 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
+            .create_table(
+                Table::create()
+                    .table("deployment_settings")
+                    .col(string("name").primary_key())
+                    .col(text("value"))
+                    .col(timestamp_with_time_zone("updated_at"))
+                    .take(),
+            )
+            .await?;
+        manager
             .get_connection()
             .execute_unprepared(
                 "UPDATE api_tokens SET actor_type = 'SYSTEM' WHERE actor_type = 'RULE'",
@@ -50,6 +62,9 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_table(Table::drop().table("deployment_settings").take())
+            .await?;
         manager
             .alter_table(
                 Table::alter()

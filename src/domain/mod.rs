@@ -32,6 +32,7 @@ pub mod review;
 pub mod runs;
 pub(crate) mod schemas;
 pub mod search;
+pub mod settings;
 pub mod step_summaries;
 pub mod tiers;
 pub mod tokenizer;

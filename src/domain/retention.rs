@@ -271,8 +271,19 @@ async fn put_verified(
     Ok(key)
 }
 
-/// An archived value, read back from the object store.
+/// An archived value, read back from the object store. A value that cannot
+/// be read (a store moved or misconfigured) is UNAVAILABLE with why, never
+/// INTERNAL: the row and its digest are intact.
 pub(crate) async fn read_value(store: &dyn BlobStore, key: &str) -> DomainResult<Value> {
+    read_archived(store, key).await.map_err(|e| {
+        tracing::error!(key, error = %e, "an archived value cannot be read back");
+        DomainError::Unavailable(format!(
+            "the archived value at {key} cannot be read from this server's file store ({e}); the version's row and digest are intact"
+        ))
+    })
+}
+
+async fn read_archived(store: &dyn BlobStore, key: &str) -> DomainResult<Value> {
     let mut download = store.read(key, None).await?;
     let mut bytes = Vec::with_capacity(download.total_size as usize);
     while let Some(chunk) = download.body.next().await {

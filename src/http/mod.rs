@@ -88,6 +88,7 @@ impl AppState {
     pub(crate) async fn new(db: Db, config: &ServeConfig) -> anyhow::Result<Self> {
         let blobs = ObjectBlobStore::configured(&config.storage, &config.database.database_url)?;
         blobs.check().await?;
+        crate::domain::settings::note_file_store(&db.conn, blobs.location()).await?;
         let store: SharedBlobStore = Arc::new(blobs);
         let hub = EventHub::start(
             db.for_background(),

@@ -183,6 +183,10 @@ impl ObjectBlobStore {
         let folder = location.strip_prefix("file://").unwrap_or(location);
         std::fs::create_dir_all(folder)
             .map_err(|e| StorageError::Config(format!("cannot create {folder}: {e}")))?;
+        // One folder, one name, however it was written (relative, linked).
+        let named = std::fs::canonicalize(folder)
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|_| folder.to_owned());
         let store: Arc<dyn ObjectStore> = Arc::new(
             object_store::local::LocalFileSystem::new_with_prefix(folder)?,
         );
@@ -190,10 +194,16 @@ impl ObjectBlobStore {
             probe: store.clone(),
             store,
             prefix: Path::default(),
-            location: folder.to_owned(),
+            location: named,
             hint: None,
             out_of_space: Default::default(),
         })
+    }
+
+    /// Where the store is (a folder's canonical path, or the URL less any
+    /// password): what the server records for `quire retention` to check.
+    pub fn location(&self) -> &str {
+        &self.location
     }
 
     /// `err`, as [`StorageError::Full`] when it is for want of space (and

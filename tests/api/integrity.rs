@@ -7,7 +7,10 @@ use crate::common::{TestServer, code};
 use crate::live::Ws;
 use crate::{backend_tests, server_tests};
 
-backend_tests!(a_generation_claim_protects_its_key,);
+backend_tests!(
+    a_generation_claim_protects_its_key,
+    a_write_returns_the_cost_reads_return,
+);
 
 server_tests!(a_version_a_rule_approves_at_once_never_enters_the_queue,);
 
@@ -132,4 +135,31 @@ async fn a_version_a_rule_approves_at_once_never_enters_the_queue(s: TestServer)
         "{first}"
     );
     ws.quiet(std::time::Duration::from_millis(300)).await;
+}
+
+/// recordRunStep returned 0.0000037037036703 while 0.0000037037 was
+/// stored: the cost is rounded once, as the column keeps it.
+async fn a_write_returns_the_cost_reads_return(s: TestServer) {
+    let project = s.create_project("c").await;
+    s.admin(
+        "mutation { setModelPrice(input: {model: \"odd-model\", inputPerMillion: \"3.7037036703\", outputPerMillion: \"0\"}) { model } }",
+        json!({}),
+    )
+    .await;
+    let run = s.start_run(&project, "p").await;
+    let written = s
+        .admin(
+            "mutation($r: ID!) { recordRunStep(input: {runId: $r, order: 1, agentId: \"a\", agentName: \"A\", model: \"odd-model\", inputTokens: 1}) { id cost } }",
+            json!({ "r": run }),
+        )
+        .await;
+    let cost = written["recordRunStep"]["cost"].clone();
+    assert_eq!(cost, "0.0000037037");
+    let read = s
+        .admin(
+            "query($r: ID!) { run(id: $r) { steps { cost } } }",
+            json!({ "r": run }),
+        )
+        .await;
+    assert_eq!(read["run"]["steps"][0]["cost"], cost);
 }

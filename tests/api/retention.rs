@@ -13,6 +13,7 @@ use crate::storage_tests;
 storage_tests!(
     retention_archives_old_values_and_keeps_them_readable,
     a_killed_retention_run_loses_nothing,
+    retention_refuses_another_store_and_a_lost_archive_is_unavailable,
 );
 
 const APPROVE: &str = "mutation($id: ID!) { approveVersion(input: {versionId: $id}) { status } }";
@@ -230,4 +231,67 @@ async fn a_killed_retention_run_loses_nothing(s: TestServer) {
         assert_eq!(after[id]["value"], was["value"], "{id}");
         assert_eq!(after[id]["archived"], was["status"] == "SUPERSEDED", "{id}");
     }
+}
+
+/// `quire retention` given another file store than the server's would
+/// archive values the server cannot read back: it refuses. And a value
+/// whose archive is gone answers UNAVAILABLE saying so, never INTERNAL.
+async fn retention_refuses_another_store_and_a_lost_archive_is_unavailable(s: TestServer) {
+    use quire::storage::BlobStore;
+    use sea_orm::{ConnectionTrait, Statement};
+    let project = s.create_project("p").await;
+    let a = s
+        .create_version(&project, "k", json!({ "n": 1 }), None)
+        .await;
+    decide(&s, APPROVE, &a).await;
+    let b = s
+        .create_version(&project, "k", json!({ "n": 2 }), None)
+        .await;
+    decide(&s, APPROVE, &b).await;
+    s.admin(SET, json!({ "p": project, "s": 0 })).await;
+
+    let elsewhere = tempfile::tempdir().unwrap();
+    let out = s
+        .quire(&["retention"])
+        .env("QUIRE_STORAGE_URL", elsewhere.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("keeps files at"), "{said}");
+    assert!(
+        versions(&s).await.values().all(|v| v["archived"] == false),
+        "nothing moved"
+    );
+
+    retention(&s, false);
+    let archived = versions(&s).await[a["id"].as_str().unwrap()].clone();
+    assert_eq!(archived["archived"], true, "{archived}");
+    let row =
+        s.db.conn
+            .query_one_raw(Statement::from_string(
+                s.db.conn.get_database_backend(),
+                "SELECT archived_key FROM artifact_versions WHERE archived_key IS NOT NULL",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+    let key: String = row.try_get("", "archived_key").unwrap();
+    s.storage.open().delete(&key).await.unwrap();
+    let (_, body) = s
+        .post(
+            Some(&s.admin),
+            "query($id: ID!) { artifactVersion(id: $id) { digest value } }",
+            json!({ "id": a["id"] }),
+        )
+        .await;
+    let error = &body["errors"][0];
+    assert_eq!(crate::common::code(error), "UNAVAILABLE", "{body}");
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("archived value"),
+        "{body}"
+    );
 }

@@ -1,0 +1,38 @@
+//! Deployment settings kept in the database, so that commands run beside a
+//! server (`quire retention`) can check that they agree with it.
+
+use chrono::Utc;
+use entity::deployment_setting as setting;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ConnectionTrait, EntityTrait};
+
+use super::error::DomainResult;
+
+/// The name of the file store's location.
+const FILE_STORE: &str = "file_store";
+
+/// Records where this server keeps file blobs and archived values.
+pub async fn note_file_store(db: &impl ConnectionTrait, location: &str) -> DomainResult<()> {
+    let row = setting::ActiveModel {
+        name: sea_orm::Set(FILE_STORE.to_owned()),
+        value: sea_orm::Set(location.to_owned()),
+        updated_at: sea_orm::Set(Utc::now()),
+    };
+    setting::Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(setting::Column::Name)
+                .update_columns([setting::Column::Value, setting::Column::UpdatedAt])
+                .to_owned(),
+        )
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Where the server last said it keeps file blobs, if a server has run.
+pub async fn file_store(db: &impl ConnectionTrait) -> DomainResult<Option<String>> {
+    Ok(setting::Entity::find_by_id(FILE_STORE.to_owned())
+        .one(db)
+        .await?
+        .map(|s| s.value))
+}
