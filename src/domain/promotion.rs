@@ -133,7 +133,8 @@ async fn promote_in(
     // stays in the context until its successor is promoted, and is then
     // marked as out of it, as is a value at a path below a promoted one
     // (promoting `brand` replaces what `brand.logo` had put there).
-    let dropped = replaced_by(txn, project_id, &targets).await?;
+    let (dropped, in_context) = replaced_by(txn, project_id, &targets).await?;
+    refuse_nesting(&targets, &in_context, &dropped)?;
     // The context holds each value in its key's newest schema's shape, so
     // that it never mixes schema versions (the versions stay as stored).
     let chains = schemas::chains(txn, targets.iter().map(|v| v.schema_key.clone())).await?;
@@ -201,9 +202,9 @@ async fn replaced_by(
     txn: &WriteTxn,
     project_id: Uuid,
     targets: &[version::Model],
-) -> DomainResult<Vec<Uuid>> {
+) -> DomainResult<(Vec<Uuid>, Vec<(Uuid, String)>)> {
     if targets.is_empty() {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), Vec::new()));
     }
     let in_context: Vec<(Uuid, String)> = version::Entity::find()
         .select_only()
@@ -217,14 +218,48 @@ async fn replaced_by(
         path.strip_prefix(target)
             .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
     };
-    Ok(in_context
-        .into_iter()
+    let dropped = in_context
+        .iter()
         .filter(|(id, path)| {
             !targets.iter().any(|t| t.id == *id)
                 && targets.iter().any(|t| replaces(path, &t.schema_key))
         })
-        .map(|(id, _)| id)
-        .collect())
+        .map(|(id, _)| *id)
+        .collect();
+    Ok((dropped, in_context))
+}
+
+/// Whether `path` lies strictly below `ancestor` (`x.y` below `x`).
+fn below(path: &str, ancestor: &str) -> bool {
+    path.strip_prefix(ancestor)
+        .is_some_and(|rest| rest.starts_with('.'))
+}
+
+/// A promoted value is one whole: a key may not be promoted below another
+/// promoted key (promoting `x.y` while `x` is in the context would rewrite
+/// `x`'s value behind its entry). CONFLICT naming the key above; promoting
+/// a key above promoted ones replaces them (they leave the context).
+fn refuse_nesting(
+    targets: &[version::Model],
+    in_context: &[(Uuid, String)],
+    dropped: &[Uuid],
+) -> DomainResult<()> {
+    let staying = in_context
+        .iter()
+        .filter(|(id, _)| !dropped.contains(id) && !targets.iter().any(|t| t.id == *id))
+        .map(|(_, path)| path.as_str());
+    let above: Vec<&str> = staying
+        .chain(targets.iter().map(|t| t.schema_key.as_str()))
+        .collect();
+    for target in targets {
+        if let Some(parent) = above.iter().find(|a| below(&target.schema_key, a)) {
+            return Err(DomainError::conflict(format!(
+                "{} lies below {parent}, which is promoted (or being promoted): a promoted value is one whole, so promote a version of {parent} that holds it instead",
+                target.schema_key
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The versions the caller named, in their order: each must be in the

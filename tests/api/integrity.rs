@@ -10,6 +10,7 @@ use crate::{backend_tests, server_tests};
 backend_tests!(
     a_generation_claim_protects_its_key,
     a_write_returns_the_cost_reads_return,
+    promoted_keys_do_not_nest,
 );
 
 server_tests!(a_version_a_rule_approves_at_once_never_enters_the_queue,);
@@ -162,4 +163,73 @@ async fn a_write_returns_the_cost_reads_return(s: TestServer) {
         )
         .await;
     assert_eq!(read["run"]["steps"][0]["cost"], cost);
+}
+
+const APPROVE: &str = "mutation($id: ID!) { approveVersion(input: {versionId: $id}) { status } }";
+const PROMOTE: &str = "mutation($p: ID!, $v: Int!, $ids: [ID!]) { promote(input: {projectId: $p, expectedContextVersion: $v, versionIds: $ids}) { contextVersion } }";
+const CONTEXT: &str =
+    "{ project(slug: \"n\") { contextVersion context contextEntries { path value } } }";
+
+/// Promoting `x` (5) then `x.y` made the context {"x": {"y": 1}} while
+/// contextEntries still listed x = 5. A promoted value is one whole: a key
+/// below a promoted key is CONFLICT; a key above promoted ones replaces
+/// them, in the context and its entries alike.
+async fn promoted_keys_do_not_nest(s: TestServer) {
+    let project = s.create_project("n").await;
+    let approved = |key: &str, value: Value| {
+        let (s, project, key) = (&s, project.clone(), key.to_owned());
+        async move {
+            let v = s.create_version(&project, &key, value, None).await;
+            s.admin(APPROVE, json!({ "id": v["id"] })).await;
+            v["id"].clone()
+        }
+    };
+    let x = approved("x", json!(5)).await;
+    s.admin(PROMOTE, json!({ "p": project, "v": 0, "ids": [x] }))
+        .await;
+    let xy = approved("x.y", json!(1)).await;
+    let (_, body) = s
+        .post(
+            Some(&s.admin),
+            PROMOTE,
+            json!({ "p": project, "v": 1, "ids": [xy] }),
+        )
+        .await;
+    let error = &body["errors"][0];
+    assert_eq!(code(error), "CONFLICT", "{body}");
+    assert!(
+        error["message"].as_str().unwrap().contains("below x"),
+        "{body}"
+    );
+    // Promoting everything approved (x.y among it) is refused the same way.
+    let (_, body) = s
+        .post(Some(&s.admin), PROMOTE, json!({ "p": project, "v": 1 }))
+        .await;
+    assert_eq!(code(&body["errors"][0]), "CONFLICT", "{body}");
+    let now = s.admin(CONTEXT, json!({})).await;
+    assert_eq!(now["project"]["context"], json!({ "x": 5 }));
+    assert_eq!(
+        now["project"]["contextEntries"],
+        json!([{ "path": "x", "value": 5 }])
+    );
+    // A key above promoted ones replaces them, in both reads.
+    let ab = approved("a.b", json!("inner")).await;
+    s.admin(PROMOTE, json!({ "p": project, "v": 1, "ids": [ab] }))
+        .await;
+    let a = approved("a", json!({ "c": 2 })).await;
+    s.admin(PROMOTE, json!({ "p": project, "v": 2, "ids": [a] }))
+        .await;
+    let now = s.admin(CONTEXT, json!({})).await;
+    assert_eq!(
+        now["project"]["context"],
+        json!({ "x": 5, "a": { "c": 2 } })
+    );
+    let mut paths: Vec<String> = now["project"]["contextEntries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["path"].as_str().unwrap().to_owned())
+        .collect();
+    paths.sort();
+    assert_eq!(paths, vec!["a", "x"]);
 }
