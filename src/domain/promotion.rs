@@ -349,6 +349,38 @@ async fn advance(
     Ok(())
 }
 
+/// Writes `context` as the project's next context revision, with no
+/// version promoted: a registered upgrade reshaping what is there (see
+/// `schemas::register`). CONFLICT when the context moved meanwhile.
+pub(crate) async fn reshape(
+    txn: &WriteTxn,
+    project: &project::Model,
+    context: &serde_json::Value,
+) -> DomainResult<i32> {
+    let now = Utc::now();
+    let next = project.context_version + 1;
+    advance(txn, project, project.context_version, context, now).await?;
+    context_revision::Entity::insert(context_revision::ActiveModel {
+        project_id: Set(project.id),
+        context_version: Set(next),
+        context: Set(context.clone()),
+        created_at: Set(now),
+    })
+    .exec(txn)
+    .await?;
+    events::append(
+        txn,
+        project.id,
+        project.id,
+        Change::ContextPromoted {
+            context_version: next,
+            promoted: Vec::new(),
+        },
+    )
+    .await?;
+    Ok(next)
+}
+
 /// Marks the targets as in context version `next` and the dropped as out.
 async fn mark_promoted(
     txn: &WriteTxn,

@@ -89,47 +89,111 @@ pub(crate) async fn register(
         };
         let mut extended = chain;
         extended.push(model.clone());
-        dry_run(&txn, &extended).await?;
+        let contexts = reshaped_contexts(&txn, &extended).await?;
+        dry_run(&txn, &extended, &contexts).await?;
         artifact_schema::Entity::insert(artifact_schema::ActiveModel::from(model.clone()))
             .exec(&txn)
             .await?;
+        // Every read of a context shows one shape, the newest: the values
+        // promoted before this upgrade are upgraded in place, as a new
+        // context revision of each project that holds one.
+        for (project, context) in contexts {
+            super::promotion::reshape(&txn, &project, &context).await?;
+        }
         Ok(model)
     })
     .await
 }
 
-/// Upgrades the latest version of the key in every project to the last
-/// schema of `chain` and validates it there; VALIDATION_FAILED listing the
-/// versions that fail.
-async fn dry_run(txn: &WriteTxn, chain: &[artifact_schema::Model]) -> DomainResult<()> {
-    let new = chain.last().expect("the chain holds the new schema");
-    let latest = version::Entity::find()
-        .filter(version::Column::SchemaKey.eq(&new.schema_key))
-        .filter(
-            Expr::tuple([
-                Expr::col(version::Column::ProjectId),
-                Expr::col(version::Column::VersionNumber),
-            ])
-            .in_subquery(
-                version::Entity::find()
-                    .select_only()
-                    .column(version::Column::ProjectId)
-                    .column_as(version::Column::VersionNumber.max(), "highest")
-                    .filter(version::Column::SchemaKey.eq(&new.schema_key))
-                    .group_by(version::Column::ProjectId)
-                    .into_query(),
-            ),
-        )
+/// The contexts that hold a value at the key of `chain`'s last schema, with
+/// that value upgraded from the shape of the schema before it (promotion
+/// writes the newest shape); only those the upgrade changes.
+async fn reshaped_contexts(
+    txn: &WriteTxn,
+    chain: &[artifact_schema::Model],
+) -> DomainResult<Vec<(entity::project::Model, Value)>> {
+    let [.., previous, new] = chain else {
+        return Ok(Vec::new());
+    };
+    let links = links(chain);
+    let projects = entity::project::Entity::find()
+        .filter(entity::project::Column::ContextVersion.gt(0))
         .all(txn)
         .await?;
-    if latest.is_empty() {
-        return Ok(());
+    let mut out = Vec::new();
+    for project in projects {
+        let Ok(Some(value)) = super::context::subtree(&project.context, Some(&new.schema_key))
+        else {
+            continue;
+        };
+        let upgraded = upgrades::upgrade(&value, Some(previous.version), new.version, &links)
+            .map_err(|e| {
+                DomainError::validation(format!(
+                    "the value of {} in project {}'s context cannot be upgraded: {e}",
+                    new.schema_key, project.slug
+                ))
+            })?;
+        if upgraded != value {
+            let mut context = project.context.clone();
+            super::context::set_path(&mut context, &new.schema_key, upgraded);
+            out.push((project, context));
+        }
     }
+    Ok(out)
+}
+
+/// Upgrades to the last schema of `chain`, and validates there, every
+/// version of the key that can still be promoted or revised (APPROVED,
+/// PENDING, and each project's latest), and the contexts' values as
+/// `contexts` reshapes them; VALIDATION_FAILED listing what fails.
+async fn dry_run(
+    txn: &WriteTxn,
+    chain: &[artifact_schema::Model],
+    contexts: &[(entity::project::Model, Value)],
+) -> DomainResult<()> {
+    let new = chain.last().expect("the chain holds the new schema");
+    let latest_of_each = Expr::tuple([
+        Expr::col(version::Column::ProjectId),
+        Expr::col(version::Column::VersionNumber),
+    ])
+    .in_subquery(
+        version::Entity::find()
+            .select_only()
+            .column(version::Column::ProjectId)
+            .column_as(version::Column::VersionNumber.max(), "highest")
+            .filter(version::Column::SchemaKey.eq(&new.schema_key))
+            .group_by(version::Column::ProjectId)
+            .into_query(),
+    );
+    let latest =
+        version::Entity::find()
+            .filter(version::Column::SchemaKey.eq(&new.schema_key))
+            .filter(sea_orm::Condition::any().add(latest_of_each).add(
+                version::Column::Status.is_in([
+                    entity::VersionStatus::Approved,
+                    entity::VersionStatus::Pending,
+                ]),
+            ))
+            .all(txn)
+            .await?;
     let validator = jsonschema::draft202012::new(&new.json_schema)
         .map_err(|e| DomainError::Internal(format!("a checked schema does not compile: {e}")))?;
+    let mut context_failures = Vec::new();
+    for (project, context) in contexts {
+        let Ok(Some(value)) = super::context::subtree(context, Some(&new.schema_key)) else {
+            continue;
+        };
+        context_failures.extend(validator.iter_errors(&value).map(|e| Violation {
+            pointer: e.instance_path().to_string(),
+            message: format!("the context of project {}: {e}", project.slug),
+        }));
+    }
+    if latest.is_empty() && context_failures.is_empty() {
+        return Ok(());
+    }
     let links = links(chain);
-    let mut failures = Vec::new();
-    let mut failing = 0;
+    let mut failing = usize::from(!context_failures.is_empty());
+    let mut failures = context_failures;
     for v in &latest {
         let name = ids::encode(IdKind::Version, v.id);
         let problems: Vec<Violation> = match upgrades::upgrade(

@@ -175,7 +175,8 @@ async fn registration_is_refused_when_old_values_would_not_validate(s: TestServe
         .await;
     let ids = |err: &Value| -> String { err["extensions"]["violations"].to_string() };
 
-    // No upgrade: both projects' latest values fail v2, and are listed.
+    // No upgrade: every version that can still be promoted fails v2 (both
+    // projects' latest, and p1's older PENDING one), and each is listed.
     let (version, err) = register(&s, "brand.palette", v2(), None).await;
     assert_eq!(version, 0);
     assert_eq!(code(&err), "VALIDATION_FAILED", "{err}");
@@ -183,7 +184,7 @@ async fn registration_is_refused_when_old_values_would_not_validate(s: TestServe
         err["message"]
             .as_str()
             .unwrap()
-            .contains("2 existing version(s)"),
+            .contains("3 existing version(s)"),
         "{err}"
     );
     assert!(

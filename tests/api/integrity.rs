@@ -11,6 +11,7 @@ backend_tests!(
     a_generation_claim_protects_its_key,
     a_write_returns_the_cost_reads_return,
     promoted_keys_do_not_nest,
+    an_upgrade_gives_every_read_of_the_context_one_shape,
 );
 
 server_tests!(a_version_a_rule_approves_at_once_never_enters_the_queue,);
@@ -232,4 +233,80 @@ async fn promoted_keys_do_not_nest(s: TestServer) {
         .collect();
     paths.sort();
     assert_eq!(paths, vec!["a", "x"]);
+}
+
+const REGISTER: &str = "mutation($k: String!, $schema: JSON!, $up: JSON) { registerSchema(input: {schemaKey: $k, jsonSchema: $schema, upgrade: $up}) { version } }";
+
+/// A value promoted before an upgrade kept its old shape in `context`,
+/// `contextAt` and assembleContext while `contextEntries` showed the new
+/// one, and the dry run checked only each key's latest version. Now the
+/// registration upgrades the contexts (a new revision) and checks every
+/// version that can still be promoted.
+async fn an_upgrade_gives_every_read_of_the_context_one_shape(s: TestServer) {
+    let project = s.create_project("u").await;
+    let v1 = json!({ "type": "object", "properties": { "colour": { "type": "string" } } });
+    s.admin(REGISTER, json!({ "k": "brand.palette", "schema": v1 }))
+        .await;
+    let navy = s
+        .create_version(&project, "brand.palette", json!({ "colour": "navy" }), None)
+        .await;
+    s.admin(APPROVE, json!({ "id": navy["id"] })).await;
+    s.admin(PROMOTE, json!({ "p": project, "v": 0 })).await;
+    // An older APPROVED version the strict v2 would refuse, under a newer
+    // PENDING one it accepts.
+    let odd = s
+        .create_version(
+            &project,
+            "brand.palette",
+            json!({ "colour": "teal", "note": 1 }),
+            None,
+        )
+        .await;
+    s.admin(APPROVE, json!({ "id": odd["id"] })).await;
+    s.create_version(&project, "brand.palette", json!({ "colour": "red" }), None)
+        .await;
+    let up = json!([{ "op": "move", "from": "/colour", "path": "/color" }]);
+    let strict = json!({ "type": "object", "additionalProperties": false,
+        "properties": { "color": { "type": "string" } } });
+    let (_, body) = s
+        .post(
+            Some(&s.admin),
+            REGISTER,
+            json!({ "k": "brand.palette", "schema": strict, "up": up }),
+        )
+        .await;
+    assert_eq!(code(&body["errors"][0]), "VALIDATION_FAILED", "{body}");
+    assert!(
+        body.to_string().contains(odd["id"].as_str().unwrap()),
+        "{body}"
+    );
+
+    let loose = json!({ "type": "object", "properties": { "color": { "type": "string" } } });
+    let registered = s
+        .admin(
+            REGISTER,
+            json!({ "k": "brand.palette", "schema": loose, "up": up }),
+        )
+        .await;
+    assert_eq!(registered["registerSchema"]["version"], 2);
+    let run = s.start_run(&project, "next").await;
+    let read = s
+        .admin(
+            "query($r: ID!) { project(slug: \"u\") { contextVersion context contextAt(version: 2)
+                contextEntries { value } }
+              assembleContext(runId: $r, budgetTokens: 1000) { items { text } } }",
+            json!({ "r": run }),
+        )
+        .await;
+    let shape = json!({ "color": "navy" });
+    let p = &read["project"];
+    assert_eq!(p["contextVersion"], 2, "{read}");
+    assert_eq!(p["context"]["brand"]["palette"], shape);
+    assert_eq!(p["contextAt"]["brand"]["palette"], shape);
+    assert_eq!(p["contextEntries"][0]["value"], shape);
+    let text = read["assembleContext"]["items"][0]["text"]
+        .as_str()
+        .unwrap();
+    let item: Value = serde_json::from_str(text).unwrap();
+    assert_eq!(item["value"], shape, "{text}");
 }
