@@ -18,6 +18,7 @@ mod m20261203_000003_schema_upgrades_and_tiers;
 mod m20261203_000004_approval_policies;
 mod m20261203_000005_retention;
 mod m20261206_000001_security_audit;
+mod m20261206_000002_search_keeps_accents;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000004_approval_policies::Migration),
             Box::new(m20261203_000005_retention::Migration),
             Box::new(m20261206_000001_security_audit::Migration),
+            Box::new(m20261206_000002_search_keeps_accents::Migration),
         ]
     }
 }

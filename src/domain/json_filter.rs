@@ -108,6 +108,36 @@ fn nodes(v: &Value) -> usize {
     }
 }
 
+/// The largest magnitude a non-integer operand may have: 2^53, below which a
+/// double holds every integer, so that SQLite (which compares reals as
+/// doubles) and PostgreSQL (numeric, exact) answer alike.
+const MAX_EXACT_FLOAT: f64 = 9_007_199_254_740_992.0;
+
+/// VALIDATION_FAILED for a number, anywhere in an operand, that the two
+/// databases would compare differently: an integer beyond 64 bits, or a
+/// fraction of 2^53 or more.
+fn comparable_numbers(name: &str, v: &Value) -> DomainResult<()> {
+    match v {
+        Value::Number(n) if n.as_i64().is_none() => {
+            let exact = n
+                .as_f64()
+                .is_some_and(|f| f.is_finite() && f.abs() < MAX_EXACT_FLOAT);
+            if exact {
+                Ok(())
+            } else {
+                Err(DomainError::validation(format!(
+                    "`{name}` compares with {n}: filter numbers are integers of 64 bits or decimals under 2^53 in magnitude (past them the databases would round differently)"
+                )))
+            }
+        }
+        Value::Array(items) => items.iter().try_for_each(|i| comparable_numbers(name, i)),
+        Value::Object(members) => members
+            .values()
+            .try_for_each(|m| comparable_numbers(name, m)),
+        _ => Ok(()),
+    }
+}
+
 /// An ordering operand: a number or a string.
 fn ordered(op: &str, v: &Value) -> DomainResult<()> {
     if v.is_number() || v.is_string() {
@@ -164,6 +194,7 @@ fn one(dialect: Dialect, column: &'static str, f: &JsonPathFilter) -> DomainResu
             if matches!(op, Op::Cmp(..)) {
                 ordered(name, v)?;
             }
+            comparable_numbers(name, v)?;
         }
         ops.push(op);
     }
@@ -233,11 +264,21 @@ fn pg_indexed(sql: &mut Sql, at: &At, v: &Value) {
 fn postgres(at: &At, op: Op<'_>) -> SimpleExpr {
     let mut sql = Sql::default();
     sql.push("(");
-    match op {
-        Op::Exists(exists) => {
-            sql.pg_path(at);
-            sql.push(if exists { " IS NOT NULL" } else { " IS NULL" });
+    if let Op::Exists(exists) = op {
+        if !exists {
+            sql.push("NOT ");
         }
+        sql.push("(");
+        sql.pg_array_guards(at);
+        sql.pg_path(at);
+        sql.push(" IS NOT NULL))");
+        return sql.numbered();
+    }
+    // An all-digit segment indexes an array, as on SQLite: jsonb would also
+    // read it as an object's key.
+    sql.pg_array_guards(at);
+    match op {
+        Op::Exists(_) => unreachable!("answered above"),
         Op::Eq(v) => {
             sql.pg_path(at);
             sql.push(" = ");
@@ -344,6 +385,26 @@ impl Sql {
             }
         }
         self.push(")");
+    }
+
+    /// `jsonb_typeof(<the path up to it>) = 'array' AND ` for each index
+    /// segment of the path.
+    fn pg_array_guards(&mut self, at: &At) {
+        for (i, segment) in at.path.iter().enumerate() {
+            if let Segment::Index(_) = segment {
+                let parent = At {
+                    column: at.column,
+                    path: at.path[..i].to_vec(),
+                };
+                self.push("jsonb_typeof(");
+                if parent.path.is_empty() {
+                    self.push(at.column);
+                } else {
+                    self.pg_path(&parent);
+                }
+                self.push(") = 'array' AND ");
+            }
+        }
     }
 
     /// The expression, its `?` marks as SQLite reads them.

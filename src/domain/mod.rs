@@ -34,6 +34,7 @@ pub(crate) mod schemas;
 pub mod search;
 pub mod settings;
 pub mod step_summaries;
+pub(crate) mod tier_reach;
 pub mod tiers;
 pub mod tokenizer;
 pub mod tokens;

@@ -211,6 +211,16 @@ pub async fn list(
         select = select.filter(project::Column::Slug.starts_with(prefix));
     }
     if !filter.context.is_empty() {
+        // A context filter reaches only what the tier reads: a scoped
+        // token's project's, and for many projects the lowest (fail closed).
+        let gated = super::tier_reach::load(&s.db.conn).await?;
+        if !gated.is_empty() {
+            let tier = match s.principal.project_scope {
+                Some(id) => super::tier_reach::project_tier(s, id).await?,
+                None => s.limits.tiers.lowest().to_owned(),
+            };
+            gated.check_context_filters(&s.limits.tiers, &tier, &filter.context)?;
+        }
         select = select.filter(json_filter::all_of(
             s.db.dialect(),
             "\"projects\".\"context\"",

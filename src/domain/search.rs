@@ -134,6 +134,21 @@ pub async fn versions(
     if let Some(id) = project {
         select = select.filter(version::Column::ProjectId.eq(id));
     }
+    // A version is found only by what its project's tier reads.
+    let gated = super::tier_reach::load(&s.db.conn).await?;
+    if !gated.is_empty() {
+        let tiers = &s.limits.tiers;
+        match project {
+            Some(id) => {
+                let tier = super::tier_reach::project_tier(s, id).await?;
+                let hidden = gated.keys_above(tiers, &tier);
+                if !hidden.is_empty() {
+                    select = select.filter(version::Column::SchemaKey.is_not_in(hidden));
+                }
+            }
+            None => select = select.filter(super::tier_reach::searchable_everywhere(&gated, tiers)),
+        }
+    }
     let (select, rank) = matching(s.db.dialect(), select, &words);
     pagination::sorted(
         s.db.value_planned(),

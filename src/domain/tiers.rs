@@ -16,7 +16,7 @@ pub const TIER_KEYWORD: &str = "x-quire-tier";
 
 /// How deep `$ref`s are followed before a schema is taken as empty (a
 /// guard against reference cycles).
-const MAX_REF_DEPTH: usize = 32;
+pub(crate) const MAX_REF_DEPTH: usize = 32;
 
 /// The deployment's tiers, lowest first.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -139,7 +139,7 @@ pub fn visible_under_all<'a>(
 }
 
 /// The local schema a `$ref` names (`#/$defs/x`), if it resolves.
-fn resolve<'a>(root: &'a Value, schema: &'a Value, depth: usize) -> Option<&'a Value> {
+pub(crate) fn resolve<'a>(root: &'a Value, schema: &'a Value, depth: usize) -> Option<&'a Value> {
     match schema.get("$ref").and_then(Value::as_str) {
         Some(reference) if depth < MAX_REF_DEPTH => {
             let target = root.pointer(reference.strip_prefix('#')?)?;

@@ -91,6 +91,16 @@ pub struct VersionFilter {
 }
 
 impl VersionFilter {
+    /// Whether the key filters let versions of `key` through.
+    fn admits_key(&self, key: &str) -> bool {
+        let under = |prefix: &str| {
+            key.strip_prefix(prefix)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+        };
+        self.schema_key.as_deref().is_none_or(|k| k == key)
+            && self.schema_key_prefix.as_deref().is_none_or(under)
+    }
+
     /// Whether only statuses narrow the list (its size is then kept apart).
     fn by_status_only(&self) -> bool {
         self.schema_key.is_none()
@@ -676,7 +686,20 @@ pub async fn list(
     order: Order,
     args: &PageArgs,
 ) -> DomainResult<Page<version::Model>> {
-    let select = filtered(s.db.dialect(), project_id, filter)?;
+    let mut select = filtered(s.db.dialect(), project_id, filter)?;
+    // Filters and search reach only what the project's tier reads.
+    if !filter.value.is_empty() || filter.search.is_some() {
+        let gated = super::tier_reach::load(&s.db.conn).await?;
+        if !gated.is_empty() {
+            let tiers = &s.limits.tiers;
+            let tier = super::tier_reach::project_tier(s, project_id).await?;
+            gated.check_value_filters(tiers, &tier, |key| filter.admits_key(key), &filter.value)?;
+            let hidden = gated.keys_above(tiers, &tier);
+            if filter.search.is_some() && !hidden.is_empty() {
+                select = select.filter(version::Column::SchemaKey.is_not_in(hidden));
+            }
+        }
+    }
     // By status alone, the project's kept counts say how many.
     let total = if filter.by_status_only() {
         Total::Kept(Box::new(super::version_counts::total(

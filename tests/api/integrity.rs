@@ -12,6 +12,8 @@ backend_tests!(
     a_write_returns_the_cost_reads_return,
     promoted_keys_do_not_nest,
     an_upgrade_gives_every_read_of_the_context_one_shape,
+    both_databases_answer_alike,
+    tiers_hide_from_filters_and_search,
 );
 
 server_tests!(a_version_a_rule_approves_at_once_never_enters_the_queue,);
@@ -309,4 +311,183 @@ async fn an_upgrade_gives_every_read_of_the_context_one_shape(s: TestServer) {
         .unwrap();
     let item: Value = serde_json::from_str(text).unwrap();
     assert_eq!(item["value"], shape, "{text}");
+}
+
+const FILTERED: &str = "query($w: [JsonPathFilter!]) { project(slug: \"db\") { versions(where: {value: $w}) { edges { node { schemaKey } } } } }";
+
+async fn keys_matching(s: &TestServer, filter: Value) -> Result<Vec<String>, Value> {
+    let (_, body) = s
+        .post(Some(&s.admin), FILTERED, json!({ "w": [filter] }))
+        .await;
+    if body.get("errors").is_some() {
+        return Err(body["errors"][0].clone());
+    }
+    let mut keys: Vec<String> = body["data"]["project"]["versions"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["schemaKey"].as_str().unwrap().to_owned())
+        .collect();
+    keys.sort();
+    Ok(keys)
+}
+
+/// Both databases answer alike: integers past 2^53 compare exactly (a
+/// number they would round differently is refused), an all-digit path
+/// segment indexes arrays only, and search does not fold accents.
+async fn both_databases_answer_alike(s: TestServer) {
+    let project = s.create_project("db").await;
+    for (key, value) in [
+        ("big.a", json!({ "n": 9007199254740993i64 })),
+        ("big.b", json!({ "n": 9007199254740992i64 })),
+        ("digits.object", json!({ "a": { "0": "x" } })),
+        ("digits.array", json!({ "a": ["x"] })),
+        ("fruit.basket", json!({ "name": "Äpfel und Birnen" })),
+    ] {
+        s.create_version(&project, key, value, None).await;
+    }
+    assert_eq!(
+        keys_matching(&s, json!({ "path": "n", "eq": 9007199254740993i64 })).await,
+        Ok(vec!["big.a".to_owned()])
+    );
+    assert_eq!(
+        keys_matching(&s, json!({ "path": "n", "gt": 9007199254740992i64 })).await,
+        Ok(vec!["big.a".to_owned()])
+    );
+    for unequal in [
+        json!(9007199254740992.5),
+        json!(1e300),
+        json!(18446744073709551616.0),
+    ] {
+        let refused = keys_matching(&s, json!({ "path": "n", "eq": unequal })).await;
+        assert_eq!(
+            refused.as_ref().map_err(|e| code(e).to_owned()),
+            Err("VALIDATION_FAILED".to_owned()),
+            "{unequal}: {refused:?}"
+        );
+    }
+    assert_eq!(
+        keys_matching(&s, json!({ "path": "a.0", "eq": "x" })).await,
+        Ok(vec!["digits.array".to_owned()])
+    );
+    assert_eq!(
+        keys_matching(&s, json!({ "path": "a.0", "exists": true })).await,
+        Ok(vec!["digits.array".to_owned()])
+    );
+    let search = |text: &str| {
+        let q = format!(
+            "{{ search(query: \"{text}\", projectId: \"{project}\") {{ edges {{ node {{ schemaKey }} }} }} }}"
+        );
+        let s = &s;
+        async move {
+            s.admin(&q, json!({})).await["search"]["edges"]
+                .as_array()
+                .unwrap()
+                .len()
+        }
+    };
+    assert_eq!(search("apfel").await, 0, "accents are not folded");
+    assert_eq!(search("äpfel").await, 1);
+    assert_eq!(search("ÄPFEL").await, 1, "case is folded");
+}
+
+/// At a lower tier a search for a word only in a gated field found the
+/// version, and path filters on gated values (versions' and contexts')
+/// matched, so hidden numbers could be read by bisection. Now such filters
+/// are FORBIDDEN and search leaves out keys gated above the tier.
+async fn tiers_hide_from_filters_and_search(s: TestServer) {
+    let project = s.create_project("t").await;
+    let schema = json!({ "type": "object", "properties": {
+        "name": { "type": "string" },
+        "pricing": { "x-quire-tier": "business", "type": "object" } } });
+    s.admin(REGISTER, json!({ "k": "mvp.plan", "schema": schema }))
+        .await;
+    let v = s
+        .create_version(
+            &project,
+            "mvp.plan",
+            json!({ "name": "Acme", "pricing": { "plan": "zanzibar", "price": 4200 } }),
+            None,
+        )
+        .await;
+    s.create_version(
+        &project,
+        "other.note",
+        json!({ "text": "acme zanzibar" }),
+        None,
+    )
+    .await;
+    s.admin(APPROVE, json!({ "id": v["id"] })).await;
+    s.admin(PROMOTE, json!({ "p": project, "v": 0, "ids": [v["id"]] }))
+        .await;
+    let reader = s.token("READER", Some(&project)).await;
+    let search = |text: &str| {
+        let q = format!(
+            "{{ search(query: \"{text}\", projectId: \"{project}\") {{ edges {{ node {{ schemaKey }} }} }}
+               all: search(query: \"{text}\") {{ edges {{ node {{ schemaKey }} }} }}
+               project(slug: \"t\") {{ versions(where: {{search: \"{text}\"}}) {{ totalCount }} }} }}"
+        );
+        let (s, reader) = (&s, reader.clone());
+        async move { s.as_token(&reader, &q, json!({})).await }
+    };
+    let keys = |found: &Value, at: &str| -> Vec<String> {
+        found[at]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["node"]["schemaKey"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let core = search("zanzibar").await;
+    assert_eq!(keys(&core, "search"), vec!["other.note"], "{core}");
+    assert_eq!(keys(&core, "all"), vec!["other.note"], "{core}");
+    assert_eq!(core["project"]["versions"]["totalCount"], 1, "{core}");
+
+    let filter = |path: &str| json!({ "w": [{ "path": path, "gt": 4000 }] });
+    let (_, body) = s
+        .post(
+            Some(&reader),
+            FILTERED.replace("\"db\"", "\"t\"").as_str(),
+            filter("pricing.price"),
+        )
+        .await;
+    assert_eq!(code(&body["errors"][0]), "FORBIDDEN", "{body}");
+    let contexts = "query($w: [JsonPathFilter!]) { projects(where: {context: $w}) { totalCount } }";
+    let (_, body) = s
+        .post(Some(&reader), contexts, filter("mvp.plan.pricing.price"))
+        .await;
+    assert_eq!(code(&body["errors"][0]), "FORBIDDEN", "{body}");
+    let (_, body) = s
+        .post(
+            Some(&reader),
+            contexts,
+            json!({ "w": [{ "path": "mvp.plan.name", "eq": "Acme" }] }),
+        )
+        .await;
+    assert_eq!(body["data"]["projects"]["totalCount"], 1, "{body}");
+
+    // At business, the same filter and search reach the field.
+    s.admin(
+        "mutation($p: ID!) { setProjectTier(input: {projectId: $p, tier: \"business\"}) { tier } }",
+        json!({ "p": project }),
+    )
+    .await;
+    let business = search("zanzibar").await;
+    let mut found = keys(&business, "search");
+    found.sort();
+    assert_eq!(found, vec!["mvp.plan", "other.note"], "{business}");
+    let (_, body) = s
+        .post(
+            Some(&reader),
+            FILTERED.replace("\"db\"", "\"t\"").as_str(),
+            filter("pricing.price"),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["project"]["versions"]["edges"]
+            .as_array()
+            .map(Vec::len),
+        Some(1),
+        "{body}"
+    );
 }
