@@ -548,6 +548,44 @@ pub(crate) fn quorum_met(p: &policy::Model, votes: &[(Uuid, ActorType)]) -> bool
             .all(|t| votes.iter().any(|(_, voted)| voted == t))
 }
 
+/// Where a version's review stands against its policy (none: one approval
+/// by anyone).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Progress {
+    /// Distinct approvers needed.
+    pub required: i32,
+    /// Distinct actors who approved.
+    pub approvals: i32,
+    /// Approvals still needed (0 once met).
+    pub still_needed: i32,
+    /// Required actor types none of the approvers has.
+    pub missing_types: Vec<ActorType>,
+}
+
+/// The progress of `votes` (approvers and their types, each counted once)
+/// against `policy`'s quorum, the same count `quorum_met` makes.
+pub fn progress(policy: Option<&policy::Model>, votes: &[(Uuid, ActorType)]) -> Progress {
+    let mut actors: Vec<Uuid> = votes.iter().map(|(id, _)| *id).collect();
+    actors.sort();
+    actors.dedup();
+    let approvals = actors.len() as i32;
+    let (required, types) = match policy {
+        Some(p) => (p.required_approvals, required_types(p)),
+        None => (1, Vec::new()),
+    };
+    let missing_types: Vec<ActorType> = types
+        .into_iter()
+        .filter(|t| !votes.iter().any(|(_, voted)| voted == t))
+        .collect();
+    let by_count = (required - approvals).max(0);
+    Progress {
+        required,
+        approvals,
+        still_needed: by_count.max(missing_types.len() as i32),
+        missing_types,
+    }
+}
+
 /// The actor a policy approves as: actor type RULE, the policy's id.
 pub(crate) fn rule_actor(p: &policy::Model) -> Actor {
     Actor {
@@ -663,6 +701,27 @@ mod tests {
                 .describe()
                 .starts_with("did not hold: not evaluated")
         );
+    }
+
+    #[test]
+    fn progress_counts_what_the_quorum_counts() {
+        let p = row("*");
+        let (ai, human) = (Uuid::now_v7(), Uuid::now_v7());
+        let none = progress(Some(&p), &[]);
+        assert_eq!(
+            (none.required, none.approvals, none.still_needed),
+            (2, 0, 2)
+        );
+        assert_eq!(none.missing_types, vec![ActorType::Human]);
+        let two_ai = progress(Some(&p), &[(ai, ActorType::Ai), (ai, ActorType::Ai)]);
+        assert_eq!((two_ai.approvals, two_ai.still_needed), (1, 1));
+        let met = progress(Some(&p), &[(ai, ActorType::Ai), (human, ActorType::Human)]);
+        assert_eq!((met.still_needed, met.missing_types.len()), (0, 0));
+        assert!(quorum_met(
+            &p,
+            &[(ai, ActorType::Ai), (human, ActorType::Human)]
+        ));
+        assert_eq!(progress(None, &[]).still_needed, 1);
     }
 
     #[test]

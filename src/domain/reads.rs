@@ -16,8 +16,9 @@ use std::collections::HashMap;
 use std::hash::Hash;
 
 use entity::{
-    RunArtifactDirection, VersionStatus, approval, artifact_version as version,
-    artifact_version_file as version_file, file, generation, project, run, run_artifact, run_step,
+    RunArtifactDirection, VersionStatus, annotation_revision, approval, approval_policy,
+    artifact_version as version, artifact_version_file as version_file, file, generation, project,
+    project_tier_change, run, run_artifact, run_step,
 };
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, JoinType, QueryFilter,
@@ -203,6 +204,20 @@ foreign_key! {
     /// The versions a run produced, in link order.
     OutputsOfRun: many version::Model, by run_artifact::Column::RunId,
         from versions_of_runs(RunArtifactDirection::Output);
+    /// An approval policy by id (in force or ended).
+    PolicyById: one approval_policy::Model, by approval_policy::Column::Id,
+        from approval_policy::Entity::find();
+    /// The annotation changes of a version, oldest first.
+    AnnotationRevisionsOfVersion: many annotation_revision::Model,
+        by annotation_revision::Column::VersionId,
+        from annotation_revision::Entity::find()
+            .order_by_asc(annotation_revision::Column::VersionId)
+            .order_by_asc(annotation_revision::Column::Revision);
+    /// The tier changes of a project, oldest first.
+    TierChangesOfProject: many project_tier_change::Model, by project_tier_change::Column::ProjectId,
+        from project_tier_change::Entity::find()
+            .order_by_asc(project_tier_change::Column::ProjectId)
+            .order_by_asc(project_tier_change::Column::CreatedAt);
 }
 
 /// The versions linked to runs in `direction`, in link order.

@@ -22,9 +22,10 @@ use crate::domain::{DomainResult, runs};
 use crate::storage::SharedBlobStore;
 
 pub(crate) use crate::domain::reads::{
-    ApprovalById, ApprovalsOfVersion, ChildrenOfRun, ConsumersOfVersion, FileById, FilesOfVersion,
-    InputsOfRun, KeyRef, OutputsOfRun, ProjectById, RevisionsOfVersion, RunById, StepById,
-    StepsOfRun, VersionById,
+    AnnotationRevisionsOfVersion, ApprovalById, ApprovalsOfVersion, ChildrenOfRun,
+    ConsumersOfVersion, FileById, FilesOfVersion, InputsOfRun, KeyRef, OutputsOfRun, PolicyById,
+    ProjectById, RevisionsOfVersion, RunById, StepById, StepsOfRun, TierChangesOfProject,
+    VersionById,
 };
 
 /// Shared by all operations of one request (an `Arc` because request data must be `Clone`).

@@ -14,6 +14,7 @@ backend_tests!(
     an_upgrade_gives_every_read_of_the_context_one_shape,
     both_databases_answer_alike,
     tiers_hide_from_filters_and_search,
+    a_review_ui_reads_progress_and_histories,
 );
 
 server_tests!(a_version_a_rule_approves_at_once_never_enters_the_queue,);
@@ -489,5 +490,96 @@ async fn tiers_hide_from_filters_and_search(s: TestServer) {
             .map(Vec::len),
         Some(1),
         "{body}"
+    );
+}
+
+/// What a UI must show is readable: a version's approval progress against
+/// its policy, the history of its annotations, a project's tier changes.
+async fn a_review_ui_reads_progress_and_histories(s: TestServer) {
+    let project = s.create_project("ui").await;
+    let policy = s
+        .admin(
+            "mutation($i: ApprovalPolicyInput!) { setApprovalPolicy(input: $i) { id } }",
+            json!({ "i": { "projectId": project, "schemaKeyPattern": "legal.*",
+                "requiredApprovals": 2, "requiredActorTypes": ["HUMAN"] } }),
+        )
+        .await["setApprovalPolicy"]["id"]
+        .clone();
+    let v = s
+        .create_version(&project, "legal.terms", json!({ "t": 1 }), None)
+        .await;
+    let progress = "query($id: ID!) { artifactVersion(id: $id) { status approvalProgress {
+        policy { id } requiredApprovals approvals stillNeeded missingActorTypes ruleOutcome } } }";
+    let vars = json!({ "id": v["id"] });
+    let read = || {
+        let (s, vars) = (&s, vars.clone());
+        async move { s.admin(progress, vars).await["artifactVersion"].clone() }
+    };
+    let before = read().await;
+    assert_eq!(
+        before["approvalProgress"],
+        json!({ "policy": { "id": policy }, "requiredApprovals": 2, "approvals": 0,
+            "stillNeeded": 2, "missingActorTypes": ["HUMAN"], "ruleOutcome": null })
+    );
+    let agent = s.token("REVIEWER", Some(&project)).await;
+    s.as_token(&agent, APPROVE, json!({ "id": v["id"] })).await;
+    let halfway = read().await;
+    assert_eq!(halfway["status"], "PENDING");
+    assert_eq!(halfway["approvalProgress"]["approvals"], 1);
+    assert_eq!(halfway["approvalProgress"]["stillNeeded"], 1);
+    assert_eq!(
+        halfway["approvalProgress"]["missingActorTypes"],
+        json!(["HUMAN"])
+    );
+    s.admin(APPROVE, json!({ "id": v["id"] })).await;
+    let done = read().await;
+    assert_eq!(done["status"], "APPROVED");
+    assert_eq!(done["approvalProgress"]["stillNeeded"], 0);
+    assert_eq!(done["approvalProgress"]["missingActorTypes"], json!([]));
+
+    let set = "mutation($id: ID!, $a: JSON!, $r: Int!) { setAnnotations(input: {versionId: $id, annotations: $a, expectedRevision: $r}) { annotationsRevision } }";
+    s.admin(
+        set,
+        json!({ "id": v["id"], "a": { "note": "first" }, "r": 1 }),
+    )
+    .await;
+    s.admin(
+        set,
+        json!({ "id": v["id"], "a": { "note": "second" }, "r": 2 }),
+    )
+    .await;
+    let history = s
+        .admin(
+            "query($id: ID!) { artifactVersion(id: $id) { annotationHistory { revision annotations actor { name } } } }",
+            json!({ "id": v["id"] }),
+        )
+        .await;
+    assert_eq!(
+        history["artifactVersion"]["annotationHistory"],
+        json!([
+            { "revision": 2, "annotations": { "note": "first" }, "actor": { "name": "test-admin" } },
+            { "revision": 3, "annotations": { "note": "second" }, "actor": { "name": "test-admin" } }
+        ])
+    );
+
+    for tier in ["business", "strategic"] {
+        s.admin(
+            "mutation($p: ID!, $t: String!) { setProjectTier(input: {projectId: $p, tier: $t}) { tier } }",
+            json!({ "p": project, "t": tier }),
+        )
+        .await;
+    }
+    let changes = s
+        .admin(
+            "{ project(slug: \"ui\") { tierChanges { fromTier toTier actor { name } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        changes["project"]["tierChanges"],
+        json!([
+            { "fromTier": null, "toTier": "business", "actor": { "name": "test-admin" } },
+            { "fromTier": "business", "toTier": "strategic", "actor": { "name": "test-admin" } }
+        ])
     );
 }

@@ -1,10 +1,11 @@
 //! GraphQL object types. Each wraps an entity row and resolves nested fields
 //! through the request's DataLoader.
 
-mod actor;
+pub(crate) mod actor;
 mod approval;
 mod artifact;
 mod assembly;
+mod audit;
 mod authoring;
 mod enums;
 mod file;
@@ -22,6 +23,7 @@ pub(crate) use actor::Actor;
 pub(crate) use approval::Approval;
 pub(crate) use artifact::Artifact;
 pub(crate) use assembly::AssembledContext;
+pub(crate) use audit::{AnnotationRevision, ApprovalProgress, TierChange};
 pub(crate) use authoring::{ContextEntry, Generation};
 pub(crate) use enums::{ActorTypeGql, ReviewActionGql, RoleGql, RunStatusGql, VersionStatusGql};
 pub(crate) use file::File;

@@ -8,7 +8,7 @@ use sea_orm::Order;
 use super::prime_page;
 use super::{
     Approval, Artifact, ArtifactVersion, ContextEntry, CostBucket, CostGroupingGql, Generation,
-    ReviewActionGql, Run, RunStatusGql, VersionStatusGql, gid,
+    ReviewActionGql, Run, RunStatusGql, TierChange, VersionStatusGql, gid,
 };
 use crate::domain::ids::IdKind;
 use crate::domain::versions::VersionFilter;
@@ -230,6 +230,20 @@ impl Project {
             project_id: self.0.id,
             schema_key,
         }))
+    }
+
+    /// Every setProjectTier of the project, oldest first (the latest 100):
+    /// the tier before and after, who and when.
+    #[graphql(complexity = "crate::domain::bounds::LIST_ITEMS * child_complexity")]
+    async fn tier_changes(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<TierChange>> {
+        let rows = super::load(
+            ctx,
+            crate::graphql::loaders::TierChangesOfProject(self.0.id),
+        )
+        .await?
+        .unwrap_or_default();
+        let skip = rows.len().saturating_sub(crate::domain::bounds::LIST_ITEMS);
+        Ok(rows.into_iter().skip(skip).map(TierChange).collect())
     }
 
     /// Where the generation of a key stands (startGeneration), whether or

@@ -6,16 +6,17 @@ use entity::artifact_version as version;
 use serde_json::Value;
 
 use super::{
-    Actor, Approval, File, LineageEntry, Project, Run, RunStep, VersionStatusGql, gid, load,
+    Actor, AnnotationRevision, Approval, ApprovalPolicy, ApprovalProgress, File, LineageEntry,
+    Project, Run, RunStep, VersionStatusGql, gid, load,
 };
 use crate::domain::ids::{self, IdKind};
 use crate::domain::{files, schemas, versions};
 use crate::graphql::context::{loaders, session};
 use crate::graphql::error::ApiResult;
 use crate::graphql::loaders::{
-    ApprovalsOfVersion, ArchivedValue, ConsumersOfVersion, FileById, FilesOfVersion, KeyRef,
-    ProjectById, RevisionsOfVersion, RunById, RunWithSteps, SchemasOfKey, StepById, StepsOfRun,
-    VersionById, VersionByNumber,
+    AnnotationRevisionsOfVersion, ApprovalsOfVersion, ArchivedValue, ConsumersOfVersion, FileById,
+    FilesOfVersion, KeyRef, PolicyById, ProjectById, RevisionsOfVersion, RunById, RunWithSteps,
+    SchemasOfKey, StepById, StepsOfRun, VersionById, VersionByNumber,
 };
 use crate::graphql::loaders::{prime, prime_runs_with_steps, prime_schemas};
 
@@ -290,6 +291,51 @@ impl ArtifactVersion {
         Ok(bounds::first(rows, bounds::APPROVALS_PER_VERSION)
             .into_iter()
             .map(Approval)
+            .collect())
+    }
+    /// Where the version's review stands against the policy that governed it
+    /// when it was created: approvals counted (each actor once), still
+    /// needed, actor types still required, and the policy.
+    async fn approval_progress(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<ApprovalProgress> {
+        let policy = match self.0.approval_policy_id {
+            Some(id) => load(ctx, PolicyById(id)).await?,
+            None => None,
+        };
+        let votes: Vec<(uuid::Uuid, entity::ActorType)> = load(ctx, ApprovalsOfVersion(self.0.id))
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|a| a.action == entity::ReviewAction::Approve)
+            .map(|a| (a.actor_id, a.actor_type))
+            .collect();
+        let progress = crate::domain::policies::progress(policy.as_ref(), &votes);
+        Ok(ApprovalProgress {
+            policy: policy.map(ApprovalPolicy),
+            required_approvals: progress.required,
+            approvals: progress.approvals,
+            still_needed: progress.still_needed,
+            missing_actor_types: progress.missing_types.into_iter().map(Into::into).collect(),
+            rule_outcome: self.0.rule_outcome.clone(),
+        })
+    }
+    /// Every setAnnotations of this version, oldest first (the latest 100):
+    /// the revision each made, what it set, who and when.
+    #[graphql(complexity = "bounds::REVISIONS_PER_VERSION * child_complexity")]
+    async fn annotation_history(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<AnnotationRevision>> {
+        let rows = load(ctx, AnnotationRevisionsOfVersion(self.0.id))
+            .await?
+            .unwrap_or_default();
+        let skip = rows.len().saturating_sub(bounds::REVISIONS_PER_VERSION);
+        Ok(rows
+            .into_iter()
+            .skip(skip)
+            .map(AnnotationRevision)
             .collect())
     }
     /// What this version came from: the versions its source run read, and
