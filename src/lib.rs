@@ -19,3 +19,4 @@ pub mod seed;
 pub mod storage;
 pub mod telemetry;
 pub(crate) mod token_cache;
+pub mod transfer;

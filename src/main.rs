@@ -72,6 +72,33 @@ enum Command {
         #[command(flatten)]
         database: DatabaseConfig,
     },
+    /// Copy a whole store into an empty database: SQLite to PostgreSQL and
+    /// back, or same to same, with every id, number, audit row and event
+    /// position (subscribers resume by their cursors). Blobs stay where they
+    /// are; run the new server with the same QUIRE_STORAGE_URL.
+    Copy {
+        /// The database to read (a SQLite file or PostgreSQL URL).
+        #[arg(long)]
+        from: String,
+        /// The empty database to write (migrated first).
+        #[arg(long)]
+        to: String,
+    },
+    /// A consistent snapshot of a store, taken while the server runs, into a
+    /// new SQLite file (restore it with `quire restore`).
+    Backup {
+        /// The snapshot file to write (it must not exist).
+        file: std::path::PathBuf,
+        #[command(flatten)]
+        database: DatabaseConfig,
+    },
+    /// Restores a snapshot (`quire backup`) into an empty database.
+    Restore {
+        /// The snapshot file.
+        file: std::path::PathBuf,
+        #[command(flatten)]
+        database: DatabaseConfig,
+    },
     /// Manage API tokens.
     Token {
         #[command(subcommand)]
@@ -143,6 +170,41 @@ impl From<ActorTypeArg> for ActorType {
             ActorTypeArg::System => ActorType::System,
         }
     }
+}
+
+/// The SQLite URL of a file, created if missing.
+fn sqlite_url(file: &std::path::Path) -> String {
+    format!("sqlite://{}?mode=rwc", file.display())
+}
+
+/// Copies the store at `from` into the empty database at `to` (migrated
+/// first), printing progress and what was checked.
+async fn transfer(from: &str, to: &str) -> anyhow::Result<()> {
+    let source = Db::connect(from).await?;
+    source.migrate().await?;
+    let target = Db::connect(to).await?;
+    target.migrate().await?;
+    let started = std::time::Instant::now();
+    let mut last = std::time::Instant::now();
+    let report = quire::transfer::copy(&source, &target, |table, rows| {
+        if last.elapsed() >= std::time::Duration::from_secs(1) {
+            let rate = rows as f64 / started.elapsed().as_secs_f64().max(0.001);
+            eprintln!("copy: {table}: {rows} rows ({rate:.0} rows/s overall)");
+            last = std::time::Instant::now();
+        }
+    })
+    .await?;
+    for (table, rows) in &report.tables {
+        println!("{table}: {rows} rows");
+    }
+    println!(
+        "copied {} rows in {:.1} s ({:.0} rows/s); checked: row counts of every table, and {} version digests recomputed on the target",
+        report.rows(),
+        report.seconds,
+        report.rows() as f64 / report.seconds.max(0.001),
+        report.digests_checked
+    );
+    Ok(())
 }
 
 async fn open(database: &DatabaseConfig) -> anyhow::Result<Db> {
@@ -310,6 +372,22 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Token { command } => token(command).await,
+        Command::Copy { from, to } => transfer(&from, &to).await,
+        Command::Backup { file, database } => {
+            if file.exists() {
+                anyhow::bail!(
+                    "{} exists: a backup is written to a new file",
+                    file.display()
+                );
+            }
+            transfer(&database.database_url, &sqlite_url(&file)).await
+        }
+        Command::Restore { file, database } => {
+            if !file.exists() {
+                anyhow::bail!("{} does not exist", file.display());
+            }
+            transfer(&sqlite_url(&file), &database.database_url).await
+        }
         Command::Seed {
             projects,
             versions_per_project,

@@ -43,7 +43,7 @@ fn write_canonical(value: &Value, out: &mut String) {
 }
 
 /// Hex SHA-256 of the canonical value followed by each file digest in order.
-pub(crate) fn version_digest(value: &Value, file_sha256s: &[String]) -> String {
+pub fn version_digest(value: &Value, file_sha256s: &[String]) -> String {
     let mut hasher = Sha256::new();
     hasher.update(canonical_json(value).as_bytes());
     for sha in file_sha256s {

@@ -11,7 +11,7 @@ pub(crate) mod bounds;
 pub mod context;
 pub(crate) mod costs;
 pub mod demo;
-pub(crate) mod digest;
+pub mod digest;
 pub(crate) mod error;
 pub mod events;
 pub mod files;

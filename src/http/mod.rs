@@ -86,6 +86,11 @@ impl AppState {
     /// Opens the blob store and starts the event reader, as `config` says,
     /// over `db` (connected and migrated).
     pub(crate) async fn new(db: Db, config: &ServeConfig) -> anyhow::Result<Self> {
+        if crate::transfer::unfinished(&db).await? {
+            anyhow::bail!(
+                "a `quire copy` into this database did not finish: it holds part of a store. Empty it and copy again"
+            );
+        }
         let blobs = ObjectBlobStore::configured(&config.storage, &config.database.database_url)?;
         blobs.check().await?;
         crate::domain::settings::note_file_store(&db.conn, blobs.location()).await?;

@@ -344,6 +344,23 @@ impl TestServer {
         }
     }
 
+    /// A server over the existing database at `database_url` (a copy of
+    /// another's, say), with this one's admin secret and blob store.
+    pub async fn over(&self, backend: Backend, database_url: &str) -> TestServer {
+        let db = Db::connect(database_url).await.expect("connect");
+        let storage = self.storage.clone();
+        Self::serve(
+            backend,
+            self.transport(),
+            database_url.to_owned(),
+            storage,
+            db,
+            self.admin.clone(),
+            |_| {},
+        )
+        .await
+    }
+
     /// A second server on the same database (another process behind a load
     /// balancer), reached as this one is.
     pub async fn sibling(&self, adjust: impl FnOnce(&mut ServeConfig)) -> TestServer {

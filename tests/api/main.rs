@@ -36,5 +36,6 @@ mod schema_docs;
 mod search;
 mod security;
 mod statements;
+mod transfer;
 mod users;
 mod writes;
