@@ -11,14 +11,20 @@ use sea_orm::{
 use super::BATCH;
 use crate::db::Db;
 
-/// One table: its name and how it is copied (rows written).
+/// Told the rows copied so far of a table.
+pub(super) type Progress<'a> = dyn FnMut(&str, u64) + 'a;
+
+/// Copies one table from the source snapshot to the target: rows written.
+pub(super) type CopyTable = for<'a> fn(
+    &'a DatabaseTransaction,
+    &'a Db,
+    &'a mut Progress<'a>,
+) -> LocalBoxFuture<'a, Result<u64, DbErr>>;
+
+/// One table: its name and how it is copied.
 pub(super) struct Table {
     pub name: &'static str,
-    pub copy: for<'a> fn(
-        &'a DatabaseTransaction,
-        &'a Db,
-        &'a mut (dyn FnMut(&str, u64) + 'a),
-    ) -> LocalBoxFuture<'a, Result<u64, DbErr>>,
+    pub copy: CopyTable,
 }
 
 /// Streams an entity's rows in key order from the source snapshot and
