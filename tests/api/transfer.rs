@@ -9,7 +9,11 @@ use crate::databases::migrated_database;
 use crate::live::Ws;
 use crate::server_tests;
 
-server_tests!(a_store_copies_to_the_other_backend_and_back,);
+server_tests!(
+    a_store_copies_to_the_other_backend_and_back,
+    a_backup_taken_during_writes_restores_every_acknowledged_write,
+    a_copy_killed_midway_leaves_nothing_that_serves,
+);
 
 const APPROVE: &str = "mutation($id: ID!) { approveVersion(input: {versionId: $id}) { status } }";
 
@@ -172,4 +176,145 @@ async fn a_store_copies_to_the_other_backend_and_back(s: TestServer) {
         matches!(refused, Err(quire::transfer::CopyError::NotEmpty(_))),
         "{refused:?}"
     );
+}
+
+fn quire_cli(args: &[&str]) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_quire"));
+    cmd.args(args);
+    cmd
+}
+
+/// A backup taken while a writer goes on holds every write acknowledged
+/// before it began, and restores into an empty database.
+async fn a_backup_taken_during_writes_restores_every_acknowledged_write(s: TestServer) {
+    let project = s.create_project("busy").await;
+    let s = std::sync::Arc::new(s);
+    let acked = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let (s, acked, stop, project) = (s.clone(), acked.clone(), stop.clone(), project.clone());
+        tokio::spawn(async move {
+            let mut i = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let v = s
+                    .create_version(&project, &format!("w.k{}", i % 7), json!({ "i": i }), None)
+                    .await;
+                acked
+                    .lock()
+                    .unwrap()
+                    .push(v["id"].as_str().unwrap().to_owned());
+                i += 1;
+            }
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let before: Vec<String> = acked.lock().unwrap().clone();
+    assert!(!before.is_empty());
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("snapshot.db");
+    let out = quire_cli(&[
+        "backup",
+        file.to_str().unwrap(),
+        "--database-url",
+        &s.database_url,
+    ])
+    .output()
+    .unwrap();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    writer.await.unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("digests recomputed"));
+    // A second backup to the same file is refused.
+    let again = quire_cli(&[
+        "backup",
+        file.to_str().unwrap(),
+        "--database-url",
+        &s.database_url,
+    ])
+    .output()
+    .unwrap();
+    assert!(!again.status.success());
+
+    let Some((_dir, fresh)) = migrated_database(s.backend).await else {
+        return;
+    };
+    let out = quire_cli(&["restore", file.to_str().unwrap(), "--database-url", &fresh])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let restored = s.over(s.backend, &fresh).await;
+    for id in &before {
+        let found = restored
+            .admin(
+                "query($id: ID!) { artifactVersion(id: $id) { id } }",
+                json!({ "id": id }),
+            )
+            .await;
+        assert_eq!(
+            found["artifactVersion"]["id"],
+            id.as_str(),
+            "{id} was acknowledged before the backup"
+        );
+    }
+}
+
+/// A copy killed midway leaves a target that the server refuses to start
+/// on and that `copy` refuses until it is emptied.
+async fn a_copy_killed_midway_leaves_nothing_that_serves(s: TestServer) {
+    let out = quire_cli(&[
+        "seed",
+        "--projects",
+        "1",
+        "--versions-per-project",
+        "3000",
+        "--runs-per-project",
+        "100",
+        "--database-url",
+        &s.database_url,
+    ])
+    .output()
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for delay_ms in [300u64, 600, 1200, 2400] {
+        let Some((_dir, target)) = migrated_database(s.backend).await else {
+            return;
+        };
+        let mut child = quire_cli(&["copy", "--from", &s.database_url, "--to", &target])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(delay_ms)).await;
+        let _ = child.kill();
+        let _ = child.wait();
+        let db = quire::db::Db::connect(&target).await.unwrap();
+        if !quire::transfer::unfinished(&db).await.unwrap() {
+            continue; // killed before it began, or it finished: try later
+        }
+        let again = quire_cli(&["copy", "--from", &s.database_url, "--to", &target])
+            .output()
+            .unwrap();
+        assert!(!again.status.success());
+        assert!(String::from_utf8_lossy(&again.stderr).contains("did not finish"));
+        let config = quire::config::ServeConfig::with_database(target.clone());
+        let served = quire::app::App::new(db, &config).await;
+        let Err(refused) = served else {
+            panic!("a server started on a half-copied store");
+        };
+        assert!(refused.to_string().contains("did not finish"), "{refused}");
+        return;
+    }
+    panic!("no copy was caught midway");
 }
