@@ -83,6 +83,14 @@ enum Command {
         /// The empty database to write (migrated first).
         #[arg(long)]
         to: String,
+        /// Also copy every blob the rows name into this file store (a folder
+        /// or s3://bucket/prefix), at the same keys.
+        #[arg(long)]
+        storage_to: Option<String>,
+        /// Where the blobs are now (default: QUIRE_STORAGE_URL, or the
+        /// folder beside a SQLite source).
+        #[arg(long, env = "QUIRE_STORAGE_URL")]
+        storage_from: Option<String>,
     },
     /// A consistent snapshot of a store, taken while the server runs, into a
     /// new SQLite file (restore it with `quire restore`).
@@ -372,7 +380,34 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Token { command } => token(command).await,
-        Command::Copy { from, to } => transfer(&from, &to).await,
+        Command::Copy {
+            from,
+            to,
+            storage_to,
+            storage_from,
+        } => {
+            transfer(&from, &to).await?;
+            if let Some(storage_to) = storage_to {
+                let from_store = ObjectBlobStore::open(
+                    &storage_from.unwrap_or_else(|| quire::storage::default_location(&from)),
+                )?;
+                let to_store = ObjectBlobStore::open(&storage_to)?;
+                to_store.check().await?;
+                let source = Db::connect(&from).await?;
+                let (written, kept) =
+                    quire::transfer::copy_blobs(&source.conn, &from_store, &to_store, |n| {
+                        if n % 1000 == 0 {
+                            eprintln!("copy: {n} blobs");
+                        }
+                    })
+                    .await?;
+                println!(
+                    "blobs: {written} copied to {}, {kept} already there",
+                    to_store.location()
+                );
+            }
+            Ok(())
+        }
         Command::Backup { file, database } => {
             if file.exists() {
                 anyhow::bail!(

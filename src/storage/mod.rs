@@ -129,7 +129,7 @@ pub struct ObjectBlobStore {
 
 /// Where blobs live when nothing is configured: a folder beside the SQLite
 /// database, or `quire-files` in the working folder for other databases.
-pub(crate) fn default_location(database_url: &str) -> String {
+pub fn default_location(database_url: &str) -> String {
     match crate::db::sqlite_file(database_url) {
         Some(path) => {
             let path = std::path::Path::new(&path);
@@ -287,6 +287,34 @@ impl ObjectBlobStore {
                 None => m.location.to_string(),
             })
             .collect())
+    }
+
+    /// Writes `body` at `key` as it is (a blob copied from another store
+    /// keeps the key its rows name); nothing when the key is already there.
+    pub async fn put_at(
+        &self,
+        key: &str,
+        mut body: BoxStream<'static, Result<Bytes, StorageError>>,
+    ) -> Result<bool, StorageError> {
+        let path = Path::parse(key).map_err(|e| StorageError::Config(e.to_string()))?;
+        if self.store.head(&path).await.is_ok() {
+            return Ok(false);
+        }
+        let upload = self.store.put_multipart(&path).await?;
+        let mut writer = WriteMultipart::new_with_chunk_size(upload, PART_SIZE);
+        while let Some(chunk) = body.next().await {
+            let chunk = match chunk {
+                Ok(c) => c,
+                Err(e) => {
+                    let _ = writer.abort().await;
+                    return Err(e);
+                }
+            };
+            writer.wait_for_capacity(PARTS_IN_FLIGHT).await?;
+            writer.write(&chunk);
+        }
+        writer.finish().await?;
+        Ok(true)
     }
 
     fn blob_path(&self, sha256: &str) -> Path {

@@ -15,7 +15,10 @@
 //! until it is emptied. Blobs stay in the object store; file rows point at
 //! them by key.
 
+mod blobs;
 mod tables;
+
+pub use blobs::{BlobCopyError, copy_blobs};
 
 use std::time::Instant;
 

@@ -7,7 +7,9 @@ use serde_json::{Value, json};
 use crate::common::{Backend, TestServer};
 use crate::databases::migrated_database;
 use crate::live::Ws;
-use crate::server_tests;
+use crate::{server_tests, storage_tests};
+
+storage_tests!(blobs_copy_to_another_store,);
 
 server_tests!(
     a_store_copies_to_the_other_backend_and_back,
@@ -317,4 +319,59 @@ async fn a_copy_killed_midway_leaves_nothing_that_serves(s: TestServer) {
         return;
     }
     panic!("no copy was caught midway");
+}
+
+/// `quire copy --storage-to`: every blob the rows name lands in the other
+/// store at its key (a folder to S3 and back, when S3 is configured), and a
+/// server over that store serves the same bytes.
+async fn blobs_copy_to_another_store(s: TestServer) {
+    use quire::storage::ObjectBlobStore;
+    let bytes: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+    let res = s
+        .http
+        .post(s.url("/files"))
+        .bearer_auth(&s.admin)
+        .header("content-type", "application/pdf")
+        .body(bytes.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), reqwest::StatusCode::CREATED);
+    let id = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let scratch = tempfile::tempdir().unwrap();
+    let target = match (
+        s.storage.folder_path(),
+        crate::common::Storage::fresh_s3().await,
+    ) {
+        (Some(_), Some(s3)) => s3,
+        _ => crate::common::Storage::folder(&scratch.path().join("moved")),
+    };
+    let from = ObjectBlobStore::open_with(&s.storage.url, &s.storage.env).unwrap();
+    let to = ObjectBlobStore::open_with(&target.url, &target.env).unwrap();
+    let (written, kept) = quire::transfer::copy_blobs(&s.db.conn, &from, &to, |_| {})
+        .await
+        .unwrap();
+    assert_eq!((written, kept), (1, 0));
+    let again = quire::transfer::copy_blobs(&s.db.conn, &from, &to, |_| {})
+        .await
+        .unwrap();
+    assert_eq!(again, (0, 1), "a second copy keeps what is there");
+    let moved = s
+        .sibling(|c| {
+            c.storage.storage_url = Some(target.url.clone());
+            c.storage.storage_options = target.env.clone();
+        })
+        .await;
+    let got = moved
+        .http
+        .get(moved.url(&format!("/files/{id}")))
+        .bearer_auth(&moved.admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.status(), reqwest::StatusCode::OK);
+    assert_eq!(got.bytes().await.unwrap().as_ref(), bytes.as_slice());
 }
