@@ -194,10 +194,13 @@ async fn transfer(from: &str, to: &str) -> anyhow::Result<()> {
     target.migrate().await?;
     let started = std::time::Instant::now();
     let mut last = std::time::Instant::now();
+    let mut done: std::collections::HashMap<String, u64> = Default::default();
     let report = quire::transfer::copy(&source, &target, |table, rows| {
+        done.insert(table.to_owned(), rows);
         if last.elapsed() >= std::time::Duration::from_secs(1) {
-            let rate = rows as f64 / started.elapsed().as_secs_f64().max(0.001);
-            eprintln!("copy: {table}: {rows} rows ({rate:.0} rows/s overall)");
+            let total: u64 = done.values().sum();
+            let rate = total as f64 / started.elapsed().as_secs_f64().max(0.001);
+            eprintln!("copy: {table}: {rows} rows; {total} in all ({rate:.0} rows/s)");
             last = std::time::Instant::now();
         }
     })
