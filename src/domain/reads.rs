@@ -220,13 +220,15 @@ foreign_key! {
             .order_by_asc(project_tier_change::Column::CreatedAt);
 }
 
-/// The versions linked to runs in `direction`, in link order.
+/// The versions linked to runs in `direction`, in link order (ties, which
+/// concurrent links can make, by version id: the same answer every time).
 fn versions_of_runs(direction: RunArtifactDirection) -> Select<version::Entity> {
     version::Entity::find()
         .join_rev(JoinType::InnerJoin, run_artifact::Relation::Version.def())
         .filter(run_artifact::Column::Direction.eq(direction))
         .order_by_asc(run_artifact::Column::RunId)
         .order_by_asc(run_artifact::Column::Sort)
+        .order_by_asc(version::Column::Id)
 }
 
 /// The outputs of runs by id, read only when a client selects them (lists

@@ -334,6 +334,10 @@ async fn revoked_token_closes_its_sockets(s: TestServer) {
 }
 
 /// The README's example query: it must pass at the default limits.
+/// A runs dashboard and a run's detail page, as front ends send them.
+const RUNS_DASHBOARD: &str = include_str!("../queries/runs_dashboard.graphql");
+const RUN_DETAIL: &str = include_str!("../queries/run_detail.graphql");
+
 const README_EXAMPLE: &str = r#"{
   project(slug: "bounded") {
     name
@@ -393,6 +397,20 @@ async fn lists_aliases_and_responses_are_bounded(s: TestServer) {
         json!({ "slug": "bounded" }),
     )
     .await;
+    // So do a runs dashboard (50 runs with their steps and outputs) and a
+    // run's detail page (issue 32: the dashboard was refused at 55,753).
+    let dashboard = s
+        .as_token(&reader, RUNS_DASHBOARD, json!({ "slug": "bounded" }))
+        .await;
+    assert_eq!(
+        dashboard["project"]["runs"]["edges"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let detail = s.as_token(&reader, RUN_DETAIL, json!({ "id": run })).await;
+    assert_eq!(detail["run"]["outputs"].as_array().unwrap().len(), 12);
 
     // Aliases: 30 pass, 31 do not, counted over a whole batch.
     let aliased = |n: usize| {
