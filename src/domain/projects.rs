@@ -95,7 +95,7 @@ pub async fn create(s: Session<'_>, input: NewProject) -> DomainResult<project::
 
 /// The project with `slug`, or `None` when absent or out of the caller's scope.
 pub async fn by_slug(s: Session<'_>, slug: &str) -> DomainResult<Option<project::Model>> {
-    validate::text("slug", slug, validate::MAX_SLUG_CHARS)?;
+    validate::slug(slug)?;
     let found = project::Entity::find()
         .filter(project::Column::Slug.eq(slug))
         .one(&s.db.conn)

@@ -11,24 +11,9 @@
 use std::time::Duration;
 
 use axum::http::{HeaderName, Method};
-use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::cors::{AllowHeaders, AllowOrigin, CorsLayer};
 
 use crate::config::CorsOrigins;
-
-/// Request headers a front end may send: those Quire reads, and those
-/// GraphQL clients and tracing libraries add.
-const ALLOWED_HEADERS: [&str; 10] = [
-    "authorization",
-    "content-type",
-    "accept",
-    "x-request-id",
-    "traceparent",
-    "tracestate",
-    "if-none-match",
-    "range",
-    "apollo-require-preflight",
-    "x-apollo-operation-name",
-];
 
 /// Response headers a front end may read.
 const EXPOSED_HEADERS: [&str; 6] = [
@@ -49,7 +34,12 @@ pub(crate) fn layer(origins: &CorsOrigins) -> CorsLayer {
     CorsLayer::new()
         .allow_origin(allow_origin)
         .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
-        .allow_headers(ALLOWED_HEADERS.map(HeaderName::from_static))
+        // Whatever request headers the preflight names, from an allowed
+        // origin (as Apollo Server and Hasura do): clients add their own
+        // (Apollo's client awareness, Sentry's `baggage` and `sentry-trace`),
+        // and with no cookies allowed a header grants nothing a token does
+        // not. tower-http adds `Vary: access-control-request-headers`.
+        .allow_headers(AllowHeaders::mirror_request())
         .expose_headers(EXPOSED_HEADERS.map(HeaderName::from_static))
         // Browsers cap this (Chromium at two hours); an hour saves most preflights.
         .max_age(Duration::from_secs(3600))

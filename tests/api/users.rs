@@ -232,6 +232,38 @@ async fn browser_front_ends_are_allowed_by_the_configured_policy() {
             .contains("x-request-id")
     );
 
+    // Whatever headers real clients add pass the preflight (Apollo Client's
+    // client awareness, Sentry), and caches are told the answer varies.
+    let added = "apollographql-client-name,apollographql-client-version,baggage,sentry-trace";
+    let res = s
+        .http
+        .request(reqwest::Method::OPTIONS, s.url("/graphql"))
+        .header("origin", "http://localhost:5173")
+        .header("access-control-request-method", "POST")
+        .header("access-control-request-headers", added)
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success(), "{}", res.status());
+    let allowed = res.headers()["access-control-allow-headers"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    for header in added.split(',') {
+        assert!(allowed.contains(header), "{header} in {allowed}");
+    }
+    let vary: Vec<String> = res
+        .headers()
+        .get_all("vary")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_ascii_lowercase())
+        .collect();
+    assert!(
+        vary.iter()
+            .any(|v| v.contains("access-control-request-headers")),
+        "{vary:?}"
+    );
+
     // A list: the listed origin is named, others get nothing.
     let s = TestServer::start_with(Backend::Sqlite, |c| {
         c.http.cors_origins = "http://localhost:5173".parse().unwrap()
@@ -570,4 +602,38 @@ async fn websockets_are_told_the_server_is_going_away() {
         .await
         .expect("a close frame");
     assert_eq!(closed, json!({ "type": "close", "code": 1001 }));
+}
+
+/// `project(slug:)` with what cannot be a slug says so (the README promised
+/// VALIDATION_FAILED; it answered null).
+#[tokio::test]
+async fn a_malformed_slug_is_refused() {
+    let s = TestServer::in_process(Backend::Sqlite, |_| {})
+        .await
+        .unwrap();
+    for slug in ["NOT A SLUG", "", "-leading"] {
+        let (_, body) = s
+            .post(
+                Some(&s.admin),
+                "query($s: String!) { project(slug: $s) { id } }",
+                json!({ "s": slug }),
+            )
+            .await;
+        assert_eq!(
+            code(&body["errors"][0]),
+            "VALIDATION_FAILED",
+            "{slug:?}: {body}"
+        );
+    }
+    let (_, body) = s
+        .post(
+            Some(&s.admin),
+            "{ project(slug: \"no-such-project\") { id } }",
+            json!({}),
+        )
+        .await;
+    assert!(
+        body["data"]["project"].is_null() && body.get("errors").is_none(),
+        "{body}"
+    );
 }
