@@ -151,7 +151,9 @@ impl Metrics {
             ),
             ws_accepted: counter(
                 &registry,
-                "quire_websocket_connections_total",
+                // Not `quire_websocket_connections_total`: OpenMetrics reads
+                // that as the gauge's family and the two collapse into one.
+                "quire_websocket_accepted_total",
                 "WebSocket connections accepted since start.",
             ),
             file_bytes_received: counter(
