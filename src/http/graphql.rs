@@ -635,5 +635,47 @@ pub(crate) async fn get(
             .insert(ALLOW, HeaderValue::from_static("POST"));
         return response;
     }
-    execute(&state, principal, kind, BatchRequest::Single(request)).await
+    let response = execute(&state, principal, kind, BatchRequest::Single(request)).await;
+    cacheable(response, &headers).await
+}
+
+/// A GET answer (a query by hash, as persisted queries send it, or by
+/// text) as an HTTP cache may keep it: `Cache-Control: private, no-cache`
+/// (it is the token's own answer; revalidate each time), an `ETag` of its
+/// bytes, and 304 Not Modified when `If-None-Match` names that tag.
+async fn cacheable(response: HttpResponse, request: &HeaderMap) -> HttpResponse {
+    use axum::http::header::{CACHE_CONTROL, ETAG, IF_NONE_MATCH, VARY};
+    if response.status() != StatusCode::OK {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        return (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the response could not be read",
+        )
+            .into_response();
+    };
+    use sha2::Digest;
+    let tag = format!("\"{}\"", &hex::encode(sha2::Sha256::digest(&bytes))[..32]);
+    let tag = HeaderValue::from_str(&tag).expect("hex digits");
+    parts
+        .headers
+        .insert(CACHE_CONTROL, HeaderValue::from_static("private, no-cache"));
+    parts
+        .headers
+        .insert(VARY, HeaderValue::from_static("authorization, accept"));
+    parts.headers.insert(ETAG, tag.clone());
+    let unchanged = request
+        .get(IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|t| t.trim() == tag.to_str().unwrap_or_default())
+        });
+    if unchanged {
+        parts.status = StatusCode::NOT_MODIFIED;
+        return HttpResponse::from_parts(parts, Body::empty());
+    }
+    HttpResponse::from_parts(parts, Body::from(bytes))
 }

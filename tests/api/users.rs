@@ -350,13 +350,28 @@ async fn automatic_persisted_queries_round_trip(s: TestServer) {
             .bearer_auth(&s.admin)
             .send()
     };
-    let res = get(hash).await.unwrap();
+    let res = get(hash.clone()).await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
+    // Cacheable by the client's HTTP cache, revalidated by its tag.
+    assert_eq!(res.headers()["cache-control"], "private, no-cache");
+    let tag = res.headers()["etag"].clone();
     let body: Value = res.json().await.unwrap();
     assert_eq!(
         body["data"]["projects"]["edges"][0]["node"]["slug"], "apq",
         "{body}"
     );
+    let extensions = persisted(&hash).to_string();
+    let again = s
+        .http
+        .get(s.url("/graphql"))
+        .query(&[("extensions", extensions)])
+        .bearer_auth(&s.admin)
+        .header("if-none-match", tag.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    assert_eq!(again.headers()["etag"], tag);
 
     // A GET naming an unknown hash is told so too.
     let res = get(sha256("{ viewer { name } }")).await.unwrap();
