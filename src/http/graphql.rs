@@ -657,7 +657,8 @@ async fn cacheable(response: HttpResponse, request: &HeaderMap) -> HttpResponse 
             .into_response();
     };
     use sha2::Digest;
-    let tag = format!("\"{}\"", &hex::encode(sha2::Sha256::digest(&bytes))[..32]);
+    // Weak: the compression layer may send these bytes in other encodings.
+    let tag = format!("W/\"{}\"", &hex::encode(sha2::Sha256::digest(&bytes))[..32]);
     let tag = HeaderValue::from_str(&tag).expect("hex digits");
     parts
         .headers
