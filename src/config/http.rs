@@ -63,6 +63,13 @@ pub struct HttpConfig {
     #[arg(long, env = "QUIRE_WS_INIT_TIMEOUT_MS", default_value_t = 10_000)]
     pub ws_init_timeout_ms: u64,
 
+    /// How often an idle WebSocket is pinged, in milliseconds (0: never); a
+    /// socket that has sent nothing (not even a pong) for two of these is
+    /// closed. Proxies drop idle connections; this keeps them alive, and
+    /// frees the subscriptions of clients that went away without closing.
+    #[arg(long, env = "QUIRE_WS_PING_MS", default_value_t = 20_000)]
+    pub ws_ping_ms: u64,
+
     /// Most subscriptions one WebSocket may hold at once.
     #[arg(
         long,
@@ -89,6 +96,11 @@ impl HttpConfig {
     /// Longest a GraphQL request may run.
     pub fn request_timeout(&self) -> Duration {
         Duration::from_millis(self.request_timeout_ms)
+    }
+
+    /// How often idle WebSockets are pinged; none when 0.
+    pub fn ws_ping(&self) -> Option<Duration> {
+        (self.ws_ping_ms > 0).then(|| Duration::from_millis(self.ws_ping_ms))
     }
 
     /// How long a WebSocket may take to send connection_init (10 ms at

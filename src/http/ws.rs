@@ -260,9 +260,13 @@ async fn serve(
     }));
     let (verdicts, mut refusals) = tokio::sync::mpsc::unbounded_channel::<Verdict>();
     let reader_screen = screen.clone();
+    // When the client last sent anything (a pong included), for keep-alive.
+    let heard = Arc::new(Mutex::new(std::time::Instant::now()));
+    let reader_heard = heard.clone();
     let input = stream
         .take_while(|msg| futures::future::ready(msg.is_ok()))
         .filter_map(move |msg| {
+            *reader_heard.lock().unwrap_or_else(|e| e.into_inner()) = std::time::Instant::now();
             let bytes = match msg {
                 Ok(Message::Text(text)) => Some(text.as_bytes().to_vec()),
                 Ok(Message::Binary(bytes)) => Some(bytes.to_vec()),
@@ -298,8 +302,24 @@ async fn serve(
         tokio::time::interval(state.token_cache.ttl().max(Duration::from_millis(500)));
     recheck.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut acknowledged = false;
+    let ping_every = state.config.http.ws_ping();
+    let mut ping = tokio::time::interval(ping_every.unwrap_or(Duration::from_secs(3600)));
+    ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ping.tick().await;
     loop {
         tokio::select! {
+            _ = ping.tick(), if ping_every.is_some() => {
+                let every = ping_every.unwrap_or_default();
+                let silent = heard.lock().unwrap_or_else(|e| e.into_inner()).elapsed();
+                if silent > 2 * every {
+                    let frame = CloseFrame { code: 1001, reason: "Going away: no answer to pings".into() };
+                    let _ = sink.send(Message::Close(Some(frame))).await;
+                    break;
+                }
+                if sink.send(Message::Ping(Default::default())).await.is_err() {
+                    break;
+                }
+            }
             message = protocol_stream.next() => match message {
                 Some(WsMessage::Text(text)) => {
                     if !acknowledged && text.contains("connection_ack") {

@@ -169,7 +169,8 @@ server_tests!(
     two_processes_share_events,
     authentication_close_codes,
     events_announce_what_happened,
-    step_summaries_are_published_on_the_run
+    step_summaries_are_published_on_the_run,
+    idle_sockets_are_pinged_and_silent_ones_closed
 );
 
 /// The cursor of position 0: every event of a project.
@@ -616,4 +617,39 @@ async fn out_of_order_commits_on_postgres() {
         started.elapsed()
     );
     ws.quiet(Duration::from_millis(300)).await;
+}
+
+/// The server pings idle sockets (proxies drop idle connections) and closes
+/// one that has not answered for two intervals; a client that answers (as
+/// WebSocket clients do by themselves) stays.
+async fn idle_sockets_are_pinged_and_silent_ones_closed(s: TestServer) {
+    let pinging = s.sibling(|c| c.http.ws_ping_ms = 150).await;
+    let mut alive = Ws::connect(&pinging, &pinging.admin).await;
+    let mut silent = Ws::connect(&pinging, &pinging.admin).await;
+    // The live client reads (and so answers pings) for a while; the silent
+    // one reads nothing.
+    let until = std::time::Instant::now() + Duration::from_millis(1_200);
+    while std::time::Instant::now() < until {
+        let _ = alive.next_message(Duration::from_millis(50)).await;
+    }
+    let closed = silent
+        .next_message(Duration::from_secs(5))
+        .await
+        .expect("the silent socket is closed");
+    assert_eq!(closed["type"], "close", "{closed}");
+    // 1001 when the client reads the close frame first; 0 when answering a
+    // queued ping meets the closed connection.
+    assert!(closed["code"] == 1001 || closed["code"] == 0, "{closed}");
+    // The live one still serves.
+    let project = pinging.create_project("pinged").await;
+    alive
+        .subscribe(
+            "runs",
+            "subscription($p: ID!, $after: String) { runStatusChanged(projectId: $p, after: $after) { kind } }",
+            json!({ "p": project }),
+        )
+        .await;
+    pinging.start_run(&project, "p").await;
+    let event = alive.next_data("runs").await;
+    assert_eq!(event["runStatusChanged"]["kind"], "CREATED", "{event}");
 }
