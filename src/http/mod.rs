@@ -140,7 +140,8 @@ pub(crate) fn router(state: AppState) -> Router {
     // sent as stored, and WebSocket frames are never compressed.
     let graphql = Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
-        .layer(compression());
+        .layer(compression())
+        .layer(axum::middleware::from_fn(widely_decodable_first));
     Router::new()
         .merge(graphql)
         .route("/graphql/ws", get(ws::upgrade))
@@ -150,10 +151,21 @@ pub(crate) fn router(state: AppState) -> Router {
             state.limiter.clone(),
             rate_limit::limit,
         ))
-        .route("/graphiql/{asset}", get(playground::asset))
+        // The playground's 1.6 MB of script and styles, compressed too.
+        .route(
+            "/graphiql/{asset}",
+            get(playground::asset)
+                .layer(compression())
+                .layer(axum::middleware::from_fn(widely_decodable_first)),
+        )
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
-        .route("/metrics", get(ops::metrics).layer(compression()))
+        .route(
+            "/metrics",
+            get(ops::metrics)
+                .layer(compression())
+                .layer(axum::middleware::from_fn(widely_decodable_first)),
+        )
         .layer(DefaultBodyLimit::max(http.max_body_bytes))
         .layer(cors::layer(&http.cors_origins))
         .layer(axum::middleware::map_response(security_headers))
@@ -162,6 +174,53 @@ pub(crate) fn router(state: AppState) -> Router {
             access_log::layer,
         ))
         .with_state(state)
+}
+
+/// Of the encodings a client accepts at its highest quality, the widely
+/// decodable first: zstd only when ranked above every gzip and Brotli the
+/// client offers (a Node 20 client offered zstd beside gzip and could not
+/// read it; the compression layer prefers zstd on a tie).
+async fn widely_decodable_first(
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::http::header::ACCEPT_ENCODING;
+    if let Some(offered) = request
+        .headers()
+        .get(ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .and_then(without_tied_zstd)
+        && let Ok(value) = axum::http::HeaderValue::from_str(&offered)
+    {
+        request.headers_mut().insert(ACCEPT_ENCODING, value);
+    }
+    next.run(request).await
+}
+
+/// `Accept-Encoding` without zstd when gzip or br is offered at a quality at
+/// least as high; None when it stays as it is.
+fn without_tied_zstd(header: &str) -> Option<String> {
+    let quality = |part: &str| -> (String, f32) {
+        let mut pieces = part.split(';').map(str::trim);
+        let name = pieces.next().unwrap_or_default().to_ascii_lowercase();
+        let q = pieces
+            .find_map(|p| p.strip_prefix("q="))
+            .and_then(|q| q.parse().ok())
+            .unwrap_or(1.0);
+        (name, q)
+    };
+    let parts: Vec<(String, f32)> = header.split(',').map(quality).collect();
+    let zstd = parts.iter().find(|(n, _)| n == "zstd")?.1;
+    let tied = parts
+        .iter()
+        .any(|(n, q)| (n == "gzip" || n == "br") && *q > 0.0 && *q >= zstd);
+    tied.then(|| {
+        header
+            .split(',')
+            .filter(|p| quality(p).0 != "zstd")
+            .collect::<Vec<_>>()
+            .join(",")
+    })
 }
 
 /// gzip, Brotli or zstd, as the client asks, for bodies over 1 KiB.
@@ -201,4 +260,25 @@ async fn security_headers(mut response: axum::response::Response) -> axum::respo
         headers.insert(CONNECTION, HeaderValue::from_static("close"));
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_tied_zstd;
+
+    #[test]
+    fn zstd_gives_way_to_gzip_or_br_offered_as_high() {
+        assert_eq!(
+            without_tied_zstd("zstd, br, gzip").as_deref(),
+            Some(" br, gzip")
+        );
+        assert_eq!(
+            without_tied_zstd("gzip, deflate, zstd").as_deref(),
+            Some("gzip, deflate")
+        );
+        assert_eq!(without_tied_zstd("zstd;q=1, gzip;q=0.5"), None);
+        assert_eq!(without_tied_zstd("zstd"), None);
+        assert_eq!(without_tied_zstd("gzip, br"), None);
+        assert_eq!(without_tied_zstd("zstd, gzip;q=0"), None);
+    }
 }

@@ -449,6 +449,29 @@ async fn large_responses_are_compressed_when_asked(s: TestServer) {
         let body: Value = serde_json::from_slice(&decode(encoding, &compressed)).unwrap();
         assert_eq!(body, serde_json::from_slice::<Value>(&plain).unwrap());
     }
+    // Offered beside gzip and Brotli at the same quality, zstd gives way to
+    // the widely decodable; ranked above them, it is used.
+    for (offered, expected) in [("zstd, br, gzip", "br"), ("zstd;q=1.0, gzip;q=0.5", "zstd")] {
+        let res = s
+            .http
+            .post(s.url("/graphql"))
+            .bearer_auth(&s.admin)
+            .header(ACCEPT_ENCODING, offered)
+            .json(&query)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.headers()[CONTENT_ENCODING], expected, "{offered}");
+    }
+    // The playground's assets are compressed too.
+    let res = s
+        .http
+        .get(s.url("/graphiql/graphiql.js"))
+        .header(ACCEPT_ENCODING, "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()[CONTENT_ENCODING], "gzip");
     // Small answers are sent as they are.
     let res = s
         .http
