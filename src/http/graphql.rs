@@ -540,6 +540,19 @@ fn expand(
         BatchRequest::Batch(rs) => rs.iter_mut().try_for_each(|r| apq.resolve(r)),
     }
     .map_err(|err| Box::new(persisted_query_error(kind, err)))?;
+    // A request with no document at all (no `query`, no persisted query's
+    // hash) is not a GraphQL request: 400, as GraphQL over HTTP asks.
+    let empty = match &batch {
+        BatchRequest::Single(r) => r.query.trim().is_empty(),
+        BatchRequest::Batch(rs) => rs.iter().any(|r| r.query.trim().is_empty()),
+    };
+    if empty {
+        return Err(Box::new(request_error(
+            StatusCode::BAD_REQUEST,
+            kind,
+            "the request has no `query` (and no persisted query's hash): send the GraphQL document as `query`",
+        )));
+    }
     match &batch {
         BatchRequest::Single(r) => check_nesting(r),
         BatchRequest::Batch(rs) => rs.iter().try_for_each(check_nesting),

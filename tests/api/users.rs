@@ -675,3 +675,33 @@ async fn a_malformed_slug_is_refused() {
         "{body}"
     );
 }
+
+/// A body without a document is not a GraphQL request: 400 under either
+/// media type (GraphQL over HTTP), with a message that says what is missing.
+#[tokio::test]
+async fn a_body_without_a_query_is_a_bad_request() {
+    let s = TestServer::in_process(Backend::Sqlite, |_| {})
+        .await
+        .unwrap();
+    for body in [
+        json!({}),
+        json!({ "variables": { "a": 1 } }),
+        json!({ "query": "  " }),
+        json!([{ "query": "{ viewer { name } }" }, {}]),
+    ] {
+        let (status, answer) = s.post_json(Some(&s.admin), &body).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {answer}");
+        let error = if answer.is_array() {
+            &answer[0]["errors"][0]
+        } else {
+            &answer["errors"][0]
+        };
+        assert!(
+            error["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("no `query`"),
+            "{body}: {answer}"
+        );
+    }
+}
