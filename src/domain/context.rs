@@ -98,6 +98,18 @@ pub(crate) fn parents_first(key: &str) -> (usize, String) {
     (key.matches('.').count(), key.to_owned())
 }
 
+/// Whether the dot path `path` is `ancestor` or lies below it, by whole
+/// segments (`brand.logo` is within `brand`, `brandx` is not).
+pub(crate) fn within(path: &str, ancestor: &str) -> bool {
+    path.strip_prefix(ancestor)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+}
+
+/// Whether the dot path `path` lies strictly below `ancestor`.
+pub(crate) fn below(path: &str, ancestor: &str) -> bool {
+    path != ancestor && within(path, ancestor)
+}
+
 /// The sub-tree of `context` at a dot path; `None` when nothing is there.
 pub fn subtree(context: &Value, path: Option<&str>) -> DomainResult<Option<Value>> {
     let Some(path) = path.filter(|p| !p.is_empty()) else {

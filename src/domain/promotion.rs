@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::approvals::Entry;
-use super::context::{parents_first, set_path};
+use super::context::{below, parents_first, set_path, within};
 use super::error::{DomainError, DomainResult};
 use super::events::{Change, PublicId};
 use super::idempotency::Idempotency;
@@ -214,25 +214,15 @@ async fn replaced_by(
         .into_tuple()
         .all(txn)
         .await?;
-    let replaces = |path: &str, target: &str| {
-        path.strip_prefix(target)
-            .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
-    };
     let dropped = in_context
         .iter()
         .filter(|(id, path)| {
             !targets.iter().any(|t| t.id == *id)
-                && targets.iter().any(|t| replaces(path, &t.schema_key))
+                && targets.iter().any(|t| within(path, &t.schema_key))
         })
         .map(|(id, _)| *id)
         .collect();
     Ok((dropped, in_context))
-}
-
-/// Whether `path` lies strictly below `ancestor` (`x.y` below `x`).
-fn below(path: &str, ancestor: &str) -> bool {
-    path.strip_prefix(ancestor)
-        .is_some_and(|rest| rest.starts_with('.'))
 }
 
 /// A promoted value is one whole: a key may not be promoted below another
@@ -360,8 +350,22 @@ pub(crate) async fn reshape(
     let now = Utc::now();
     let next = project.context_version + 1;
     advance(txn, project, project.context_version, context, now).await?;
+    write_revision(txn, project.id, next, context, now, &[]).await?;
+    Ok(next)
+}
+
+/// The context revision `next` and its outbox event, naming the versions
+/// it promoted (none for a reshaping upgrade).
+async fn write_revision(
+    txn: &WriteTxn,
+    project_id: Uuid,
+    next: i32,
+    context: &serde_json::Value,
+    now: chrono::DateTime<Utc>,
+    promoted: &[version::Model],
+) -> DomainResult<()> {
     context_revision::Entity::insert(context_revision::ActiveModel {
-        project_id: Set(project.id),
+        project_id: Set(project_id),
         context_version: Set(next),
         context: Set(context.clone()),
         created_at: Set(now),
@@ -370,15 +374,18 @@ pub(crate) async fn reshape(
     .await?;
     events::append(
         txn,
-        project.id,
-        project.id,
+        project_id,
+        project_id,
         Change::ContextPromoted {
             context_version: next,
-            promoted: Vec::new(),
+            promoted: promoted
+                .iter()
+                .map(|v| PublicId::new(IdKind::Version, v.id))
+                .collect(),
         },
     )
     .await?;
-    Ok(next)
+    Ok(())
 }
 
 /// Marks the targets as in context version `next` and the dropped as out.
@@ -424,25 +431,5 @@ async fn record(
         )
         .await?;
     }
-    context_revision::Entity::insert(context_revision::ActiveModel {
-        project_id: Set(project_id),
-        context_version: Set(next),
-        context: Set(context.clone()),
-        created_at: Set(now),
-    })
-    .exec(txn)
-    .await?;
-    events::append(
-        txn,
-        project_id,
-        project_id,
-        Change::ContextPromoted {
-            context_version: next,
-            promoted: targets
-                .iter()
-                .map(|v| PublicId::new(IdKind::Version, v.id))
-                .collect(),
-        },
-    )
-    .await
+    write_revision(txn, project_id, next, context, now, targets).await
 }

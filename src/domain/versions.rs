@@ -93,12 +93,11 @@ pub struct VersionFilter {
 impl VersionFilter {
     /// Whether the key filters let versions of `key` through.
     fn admits_key(&self, key: &str) -> bool {
-        let under = |prefix: &str| {
-            key.strip_prefix(prefix)
-                .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
-        };
         self.schema_key.as_deref().is_none_or(|k| k == key)
-            && self.schema_key_prefix.as_deref().is_none_or(under)
+            && self
+                .schema_key_prefix
+                .as_deref()
+                .is_none_or(|prefix| super::context::within(key, prefix))
     }
 
     /// Whether only statuses narrow the list (its size is then kept apart).
