@@ -103,7 +103,7 @@ impl ResponseBudget {
         if total > self.process.max_bytes {
             self.process.bytes.fetch_sub(bytes, Ordering::Relaxed);
             self.busy.store(true, Ordering::Relaxed);
-            return Err(to_graphql(DomainError::Unavailable(BUSY.into())));
+            return Err(busy_refusal());
         }
         self.held.fetch_add(bytes, Ordering::Relaxed);
         Ok(())
@@ -149,7 +149,7 @@ impl ResponseBudget {
             return Err(self.refusal());
         }
         if self.busy() {
-            return Err(to_graphql(DomainError::Unavailable(BUSY.into())));
+            return Err(busy_refusal());
         }
         Ok(())
     }
@@ -168,6 +168,11 @@ impl Drop for ResponseBudget {
         let held = self.held.load(Ordering::Relaxed);
         self.process.bytes.fetch_sub(held, Ordering::Relaxed);
     }
+}
+
+/// The error of a field refused for the process's sake (UNAVAILABLE).
+fn busy_refusal() -> async_graphql::Error {
+    to_graphql(DomainError::Unavailable(BUSY.into()))
 }
 
 /// What a request refused for the process's sake is told.

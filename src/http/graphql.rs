@@ -168,33 +168,40 @@ fn too_complex_with(
     kind: ResponseType,
     err: impl std::fmt::Display,
 ) -> HttpResponse {
-    let mut response = Response::from_errors(vec![ServerError::new(err.to_string(), None)]);
-    set_code(&mut response, "QUERY_TOO_COMPLEX");
-    respond(status, kind, &BatchResponse::Single(response))
+    coded_error(status, kind, "QUERY_TOO_COMPLEX", err.to_string())
 }
 
 /// Refuses a request body over a size limit (HTTP 413, PAYLOAD_TOO_LARGE).
 fn too_large(kind: ResponseType, message: String) -> HttpResponse {
-    let mut response = Response::from_errors(vec![ServerError::new(message, None)]);
-    set_code(&mut response, "PAYLOAD_TOO_LARGE");
-    respond(
+    coded_error(
         StatusCode::PAYLOAD_TOO_LARGE,
         kind,
-        &BatchResponse::Single(response),
+        "PAYLOAD_TOO_LARGE",
+        message,
     )
+}
+
+/// A response of one error with this `extensions.code`.
+fn coded_error(
+    status: StatusCode,
+    kind: ResponseType,
+    code: &str,
+    message: impl Into<String>,
+) -> HttpResponse {
+    let mut response = Response::from_errors(vec![ServerError::new(message, None)]);
+    set_code(&mut response, code);
+    respond(status, kind, &BatchResponse::Single(response))
 }
 
 /// The answer to a request whose persisted query (APQ) could not be used:
 /// a miss is answered 200, as Apollo's clients expect, and is not to be
 /// cached.
 fn persisted_query_error(kind: ResponseType, err: ApqError) -> HttpResponse {
-    let mut response = Response::from_errors(vec![ServerError::new(err.to_string(), None)]);
-    set_code(&mut response, err.code());
     let status = match err {
         ApqError::NotFound | ApqError::NotSupported => StatusCode::OK,
         ApqError::Malformed(_) | ApqError::HashMismatch => document_error_status(kind),
     };
-    let mut http = respond(status, kind, &BatchResponse::Single(response));
+    let mut http = coded_error(status, kind, err.code(), err.to_string());
     http.headers_mut().insert(
         axum::http::header::CACHE_CONTROL,
         HeaderValue::from_static("private, no-cache, must-revalidate"),
@@ -370,13 +377,11 @@ async fn execute(
         BatchResponse::Batch(rs) => rs.iter_mut().for_each(assign_codes),
     }
     let mut http = if budget.busy() && !budget.exceeded() {
-        let mut busy =
-            Response::from_errors(vec![ServerError::new(crate::graphql::output::BUSY, None)]);
-        set_code(&mut busy, "UNAVAILABLE");
-        respond(
+        coded_error(
             StatusCode::SERVICE_UNAVAILABLE,
             kind,
-            &BatchResponse::Single(busy),
+            "UNAVAILABLE",
+            crate::graphql::output::BUSY,
         )
     } else if budget.exceeded() {
         // Fields were refused as the budget ran out: the partial answer is

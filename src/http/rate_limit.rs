@@ -169,12 +169,14 @@ fn secret_key(secret: &str) -> Key {
     Key::Token(hasher.finish())
 }
 
+/// "too many `what`; try again in N s".
+fn too_many(what: &str, wait: Duration) -> String {
+    format!("too many {what}; try again in {} s", wait.as_secs().max(1))
+}
+
 /// The words a refusal for failed authentications says.
 pub(crate) fn refusal_text(wait: Duration) -> String {
-    format!(
-        "too many failed authentications from this address; try again in {} s",
-        wait.as_secs().max(1)
-    )
+    too_many("failed authentications from this address", wait)
 }
 
 fn refused(wait: Duration, message: String) -> Response {
@@ -220,13 +222,7 @@ pub(crate) async fn limit(
         && let Some(secret) = secret
         && let Err(wait) = limiter.draw(secret_key(secret), rate, 1.0)
     {
-        return refused(
-            wait,
-            format!(
-                "too many requests with this token; try again in {} s",
-                wait.as_secs().max(1)
-            ),
-        );
+        return refused(wait, too_many("requests with this token", wait));
     }
     let response = next.run(request).await;
     if response.status() == StatusCode::UNAUTHORIZED {
