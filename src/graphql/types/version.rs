@@ -152,7 +152,7 @@ impl ArtifactVersion {
             return Ok(v.digest.clone());
         }
         let stored = stored_value(ctx, v).await?;
-        let shown = visible_value(ctx, v, None).await?;
+        let shown = view_of(ctx, v, stored.clone(), None).await?;
         if shown == stored {
             return Ok(v.digest.clone());
         }
@@ -486,7 +486,16 @@ pub(crate) async fn visible_value(
     v: &version::Model,
     as_version: Option<i32>,
 ) -> async_graphql::Result<Value> {
-    let stored = stored_value(ctx, v).await?;
+    view_of(ctx, v, stored_value(ctx, v).await?, as_version).await
+}
+
+/// [`visible_value`] of a value already read (`stored`).
+async fn view_of(
+    ctx: &Context<'_>,
+    v: &version::Model,
+    stored: Value,
+    as_version: Option<i32>,
+) -> async_graphql::Result<Value> {
     let chain = schema_chain(ctx, v).await?;
     let gated = schemas::chain_is_gated(&chain);
     if as_version.is_none() && !gated {
