@@ -63,17 +63,7 @@ impl GatedFields {
         in_scope: impl Fn(&str) -> bool,
         filters: &[JsonPathFilter],
     ) -> DomainResult<()> {
-        for f in filters {
-            let path: Vec<&str> = f.path.split('.').collect();
-            for (key, fields) in self.by_key.iter().filter(|(k, _)| in_scope(k)) {
-                for (field, mark) in fields {
-                    if !tiers.reaches(tier, mark) && touches(&path, field, f) {
-                        return Err(refused(&f.path, key));
-                    }
-                }
-            }
-        }
-        Ok(())
+        self.refuse_touching(tiers, tier, filters, in_scope, false)
     }
 
     /// The same for a filter on a project's context, whose paths begin with
@@ -84,13 +74,29 @@ impl GatedFields {
         tier: &str,
         filters: &[JsonPathFilter],
     ) -> DomainResult<()> {
+        self.refuse_touching(tiers, tier, filters, |_| true, true)
+    }
+
+    /// FORBIDDEN for the first filter that touches a field gated above
+    /// `tier` of a key `in_scope` admits; `under_key`: the filters' paths
+    /// begin with the key's own (a context's).
+    fn refuse_touching(
+        &self,
+        tiers: &Tiers,
+        tier: &str,
+        filters: &[JsonPathFilter],
+        in_scope: impl Fn(&str) -> bool,
+        under_key: bool,
+    ) -> DomainResult<()> {
         for f in filters {
             let path: Vec<&str> = f.path.split('.').collect();
-            for (key, fields) in &self.by_key {
-                let key_path: Vec<String> = key.split('.').map(str::to_owned).collect();
+            for (key, fields) in self.by_key.iter().filter(|(k, _)| in_scope(k)) {
+                let key_path: Vec<String> = match under_key {
+                    true => key.split('.').map(str::to_owned).collect(),
+                    false => Vec::new(),
+                };
                 for (field, mark) in fields {
-                    let mut full = key_path.clone();
-                    full.extend(field.iter().cloned());
+                    let full: FieldPath = key_path.iter().chain(field).cloned().collect();
                     if !tiers.reaches(tier, mark) && touches(&path, &full, f) {
                         return Err(refused(&f.path, key));
                     }
