@@ -48,12 +48,13 @@ async fn background(state: AppState) {
         if last_prune.is_none_or(|at| at.elapsed() >= PRUNE_EVERY) {
             last_prune = Some(tokio::time::Instant::now());
             if let Err(err) =
-                crate::domain::idempotency::prune(&state.db, config.limits.idempotency_ttl()).await
+                crate::domain::write::idempotency::prune(&state.db, config.limits.idempotency_ttl())
+                    .await
             {
                 tracing::warn!(error = %err, "could not prune idempotency keys");
             }
             if let Err(err) =
-                crate::domain::events::prune(&state.db, config.events.retention()).await
+                crate::domain::write::events::prune(&state.db, config.events.retention()).await
             {
                 tracing::warn!(error = %err, "could not prune events");
             }

@@ -4,11 +4,10 @@
 use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 
-use entity::Role;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::db::Db;
-use crate::domain::tokens;
+use crate::domain::projects::tokens;
 use crate::domain::{DomainError, DomainResult, Principal};
 use crate::token_cache::TokenCache;
 
@@ -47,42 +46,6 @@ pub(crate) async fn authenticate_secret(
     let principal = tokens::authenticate_digest(db, &digest).await?;
     cache.put(digest, principal.clone());
     Ok(principal)
-}
-
-/// The role each root field needs; the guard (`graphql::guard`) checks it
-/// before any resolver runs. Mutations missing from this table are refused
-/// to everyone, so a new mutation cannot ship unguarded.
-pub fn required_role(parent_type: &str, field: &str) -> Option<Role> {
-    use Role::{Admin, Reader, Reviewer, Writer};
-    match (parent_type, field) {
-        (
-            "Mutation",
-            "createProject"
-            | "setModelPrice"
-            | "registerSchema"
-            | "createToken"
-            | "revokeToken"
-            | "setProjectTier"
-            | "setApprovalPolicy"
-            | "setRetentionPolicy"
-            | "deleteApprovalPolicy",
-        ) => Some(Admin),
-        (
-            "Mutation",
-            "startRun" | "recordRunStep" | "completeRun" | "failRun" | "cancelRun" | "uploadFile"
-            | "startGeneration" | "finishGeneration" | "recordStepSummary",
-        ) => Some(Writer),
-        // WRITER, or REVIEWER too (for a revision of a base version; for
-        // annotations): siblings that no one role covers, so the guard
-        // refuses readers only and the domain checks which.
-        ("Mutation", "createArtifactVersion" | "setAnnotations") => Some(Reader),
-        ("Mutation", "approveVersion" | "rejectVersion" | "requestChanges" | "promote") => {
-            Some(Reviewer)
-        }
-        ("Mutation", _) => None,
-        ("Query", "tokens") => Some(Admin),
-        _ => Some(Reader),
-    }
 }
 
 /// Records when each token was last used, in memory, and writes the times

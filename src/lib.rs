@@ -15,7 +15,7 @@ pub mod graphql;
 pub(crate) mod http;
 pub(crate) mod metrics;
 pub(crate) mod nesting;
-pub mod seed;
+pub mod samples;
 pub mod storage;
 pub mod telemetry;
 pub(crate) mod token_cache;

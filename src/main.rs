@@ -6,7 +6,8 @@ use quire::app::Server;
 use quire::config::{DatabaseConfig, ServeConfig, StorageConfig};
 use quire::db::{Db, DbOptions};
 use quire::domain::ids::{self, IdKind};
-use quire::domain::{demo, files, tokens};
+use quire::domain::{artifacts::files, projects::tokens};
+use quire::samples::demo;
 use quire::storage::ObjectBlobStore;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
@@ -444,13 +445,13 @@ async fn main() -> anyhow::Result<()> {
                 },
             )
             .await?;
-            let plan = quire::seed::SeedPlan {
+            let plan = quire::samples::seed::SeedPlan {
                 projects,
                 versions_per_project,
                 runs_per_project,
             };
             let started = std::time::Instant::now();
-            let slugs = quire::seed::seed(&db, &plan, token.id, &token.name).await?;
+            let slugs = quire::samples::seed::seed(&db, &plan, token.id, &token.name).await?;
             println!(
                 "Seeded {} project(s) x {versions_per_project} versions, {runs_per_project} runs in {:.1?}",
                 slugs.len(),

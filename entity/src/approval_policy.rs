@@ -5,7 +5,7 @@ use sea_orm::entity::prelude::*;
 
 use crate::ActorType;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "approval_policies")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

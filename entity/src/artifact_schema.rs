@@ -1,7 +1,7 @@
 //! Registered JSON Schemas (draft 2020-12), versioned per schema key.
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "artifact_schemas")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

@@ -1,7 +1,7 @@
 //! Junction: the files of an artifact version, in order.
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "artifact_version_files")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

@@ -1,7 +1,7 @@
 //! Every context a project has had, so that an old one can be read back.
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "context_revisions")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

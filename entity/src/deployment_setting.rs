@@ -3,7 +3,7 @@
 //! archived values).
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "deployment_settings")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

@@ -5,10 +5,21 @@ use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
 )]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(20))")]
 pub enum RunStatus {
+    #[default]
     #[sea_orm(string_value = "PENDING")]
     Pending,
     #[sea_orm(string_value = "RUNNING")]
@@ -21,11 +32,29 @@ pub enum RunStatus {
     Cancelled,
 }
 
+impl RunStatus {
+    /// Whether a run is open: PENDING or RUNNING, taking steps and versions.
+    pub fn is_open(self) -> bool {
+        matches!(self, RunStatus::Pending | RunStatus::Running)
+    }
+}
+
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
 )]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(20))")]
 pub enum VersionStatus {
+    #[default]
     #[sea_orm(string_value = "PENDING")]
     Pending,
     #[sea_orm(string_value = "APPROVED")]
@@ -39,10 +68,21 @@ pub enum VersionStatus {
 }
 
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
 )]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(20))")]
 pub enum ReviewAction {
+    #[default]
     #[sea_orm(string_value = "APPROVE")]
     Approve,
     #[sea_orm(string_value = "REJECT")]
@@ -56,10 +96,21 @@ pub enum ReviewAction {
 }
 
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
 )]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(20))")]
 pub enum ActorType {
+    #[default]
     #[sea_orm(string_value = "HUMAN")]
     Human,
     #[sea_orm(string_value = "AI")]
@@ -73,10 +124,21 @@ pub enum ActorType {
 /// Roles are ordered: each one may do everything the ones before it may,
 /// except that WRITER and REVIEWER are siblings (see `quire::auth`).
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
 )]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(20))")]
 pub enum Role {
+    #[default]
     #[sea_orm(string_value = "READER")]
     Reader,
     #[sea_orm(string_value = "WRITER")]
@@ -89,10 +151,21 @@ pub enum Role {
 
 /// Whether a run read (`Input`) or produced (`Output`) an artifact version.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
 )]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(10))")]
 pub enum RunArtifactDirection {
+    #[default]
     #[sea_orm(string_value = "INPUT")]
     Input,
     #[sea_orm(string_value = "OUTPUT")]
@@ -101,10 +174,21 @@ pub enum RunArtifactDirection {
 
 /// Where a schema key's generation claim stands (`generations.state`).
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
 )]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(20))")]
 pub enum GenerationState {
+    #[default]
     #[sea_orm(string_value = "IDLE")]
     Idle,
     #[sea_orm(string_value = "GENERATING")]

@@ -5,7 +5,7 @@ use sea_orm::entity::prelude::*;
 
 use crate::{ActorType, GenerationState};
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "generations")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

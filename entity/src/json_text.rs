@@ -22,6 +22,13 @@ use serde_json::value::RawValue;
 #[derive(Clone, PartialEq, Eq)]
 pub struct JsonText(Bytes);
 
+impl Default for JsonText {
+    /// JSON `null`.
+    fn default() -> Self {
+        JsonText(Bytes::from_static(b"null"))
+    }
+}
+
 impl JsonText {
     /// The text of `value` (compact).
     pub fn from_value(value: &serde_json::Value) -> JsonText {

@@ -1,7 +1,7 @@
 //! One row: how far the outbox has been pruned.
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "outbox_state")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

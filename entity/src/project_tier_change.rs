@@ -4,7 +4,7 @@ use sea_orm::entity::prelude::*;
 
 use crate::ActorType;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "project_tier_changes")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

@@ -2,7 +2,7 @@
 //! SUPERSEDED versions, and run and step outputs, stay in the database.
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "retention_policies")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

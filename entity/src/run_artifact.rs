@@ -3,7 +3,7 @@ use sea_orm::entity::prelude::*;
 
 use crate::RunArtifactDirection;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "run_artifacts")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

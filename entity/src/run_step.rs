@@ -2,7 +2,7 @@ use sea_orm::entity::prelude::*;
 
 use crate::Money;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "run_steps")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

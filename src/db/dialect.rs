@@ -9,9 +9,7 @@ use sea_orm::sea_query::{Expr, ExprTrait, LockType, SimpleExpr};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, DbErr, QuerySelect, Statement};
 use uuid::Uuid;
 
-use crate::domain::json_filter::JsonFunctions;
-use crate::domain::pagination::SortKind;
-use crate::domain::search::TextSearch;
+use super::SortKind;
 
 /// The SQL dialect of a connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,7 +59,7 @@ impl Dialect {
 
     /// Whether exact sums of integers and decimals come back as NUMERIC
     /// (PostgreSQL). SQLite's SUM fails on i64 overflow instead, so callers
-    /// sum in parts (see `domain::costs`).
+    /// sum in parts (see `domain::runs::costs`).
     pub(crate) fn sums_are_exact(self) -> bool {
         self == Dialect::Postgres
     }
@@ -79,23 +77,6 @@ impl Dialect {
         match self {
             Dialect::Sqlite => format!("substr({column}, 1, 10)"),
             Dialect::Postgres => format!("to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD')"),
-        }
-    }
-
-    /// The JSON functions path filters are written with (see
-    /// `domain::json_filter`).
-    pub(crate) fn json_functions(self) -> JsonFunctions {
-        match self {
-            Dialect::Postgres => JsonFunctions::Jsonb,
-            Dialect::Sqlite => JsonFunctions::Json1,
-        }
-    }
-
-    /// The full-text index versions are searched with (see `domain::search`).
-    pub(crate) fn text_search(self) -> TextSearch {
-        match self {
-            Dialect::Postgres => TextSearch::Tsvector,
-            Dialect::Sqlite => TextSearch::Fts5,
         }
     }
 

@@ -16,8 +16,26 @@ use sea_orm::{
 use uuid::Uuid;
 
 pub(crate) mod dialect;
+pub(crate) mod json_path;
+pub(crate) mod text_search;
 
 pub(crate) use dialect::Dialect;
+
+/// What a sort expression yields, so that its values can be read back from
+/// a row and out of a cursor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortKind {
+    /// A timestamp.
+    Time,
+    /// Text.
+    Text,
+    /// An integer.
+    Int,
+    /// An exact decimal (PostgreSQL numeric).
+    Decimal,
+    /// A float (SQLite's view of a decimal kept as text).
+    Real,
+}
 
 /// The file of a SQLite URL (`sqlite://PATH?...` or `sqlite:PATH`), None
 /// for other databases and in-memory SQLite.
@@ -460,7 +478,7 @@ impl WriteTxn {
     }
 
     /// Adds `delta` to a counter of `subject` that the transaction writes
-    /// only at its end (see `domain::version_counts`): a row that every
+    /// only at its end (see `domain::write::version_counts`): a row that every
     /// writer updates is then locked for the commit alone, and always after
     /// everything else the transaction locks.
     pub(crate) fn tally(&self, subject: Uuid, counter: String, delta: i64) {

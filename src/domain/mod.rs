@@ -4,45 +4,28 @@
 
 #![warn(missing_docs)]
 
-pub mod annotations;
-pub(crate) mod approvals;
-pub mod assembly;
+// The kernel: types every capability shares.
 pub(crate) mod bounds;
-pub mod context;
-pub(crate) mod costs;
-pub mod demo;
 pub mod digest;
 pub(crate) mod error;
-pub mod events;
-pub mod files;
-pub mod generations;
-pub(crate) mod idempotency;
 pub mod ids;
-pub mod json_filter;
-pub(crate) mod lineage;
-pub mod pagination;
-pub mod policies;
-pub mod pricing;
 pub mod principal;
+pub mod settings;
+pub(crate) mod validate;
+pub mod values;
+
+// Shared machinery: how every capability writes and reads.
+pub mod query;
+pub mod write;
+
+// The capabilities, each a folder whose mod.rs lists its parts.
+pub mod artifacts;
+pub mod context;
 pub mod projects;
-pub mod promotion;
-pub(crate) mod reads;
 pub mod retention;
 pub mod review;
 pub mod runs;
-pub(crate) mod schemas;
-pub mod search;
-pub mod settings;
-pub mod step_summaries;
-pub(crate) mod tier_reach;
-pub mod tiers;
-pub mod tokenizer;
-pub mod tokens;
-pub mod upgrades;
-pub(crate) mod validate;
-pub(crate) mod version_counts;
-pub mod versions;
-pub(crate) mod write;
+pub mod schemas;
 
 pub use error::{DomainError, DomainResult, Violation};
 pub use principal::{Actor, Principal};
@@ -59,9 +42,9 @@ pub struct Limits {
     /// How long an idempotency key is remembered.
     pub idempotency_ttl: std::time::Duration,
     /// How tokens of outputs, summaries and assembled contexts are counted.
-    pub tokenizer: tokenizer::Tokenizer,
+    pub tokenizer: context::tokenizer::Tokenizer,
     /// The deployment's tiers, lowest first.
-    pub tiers: tiers::Tiers,
+    pub tiers: schemas::tiers::Tiers,
 }
 
 impl From<&crate::config::LimitsConfig> for Limits {

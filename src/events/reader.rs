@@ -10,7 +10,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use tokio::sync::{Notify, broadcast};
 
 use crate::db::Db;
-use crate::domain::events::CHANNEL;
+use crate::domain::write::events::CHANNEL;
 
 #[derive(Debug, Clone)]
 pub(crate) struct HubConfig {
@@ -50,7 +50,7 @@ impl Default for HubConfig {
 const GAP_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// An event as the hub hands it out: decoded once, shared by every subscriber.
-pub(crate) type Event = Arc<crate::domain::events::Event>;
+pub(crate) type Event = Arc<crate::domain::write::events::Event>;
 
 pub(crate) struct EventHub {
     sender: broadcast::Sender<Event>,

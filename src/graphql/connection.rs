@@ -4,7 +4,7 @@ use async_graphql::{Context, OutputType, SimpleObject};
 
 use super::error::ApiResult;
 use super::types::{Approval, Artifact, ArtifactVersion, Project, Run};
-use crate::domain::pagination::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, PageArgs};
+use crate::domain::query::pagination::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, PageArgs};
 
 /// Where a page is in its list (Relay): pass `endCursor` as `after` for the
 /// next page, or, where a list pages backward, `startCursor` as `before`

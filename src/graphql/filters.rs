@@ -8,9 +8,9 @@ use sea_orm::Order;
 
 use super::scalars::Json;
 use super::types::{ActorTypeGql, RunStatusGql, VersionStatusGql};
-use crate::domain::json_filter;
+use crate::domain::artifacts::versions::{self, VersionOrderField as DomainVersionOrderField};
+use crate::domain::query::json_filter;
 use crate::domain::runs::{self, RunOrderField as DomainRunOrderField};
-use crate::domain::versions::{self, VersionOrderField as DomainVersionOrderField};
 
 /// Conditions on the JSON at one path; all given must hold. Types compare as
 /// JSON types (the string "10" is not the number 10); gt, gte, lt and lte

@@ -1,5 +1,5 @@
 //! The role guard: every root field passes one check, driven by
-//! `auth::required_role`, before its resolver runs.
+//! [`required_role`], before its resolver runs.
 //!
 //! The check wraps the three root types instead of being an engine
 //! extension: an extension with a `resolve` hook puts every field of every
@@ -21,8 +21,20 @@ use async_graphql::{
 };
 
 use super::error::to_graphql;
-use crate::auth::required_role;
 use crate::domain::{DomainError, Principal};
+use entity::Role;
+
+/// The role each root field needs; the guard checks it before any
+/// resolver runs. A mutation declares its role beside its resolver (each
+/// file of `graphql::mutation`); one that declares none is refused to
+/// everyone, so a new mutation cannot ship unguarded.
+pub fn required_role(parent_type: &str, field: &str) -> Option<Role> {
+    match (parent_type, field) {
+        ("Mutation", field) => super::mutation::required_role(field),
+        ("Query", "tokens") => Some(Role::Admin),
+        _ => Some(Role::Reader),
+    }
+}
 
 /// A root type whose fields are checked against the caller's role.
 pub(crate) struct Guarded<T>(pub T);

@@ -1,7 +1,7 @@
-//! DataLoader adapters over the batched reads of `domain::reads`. One
+//! DataLoader adapters over the batched reads of `domain::query::reads`. One
 //! `DataLoader<GraphLoader>` lives per request; each key type is one batched
 //! read, so a nested page costs a fixed number of statements whatever its
-//! size. Every relation of `domain::reads::ForeignKey` (a row by id, the
+//! size. Every relation of `domain::query::reads::ForeignKey` (a row by id, the
 //! children of a row) is its own key type through the one generic loader
 //! below; the others are tuned reads with a loader each.
 
@@ -17,11 +17,11 @@ use uuid::Uuid;
 use super::error::to_graphql;
 use super::output::{ResponseBudget, in_turn};
 use crate::db::Db;
-use crate::domain::reads::{self, ForeignKey};
-use crate::domain::{DomainResult, runs};
+use crate::domain::DomainResult;
+use crate::domain::query::reads::{self, ForeignKey};
 use crate::storage::SharedBlobStore;
 
-pub(crate) use crate::domain::reads::{
+pub(crate) use crate::domain::query::reads::{
     AnnotationRevisionsOfVersion, ApprovalById, ApprovalsOfVersion, ChildrenOfRun,
     ConsumersOfVersion, FileById, FilesOfVersion, InputsOfRun, KeyRef, OutputsOfRun, PolicyById,
     ProjectById, RevisionsOfVersion, RunById, StepById, StepsOfRun, TierChangesOfProject,
@@ -130,7 +130,7 @@ pub(crate) async fn prime_runs_with_steps(
     if ids.is_empty() {
         return Ok(());
     }
-    let found = runs::runs_with_steps(&loaders.loader().db.conn, ids)
+    let found = crate::domain::query::run_rows::runs_with_steps(&loaders.loader().db.conn, ids)
         .await
         .map_err(to_graphql)?;
     loaders
@@ -198,7 +198,7 @@ impl Loader<StepOutput> for GraphLoader {
     }
 }
 
-/// A run with its steps, in one statement (see `runs::runs_with_steps`):
+/// A run with its steps, in one statement (see `query::run_rows::runs_with_steps`):
 /// for pages that show each version's source run with its steps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) struct RunWithSteps(pub Uuid);
@@ -208,7 +208,11 @@ impl Loader<RunWithSteps> for GraphLoader {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[RunWithSteps]) -> LoadResult<RunWithSteps, Self::Value> {
-        let found = runs::runs_with_steps(&self.db.conn, keys.iter().map(|k| k.0)).await;
+        let found = crate::domain::query::run_rows::runs_with_steps(
+            &self.db.conn,
+            keys.iter().map(|k| k.0),
+        )
+        .await;
         let found = found
             .map_err(to_graphql)
             .map(|rows| rows.into_iter().map(|r| (r.0.id, r)).collect());

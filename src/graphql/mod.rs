@@ -6,6 +6,7 @@ pub(crate) mod context;
 pub(crate) mod error;
 pub(crate) mod filters;
 pub(crate) mod guard;
+pub use guard::required_role;
 pub(crate) mod loaders;
 pub(crate) mod mutation;
 pub(crate) mod output;
@@ -49,7 +50,7 @@ pub(crate) fn build_schema(
 ) -> QuireSchema {
     let mut builder = scalars::describe(Schema::build(
         Guarded(query::QueryRoot),
-        Guarded(mutation::MutationRoot),
+        Guarded(mutation::MutationRoot::default()),
         Guarded(subscription::SubscriptionRoot),
     ))
     .data(db)
@@ -77,7 +78,7 @@ pub(crate) fn build_schema(
 pub fn sdl() -> String {
     scalars::describe(Schema::build(
         query::QueryRoot,
-        mutation::MutationRoot,
+        mutation::MutationRoot::default(),
         subscription::SubscriptionRoot,
     ))
     .finish()

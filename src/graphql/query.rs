@@ -12,7 +12,8 @@ use super::types::{
 
 use crate::domain::ids::{self, IdKind};
 use crate::domain::{
-    approvals, assembly, policies, pricing, projects, runs, schemas, search, tokens, versions,
+    artifacts::search, artifacts::versions, context::assembly, projects, projects::tokens,
+    review::approvals, review::policies, runs, runs::pricing, schemas,
 };
 
 pub(crate) struct QueryRoot;
@@ -52,7 +53,7 @@ impl QueryRoot {
                 .await
                 .api()?
                 .map(|m| Node::Approval(Approval(m))),
-            IdKind::File => crate::domain::files::visible(s, uuid)
+            IdKind::File => crate::domain::artifacts::files::visible(s, uuid)
                 .await
                 .api()?
                 .map(|m| Node::File(File(m))),

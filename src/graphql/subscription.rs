@@ -16,9 +16,9 @@ use super::types::{
     Approval, ArtifactVersion, Project, Run, RunStatusGql, RunStep, VersionStatusGql,
 };
 use crate::db::Db;
-use crate::domain::events::{Change, QueueMove};
 use crate::domain::ids::{self, IdKind};
-use crate::domain::pagination::{PageArgs, text_cursor};
+use crate::domain::query::pagination::{PageArgs, text_cursor};
+use crate::domain::write::events::{Change, QueueMove};
 use crate::domain::{DomainError, projects, validate};
 use crate::events::EventHub;
 use crate::events::feed::feed;

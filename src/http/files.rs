@@ -17,7 +17,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::AppState;
-use crate::domain::files::{self, NewUpload};
+use crate::domain::artifacts::files::{self, NewUpload};
 use crate::domain::ids::{self, IdKind};
 use crate::domain::{DomainError, Limits, Principal, Session};
 use crate::storage::boxed;

@@ -212,7 +212,7 @@ fn connection_failures_name_the_place_at_once() {
 /// The live tokens named `demo-admin` in a SQLite database.
 async fn live_demo_tokens(url: &str) -> usize {
     let db = quire::db::Db::connect(url).await.unwrap();
-    quire::domain::tokens::list(&db.conn)
+    quire::domain::projects::tokens::list(&db.conn)
         .await
         .unwrap()
         .iter()
@@ -299,7 +299,7 @@ async fn demo_starts_keep_one_token_and_a_busy_address_mints_none() {
     assert_eq!(live_demo_tokens(&fresh).await, 0);
     let db = quire::db::Db::connect(&fresh).await.unwrap();
     assert!(
-        quire::domain::tokens::list(&db.conn)
+        quire::domain::projects::tokens::list(&db.conn)
             .await
             .unwrap()
             .is_empty()

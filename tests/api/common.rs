@@ -10,7 +10,7 @@ use entity::{ActorType, Role};
 use quire::app::Server;
 use quire::config::ServeConfig;
 use quire::db::Db;
-use quire::domain::tokens::{self, NewToken};
+use quire::domain::projects::tokens::{self, NewToken};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tokio::sync::oneshot;

@@ -246,22 +246,26 @@ async fn copies_are_migrated_and_separate(backend: Backend) {
         .collect();
     assert_eq!(applied, all);
 
-    let admin = quire::domain::tokens::NewToken {
+    let admin = quire::domain::projects::tokens::NewToken {
         name: "first".into(),
         role: entity::Role::Admin,
         actor_type: entity::ActorType::Human,
         project_id: None,
         actor_id: None,
     };
-    quire::domain::tokens::create(&first.conn, admin)
+    quire::domain::projects::tokens::create(&first.conn, admin)
         .await
         .unwrap();
     let second = quire::db::Db::connect(&second).await.unwrap();
     let names = |tokens: Vec<entity::api_token::Model>| -> Vec<String> {
         tokens.into_iter().map(|t| t.name).collect()
     };
-    let in_first = quire::domain::tokens::list(&first.conn).await.unwrap();
-    let in_second = quire::domain::tokens::list(&second.conn).await.unwrap();
+    let in_first = quire::domain::projects::tokens::list(&first.conn)
+        .await
+        .unwrap();
+    let in_second = quire::domain::projects::tokens::list(&second.conn)
+        .await
+        .unwrap();
     assert_eq!(names(in_first), ["first"]);
     assert_eq!(names(in_second), Vec::<String>::new());
 }

@@ -4,12 +4,12 @@
 
 use entity::{ActorType, Role, VersionStatus, artifact_version as version};
 use quire::db::Db;
+use quire::domain::artifacts::versions::{self, NewVersion};
+use quire::domain::context::promotion::{self, Promoted, Promotion};
 use quire::domain::ids::{self, IdKind};
+use quire::domain::projects::tokens::{self, NewToken};
 use quire::domain::projects::{self, NewProject};
-use quire::domain::promotion::{self, Promoted, Promotion};
 use quire::domain::review::{self, Decision, Review};
-use quire::domain::tokens::{self, NewToken};
-use quire::domain::versions::{self, NewVersion};
 use quire::domain::{DomainError, DomainResult, Limits, Principal, Session, context};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -409,8 +409,8 @@ async fn another_projects_objects_are_not_found(d: Domain) {
 /// kept total equals a count of the rows, and another project's writes are
 /// not in it.
 async fn kept_counts_match_the_versions_after_concurrent_writes(d: Domain) {
-    use quire::domain::pagination::PageArgs;
-    use quire::domain::versions::VersionFilter;
+    use quire::domain::artifacts::versions::VersionFilter;
+    use quire::domain::query::pagination::PageArgs;
     let project = d.project("tally").await;
     let other = d.project("elsewhere").await;
     let reviewer = d.principal("Rita", Role::Reviewer, None).await;

@@ -11,7 +11,7 @@ use entity::{ActorType, Role};
 use quire::app::Server;
 use quire::config::ServeConfig;
 use quire::db::{Db, DbOptions};
-use quire::domain::tokens::{self, NewToken};
+use quire::domain::projects::tokens::{self, NewToken};
 use reqwest::StatusCode;
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};

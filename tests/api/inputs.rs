@@ -395,7 +395,7 @@ async fn dates_are_bounded(s: TestServer) {
 
 /// `modelPrices { model }` before any price is set: the shipped defaults.
 fn shipped_prices() -> Value {
-    let mut models: Vec<&str> = quire::domain::pricing::DEFAULT_PRICES
+    let mut models: Vec<&str> = quire::domain::runs::pricing::DEFAULT_PRICES
         .iter()
         .map(|p| p.0)
         .collect();

@@ -568,11 +568,11 @@ async fn out_of_order_commits_on_postgres() {
 
     // A writer takes a position and holds its transaction open...
     let held = s.db.begin_write().await.unwrap();
-    quire::domain::events::append(
+    quire::domain::write::events::append(
         &held,
         project_id,
         early_id,
-        quire::domain::events::Change::VersionCreated {
+        quire::domain::write::events::Change::VersionCreated {
             schema_key: "early".into(),
             version_number: 1,
             reviewed_on_creation: false,
@@ -594,11 +594,11 @@ async fn out_of_order_commits_on_postgres() {
 
     // A rolled-back position is a permanent gap: skipped quickly.
     let doomed = s.db.begin_write().await.unwrap();
-    quire::domain::events::append(
+    quire::domain::write::events::append(
         &doomed,
         project_id,
         early_id,
-        quire::domain::events::Change::VersionCreated {
+        quire::domain::write::events::Change::VersionCreated {
             schema_key: "early".into(),
             version_number: 1,
             reviewed_on_creation: false,

@@ -463,6 +463,6 @@ async fn a_filtered_page_costs_the_statements_of_an_unfiltered_one(s: TestServer
         assert!(data["project"]["versions"]["totalCount"].as_i64().unwrap() >= 7);
     }
     // One more: the schemas' gated fields, which a filter may not reach
-    // (`domain::tier_reach`); nothing that grows with the page.
+    // (`domain::schemas::tier_reach`); nothing that grows with the page.
     assert_eq!(counts[0] + 1, counts[1], "statements: unfiltered, filtered");
 }

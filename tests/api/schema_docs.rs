@@ -247,8 +247,8 @@ async fn served_schema_describes_everything_and_names_its_roots() {
     for field in ty(mutation)["fields"].as_array().unwrap() {
         let field = field["name"].as_str().unwrap();
         assert!(
-            quire::auth::required_role(mutation, field).is_some(),
-            "{mutation}.{field} has no role in auth::required_role"
+            quire::graphql::required_role(mutation, field).is_some(),
+            "{mutation}.{field} has no role declared beside its resolver"
         );
     }
 }

@@ -4,8 +4,8 @@ use sea_orm::Order;
 use uuid::Uuid;
 
 use super::{ArtifactVersion, Generation, Project, VersionStatusGql, load, prime_page};
-use crate::domain::generations;
-use crate::domain::versions::{self, VersionFilter};
+use crate::domain::artifacts::generations;
+use crate::domain::artifacts::versions::{self, VersionFilter};
 use crate::graphql::connection::{Connection, page_args, page_complexity};
 use crate::graphql::context::session;
 use crate::graphql::error::ApiResult;

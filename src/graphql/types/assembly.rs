@@ -4,7 +4,7 @@ use crate::graphql::output::charge_text;
 use async_graphql::{Context, Enum, Object};
 
 use super::{ArtifactVersion, RunStep, load};
-use crate::domain::assembly::{Assembled, Item, Tier};
+use crate::domain::context::assembly::{Assembled, Item, Tier};
 use crate::graphql::loaders::VersionById;
 
 /// Which part of the prompt an item belongs to, in prompt order.

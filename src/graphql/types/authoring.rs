@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 use super::enums::GenerationStateGql;
 use super::version::visible_value;
 use super::{Actor, ArtifactVersion, Run, load};
+use crate::domain::artifacts::generations;
 use crate::domain::context;
-use crate::domain::generations;
 use crate::graphql::loaders::{RunById, SchemasOfKey};
 use crate::graphql::scalars::Json;
 

@@ -1,4 +1,4 @@
-//! Approval policies of a project (`domain::policies`).
+//! Approval policies of a project (`domain::review::policies`).
 
 use async_graphql::{ID, Object};
 use chrono::{DateTime, Utc};
@@ -6,7 +6,7 @@ use entity::approval_policy;
 
 use super::{ActorTypeGql, gid};
 use crate::domain::ids::IdKind;
-use crate::domain::policies;
+use crate::domain::review::policies;
 use crate::graphql::scalars::Json;
 
 pub(crate) struct ApprovalPolicy(pub approval_policy::Model);

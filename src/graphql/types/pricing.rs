@@ -3,7 +3,7 @@ use chrono::{DateTime, Utc};
 use entity::model_price;
 use rust_decimal::Decimal;
 
-use crate::domain::costs::{Bucket, Grouping};
+use crate::domain::runs::costs::{Bucket, Grouping};
 
 pub(crate) struct ModelPrice(pub model_price::Model);
 

@@ -10,9 +10,9 @@ use super::{
     Approval, Artifact, ArtifactVersion, ContextEntry, CostBucket, CostGroupingGql, Generation,
     ReviewActionGql, Run, RunStatusGql, TierChange, VersionStatusGql, gid,
 };
+use crate::domain::artifacts::versions::VersionFilter;
 use crate::domain::ids::IdKind;
-use crate::domain::versions::VersionFilter;
-use crate::domain::{approvals, context, costs, projects, runs, versions};
+use crate::domain::{artifacts::versions, context, review::approvals, runs, runs::costs};
 use crate::graphql::connection::{Connection, page_args, page_complexity, relay_args};
 use crate::graphql::context::session;
 use crate::graphql::error::ApiResult;
@@ -28,7 +28,7 @@ impl Project {
         value: &serde_json::Value,
     ) -> async_graphql::Result<serde_json::Value> {
         let s = session(ctx);
-        let tier = projects::tier_of(&self.0, &s.limits.tiers);
+        let tier = crate::domain::schemas::tiers::tier_of(&self.0, &s.limits.tiers);
         context::visible(s, tier, value).await.api()
     }
 }
@@ -66,7 +66,9 @@ impl Project {
         path: Option<String>,
     ) -> async_graphql::Result<Option<Json>> {
         let shown = self.visible(ctx, &self.0.context).await?;
-        Ok(context::subtree(&shown, path.as_deref()).api()?.map(Json))
+        Ok(crate::domain::values::subtree(&shown, path.as_deref())
+            .api()?
+            .map(Json))
     }
 
     /// Each path in the context with the version it came from, who promoted
@@ -108,7 +110,9 @@ impl Project {
             return Ok(None);
         };
         let shown = self.visible(ctx, &value).await?;
-        Ok(context::subtree(&shown, path.as_deref()).api()?.map(Json))
+        Ok(crate::domain::values::subtree(&shown, path.as_deref())
+            .api()?
+            .map(Json))
     }
 
     /// The project's retention policy; null: everything is kept.
@@ -128,7 +132,7 @@ impl Project {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Vec<super::ApprovalPolicy>> {
-        let rows = crate::domain::policies::in_force(&session(ctx).db.conn, self.0.id)
+        let rows = crate::domain::review::policies::in_force(&session(ctx).db.conn, self.0.id)
             .await
             .api()?;
         Ok(rows.into_iter().map(super::ApprovalPolicy).collect())
@@ -137,7 +141,7 @@ impl Project {
     /// The project's tier (one of the configured, ordered tiers): fields of a schema marked for a higher tier are left out of what this project's values show.
     /// The lowest configured tier (QUIRE_TIERS) until setProjectTier changes it.
     async fn tier(&self, ctx: &Context<'_>) -> String {
-        projects::tier_of(&self.0, &session(ctx).limits.tiers).to_owned()
+        crate::domain::schemas::tiers::tier_of(&self.0, &session(ctx).limits.tiers).to_owned()
     }
 
     /// The project's runs: newest first, or in `orderBy`'s order (ties by
@@ -257,9 +261,10 @@ impl Project {
         #[graphql(desc = "A schema key: a dot path of a-z, 0-9, _ and - segments.")]
         schema_key: String,
     ) -> async_graphql::Result<Generation> {
-        let found = crate::domain::generations::of_key(session(ctx), self.0.id, &schema_key)
-            .await
-            .api()?;
+        let found =
+            crate::domain::artifacts::generations::of_key(session(ctx), self.0.id, &schema_key)
+                .await
+                .api()?;
         Ok(Generation(found))
     }
 

@@ -10,7 +10,7 @@ use super::{
     Project, Run, RunStep, VersionStatusGql, gid, load,
 };
 use crate::domain::ids::{self, IdKind};
-use crate::domain::{files, schemas, versions};
+use crate::domain::{artifacts::files, artifacts::versions, schemas};
 use crate::graphql::context::{loaders, session};
 use crate::graphql::error::ApiResult;
 use crate::graphql::loaders::{
@@ -311,7 +311,7 @@ impl ArtifactVersion {
             .filter(|a| a.action == entity::ReviewAction::Approve)
             .map(|a| (a.actor_id, a.actor_type))
             .collect();
-        let progress = crate::domain::policies::progress(policy.as_ref(), &votes);
+        let progress = crate::domain::review::policies::progress(policy.as_ref(), &votes);
         Ok(ApprovalProgress {
             policy: policy.map(ApprovalPolicy),
             required_approvals: progress.required,
@@ -352,7 +352,7 @@ impl ArtifactVersion {
         depth: i32,
     ) -> async_graphql::Result<Vec<LineageEntry>> {
         let s = session(ctx);
-        let upstream = crate::domain::lineage::upstream(s, &self.0, depth)
+        let upstream = crate::domain::artifacts::lineage::upstream(s, &self.0, depth)
             .await
             .api()?;
         let mut out = Vec::with_capacity(upstream.len());
@@ -389,7 +389,7 @@ impl ArtifactVersion {
 /// loader within its delay, which under load splits it into pieces.
 pub(crate) async fn prime_page(
     ctx: &Context<'_>,
-    page: &crate::domain::pagination::Page<version::Model>,
+    page: &crate::domain::query::pagination::Page<version::Model>,
 ) -> async_graphql::Result<()> {
     let look = ctx.look_ahead();
     let (nodes, edges) = (look.field("nodes"), look.field("edges").field("node"));
@@ -461,7 +461,7 @@ async fn stored_value(ctx: &Context<'_>, v: &version::Model) -> async_graphql::R
         Some(key) => Ok(load(ctx, ArchivedValue(key.clone()))
             .await?
             .ok_or("an archived value is missing from the object store")?),
-        None => versions::tree(v).api(),
+        None => crate::domain::values::tree(v).api(),
     }
 }
 
@@ -507,7 +507,7 @@ async fn view_of(
         false => None,
     };
     let tier = project.as_ref().map_or(tiers.lowest(), |p| {
-        crate::domain::projects::tier_of(p, tiers)
+        crate::domain::schemas::tiers::tier_of(p, tiers)
     });
     schemas::view(tiers, tier, &stored, v.schema_version, as_version, &chain).api()
 }

@@ -1,0 +1,439 @@
+//! The batched reads behind nested fields: each answers many keys with one
+//! statement (or one per project, for schema keys), so that a nested page
+//! costs a fixed number of statements whatever its size. `graphql::loaders`
+//! adapts them to DataLoaders.
+//!
+//! They live in one module rather than next to the entities they read: most
+//! of them are one generic read, [`by_foreign_key`], whose relations span
+//! the entities, and none of them applies a rule. They check no visibility:
+//! each reads below a row its caller has already let the client see (the
+//! files of a version, the steps of a run), and the caller keeps whatever
+//! check its field makes (`files::can_see`). One batched read stays with its
+//! entity: `run_rows::runs_with_steps` shares the run columns' helper with the
+//! run lists.
+
+use std::collections::HashMap;
+use std::hash::Hash;
+
+use entity::{
+    RunArtifactDirection, VersionStatus, annotation_revision, approval, approval_policy,
+    artifact_version as version, artifact_version_file as version_file, file, generation, project,
+    project_tier_change, run, run_artifact, run_step,
+};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, JoinType, QueryFilter,
+    QueryOrder, QueryResult, QuerySelect, RelationTrait, Select,
+};
+use uuid::Uuid;
+
+use crate::db::Dialect;
+use crate::domain::DomainResult;
+use crate::domain::query::run_rows;
+
+/// A relation read in batches: the rows of `Entity` whose `column` (on the
+/// entity itself, or on a link table that `select` joins) is one of the
+/// keys. A value is one key; `foreign_key!` declares a relation in a line.
+/// Public only because the public `graphql::loaders::GraphLoader` loads it.
+pub(crate) trait ForeignKey: Copy + Eq + Hash + Send + Sync + 'static {
+    /// The entity whose rows are read.
+    type Entity: EntityTrait;
+    /// What one key reads: one row (`Model`) or its rows in order (`Vec<Model>`).
+    type Rows: Rows<Model<Self>>;
+    /// The key this value stands for.
+    fn id(self) -> Uuid;
+    /// The value that stands for `id`.
+    fn of(id: Uuid) -> Self;
+    /// The column the keys are matched against.
+    fn column() -> impl ColumnTrait;
+    /// The statement before the keys' filter: its columns, joins, fixed
+    /// filters and order.
+    fn select() -> Select<Self::Entity>;
+}
+
+/// The row type of a relation.
+pub(crate) type Model<R> = <<R as ForeignKey>::Entity as EntityTrait>::Model;
+
+/// How the rows of one key are kept: one row, or all of them in order.
+/// Public for the same reason as [`ForeignKey`].
+pub(crate) trait Rows<M>: Sized + Send + Sync + Clone + 'static {
+    /// Gathers rows under their keys, keeping their order.
+    fn gather<K: Hash + Eq>(rows: impl IntoIterator<Item = (K, M)>) -> HashMap<K, Self>;
+    /// What a key with no rows has, when that is a value (no rows: an empty
+    /// list) rather than an absence (no row).
+    fn none() -> Option<Self>;
+}
+
+impl<M: Send + Sync + Clone + 'static> Rows<M> for M {
+    fn gather<K: Hash + Eq>(rows: impl IntoIterator<Item = (K, M)>) -> HashMap<K, Self> {
+        rows.into_iter().collect()
+    }
+
+    fn none() -> Option<Self> {
+        None
+    }
+}
+
+impl<M: Send + Sync + Clone + 'static> Rows<M> for Vec<M> {
+    fn none() -> Option<Self> {
+        Some(Vec::new())
+    }
+
+    fn gather<K: Hash + Eq>(rows: impl IntoIterator<Item = (K, M)>) -> HashMap<K, Self> {
+        let mut map: HashMap<K, Vec<M>> = HashMap::new();
+        for (k, v) in rows {
+            map.entry(k).or_default().push(v);
+        }
+        map
+    }
+}
+
+/// The alias under which a relation's key column comes back with each row.
+const KEY: &str = "quire_key";
+
+/// A row with the key it was read under.
+struct Keyed<M> {
+    key: Uuid,
+    row: M,
+}
+
+impl<M: FromQueryResult> FromQueryResult for Keyed<M> {
+    fn from_query_result(res: &QueryResult, pre: &str) -> Result<Self, DbErr> {
+        Ok(Keyed {
+            key: res.try_get(pre, KEY)?,
+            row: M::from_query_result(res, pre)?,
+        })
+    }
+}
+
+/// The rows of relation `R` for each of `keys`, in one statement; keys with
+/// no rows are absent.
+pub(crate) async fn by_foreign_key<R: ForeignKey>(
+    conn: &impl ConnectionTrait,
+    keys: &[R],
+) -> DomainResult<HashMap<R, R::Rows>> {
+    let rows = keyed_select(Dialect::of(conn), keys)
+        .into_model::<Keyed<Model<R>>>()
+        .all(conn)
+        .await?;
+    let rows = rows.into_iter().map(|r| (R::of(r.key), r.row));
+    Ok(R::Rows::gather(rows))
+}
+
+/// The statement of [`by_foreign_key`]: the relation's rows for `keys`,
+/// each with its key column under the alias [`KEY`].
+fn keyed_select<R: ForeignKey>(dialect: Dialect, keys: &[R]) -> Select<R::Entity> {
+    let ids = keys.iter().map(|k| k.id());
+    R::select()
+        .column_as(R::column(), KEY)
+        .filter(dialect.uuid_in(R::column(), ids))
+}
+
+/// Declares a relation read through [`by_foreign_key`]:
+/// `Name: one|many Model, by key_column, from select;`.
+macro_rules! foreign_key {
+    (@rows one $model:ty) => { $model };
+    (@rows many $model:ty) => { Vec<$model> };
+    ($($(#[$doc:meta])* $key:ident: $card:ident $model:ty, by $column:expr, from $select:expr;)*) => {$(
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub(crate) struct $key(pub(crate) Uuid);
+
+        impl ForeignKey for $key {
+            type Entity = <$model as sea_orm::ModelTrait>::Entity;
+            type Rows = foreign_key!(@rows $card $model);
+            fn id(self) -> Uuid {
+                self.0
+            }
+            fn of(id: Uuid) -> Self {
+                $key(id)
+            }
+            fn column() -> impl ColumnTrait {
+                $column
+            }
+            fn select() -> Select<Self::Entity> {
+                $select
+            }
+        }
+    )*};
+}
+
+foreign_key! {
+    /// A project by id.
+    ProjectById: one project::Model, by project::Column::Id, from project::Entity::find();
+    /// An artifact version by id.
+    VersionById: one version::Model, by version::Column::Id, from version::Entity::find();
+    /// A file by id.
+    FileById: one file::Model, by file::Column::Id, from file::Entity::find();
+    /// An approval by id.
+    ApprovalById: one approval::Model, by approval::Column::Id, from approval::Entity::find();
+    /// A run by id, without its output (see `run_rows::runs_without_output`).
+    RunById: one run::Model, by run::Column::Id, from run_rows::runs_without_output();
+    /// A run step by id, without its output.
+    StepById: one run_step::Model, by run_step::Column::Id, from run_rows::steps_without_output();
+    /// The steps of a run, in order, without their outputs.
+    StepsOfRun: many run_step::Model, by run_step::Column::RunId,
+        from run_rows::steps_without_output()
+            .order_by_asc(run_step::Column::RunId)
+            .order_by_asc(run_step::Column::Position);
+    /// The runs started with this run as their parent, oldest first, without their outputs.
+    ChildrenOfRun: many run::Model, by run::Column::ParentRunId,
+        from run_rows::runs_without_output().order_by_asc(run::Column::Id);
+    /// The audit trail of a version, oldest first.
+    ApprovalsOfVersion: many approval::Model, by approval::Column::VersionId,
+        from approval::Entity::find().order_by_asc(approval::Column::Id);
+    /// The files of a version, in order.
+    FilesOfVersion: many file::Model, by version_file::Column::VersionId,
+        from file::Entity::find()
+            .join_rev(JoinType::InnerJoin, version_file::Relation::File.def())
+            .order_by_asc(version_file::Column::VersionId)
+            .order_by_asc(version_file::Column::Sort);
+    /// The versions made with a version as their base, oldest first.
+    RevisionsOfVersion: many version::Model, by version::Column::BaseVersionId,
+        from version::Entity::find()
+            .order_by_asc(version::Column::BaseVersionId)
+            .order_by_asc(version::Column::Id);
+    /// The runs that read a version.
+    ConsumersOfVersion: many run::Model, by run_artifact::Column::VersionId,
+        from run::Entity::find()
+            .join_rev(JoinType::InnerJoin, run_artifact::Relation::Run.def())
+            .filter(run_artifact::Column::Direction.eq(RunArtifactDirection::Input))
+            .order_by_asc(run_artifact::Column::RunId);
+    /// The versions a run read, in link order.
+    InputsOfRun: many version::Model, by run_artifact::Column::RunId,
+        from versions_of_runs(RunArtifactDirection::Input);
+    /// The versions a run produced, in link order.
+    OutputsOfRun: many version::Model, by run_artifact::Column::RunId,
+        from versions_of_runs(RunArtifactDirection::Output);
+    /// An approval policy by id (in force or ended).
+    PolicyById: one approval_policy::Model, by approval_policy::Column::Id,
+        from approval_policy::Entity::find();
+    /// The annotation changes of a version, oldest first.
+    AnnotationRevisionsOfVersion: many annotation_revision::Model,
+        by annotation_revision::Column::VersionId,
+        from annotation_revision::Entity::find()
+            .order_by_asc(annotation_revision::Column::VersionId)
+            .order_by_asc(annotation_revision::Column::Revision);
+    /// The tier changes of a project, oldest first.
+    TierChangesOfProject: many project_tier_change::Model, by project_tier_change::Column::ProjectId,
+        from project_tier_change::Entity::find()
+            .order_by_asc(project_tier_change::Column::ProjectId)
+            .order_by_asc(project_tier_change::Column::CreatedAt);
+}
+
+/// The versions linked to runs in `direction`, in link order (ties, which
+/// concurrent links can make, by version id: the same answer every time).
+fn versions_of_runs(direction: RunArtifactDirection) -> Select<version::Entity> {
+    version::Entity::find()
+        .join_rev(JoinType::InnerJoin, run_artifact::Relation::Version.def())
+        .filter(run_artifact::Column::Direction.eq(direction))
+        .order_by_asc(run_artifact::Column::RunId)
+        .order_by_asc(run_artifact::Column::Sort)
+        .order_by_asc(version::Column::Id)
+}
+
+/// The outputs of runs by id, read only when a client selects them (lists
+/// leave them out: they may be large); runs without one are absent.
+pub(crate) async fn run_outputs(
+    conn: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> DomainResult<HashMap<Uuid, String>> {
+    outputs::<run::Entity>(conn, run::Column::Id, run::Column::Output, ids).await
+}
+
+/// The outputs of steps by id, likewise.
+pub(crate) async fn step_outputs(
+    conn: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> DomainResult<HashMap<Uuid, String>> {
+    outputs::<run_step::Entity>(conn, run_step::Column::Id, run_step::Column::Output, ids).await
+}
+
+async fn outputs<E: EntityTrait>(
+    conn: &impl ConnectionTrait,
+    id: E::Column,
+    output: E::Column,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> DomainResult<HashMap<Uuid, String>> {
+    let rows: Vec<(Uuid, Option<String>)> = E::find()
+        .select_only()
+        .columns([id, output])
+        .filter(Dialect::of(conn).uuid_in(id, ids))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, o)| o.map(|o| (id, o)))
+        .collect())
+}
+
+/// One schema key of one project.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct KeyRef {
+    /// The project.
+    pub project_id: Uuid,
+    /// The key within it.
+    pub schema_key: String,
+}
+
+/// Groups keys by project: pages stay within one project, so the reads
+/// below are almost always one statement.
+fn by_project<'a>(keys: impl IntoIterator<Item = &'a KeyRef>) -> HashMap<Uuid, Vec<String>> {
+    <Vec<String> as Rows<String>>::gather(
+        keys.into_iter()
+            .map(|k| (k.project_id, k.schema_key.clone())),
+    )
+}
+
+/// Versions by (key, number): how `previous` and `latest` are found.
+pub(crate) async fn versions_by_number(
+    conn: &impl ConnectionTrait,
+    wanted: &[(KeyRef, i32)],
+) -> DomainResult<HashMap<(KeyRef, i32), version::Model>> {
+    let mut out = HashMap::new();
+    for (project_id, schema_keys) in by_project(wanted.iter().map(|(k, _)| k)) {
+        let numbers: Vec<i32> = wanted
+            .iter()
+            .filter(|(k, _)| k.project_id == project_id)
+            .map(|(_, n)| *n)
+            .collect();
+        let rows = version::Entity::find()
+            .filter(version::Column::ProjectId.eq(project_id))
+            .filter(version::Column::SchemaKey.is_in(schema_keys))
+            .filter(version::Column::VersionNumber.is_in(numbers))
+            .all(conn)
+            .await?;
+        for v in rows {
+            let key = (
+                KeyRef {
+                    project_id,
+                    schema_key: v.schema_key.clone(),
+                },
+                v.version_number,
+            );
+            if wanted.contains(&key) {
+                out.insert(key, v);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The APPROVED version of each key that has one.
+pub(crate) async fn approved_versions(
+    conn: &impl ConnectionTrait,
+    keys: &[KeyRef],
+) -> DomainResult<HashMap<KeyRef, version::Model>> {
+    let mut out = HashMap::new();
+    for (project_id, schema_keys) in by_project(keys) {
+        let rows = version::Entity::find()
+            .filter(version::Column::ProjectId.eq(project_id))
+            .filter(version::Column::SchemaKey.is_in(schema_keys))
+            .filter(version::Column::Status.eq(VersionStatus::Approved))
+            .all(conn)
+            .await?;
+        for v in rows {
+            let key = KeyRef {
+                project_id,
+                schema_key: v.schema_key.clone(),
+            };
+            out.insert(key, v);
+        }
+    }
+    Ok(out)
+}
+
+/// The generation claim row of each key that was ever claimed.
+pub(crate) async fn generations(
+    conn: &impl ConnectionTrait,
+    keys: &[KeyRef],
+) -> DomainResult<HashMap<KeyRef, generation::Model>> {
+    let mut out = HashMap::new();
+    for (project_id, schema_keys) in by_project(keys) {
+        let rows = generation::Entity::find()
+            .filter(generation::Column::ProjectId.eq(project_id))
+            .filter(generation::Column::SchemaKey.is_in(schema_keys))
+            .all(conn)
+            .await?;
+        for g in rows {
+            let key = KeyRef {
+                project_id,
+                schema_key: g.schema_key.clone(),
+            };
+            out.insert(key, g);
+        }
+    }
+    Ok(out)
+}
+
+/// The highest version number of each key that has versions.
+pub(crate) async fn latest_numbers(
+    conn: &impl ConnectionTrait,
+    keys: &[KeyRef],
+) -> DomainResult<HashMap<KeyRef, i32>> {
+    let mut out = HashMap::new();
+    for (project_id, schema_keys) in by_project(keys) {
+        let rows: Vec<(String, Option<i32>)> = version::Entity::find()
+            .select_only()
+            .column(version::Column::SchemaKey)
+            .column_as(version::Column::VersionNumber.max(), "highest")
+            .filter(version::Column::ProjectId.eq(project_id))
+            .filter(version::Column::SchemaKey.is_in(schema_keys))
+            .group_by(version::Column::SchemaKey)
+            .into_tuple()
+            .all(conn)
+            .await?;
+        for (schema_key, highest) in rows {
+            if let Some(n) = highest {
+                out.insert(
+                    KeyRef {
+                        project_id,
+                        schema_key,
+                    },
+                    n,
+                );
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::QueryTrait;
+
+    fn sql<R: ForeignKey>(dialect: Dialect) -> String {
+        keyed_select(dialect, &[R::of(Uuid::nil())])
+            .build(dialect.backend())
+            .to_string()
+    }
+
+    #[test]
+    fn relations_filter_on_their_key_and_read_it_back() {
+        let key = |column: &str| format!("{column} AS \"{KEY}\"");
+        for backend in [Dialect::Sqlite, Dialect::Postgres] {
+            let files = sql::<FilesOfVersion>(backend);
+            let link = r#""artifact_version_files"."version_id""#;
+            assert!(files.contains(&key(link)), "{files}");
+            assert!(files.contains(&format!("WHERE {link}")), "{files}");
+            assert!(
+                files.contains(r#"INNER JOIN "artifact_version_files""#),
+                "{files}"
+            );
+            let inputs = sql::<InputsOfRun>(backend);
+            assert!(inputs.contains(r#""direction" = 'INPUT'"#), "{inputs}");
+            let outputs = sql::<OutputsOfRun>(backend);
+            assert!(outputs.contains(r#""direction" = 'OUTPUT'"#), "{outputs}");
+            let children = sql::<ChildrenOfRun>(backend);
+            assert!(
+                children.contains(&key(r#""runs"."parent_run_id""#)),
+                "{children}"
+            );
+            // Nested runs and steps leave their outputs out, as lists do.
+            for statement in [sql::<RunById>(backend), sql::<StepsOfRun>(backend)] {
+                assert!(statement.contains(r#"NULL AS "output""#), "{statement}");
+            }
+        }
+    }
+}

@@ -1,0 +1,13 @@
+//! What a value may hold and who may read it: JSON Schemas per key, the
+//! upgrades between their versions, and the fields gated by tier.
+
+/// Registering schemas, validating values, and a tier's view of a value.
+mod schema;
+/// Where filters and search meet gated fields.
+pub(crate) mod tier_reach;
+/// The deployment's tiers and what each may read.
+pub mod tiers;
+/// Upgrades: reshaping a value from one schema version to the next.
+pub mod upgrades;
+
+pub(crate) use schema::*;
