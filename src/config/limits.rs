@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use clap::Args;
 
-use crate::domain::context::tokenizer::Tokenizer;
-use crate::domain::schemas::tiers::Tiers;
+use crate::domain::tiers::Tiers;
+use crate::domain::tokenizer::Tokenizer;
 
 /// Limits on queries and on what is stored.
 #[derive(Args, Debug, Clone)]
@@ -52,7 +52,7 @@ pub struct LimitsConfig {
     /// The subscription tiers, lowest first (comma-separated): a project has
     /// one (the lowest by default), and schema properties marked
     /// "x-quire-tier" for a higher one are left out of what it reads.
-    #[arg(long, env = "QUIRE_TIERS", default_value = crate::domain::schemas::tiers::DEFAULT_TIERS, value_parser = Tiers::parse)]
+    #[arg(long, env = "QUIRE_TIERS", default_value = crate::domain::tiers::DEFAULT_TIERS, value_parser = Tiers::parse)]
     pub tiers: Tiers,
 
     /// How long idempotency keys are remembered, in seconds.

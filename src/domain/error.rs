@@ -26,7 +26,7 @@ pub enum DomainError {
     /// are not told apart, so a scoped token learns nothing of other projects.
     #[error("{kind} {id} not found")]
     NotFound {
-        /// The noun of the object's [`IdKind`](super::ids::IdKind).
+        /// The noun of the object's kind of ID (`ids::IdKind::noun`).
         kind: &'static str,
         /// The ID as the caller wrote it.
         id: String,
@@ -133,14 +133,6 @@ impl DomainError {
         DomainError::Validation {
             message: message.into(),
             violations: Vec::new(),
-        }
-    }
-
-    /// No `kind` with this ID that the caller may see (as the caller wrote it).
-    pub fn not_found(kind: super::ids::IdKind, id: impl Into<String>) -> Self {
-        DomainError::NotFound {
-            kind: kind.noun(),
-            id: id.into(),
         }
     }
 

@@ -81,6 +81,16 @@ pub fn new_id() -> Uuid {
     Uuid::now_v7()
 }
 
+impl DomainError {
+    /// No `kind` with this ID that the caller may see (as the caller wrote it).
+    pub fn not_found(kind: IdKind, id: impl Into<String>) -> Self {
+        DomainError::NotFound {
+            kind: kind.noun(),
+            id: id.into(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,6 +11,8 @@ pub(crate) mod error;
 pub mod ids;
 pub mod principal;
 pub mod settings;
+pub mod tiers;
+pub mod tokenizer;
 pub(crate) mod validate;
 pub mod values;
 
@@ -42,9 +44,9 @@ pub struct Limits {
     /// How long an idempotency key is remembered.
     pub idempotency_ttl: std::time::Duration,
     /// How tokens of outputs, summaries and assembled contexts are counted.
-    pub tokenizer: context::tokenizer::Tokenizer,
+    pub tokenizer: tokenizer::Tokenizer,
     /// The deployment's tiers, lowest first.
-    pub tiers: schemas::tiers::Tiers,
+    pub tiers: tiers::Tiers,
 }
 
 impl From<&crate::config::LimitsConfig> for Limits {

@@ -126,9 +126,9 @@ pub async fn seed(
             name: format!("Benchmark project {p}"),
             context: json!({}),
             context_version: 0,
-            tier: None,
             created_at: now,
             updated_at: now,
+            ..Default::default()
         }))
         .exec(&db.conn)
         .await?;
@@ -163,13 +163,7 @@ pub async fn seed(
                     output_tokens: Some(so),
                     cost: Some(cost(si, so, model)),
                     created_at: created,
-                    output_token_count: None,
-                    summary: None,
-                    summary_token_count: None,
-                    summarized_by_id: None,
-                    summarized_by_name: None,
-                    summarized_by_type: None,
-                    summarized_at: None,
+                    ..Default::default()
                 }));
             }
             step_ids.push(last_step);
@@ -185,18 +179,17 @@ pub async fn seed(
                 input: Some(format!("Run {r} of the benchmark")),
                 variables: Some(json!({ "market": "EU", "run": r })),
                 output: Some("done".into()),
-                error: None,
                 model: Some(MODELS[model].0.to_owned()),
                 input_tokens: Some(tin),
                 output_tokens: Some(tout),
                 cost: Some(cost(tin, tout, model)),
-                parent_run_id: None,
                 created_by_id: actor_id,
                 created_by_name: actor_name.to_owned(),
                 created_by_type: ActorType::Ai,
                 created_at: created,
                 started_at: Some(created),
                 completed_at: Some(created + Duration::seconds(20)),
+                ..Default::default()
             });
         }
         insert_all(
@@ -280,7 +273,6 @@ pub async fn seed(
                         status,
                         digest: version_digest(&value, &file_shas),
                         value: value.into(),
-                        schema_version: None,
                         annotations: Some(json!({ "confidence": 0.7 })),
                         primary_file_id: with_file.then(|| files[n % files.len()].id),
                         source_run_id: Some(source.id),
@@ -295,12 +287,8 @@ pub async fn seed(
                         reviewed_at: decided.then(|| created + Duration::minutes(5)),
                         rejection_reason: (status == VersionStatus::Rejected)
                             .then(|| "off-brand".to_owned()),
-                        promoted_context_version: None,
-                        base_version_id: None,
                         annotations_revision: 1,
-                        approval_policy_id: None,
-                        archived_key: None,
-                        rule_outcome: None,
+                        ..Default::default()
                     },
                 ));
                 if with_file {
@@ -350,9 +338,8 @@ pub async fn seed(
                         actor_name: actor_name.to_owned(),
                         actor_type: ActorType::Human,
                         reason: Some(format!("review {i}")),
-                        feedback: None,
-                        context_version: None,
                         created_at: created + Duration::minutes(5 + i as i64),
+                        ..Default::default()
                     }));
                 }
             }

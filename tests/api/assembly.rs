@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use crate::backend_tests;
 use crate::common::{TestServer, code};
-use quire::domain::context::tokenizer::Tokenizer;
+use quire::domain::tokenizer::Tokenizer;
 
 backend_tests!(
     step_outputs_and_summaries_are_counted,

@@ -911,7 +911,7 @@ async fn legacy_files_get_their_project(backend: crate::common::Backend) {
     };
     use migration::{Migrator, MigratorTrait};
     use sea_orm::sea_query::Query;
-    use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, QueryFilter};
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, QueryFilter};
     use uuid::Uuid;
 
     let Some((_dir, url)) = crate::common::fresh_database(backend).await else {
@@ -928,26 +928,24 @@ async fn legacy_files_get_their_project(backend: crate::common::Backend) {
     let now = chrono::Utc::now();
     let mut projects = Vec::new();
     for slug in ["alpha", "beta"] {
-        let p = project::Model {
-            id: Uuid::now_v7(),
-            slug: slug.into(),
-            name: slug.into(),
-            context: json!({}),
-            context_version: 0,
-            created_at: now,
-            updated_at: now,
-            tier: None,
-        };
-        // The tier column is newer than the schema this test migrated to.
+        // Only the columns of the migrated schema are set: every column a
+        // later migration adds stays NotSet, as ActiveModel's default.
+        let id = Uuid::now_v7();
         let row = project::ActiveModel {
-            tier: sea_orm::ActiveValue::NotSet,
-            ..project::ActiveModel::from(p.clone())
+            id: Set(id),
+            slug: Set(slug.into()),
+            name: Set(slug.into()),
+            context: Set(json!({})),
+            context_version: Set(0),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
         };
         project::Entity::insert(row)
             .exec_without_returning(&db.conn)
             .await
             .unwrap();
-        projects.push(p.id);
+        projects.push(id);
     }
     let (alpha, beta) = (projects[0], projects[1]);
     let [only_alpha, both, unlinked] = [Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7()];
@@ -985,49 +983,40 @@ async fn legacy_files_get_their_project(backend: crate::common::Backend) {
     .into_iter()
     .enumerate()
     {
-        let v = version::Model {
-            id: Uuid::now_v7(),
-            project_id,
-            schema_key: "k".into(),
-            version_number: n as i32 + 1,
-            status: VersionStatus::Pending,
-            value: json!(n).into(),
-            schema_version: None,
-            annotations: None,
-            digest: "0".repeat(64),
-            primary_file_id: primary,
-            source_run_id: None,
-            source_step_id: None,
-            created_by_id: Uuid::now_v7(),
-            created_by_name: "legacy".into(),
-            created_by_type: ActorType::System,
-            created_at: now,
-            reviewed_by_id: None,
-            reviewed_by_name: None,
-            reviewed_by_type: None,
-            reviewed_at: None,
-            rejection_reason: None,
-            promoted_context_version: None,
-            base_version_id: None,
-            annotations_revision: 1,
-            approval_policy_id: None,
-            archived_key: None,
-            rule_outcome: None,
+        // The columns of the migrated schema only (see the projects above).
+        let v_id = Uuid::now_v7();
+        let row = version::ActiveModel {
+            id: Set(v_id),
+            project_id: Set(project_id),
+            schema_key: Set("k".into()),
+            version_number: Set(n as i32 + 1),
+            status: Set(VersionStatus::Pending),
+            value: Set(json!(n).into()),
+            schema_version: Set(None),
+            annotations: Set(None),
+            digest: Set("0".repeat(64)),
+            primary_file_id: Set(primary),
+            source_run_id: Set(None),
+            source_step_id: Set(None),
+            created_by_id: Set(Uuid::now_v7()),
+            created_by_name: Set("legacy".into()),
+            created_by_type: Set(ActorType::System),
+            created_at: Set(now),
+            reviewed_by_id: Set(None),
+            reviewed_by_name: Set(None),
+            reviewed_by_type: Set(None),
+            reviewed_at: Set(None),
+            rejection_reason: Set(None),
+            promoted_context_version: Set(None),
+            ..Default::default()
         };
-        // The columns later migrations add are not there yet.
-        let mut row = version::ActiveModel::from(v.clone());
-        row.base_version_id = sea_orm::ActiveValue::NotSet;
-        row.annotations_revision = sea_orm::ActiveValue::NotSet;
-        row.approval_policy_id = sea_orm::ActiveValue::NotSet;
-        row.archived_key = sea_orm::ActiveValue::NotSet;
-        row.rule_outcome = sea_orm::ActiveValue::NotSet;
         version::Entity::insert(row)
             .exec_without_returning(&db.conn)
             .await
             .unwrap();
         for (sort, file_id) in files.into_iter().enumerate() {
             link::ActiveModel::from(link::Model {
-                version_id: v.id,
+                version_id: v_id,
                 sort: sort as i32,
                 file_id,
             })
@@ -1035,7 +1024,7 @@ async fn legacy_files_get_their_project(backend: crate::common::Backend) {
             .await
             .unwrap();
         }
-        versions.push(v.id);
+        versions.push(v_id);
     }
 
     Migrator::up(&db.conn, None).await.unwrap();

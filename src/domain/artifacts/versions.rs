@@ -387,7 +387,7 @@ async fn evaluate_rule(
     };
     let chain = schemas::chain(txn, &model.schema_key).await?;
     let tiers = &s.limits.tiers;
-    let tier = crate::domain::schemas::tiers::tier_of(project, tiers);
+    let tier = crate::domain::tiers::tier_of(project, tiers);
     let value = schemas::view(
         tiers,
         tier,

@@ -29,9 +29,9 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::db::Dialect;
-use crate::domain::context::tokenizer::Tokenizer;
 use crate::domain::error::{DomainError, DomainResult};
 use crate::domain::ids::{self, IdKind};
+use crate::domain::tokenizer::Tokenizer;
 use crate::domain::{Session, bounds, context, query::reads, runs, validate};
 
 /// The largest budget a caller may give, in tokens.
@@ -128,7 +128,7 @@ pub async fn assemble(s: Session<'_>, request: &Request) -> DomainResult<Assembl
         .ok_or_else(|| DomainError::Internal("a run's project is gone".into()))?;
 
     let tokenizer = s.limits.tokenizer;
-    let tier = crate::domain::schemas::tiers::tier_of(&project, &s.limits.tiers);
+    let tier = crate::domain::tiers::tier_of(&project, &s.limits.tiers);
     let shown = context::visible(s, tier, &project.context).await?;
     let persistent = persistent_items(s, &project, &shown, named.as_deref(), tokenizer).await?;
     let (long_term, short_term) = step_items(s, &run, short_term as usize, tokenizer).await?;

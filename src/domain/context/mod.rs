@@ -5,8 +5,6 @@
 pub mod assembly;
 /// Promoting approved values under optimistic locking.
 pub mod promotion;
-/// Counting tokens.
-pub mod tokenizer;
 /// The context as a tree at schema-key paths, and reading parts of it.
 mod tree;
 

@@ -139,7 +139,7 @@ pub async fn set_tier(s: Session<'_>, id_text: &str, tier: &str) -> DomainResult
             .one(&txn)
             .await?
             .ok_or_else(|| DomainError::not_found(IdKind::Project, id_text))?;
-        if crate::domain::schemas::tiers::tier_of(&project, tiers) == tier {
+        if crate::domain::tiers::tier_of(&project, tiers) == tier {
             return Ok(project);
         }
         let now = Utc::now();

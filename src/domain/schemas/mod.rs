@@ -5,8 +5,6 @@
 mod schema;
 /// Where filters and search meet gated fields.
 pub(crate) mod tier_reach;
-/// The deployment's tiers and what each may read.
-pub mod tiers;
 /// Upgrades: reshaping a value from one schema version to the next.
 pub mod upgrades;
 

@@ -1,7 +1,7 @@
 //! Artifact schemas: JSON Schemas (draft 2020-12) per schema key, versioned;
 //! new artifact values are validated against the newest one. A version may
 //! carry an upgrade (`domain::schemas::upgrades`) from the one before, and its
-//! properties may be gated by tier (`domain::schemas::tiers`); [`view`] is what a
+//! properties may be gated by tier (`domain::tiers`); [`view`] is what a
 //! project reads of a value through both.
 
 use std::collections::HashMap;
@@ -17,7 +17,7 @@ use serde_json::Value;
 use crate::db::{Dialect, WriteTxn};
 use crate::domain::error::{DomainError, DomainResult, Violation};
 use crate::domain::ids::IdKind;
-use crate::domain::schemas::tiers::{self, Tiers};
+use crate::domain::tiers::{self, Tiers};
 use crate::domain::write::transact;
 use crate::domain::{Session, check_size, ids, schemas::upgrades, validate};
 

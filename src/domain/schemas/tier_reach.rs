@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::domain::error::{DomainError, DomainResult};
 use crate::domain::query::json_filter::JsonPathFilter;
-use crate::domain::schemas::tiers::{MAX_REF_DEPTH, TIER_KEYWORD, Tiers, resolve};
+use crate::domain::tiers::{MAX_REF_DEPTH, TIER_KEYWORD, Tiers, resolve};
 
 /// A field path inside a value: segments, `*` for any member or element.
 type FieldPath = Vec<String>;
@@ -125,7 +125,7 @@ pub(crate) async fn project_tier(
     let tiers = &s.limits.tiers;
     Ok(project.map_or_else(
         || tiers.lowest().to_owned(),
-        |p| crate::domain::schemas::tiers::tier_of(&p, tiers).to_owned(),
+        |p| crate::domain::tiers::tier_of(&p, tiers).to_owned(),
     ))
 }
 

@@ -28,7 +28,7 @@ impl Project {
         value: &serde_json::Value,
     ) -> async_graphql::Result<serde_json::Value> {
         let s = session(ctx);
-        let tier = crate::domain::schemas::tiers::tier_of(&self.0, &s.limits.tiers);
+        let tier = crate::domain::tiers::tier_of(&self.0, &s.limits.tiers);
         context::visible(s, tier, value).await.api()
     }
 }
@@ -141,7 +141,7 @@ impl Project {
     /// The project's tier (one of the configured, ordered tiers): fields of a schema marked for a higher tier are left out of what this project's values show.
     /// The lowest configured tier (QUIRE_TIERS) until setProjectTier changes it.
     async fn tier(&self, ctx: &Context<'_>) -> String {
-        crate::domain::schemas::tiers::tier_of(&self.0, &session(ctx).limits.tiers).to_owned()
+        crate::domain::tiers::tier_of(&self.0, &session(ctx).limits.tiers).to_owned()
     }
 
     /// The project's runs: newest first, or in `orderBy`'s order (ties by

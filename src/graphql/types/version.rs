@@ -506,8 +506,8 @@ async fn view_of(
         true => load(ctx, ProjectById(v.project_id)).await?,
         false => None,
     };
-    let tier = project.as_ref().map_or(tiers.lowest(), |p| {
-        crate::domain::schemas::tiers::tier_of(p, tiers)
-    });
+    let tier = project
+        .as_ref()
+        .map_or(tiers.lowest(), |p| crate::domain::tiers::tier_of(p, tiers));
     schemas::view(tiers, tier, &stored, v.schema_version, as_version, &chain).api()
 }
