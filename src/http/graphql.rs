@@ -610,7 +610,7 @@ pub(crate) async fn get(
     let query = query.unwrap_or_default();
     let has_query = query.split('&').any(|pair| pair.starts_with("query="));
     if !has_query && wants_html(&headers) {
-        return super::playground::page(&headers);
+        return super::embedded::PLAYGROUND.respond("index.html", &headers);
     }
     // Nothing of an anonymous request is parsed.
     let (kind, principal) = match admit(&state, &headers).await {

@@ -10,12 +10,12 @@
 pub(crate) mod access_log;
 pub(crate) mod apq;
 pub(crate) mod cors;
+pub(crate) mod embedded;
 pub(crate) mod files;
 pub(crate) mod graphql;
 pub(crate) mod multipart;
 pub(crate) mod ops;
 pub(crate) mod parsed_queries;
-pub(crate) mod playground;
 pub(crate) mod rate_limit;
 pub(crate) mod ws;
 
@@ -151,10 +151,23 @@ pub(crate) fn router(state: AppState) -> Router {
             state.limiter.clone(),
             rate_limit::limit,
         ))
-        // The playground's 1.6 MB of script and styles, compressed too.
+        // The playground's 1.6 MB of script and styles, and the console's, compressed too.
         .route(
             "/graphiql/{asset}",
-            get(playground::asset)
+            get(embedded::playground_asset)
+                .layer(compression())
+                .layer(axum::middleware::from_fn(widely_decodable_first)),
+        )
+        .route("/console", get(embedded::console_redirect))
+        .route(
+            "/console/",
+            get(embedded::console_page)
+                .layer(compression())
+                .layer(axum::middleware::from_fn(widely_decodable_first)),
+        )
+        .route(
+            "/console/{asset}",
+            get(embedded::console_asset)
                 .layer(compression())
                 .layer(axum::middleware::from_fn(widely_decodable_first)),
         )

@@ -147,6 +147,70 @@ async fn the_playground_loads_nothing_from_outside() {
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
 }
 
+/// The review console is served from the binary at /console/ under its own
+/// policy, its page loads only its own files (relative to /console/), and
+/// /console redirects there so that those relative paths resolve.
+#[tokio::test]
+async fn the_console_is_served_from_the_binary() {
+    let s = TestServer::start(Backend::Sqlite).await.unwrap();
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let moved = no_redirects.get(s.url("/console")).send().await.unwrap();
+    assert_eq!(moved.status(), StatusCode::MOVED_PERMANENTLY);
+    assert_eq!(moved.headers()["location"], "/console/");
+
+    let res = s.http.get(s.url("/console/")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let policy = res.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        policy.contains("script-src 'self';")
+            && policy.contains("style-src 'self';")
+            && !policy.contains("unsafe-inline")
+            && !policy.contains("http"),
+        "{policy}"
+    );
+    let page = res.text().await.unwrap();
+    assert!(!page.contains("<script>"), "no inline script: {page}");
+    let refs = references(&page);
+    assert!(refs.iter().any(|r| r.ends_with("console.js")), "{refs:?}");
+    assert!(refs.iter().any(|r| r.ends_with("console.css")), "{refs:?}");
+    for reference in refs.iter().filter(|r| !r.starts_with("data:")) {
+        assert!(reference.starts_with("./"), "outside URL {reference}");
+        let path = format!("/console/{}", &reference[2..]);
+        let asset = s.http.get(s.url(&path)).send().await.unwrap();
+        assert_eq!(asset.status(), StatusCode::OK, "{path}");
+        let etag = asset.headers()["etag"].clone();
+        assert!(asset.bytes().await.unwrap().len() > 1000, "{path}");
+        let again = s
+            .http
+            .get(s.url(&path))
+            .header("if-none-match", etag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), StatusCode::NOT_MODIFIED, "{path}");
+    }
+    let script = s.get_text("/console/console.js").await;
+    assert!(!script.contains("unpkg.com") && !script.contains("cdn.jsdelivr"));
+    let licences = s.get_text("/console/LICENSES.txt").await;
+    assert!(licences.contains("preact"), "bundled licences listed");
+    for missing in ["/console/../Cargo.toml", "/console/nope.js"] {
+        let res = s.http.get(s.url(missing)).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{missing}");
+    }
+}
+
 backend_tests!(the_standard_introspection_query_works);
 
 async fn the_standard_introspection_query_works(s: TestServer) {
