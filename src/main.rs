@@ -244,7 +244,7 @@ async fn shutdown_signal() {
         _ = ctrl_c => {},
         _ = terminate => {},
     }
-    eprintln!("quire: shutting down");
+    tracing::info!(target: "quire::server", "shutting down");
 }
 
 async fn serve(config: ServeConfig) -> anyhow::Result<()> {

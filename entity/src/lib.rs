@@ -26,6 +26,8 @@ pub mod retention_policy;
 pub mod run;
 pub mod run_artifact;
 pub mod run_step;
+pub mod webhook;
+pub mod webhook_delivery;
 
 pub use enums::{
     ActorType, GenerationState, ReviewAction, Role, RunArtifactDirection, RunStatus, VersionStatus,

@@ -19,6 +19,7 @@ mod m20261203_000004_approval_policies;
 mod m20261203_000005_retention;
 mod m20261206_000001_security_audit;
 mod m20261206_000002_search_keeps_accents;
+mod m20261207_000001_webhooks;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000005_retention::Migration),
             Box::new(m20261206_000001_security_audit::Migration),
             Box::new(m20261206_000002_search_keeps_accents::Migration),
+            Box::new(m20261207_000001_webhooks::Migration),
         ]
     }
 }

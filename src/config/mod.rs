@@ -1,6 +1,6 @@
 //! Configuration, by concern: every option is a flag and a QUIRE_* environment
 //! variable, in a group that owns it ([`DatabaseConfig`], [`HttpConfig`],
-//! [`LimitsConfig`], [`EventsConfig`], [`TokensConfig`], [`StorageConfig`]),
+//! [`LimitsConfig`], [`EventsConfig`], [`TokensConfig`], [`StorageConfig`], [`WebhooksConfig`]),
 //! each a clap `Args` struct flattened into [`ServeConfig`] under its own
 //! heading of `quire serve --help`.
 //!
@@ -27,6 +27,7 @@ mod http;
 mod limits;
 mod storage;
 mod tokens;
+mod webhooks;
 
 #[cfg(test)]
 mod table;
@@ -39,6 +40,7 @@ pub use http::{CorsOrigins, HttpConfig, TrustedProxies};
 pub use limits::LimitsConfig;
 pub use storage::StorageConfig;
 pub use tokens::TokensConfig;
+pub use webhooks::WebhooksConfig;
 
 /// What `quire serve` runs with: the demo switch and the groups.
 #[derive(Args, Debug, Clone)]
@@ -70,6 +72,10 @@ pub struct ServeConfig {
     /// Where file blobs live.
     #[command(flatten)]
     pub storage: StorageConfig,
+
+    /// Webhook deliveries.
+    #[command(flatten)]
+    pub webhooks: WebhooksConfig,
 }
 
 impl ServeConfig {
@@ -114,6 +120,7 @@ default_from_clap!(
     EventsConfig,
     TokensConfig,
     StorageConfig,
+    WebhooksConfig,
 );
 
 #[cfg(test)]

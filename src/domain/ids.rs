@@ -47,6 +47,8 @@ id_kinds! {
     Token => "tok", "token";
     Event => "evt", "event";
     Policy => "pol", "approval policy";
+    Webhook => "whk", "webhook";
+    Delivery => "dlv", "webhook delivery";
 }
 
 /// The public form of `id`: its kind's prefix, `_`, and 32 hex digits.

@@ -1,7 +1,7 @@
 //! The one mapping from domain errors to GraphQL errors, and the codes of
 //! errors that async-graphql raises itself (parsing, validation, limits).
 
-use async_graphql::{ErrorExtensionValues, Response, ServerError, Value};
+use async_graphql::{ErrorExtensionValues, Response, Value};
 
 use crate::domain::DomainError;
 
@@ -63,8 +63,9 @@ impl<T> ApiResult<T> for Result<T, DomainError> {
 
 /// Gives every error of a response a code (errors raised by async-graphql
 /// itself, for syntax, validation, input coercion, depth and complexity
-/// limits, carry none), and drops locations at line 0: errors made outside
-/// any document have no location, and the specification counts from 1.
+/// limits, carry none), puts a syntax error's message on one line (its
+/// place is in `locations`), and drops locations at line 0: errors made
+/// outside any document have no location, and the specification counts from 1.
 pub(crate) fn assign_codes(response: &mut Response) {
     let request_error = matches!(response.data, Value::Null);
     for error in &mut response.errors {
@@ -74,7 +75,10 @@ pub(crate) fn assign_codes(response: &mut Response) {
             .as_ref()
             .is_some_and(|ext| ext.get("code").is_some());
         if !has_code {
-            let code = code_for_engine_error(error, request_error);
+            let (code, message) = engine_error(&error.message, request_error);
+            if let Some(message) = message {
+                error.message = message;
+            }
             error
                 .extensions
                 .get_or_insert_with(Default::default)
@@ -83,22 +87,48 @@ pub(crate) fn assign_codes(response: &mut Response) {
     }
 }
 
-fn code_for_engine_error(error: &ServerError, request_error: bool) -> &'static str {
-    let message = error.message.as_str();
-    if message.contains("too complex")
+/// The code of an error async-graphql raised, and the message to send in
+/// place of its own when that one spans lines:
+/// - GRAPHQL_PARSE_FAILED: the document is not GraphQL (pest's report, whose
+///   drawing of the place becomes `locations` only);
+/// - QUERY_TOO_COMPLEX: over a depth, complexity or time limit;
+/// - VALIDATION_FAILED: a value that does not fit its argument or variable
+///   (the input checks the contract names);
+/// - GRAPHQL_VALIDATION_FAILED: any other error that stopped the document
+///   before it ran (an unknown field, an undefined variable or fragment);
+/// - INTERNAL: anything else.
+pub(crate) fn engine_error(message: &str, request_error: bool) -> (&'static str, Option<String>) {
+    if let Some(expected) = syntax_error(message) {
+        ("GRAPHQL_PARSE_FAILED", Some(expected))
+    } else if message.contains("too complex")
         || message.contains("nested too deep")
         || message.contains("time limit")
     {
-        "QUERY_TOO_COMPLEX"
-    } else if request_error
+        ("QUERY_TOO_COMPLEX", None)
+    } else if message.starts_with("Invalid value for")
         || message.starts_with("Failed to parse")
-        || message.starts_with("Invalid value for argument")
         || message.contains("Internal: invalid")
     {
-        "VALIDATION_FAILED"
+        ("VALIDATION_FAILED", None)
+    } else if request_error {
+        ("GRAPHQL_VALIDATION_FAILED", None)
     } else {
-        "INTERNAL"
+        ("INTERNAL", None)
     }
+}
+
+/// A one-line message for pest's multi-line syntax report (` --> 1:29`, the
+/// line drawn with a caret, `= expected ...`); `None` for other messages.
+fn syntax_error(message: &str) -> Option<String> {
+    if !message.starts_with(" --> ") {
+        return None;
+    }
+    let expected = message
+        .lines()
+        .rev()
+        .find_map(|line| line.trim_start().strip_prefix("= "))
+        .unwrap_or("unexpected input");
+    Some(format!("Syntax error: {expected}"))
 }
 
 /// Whether any error of the response has this code.

@@ -6,6 +6,8 @@ pub(crate) mod context;
 pub(crate) mod error;
 pub(crate) mod filters;
 pub(crate) mod guard;
+pub(crate) mod phase_spans;
+pub(crate) use error::engine_error;
 pub use guard::required_role;
 pub(crate) mod loaders;
 pub(crate) mod mutation;
@@ -63,6 +65,11 @@ pub(crate) fn build_schema(
     // own limit, which counts both, stays as a backstop above both bounds.
     .limit_depth(limits.max_query_depth.max(shape::MAX_INTROSPECTION_DEPTH))
     .limit_complexity(limits.max_query_complexity);
+    // Any engine extension puts every field through a slower path, so the
+    // phase spans are there only when spans are exported.
+    if crate::telemetry::exporting() {
+        builder = builder.extension(phase_spans::PhaseSpans);
+    }
     if !limits.introspection {
         builder = builder
             .disable_introspection()

@@ -61,7 +61,7 @@ impl QueryRoot {
                 .await
                 .api()?
                 .map(|m| Node::ApprovalPolicy(ApprovalPolicy(m))),
-            IdKind::Token | IdKind::Event => None,
+            IdKind::Token | IdKind::Event | IdKind::Webhook | IdKind::Delivery => None,
         })
     }
 

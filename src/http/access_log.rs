@@ -86,10 +86,24 @@ pub(crate) async fn layer(
         .extensions()
         .get::<MatchedPath>()
         .map(|p| p.as_str().to_owned());
+    // A scrape every few seconds would bury the requests worth reading:
+    // /metrics is counted but neither traced nor logged.
+    if route.as_deref() == Some("/metrics") {
+        let mut response = next.run(request).await;
+        metrics.http_response("/metrics", method.as_str(), response.status().as_u16());
+        response.headers_mut().insert(REQUEST_ID, id);
+        return response;
+    }
     let span = tracing::info_span!(
         "request",
         otel.name = %format!("{method} {}", route.as_deref().unwrap_or("unmatched")),
         otel.kind = "server",
+        otel.status_code = tracing::field::Empty,
+        "http.request.method" = %method,
+        "http.route" = route.as_deref().unwrap_or("unmatched"),
+        "url.path" = %path,
+        "http.response.status_code" = tracing::field::Empty,
+        "graphql.operation" = tracing::field::Empty,
         request_id = %String::from_utf8_lossy(id.as_bytes()),
         trace_id = tracing::field::Empty,
     );
@@ -114,6 +128,15 @@ pub(crate) async fn layer(
         .get::<Operations>()
         .map(|o| o.0.as_str())
         .unwrap_or("");
+    span.record("http.response.status_code", status);
+    if !operation.is_empty() {
+        span.record("graphql.operation", operation);
+    }
+    // Server errors mark the span failed; a client's 4xx is its own error.
+    span.record(
+        "otel.status_code",
+        if status >= 500 { "ERROR" } else { "OK" },
+    );
     let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
     tracing::info!(
         target: "quire::http",

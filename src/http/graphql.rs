@@ -91,8 +91,15 @@ fn request_error(
     kind: ResponseType,
     message: impl Into<String>,
 ) -> HttpResponse {
+    let message = message.into();
+    // A body that is not a GraphQL request is an input error, not a
+    // document the schema refused.
+    let code = match crate::graphql::engine_error(&message, true).0 {
+        "GRAPHQL_VALIDATION_FAILED" => "VALIDATION_FAILED",
+        code => code,
+    };
     let mut response = Response::from_errors(vec![ServerError::new(message, None)]);
-    assign_codes(&mut response);
+    set_code(&mut response, code);
     respond(status, kind, &BatchResponse::Single(response))
 }
 
@@ -416,6 +423,9 @@ pub(crate) async fn post(
     headers: HeaderMap,
     body: Body,
 ) -> HttpResponse {
+    if super::sse::wanted(&headers) {
+        return super::sse::post(state, headers, body).await;
+    }
     let (kind, principal) = match admit(&state, &headers).await {
         Ok(admitted) => admitted,
         Err(refused) => return *refused,

@@ -17,6 +17,7 @@ pub(crate) mod multipart;
 pub(crate) mod ops;
 pub(crate) mod parsed_queries;
 pub(crate) mod rate_limit;
+pub(crate) mod sse;
 pub(crate) mod ws;
 
 use std::sync::Arc;

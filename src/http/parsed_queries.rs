@@ -54,7 +54,11 @@ impl ParsedQueries {
             request.set_parsed_query(ExecutableDocument::clone(&doc));
             return;
         }
-        let Ok(doc) = request.parsed_query() else {
+        let parsed = {
+            let _span = tracing::info_span!("graphql.parse").entered();
+            request.parsed_query()
+        };
+        let Ok(doc) = parsed else {
             return;
         };
         let doc = Arc::new(doc.clone());

@@ -174,6 +174,9 @@ struct Screen {
     shape_limits: ShapeLimits,
     /// Ids of the operations the client started and that have not ended.
     active: HashSet<String>,
+    /// Ids of operations refused with an `error` frame, whose `complete`
+    /// the engine still sends and the protocol does not want.
+    refused: HashSet<String>,
 }
 
 impl Screen {
@@ -223,14 +226,62 @@ impl Screen {
         }
     }
 
-    /// Notes the operations the server ended.
-    fn server_message(&mut self, text: &str) {
+    /// What to send of a server message: as it is, rewritten, or nothing.
+    /// A document the engine refused before running it (a syntax or
+    /// validation error, which async-graphql sends as a `next` without codes,
+    /// then `complete`) becomes one `error` frame with the codes HTTP gives,
+    /// as the protocol asks, and its `complete` is dropped. Notes the
+    /// operations the server ended.
+    fn server_message(&mut self, text: String) -> Option<String> {
         if text.starts_with(r#"{"type":"complete""#)
-            && let Ok(message) = serde_json::from_str::<Value>(text)
+            && let Ok(message) = serde_json::from_str::<Value>(&text)
             && let Some(id) = message.get("id").and_then(Value::as_str)
         {
             self.active.remove(id);
+            return (!self.refused.remove(id)).then_some(text);
         }
+        if (text.starts_with(r#"{"type":"next""#) || text.starts_with(r#"{"type":"data""#))
+            && text.contains(r#""errors""#)
+            && let Ok(message) = serde_json::from_str::<Value>(&text)
+            && let Some(id) = message.get("id").and_then(Value::as_str)
+            && let Some(frame) = self.refused_document(id, &message["payload"])
+        {
+            self.refused.insert(id.to_owned());
+            return Some(frame);
+        }
+        Some(text)
+    }
+
+    /// The `error` frame for a response that refused its document: no data,
+    /// and errors that carry no code (the engine's own).
+    fn refused_document(&self, id: &str, payload: &Value) -> Option<String> {
+        let errors = payload.get("errors")?.as_array()?;
+        let refused = payload.get("data").is_none_or(Value::is_null)
+            && !errors.is_empty()
+            && errors
+                .iter()
+                .all(|e| e.pointer("/extensions/code").is_none());
+        if !refused {
+            return None;
+        }
+        let coded: Vec<Value> = errors
+            .iter()
+            .map(|e| {
+                let mut e = e.clone();
+                let message = e["message"].as_str().unwrap_or_default().to_owned();
+                let (code, one_line) = crate::graphql::engine_error(&message, true);
+                if let Some(one_line) = one_line {
+                    e["message"] = Value::from(one_line);
+                }
+                e["extensions"] = json!({ "code": code });
+                e
+            })
+            .collect();
+        let payload = match self.protocol {
+            WebSocketProtocols::GraphQLWS => Value::Array(coded),
+            _ => coded.into_iter().next().unwrap_or_default(),
+        };
+        Some(json!({ "id": id, "type": "error", "payload": payload }).to_string())
     }
 
     /// An error that ends one operation, in the socket's protocol.
@@ -257,6 +308,7 @@ async fn serve(
         max_subscriptions: state.config.http.max_subscriptions_per_socket,
         shape_limits: ShapeLimits::from(&state.config.limits),
         active: HashSet::new(),
+        refused: HashSet::new(),
     }));
     let (verdicts, mut refusals) = tokio::sync::mpsc::unbounded_channel::<Verdict>();
     let reader_screen = screen.clone();
@@ -325,8 +377,10 @@ async fn serve(
                     if !acknowledged && text.contains("connection_ack") {
                         acknowledged = true;
                     }
-                    screen.lock().unwrap_or_else(|e| e.into_inner()).server_message(&text);
-                    if sink.send(Message::Text(text.into())).await.is_err() {
+                    let sent = screen.lock().unwrap_or_else(|e| e.into_inner()).server_message(text);
+                    if let Some(text) = sent
+                        && sink.send(Message::Text(text.into())).await.is_err()
+                    {
                         break;
                     }
                 }
@@ -359,13 +413,13 @@ async fn serve(
                 break;
             }
             changed = revocations.changed(), if acknowledged => {
-                if changed.is_err() || !token_still_valid(&state, &secret).await {
+                if changed.is_err() || !token_still_valid(&state, current(&secret).as_deref()).await {
                     let _ = sink.send(Message::Close(Some(revoked_frame()))).await;
                     break;
                 }
             }
             _ = recheck.tick(), if acknowledged => {
-                if !token_still_valid(&state, &secret).await {
+                if !token_still_valid(&state, current(&secret).as_deref()).await {
                     let _ = sink.send(Message::Close(Some(revoked_frame()))).await;
                     break;
                 }
@@ -377,13 +431,17 @@ async fn serve(
 
 /// Whether the socket's token still authenticates. A database error keeps
 /// the socket open: it is not the token's fault.
-async fn token_still_valid(state: &AppState, secret: &Mutex<Option<String>>) -> bool {
-    let secret = secret.lock().unwrap_or_else(|e| e.into_inner()).clone();
+pub(crate) async fn token_still_valid(state: &AppState, secret: Option<&str>) -> bool {
     let Some(secret) = secret else { return true };
     !matches!(
-        auth::authenticate_secret(&state.db, &state.token_cache, &secret).await,
+        auth::authenticate_secret(&state.db, &state.token_cache, secret).await,
         Err(DomainError::Unauthenticated(_))
     )
+}
+
+/// The socket's secret, once connection_init gave one.
+fn current(secret: &Mutex<Option<String>>) -> Option<String> {
+    secret.lock().unwrap_or_else(|e| e.into_inner()).clone()
 }
 
 fn revoked_frame() -> CloseFrame {

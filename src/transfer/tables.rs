@@ -101,6 +101,8 @@ tables! {
     "events" => entity::event::Entity,
     "idempotency_keys" => entity::idempotency_key::Entity,
     "outbox_state" => entity::outbox_state::Entity,
+    "webhooks" => entity::webhook::Entity,
+    "webhook_deliveries" => entity::webhook_delivery::Entity,
 }
 
 /// The kept version counts (a table without an entity: `version_counts`).

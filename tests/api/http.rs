@@ -12,7 +12,8 @@ server_tests!(
     get_and_graphiql,
     media_types_and_statuses,
     body_limit,
-    one_query_text_sent_again
+    one_query_text_sent_again,
+    engine_errors_have_distinct_codes
 );
 
 async fn authentication(s: TestServer) {
@@ -199,7 +200,7 @@ async fn media_types_and_statuses(s: TestServer) {
     )
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_eq!(code(&body["errors"][0]), "VALIDATION_FAILED");
+    assert_eq!(code(&body["errors"][0]), "GRAPHQL_PARSE_FAILED");
     let (status, _, body) = post_raw(
         &s,
         "application/json",
@@ -208,7 +209,7 @@ async fn media_types_and_statuses(s: TestServer) {
     )
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_eq!(code(&body["errors"][0]), "VALIDATION_FAILED");
+    assert_eq!(code(&body["errors"][0]), "GRAPHQL_VALIDATION_FAILED");
     let (status, _, body) = post_raw(&s, "application/json", GQL, "not json").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(code(&body["errors"][0]), "VALIDATION_FAILED");
@@ -291,6 +292,88 @@ async fn one_query_text_sent_again(s: TestServer) {
         let (status, reply) = s.post_json(Some(&s.admin), &body).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{reply}");
         assert!(reply.get("data").is_none(), "{reply}");
-        assert_eq!(code(&reply["errors"][0]), "VALIDATION_FAILED", "{reply}");
+        assert_eq!(code(&reply["errors"][0]), "GRAPHQL_PARSE_FAILED", "{reply}");
     }
+}
+
+/// Syntax errors, document validation errors and input errors each have
+/// their own code; a syntax error's message is one line, its place in
+/// `locations`. Over graphql-ws, a refused document is one `error` frame
+/// with the same codes, and no `complete` follows it.
+async fn engine_errors_have_distinct_codes(s: TestServer) {
+    let cases = [
+        ("{ project(slug: \"x\") { name ", "GRAPHQL_PARSE_FAILED"),
+        ("{ projectx }", "GRAPHQL_VALIDATION_FAILED"),
+        (
+            "query($s: String!) { project(slug: $t) { name } }",
+            "GRAPHQL_VALIDATION_FAILED",
+        ),
+        ("{ project(slug: 5) { name } }", "VALIDATION_FAILED"),
+    ];
+    for (query, expected) in cases {
+        let (status, body) = s.post(Some(&s.admin), query, json!({})).await;
+        let error = &body["errors"][0];
+        assert_eq!(code(error), expected, "{query}: {body}");
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {body}");
+        let message = error["message"].as_str().unwrap();
+        assert!(!message.contains('\n'), "one line: {message:?}");
+        assert!(error["locations"][0]["line"].as_u64() >= Some(1), "{body}");
+    }
+    let (_, body) = s
+        .post(Some(&s.admin), "{ project(slug: \"x\") { name ", json!({}))
+        .await;
+    assert_eq!(
+        body["errors"][0]["message"],
+        "Syntax error: expected selection_set, selection, directive, or arguments"
+    );
+    assert_eq!(
+        body["errors"][0]["locations"][0],
+        json!({"line": 1, "column": 29})
+    );
+
+    // Input checks the contract names keep VALIDATION_FAILED.
+    let (_, body) = s
+        .post(
+            Some(&s.admin),
+            "mutation($input: CreateProjectInput!) { createProject(input: $input) { id } }",
+            json!({ "input": { "slug": "NOT A SLUG", "name": "x" } }),
+        )
+        .await;
+    assert_eq!(code(&body["errors"][0]), "VALIDATION_FAILED", "{body}");
+
+    let mut ws = crate::live::Ws::connect(&s, &s.admin).await;
+    ws.send_raw(json!({
+        "id": "bad", "type": "subscribe",
+        "payload": { "query": "subscription { reviewQueue(projectId: \"prj_x\") { cursorx } }" }
+    }))
+    .await;
+    let frame = ws
+        .next_message(std::time::Duration::from_secs(10))
+        .await
+        .expect("an answer");
+    assert_eq!(frame["type"], "error", "{frame}");
+    assert_eq!(frame["id"], "bad");
+    assert_eq!(
+        code(&frame["payload"][0]),
+        "GRAPHQL_VALIDATION_FAILED",
+        "{frame}"
+    );
+    ws.send_raw(json!({
+        "id": "broken", "type": "subscribe",
+        "payload": { "query": "subscription { reviewQueue(" }
+    }))
+    .await;
+    let frame = ws
+        .next_message(std::time::Duration::from_secs(10))
+        .await
+        .expect("an answer");
+    assert_eq!(frame["type"], "error", "{frame}");
+    assert_eq!(
+        code(&frame["payload"][0]),
+        "GRAPHQL_PARSE_FAILED",
+        "{frame}"
+    );
+    // Neither is followed by a `complete`.
+    ws.quiet(std::time::Duration::from_millis(300)).await;
+    ws.close().await;
 }

@@ -15,6 +15,7 @@ backend_tests!(
     both_databases_answer_alike,
     tiers_hide_from_filters_and_search,
     a_review_ui_reads_progress_and_histories,
+    a_promotion_of_nothing_changes_nothing,
 );
 
 server_tests!(a_version_a_rule_approves_at_once_never_enters_the_queue,);
@@ -582,4 +583,37 @@ async fn a_review_ui_reads_progress_and_histories(s: TestServer) {
             { "fromTier": "business", "toTier": "strategic", "actor": { "name": "test-admin" } }
         ])
     );
+}
+
+/// With nothing APPROVED left, a promotion wrote a context revision that
+/// changed nothing but made every other reviewer's expected version stale.
+/// Now it answers the current version and writes nothing; an empty list of
+/// versions is VALIDATION_FAILED; a stale expected version is still CONFLICT.
+async fn a_promotion_of_nothing_changes_nothing(s: TestServer) {
+    let project = s.create_project("empty").await;
+    let v = s.create_version(&project, "k", json!(1), None).await;
+    s.admin(APPROVE, json!({ "id": v["id"] })).await;
+    let promote_all = "mutation($p: ID!, $v: Int!) { promote(input: {projectId: $p, expectedContextVersion: $v}) { contextVersion promoted { id } } }";
+    let first = s.admin(promote_all, json!({ "p": project, "v": 0 })).await;
+    assert_eq!(first["promote"]["contextVersion"], 1);
+    let again = s.admin(promote_all, json!({ "p": project, "v": 1 })).await;
+    assert_eq!(
+        again["promote"],
+        json!({ "contextVersion": 1, "promoted": [] })
+    );
+    let stale = s
+        .admin_error(promote_all, json!({ "p": project, "v": 0 }))
+        .await;
+    assert_eq!(code(&stale), "CONFLICT", "{stale}");
+    let empty = s
+        .admin_error(PROMOTE, json!({ "p": project, "v": 1, "ids": [] }))
+        .await;
+    assert_eq!(code(&empty), "VALIDATION_FAILED", "{empty}");
+    let read = s
+        .admin(
+            "query($p: ID!) { node(id: $p) { ... on Project { contextVersion } } }",
+            json!({ "p": project }),
+        )
+        .await;
+    assert_eq!(read["node"]["contextVersion"], 1, "no revision was written");
 }

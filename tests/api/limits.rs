@@ -136,6 +136,6 @@ async fn timeout_and_introspection(s: TestServer) {
         )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
-    assert_eq!(code(&body["errors"][0]), "VALIDATION_FAILED");
+    assert_eq!(code(&body["errors"][0]), "GRAPHQL_VALIDATION_FAILED");
     closed.admin("{ viewer { name } }", json!({})).await;
 }

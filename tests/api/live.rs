@@ -12,7 +12,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-use crate::common::{Backend, TestServer};
+use crate::common::{Backend, TestServer, code};
 use crate::server_tests;
 
 pub struct Ws {
@@ -170,7 +170,8 @@ server_tests!(
     authentication_close_codes,
     events_announce_what_happened,
     step_summaries_are_published_on_the_run,
-    idle_sockets_are_pinged_and_silent_ones_closed
+    idle_sockets_are_pinged_and_silent_ones_closed,
+    subscriptions_over_server_sent_events
 );
 
 /// The cursor of position 0: every event of a project.
@@ -652,4 +653,165 @@ async fn idle_sockets_are_pinged_and_silent_ones_closed(s: TestServer) {
     pinging.start_run(&project, "p").await;
     let event = alive.next_data("runs").await;
     assert_eq!(event["runStatusChanged"]["kind"], "CREATED", "{event}");
+}
+
+/// One graphql-sse stream (distinct connections mode): events as they arrive.
+struct Sse {
+    body: std::pin::Pin<Box<dyn futures::Stream<Item = reqwest::Result<bytes::Bytes>> + Send>>,
+    buffer: String,
+}
+
+impl Sse {
+    /// POSTs `query` with `Accept: text/event-stream`; the response's status
+    /// and, when it is 200, its stream.
+    async fn open(
+        s: &TestServer,
+        token: Option<&str>,
+        query: &str,
+        variables: Value,
+    ) -> (reqwest::StatusCode, Option<Sse>) {
+        let mut request = s
+            .http
+            .post(s.url("/graphql"))
+            .header("accept", "text/event-stream")
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        if status != reqwest::StatusCode::OK {
+            return (status, None);
+        }
+        let content_type = response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            content_type.starts_with("text/event-stream"),
+            "{content_type}"
+        );
+        let body = Box::pin(response.bytes_stream());
+        (
+            status,
+            Some(Sse {
+                body,
+                buffer: String::new(),
+            }),
+        )
+    }
+
+    /// The next event (keep-alive comments skipped): its name and data.
+    async fn next(&mut self) -> Option<(String, Value)> {
+        loop {
+            if let Some(end) = self.buffer.find("\n\n") {
+                let block: String = self.buffer.drain(..end + 2).collect();
+                let mut event = String::new();
+                let mut data = String::new();
+                for line in block.lines() {
+                    if let Some(name) = line.strip_prefix("event:") {
+                        event = name.trim().to_owned();
+                    } else if let Some(text) = line.strip_prefix("data:") {
+                        data.push_str(text.trim_start());
+                    }
+                }
+                if event.is_empty() {
+                    continue;
+                }
+                let data = if data.is_empty() {
+                    Value::Null
+                } else {
+                    serde_json::from_str(&data).unwrap()
+                };
+                return Some((event, data));
+            }
+            let chunk = tokio::time::timeout(Duration::from_secs(10), self.body.next())
+                .await
+                .expect("an event within 10 s")?;
+            self.buffer
+                .push_str(&String::from_utf8_lossy(&chunk.unwrap()));
+        }
+    }
+}
+
+/// Subscriptions over Server-Sent Events get what a WebSocket gets: live
+/// events, resume by cursor, coded errors for a refused document, a token
+/// required, and the end of the stream when the token is revoked.
+async fn subscriptions_over_server_sent_events(s: TestServer) {
+    let project = s.create_project("sse").await;
+    let (status, _) = Sse::open(&s, None, QUEUE, json!({ "p": project })).await;
+    assert_eq!(status, reqwest::StatusCode::UNAUTHORIZED);
+
+    let (_, live) = Sse::open(&s, Some(&s.admin), QUEUE, json!({ "p": project })).await;
+    let mut live = live.unwrap();
+    // The subscription is registered once the stream is open; give the
+    // engine a moment to start it before writing.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let v = s
+        .create_version(&project, "brand.logo", json!({ "n": 1 }), None)
+        .await;
+    let (event, data) = live.next().await.unwrap();
+    assert_eq!(event, "next", "{data}");
+    assert_eq!(
+        data["data"]["reviewQueue"]["version"]["id"], v["id"],
+        "{data}"
+    );
+    assert_eq!(data["data"]["reviewQueue"]["change"], "ADDED", "{data}");
+    drop(live);
+
+    // Resume from the start: the event written while no one listened.
+    let (_, resumed) = Sse::open(
+        &s,
+        Some(&s.admin),
+        QUEUE,
+        json!({ "p": project, "after": FROM_START }),
+    )
+    .await;
+    let (_, data) = resumed.unwrap().next().await.unwrap();
+    assert_eq!(
+        data["data"]["reviewQueue"]["version"]["id"], v["id"],
+        "{data}"
+    );
+
+    // A document the schema refuses: one coded result, then complete.
+    let (_, refused) = Sse::open(
+        &s,
+        Some(&s.admin),
+        "subscription { reviewQueue(projectId: \"prj_x\") { cursorx } }",
+        json!({}),
+    )
+    .await;
+    let mut refused = refused.unwrap();
+    let (event, data) = refused.next().await.unwrap();
+    assert_eq!(event, "next");
+    assert_eq!(
+        code(&data["errors"][0]),
+        "GRAPHQL_VALIDATION_FAILED",
+        "{data}"
+    );
+    assert_eq!(refused.next().await.unwrap().0, "complete");
+
+    // Revoking the token ends its stream.
+    let created = s
+        .admin(
+            "mutation($input: CreateTokenInput!) { createToken(input: $input) { id secret } }",
+            json!({ "input": { "name": "sse-reader", "role": "READER", "actorType": "AI" } }),
+        )
+        .await;
+    let reader = created["createToken"]["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (_, watched) = Sse::open(&s, Some(&reader), QUEUE, json!({ "p": project })).await;
+    let mut watched = watched.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    s.admin(
+        "mutation($id: ID!) { revokeToken(id: $id) }",
+        json!({ "id": created["createToken"]["id"] }),
+    )
+    .await;
+    let (event, data) = watched.next().await.unwrap();
+    assert_eq!(event, "next", "{data}");
+    assert_eq!(code(&data["errors"][0]), "UNAUTHENTICATED", "{data}");
+    assert_eq!(watched.next().await.unwrap().0, "complete");
 }

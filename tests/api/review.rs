@@ -225,18 +225,16 @@ async fn promotion_builds_the_context(s: TestServer) {
     );
 
     // A superseded value stays in the context until its successor is
-    // promoted: a promotion of nothing changes no key.
+    // promoted; a promotion that names no version is refused and changes
+    // nothing.
     let scope2 = id(&s
         .create_version(&project, "mvp.scope", json!(["sign-up", "review"]), None)
         .await);
     s.admin(APPROVE, json!({ "id": scope2 })).await;
-    let data = s
-        .admin(PROMOTE, json!({ "p": project, "v": 2, "ids": [] }))
+    let refused = s
+        .admin_error(PROMOTE, json!({ "p": project, "v": 2, "ids": [] }))
         .await;
-    assert_eq!(
-        data["promote"]["project"]["context"],
-        json!({"brand": {"logo": {"url": "logo-2.svg"}}, "mvp": {"scope": ["sign-up"]}})
-    );
+    assert_eq!(code(&refused), "VALIDATION_FAILED", "{refused}");
 
     let data = s
         .admin(
@@ -257,7 +255,7 @@ async fn promotion_builds_the_context(s: TestServer) {
         )
         .await;
     let p = &data["project"];
-    assert_eq!(p["contextVersion"], 3);
+    assert_eq!(p["contextVersion"], 2);
     assert_eq!(p["logo"], json!({"url": "logo-2.svg"}));
     assert_eq!(p["scope"], json!(["sign-up"]));
     assert_eq!(p["v1"]["brand"]["logo"]["url"], "logo-1.svg");

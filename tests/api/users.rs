@@ -600,14 +600,20 @@ async fn post_accepting(s: &TestServer, accept: &str, body: &str) -> (StatusCode
 async fn document_errors_follow_the_graphql_over_http_status_rules() {
     let s = TestServer::start(Backend::Sqlite).await.unwrap();
     let bad = [
-        r#"{"query":"{ viewer { name "}"#,
-        r#"{"query":"{ viewer { nope } }"}"#,
-        r#"{"query":"query($n: Int!) { projects(first: $n) { totalCount } }","variables":{"n":"x"}}"#,
+        (r#"{"query":"{ viewer { name "}"#, "GRAPHQL_PARSE_FAILED"),
+        (
+            r#"{"query":"{ viewer { nope } }"}"#,
+            "GRAPHQL_VALIDATION_FAILED",
+        ),
+        (
+            r#"{"query":"query($n: Int!) { projects(first: $n) { totalCount } }","variables":{"n":"x"}}"#,
+            "VALIDATION_FAILED",
+        ),
     ];
-    for body in bad {
+    for (body, expected) in bad {
         let (status, json) = post_accepting(&s, "application/json", body).await;
         assert_eq!(status, StatusCode::OK, "application/json: {body} -> {json}");
-        assert_eq!(code(&json["errors"][0]), "VALIDATION_FAILED", "{json}");
+        assert_eq!(code(&json["errors"][0]), expected, "{json}");
         let (status, json) = post_accepting(&s, "application/graphql-response+json", body).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body} -> {json}");
         assert!(json.get("data").is_none(), "{json}");

@@ -56,11 +56,18 @@ struct Stored {
 /// successor is promoted), as context version `expected_context_version + 1`: one
 /// transaction with the audit entries, the context revision and the outbox
 /// event. REVIEWER; CONFLICT (with the current version) when the context
-/// moved on, INVALID_TRANSITION for a named version that is not APPROVED.
+/// moved on, INVALID_TRANSITION for a named version that is not APPROVED,
+/// VALIDATION_FAILED for an empty `version_ids`. With nothing APPROVED left
+/// to promote it changes nothing and answers the current context version.
 /// Idempotent under `idempotency_key`.
 pub async fn promote(s: Session<'_>, input: Promotion) -> DomainResult<Promoted> {
     s.principal.require_role(Role::Reviewer)?;
     let project = projects::require(s, &input.project_id).await?;
+    if input.version_ids.as_ref().is_some_and(Vec::is_empty) {
+        return Err(DomainError::validation(
+            "versionIds names no version: name at least one, or omit it to promote every APPROVED version not promoted yet",
+        ));
+    }
     let mut wanted = Vec::new();
     for text in input.version_ids.iter().flatten() {
         let id = ids::decode(IdKind::Version, text)?;
@@ -118,6 +125,16 @@ async fn promote_in(
         Some(_) => named_targets(txn, project_id, wanted).await?,
         None => unpromoted_approved(txn, project_id).await?,
     };
+    // Nothing to promote changes nothing: no revision that would make
+    // every other reviewer's expected version stale.
+    if targets.is_empty() {
+        let context_version = project.context_version;
+        return Ok(Promoted {
+            project,
+            context_version,
+            promoted: Vec::new(),
+        });
+    }
     // A promotion changes exactly the paths it promotes: a superseded value
     // stays in the context until its successor is promoted, and is then
     // marked as out of it, as is a value at a path below a promoted one

@@ -51,7 +51,10 @@ impl ContextMutations {
     /// Each value goes at its schema key's path, and no other key changes: a
     /// value whose version was superseded stays until its successor is
     /// promoted. Needs REVIEWER; CONFLICT (with extensions.currentContextVersion)
-    /// when expectedContextVersion is stale, and then nothing changes.
+    /// when expectedContextVersion is stale, and then nothing changes. With
+    /// nothing APPROVED left to promote nothing changes either: the answer is
+    /// the current contextVersion and an empty `promoted`. An empty
+    /// `versionIds` is VALIDATION_FAILED.
     async fn promote(
         &self,
         ctx: &Context<'_>,

@@ -1,0 +1,167 @@
+//! GraphQL over Server-Sent Events: the graphql-sse protocol's "distinct
+//! connections" mode, for clients and proxies that cannot hold a WebSocket.
+//! A client POSTs one operation to /graphql with `Accept: text/event-stream`
+//! and reads `next` events (each an execution result) and then `complete`;
+//! closing the connection ends the subscription.
+//!
+//! It passes every check a WebSocket subscription passes: the bearer token
+//! (and the failed-login limiter, which wraps the route), the nesting, depth
+//! and alias screens, the codes of refused documents, resume by `after`
+//! (an argument of the subscriptions themselves), and revocation: a revoked
+//! token ends the stream, as it closes a socket.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use async_graphql::{Data, Request};
+use axum::body::Body;
+use axum::http::header::ACCEPT;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use futures::StreamExt;
+use serde_json::json;
+
+use super::AppState;
+use crate::graphql::error::{assign_codes, to_graphql};
+use crate::graphql::loaders::new_loaders;
+use crate::graphql::shape::ShapeLimits;
+
+/// Whether the client asks for an event stream first.
+pub(crate) fn wanted(headers: &HeaderMap) -> bool {
+    headers
+        .get(ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .is_some_and(|first| {
+            first
+                .split(';')
+                .next()
+                .is_some_and(|range| range.trim().eq_ignore_ascii_case("text/event-stream"))
+        })
+}
+
+/// A refusal before the stream starts: a JSON body with one coded error.
+fn refuse(status: StatusCode, code: &str, message: impl std::fmt::Display) -> Response {
+    let body =
+        json!({ "errors": [{ "message": message.to_string(), "extensions": { "code": code } }] });
+    (status, axum::Json(body)).into_response()
+}
+
+/// `POST /graphql` with `Accept: text/event-stream`.
+pub(crate) async fn post(state: AppState, headers: HeaderMap, body: Body) -> Response {
+    let principal = match state.caller(&headers).await {
+        Ok(principal) => principal,
+        Err(err) => {
+            let error = to_graphql(err);
+            return refuse(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", error.message);
+        }
+    };
+    let Ok(bytes) = axum::body::to_bytes(body, state.config.http.max_body_bytes).await else {
+        return refuse(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "PAYLOAD_TOO_LARGE",
+            format!(
+                "the body is over {} bytes",
+                state.config.http.max_body_bytes
+            ),
+        );
+    };
+    if let Err(err) = crate::nesting::check_json(&bytes) {
+        return refuse(StatusCode::BAD_REQUEST, "QUERY_TOO_COMPLEX", err);
+    }
+    let mut request: Request = match serde_json::from_slice(&bytes) {
+        Ok(request) => request,
+        Err(err) => {
+            return refuse(
+                StatusCode::BAD_REQUEST,
+                "VALIDATION_FAILED",
+                format!("the body is not one GraphQL request: {err}"),
+            );
+        }
+    };
+    if let Err(err) = crate::nesting::check_document(&request.query) {
+        return refuse(StatusCode::BAD_REQUEST, "QUERY_TOO_COMPLEX", err);
+    }
+    // A document that does not parse is reported by the engine, coded, as
+    // the stream's one event.
+    if let Ok(doc) = request.parsed_query()
+        && let Err(err) = ShapeLimits::from(&state.config.limits).check(doc)
+    {
+        return refuse(StatusCode::BAD_REQUEST, "QUERY_TOO_COMPLEX", err);
+    }
+    let secret = crate::auth::bearer(&headers).map(str::to_owned);
+    let mut data = Data::default();
+    data.insert(principal);
+    // No cache across events: each event shows the current state.
+    let loaders = new_loaders(
+        state.db.clone(),
+        state.store.clone(),
+        state.config.http.batch_delay(),
+        None,
+    );
+    loaders.enable_all_cache(false);
+    data.insert(loaders);
+    let mut request = request;
+    request.data = data;
+    let keep_alive = state
+        .config
+        .http
+        .ws_ping()
+        .unwrap_or(Duration::from_secs(20));
+    let events = stream(state, request, secret);
+    Sse::new(events)
+        .keep_alive(KeepAlive::new().interval(keep_alive))
+        .into_response()
+}
+
+/// The results as `next` events, then `complete`; a revoked token or a
+/// server shutting down ends it early.
+fn stream(
+    state: AppState,
+    request: Request,
+    secret: Option<String>,
+) -> impl futures::Stream<Item = Result<Event, Infallible>> {
+    async_stream::stream! {
+        let mut results = state.schema.execute_stream(request).boxed();
+        let mut revocations = state.token_cache.revocations();
+        let mut recheck =
+            tokio::time::interval(state.token_cache.ttl().max(Duration::from_millis(500)));
+        recheck.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        recheck.tick().await;
+        let mut ended = None;
+        loop {
+            tokio::select! {
+                next = results.next() => match next {
+                    Some(mut response) => {
+                        assign_codes(&mut response);
+                        let data = serde_json::to_string(&response).unwrap_or_default();
+                        yield Ok(Event::default().event("next").data(data));
+                    }
+                    None => break,
+                },
+                changed = revocations.changed() => {
+                    if changed.is_err() || !super::ws::token_still_valid(&state, secret.as_deref()).await {
+                        ended = Some(("UNAUTHENTICATED", "the token has been revoked"));
+                        break;
+                    }
+                }
+                _ = recheck.tick() => {
+                    if !super::ws::token_still_valid(&state, secret.as_deref()).await {
+                        ended = Some(("UNAUTHENTICATED", "the token has been revoked"));
+                        break;
+                    }
+                }
+                _ = state.shutdown.cancelled() => {
+                    ended = Some(("UNAVAILABLE", "the server is shutting down: subscribe again"));
+                    break;
+                }
+            }
+        }
+        if let Some((code, message)) = ended {
+            let error = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
+            yield Ok(Event::default().event("next").data(error.to_string()));
+        }
+        yield Ok(Event::default().event("complete").data(""));
+    }
+}
