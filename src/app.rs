@@ -19,6 +19,7 @@ pub struct Server {
     pub(crate) state: AppState,
     handle: tokio::task::JoinHandle<std::io::Result<()>>,
     flusher: tokio::task::JoinHandle<()>,
+    webhooks: tokio::task::JoinHandle<()>,
 }
 
 /// Housekeeping: writes the last-used times of tokens as often as
@@ -73,6 +74,8 @@ pub struct App {
     pub shutdown: tokio_util::sync::CancellationToken,
     /// Token usage and pruning, until aborted.
     pub housekeeping: tokio::task::JoinHandle<()>,
+    /// The webhook sender, until `shutdown` is cancelled.
+    pub webhooks: tokio::task::JoinHandle<()>,
 }
 
 impl App {
@@ -85,11 +88,18 @@ impl App {
             db: state.db.for_background(),
             ..state.clone()
         }));
+        let webhooks = crate::webhooks::start(
+            state.db.for_background(),
+            config.webhooks.clone(),
+            state.hub.clone(),
+            state.shutdown.clone(),
+        );
         Ok(App {
             shutdown: state.shutdown.clone(),
             state,
             router,
             housekeeping,
+            webhooks,
         })
     }
 }
@@ -119,6 +129,7 @@ impl Server {
             state,
             router: app,
             housekeeping: flusher,
+            webhooks,
             ..
         } = App::new(db, config).await?;
         let listen = config.http.listen;
@@ -143,6 +154,7 @@ impl Server {
             state,
             handle,
             flusher,
+            webhooks,
         })
     }
 
@@ -158,6 +170,8 @@ impl Server {
         // they need to send their close frames.
         self.state.sockets.close();
         let _ = tokio::time::timeout(Duration::from_secs(5), self.state.sockets.wait()).await;
+        // The sender stops at the shutdown signal; let it give its leases back.
+        let _ = tokio::time::timeout(Duration::from_secs(5), self.webhooks).await;
         self.flusher.abort();
         self.state.token_usage.flush(&self.state.db).await?;
         Ok(())

@@ -20,3 +20,4 @@ pub mod storage;
 pub mod telemetry;
 pub(crate) mod token_cache;
 pub mod transfer;
+pub(crate) mod webhooks;

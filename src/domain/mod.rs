@@ -28,6 +28,7 @@ pub mod retention;
 pub mod review;
 pub mod runs;
 pub mod schemas;
+pub mod webhooks;
 
 pub use error::{DomainError, DomainResult, Violation};
 pub use principal::{Actor, Principal};

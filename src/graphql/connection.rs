@@ -3,7 +3,7 @@
 use async_graphql::{Context, OutputType, SimpleObject};
 
 use super::error::ApiResult;
-use super::types::{Approval, Artifact, ArtifactVersion, Project, Run};
+use super::types::{Approval, Artifact, ArtifactVersion, Project, Run, WebhookDelivery};
 use crate::domain::query::pagination::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, PageArgs};
 
 /// Where a page is in its list (Relay): pass `endCursor` as `after` for the
@@ -31,6 +31,7 @@ pub(crate) struct PageInfo {
 #[graphql(concrete(name = "ArtifactEdge", params(Artifact)))]
 #[graphql(concrete(name = "ArtifactVersionEdge", params(ArtifactVersion)))]
 #[graphql(concrete(name = "ApprovalEdge", params(Approval)))]
+#[graphql(concrete(name = "WebhookDeliveryEdge", params(WebhookDelivery)))]
 pub(crate) struct Edge<T: OutputType> {
     /// The item's position in the list: pass it as `after` to continue after
     /// it. Opaque.
@@ -47,6 +48,7 @@ pub(crate) struct Edge<T: OutputType> {
 #[graphql(concrete(name = "ArtifactConnection", params(Artifact)))]
 #[graphql(concrete(name = "ArtifactVersionConnection", params(ArtifactVersion)))]
 #[graphql(concrete(name = "ApprovalConnection", params(Approval)))]
+#[graphql(concrete(name = "WebhookDeliveryConnection", params(WebhookDelivery)))]
 pub(crate) struct Connection<T: OutputType>
 where
     Edge<T>: OutputType,

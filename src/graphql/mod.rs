@@ -49,6 +49,7 @@ pub(crate) fn build_schema(
     store: SharedBlobStore,
     hub: Arc<EventHub>,
     token_cache: Arc<TokenCache>,
+    private_webhooks: bool,
 ) -> QuireSchema {
     let mut builder = scalars::describe(Schema::build(
         Guarded(query::QueryRoot),
@@ -58,6 +59,7 @@ pub(crate) fn build_schema(
     .data(db)
     .data(hub)
     .data(token_cache)
+    .data(mutation::PrivateWebhookAddresses(private_webhooks))
     .data(Limits::from(limits))
     .data(store)
     .data(UploadLimit(limits.max_upload_bytes))

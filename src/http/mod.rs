@@ -118,6 +118,7 @@ impl AppState {
                 store.clone(),
                 hub.clone(),
                 token_cache.clone(),
+                config.webhooks.webhook_allow_private,
             ),
             persisted_queries: Arc::new(apq::PersistedQueries::new(config.http.apq_cache_bytes)),
             parsed_queries: Arc::new(parsed_queries::ParsedQueries::new()),

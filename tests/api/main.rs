@@ -40,4 +40,5 @@ mod statements;
 mod traces;
 mod transfer;
 mod users;
+mod webhooks;
 mod writes;

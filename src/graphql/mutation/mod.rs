@@ -11,6 +11,7 @@ mod retention;
 mod review;
 mod runs;
 mod schemas;
+mod webhooks;
 
 use artifacts::ArtifactMutations;
 use context::ContextMutations;
@@ -19,6 +20,8 @@ use retention::RetentionMutations;
 use review::ReviewMutations;
 use runs::RunMutations;
 use schemas::SchemaMutations;
+pub(crate) use webhooks::PrivateWebhookAddresses;
+use webhooks::WebhookMutations;
 
 /// Writes. Each names the role it needs (a token without it gets FORBIDDEN)
 /// and the error codes (`extensions.code`) it may fail with besides the
@@ -35,6 +38,7 @@ pub(crate) struct MutationRoot(
     ContextMutations,
     SchemaMutations,
     RetentionMutations,
+    WebhookMutations,
 );
 
 /// The role the mutation `field` needs; `None` for a field no capability
@@ -48,6 +52,7 @@ pub(crate) fn required_role(field: &str) -> Option<Role> {
         context::ROLES,
         schemas::ROLES,
         retention::ROLES,
+        webhooks::ROLES,
     ]
     .into_iter()
     .flatten()

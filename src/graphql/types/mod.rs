@@ -18,6 +18,7 @@ mod run;
 mod schema;
 mod token;
 pub(crate) mod version;
+mod webhook;
 
 pub(crate) use actor::Actor;
 pub(crate) use approval::Approval;
@@ -37,6 +38,7 @@ pub(crate) use schema::ArtifactSchema;
 pub(crate) use token::ApiToken;
 pub(crate) use version::ArtifactVersion;
 pub(crate) use version::{prime_page, prime_version};
+pub(crate) use webhook::{Webhook, WebhookDelivery, WebhookEventGql};
 
 use async_graphql::{Context, ID};
 use uuid::Uuid;

@@ -138,6 +138,14 @@ impl Project {
         Ok(rows.into_iter().map(super::ApprovalPolicy).collect())
     }
 
+    /// The project's webhooks, oldest first (at most 20). Needs ADMIN (FORBIDDEN otherwise).
+    async fn webhooks(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<super::Webhook>> {
+        let rows = crate::domain::webhooks::of_project(session(ctx), self.0.id)
+            .await
+            .api()?;
+        Ok(rows.into_iter().map(super::Webhook).collect())
+    }
+
     /// The project's tier (one of the configured, ordered tiers): fields of a schema marked for a higher tier are left out of what this project's values show.
     /// The lowest configured tier (QUIRE_TIERS) until setProjectTier changes it.
     async fn tier(&self, ctx: &Context<'_>) -> String {

@@ -32,6 +32,8 @@ from .enums import (
     RunStatus,
     VersionOrderField,
     VersionStatus,
+    WebhookDeliveryStatus,
+    WebhookEvent,
 )
 from .exceptions import (
     GraphQLClientError,
@@ -96,6 +98,7 @@ from .input_types import (
     CreateArtifactVersionInput,
     CreateProjectInput,
     CreateTokenInput,
+    CreateWebhookInput,
     FailRunInput,
     FinishGenerationInput,
     JsonPathFilter,
@@ -193,6 +196,7 @@ __all__ = [
     "CreateToken",
     "CreateTokenCreateToken",
     "CreateTokenInput",
+    "CreateWebhookInput",
     "FailRun",
     "FailRunFailRun",
     "FailRunInput",
@@ -311,4 +315,6 @@ __all__ = [
     "VersionStatusChangedVersionStatusChangedVersion",
     "Viewer",
     "ViewerViewer",
+    "WebhookDeliveryStatus",
+    "WebhookEvent",
 ]

@@ -16,6 +16,7 @@ from .enums import (
     RunStatus,
     VersionOrderField,
     VersionStatus,
+    WebhookEvent,
 )
 
 
@@ -109,6 +110,19 @@ class CreateTokenInput(BaseModel):
     "Limit the token to one project; default: all projects (for a\nproject-scoped admin: its own project, the only one it may name)."
     actor_id: Optional[str] = Field(alias="actorId", default=None)
     "Make a further token for the actor of this token (`tok_...`, one the\ncaller may manage): it acts as that actor (Actor.id is the same, and\nquorums count the actor once) and must have its actorType. Omitted:\nthe token is a new actor."
+
+
+class CreateWebhookInput(BaseModel):
+    """What createWebhook needs."""
+
+    project_id: str = Field(alias="projectId")
+    "The project whose events it is sent."
+    url: str
+    "Where deliveries are POSTed: an http(s) URL without credentials, at most 2048\ncharacters; loopback, private and link-local addresses are refused unless the\nserver allows them (QUIRE_WEBHOOK_ALLOW_PRIVATE)."
+    events: list[WebhookEvent]
+    "The kinds of events to send (at least one)."
+    secret: str
+    "The key deliveries are signed with (HMAC-SHA256): 16 to 256 characters. Kept to\nsign; no query returns it."
 
 
 class FailRunInput(BaseModel):
