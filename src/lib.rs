@@ -13,6 +13,7 @@ pub mod domain;
 pub(crate) mod events;
 pub mod graphql;
 pub(crate) mod http;
+pub mod mcp;
 pub(crate) mod metrics;
 pub(crate) mod nesting;
 pub mod samples;

@@ -108,6 +108,9 @@ enum Command {
         #[command(flatten)]
         database: DatabaseConfig,
     },
+    /// Serve tools for agents over the Model Context Protocol on stdin and
+    /// stdout: each a GraphQL operation sent to a Quire server with QUIRE_TOKEN.
+    Mcp(quire::mcp::McpConfig),
     /// Manage API tokens.
     Token {
         #[command(subcommand)]
@@ -383,6 +386,7 @@ async fn main() -> anyhow::Result<()> {
             print!("{}", quire::graphql::sdl());
             Ok(())
         }
+        Command::Mcp(config) => quire::mcp::serve_stdio(config).await,
         Command::Token { command } => token(command).await,
         Command::Copy {
             from,

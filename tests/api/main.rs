@@ -28,6 +28,7 @@ mod inputs;
 mod integrity;
 mod limits;
 mod live;
+mod mcp;
 mod policies;
 mod querying;
 mod readme;
