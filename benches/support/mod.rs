@@ -7,10 +7,14 @@ use std::process::{Child, Command, Stdio};
 
 use serde_json::{Value, json};
 
-const QUIRE: &str = env!("CARGO_BIN_EXE_quire");
+/// The `quire` binary the bench drives: this build's, or `QUIRE_BENCH_BIN`
+/// (another build, to compare two commits with one driver).
+fn quire() -> String {
+    std::env::var("QUIRE_BENCH_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_quire").to_owned())
+}
 
 pub fn run(args: &[&str], db: &str) -> String {
-    let out = Command::new(QUIRE)
+    let out = Command::new(quire())
         .args(args)
         .env("QUIRE_DATABASE_URL", db)
         .output()
@@ -30,7 +34,7 @@ pub struct Server {
 
 impl Server {
     pub fn start(db: &str, storage: &str) -> Server {
-        let mut child = Command::new(QUIRE)
+        let mut child = Command::new(quire())
             .args(["serve"])
             .env("QUIRE_LISTEN", "127.0.0.1:0")
             .env("QUIRE_DATABASE_URL", db)
