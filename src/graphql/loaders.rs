@@ -95,7 +95,7 @@ impl<K: ForeignKey> Loader<K> for GraphLoader {
     type Value = K::Rows;
     type Error = async_graphql::Error;
 
-    #[tracing::instrument(name = "graphql.load", level = "info", parent = &self.request, skip_all, fields(loader = std::any::type_name::<K>(), keys = keys.len()))]
+    #[tracing::instrument(name = "graphql.load", level = "debug", parent = &self.request, skip_all, fields(loader = std::any::type_name::<K>(), keys = keys.len()))]
     async fn load(&self, keys: &[K]) -> LoadResult<K, Self::Value> {
         self.in_turn(reads::by_foreign_key(&self.db.conn, keys))
             .await
@@ -183,7 +183,7 @@ impl Loader<RunOutput> for GraphLoader {
     type Value = String;
     type Error = async_graphql::Error;
 
-    #[tracing::instrument(name = "graphql.load", level = "info", parent = &self.request, skip_all, fields(loader = "RunOutput", keys = keys.len()))]
+    #[tracing::instrument(name = "graphql.load", level = "debug", parent = &self.request, skip_all, fields(loader = "RunOutput", keys = keys.len()))]
     async fn load(&self, keys: &[RunOutput]) -> LoadResult<RunOutput, Self::Value> {
         let found = self
             .in_turn(reads::run_outputs(&self.db.conn, keys.iter().map(|k| k.0)))
@@ -200,7 +200,7 @@ impl Loader<StepOutput> for GraphLoader {
     type Value = String;
     type Error = async_graphql::Error;
 
-    #[tracing::instrument(name = "graphql.load", level = "info", parent = &self.request, skip_all, fields(loader = "StepOutput", keys = keys.len()))]
+    #[tracing::instrument(name = "graphql.load", level = "debug", parent = &self.request, skip_all, fields(loader = "StepOutput", keys = keys.len()))]
     async fn load(&self, keys: &[StepOutput]) -> LoadResult<StepOutput, Self::Value> {
         let found = self
             .in_turn(reads::step_outputs(&self.db.conn, keys.iter().map(|k| k.0)))
@@ -218,7 +218,7 @@ impl Loader<RunWithSteps> for GraphLoader {
     type Value = (run::Model, Vec<run_step::Model>);
     type Error = async_graphql::Error;
 
-    #[tracing::instrument(name = "graphql.load", level = "info", parent = &self.request, skip_all, fields(loader = "RunWithSteps", keys = keys.len()))]
+    #[tracing::instrument(name = "graphql.load", level = "debug", parent = &self.request, skip_all, fields(loader = "RunWithSteps", keys = keys.len()))]
     async fn load(&self, keys: &[RunWithSteps]) -> LoadResult<RunWithSteps, Self::Value> {
         let found = crate::domain::query::run_rows::runs_with_steps(
             &self.db.conn,
@@ -240,7 +240,7 @@ impl Loader<VersionByNumber> for GraphLoader {
     type Value = version::Model;
     type Error = async_graphql::Error;
 
-    #[tracing::instrument(name = "graphql.load", level = "info", parent = &self.request, skip_all, fields(loader = "VersionByNumber", keys = keys.len()))]
+    #[tracing::instrument(name = "graphql.load", level = "debug", parent = &self.request, skip_all, fields(loader = "VersionByNumber", keys = keys.len()))]
     async fn load(&self, keys: &[VersionByNumber]) -> LoadResult<VersionByNumber, Self::Value> {
         let wanted: Vec<(KeyRef, i32)> = keys.iter().map(|k| (k.0.clone(), k.1)).collect();
         let found = self
@@ -258,7 +258,7 @@ impl Loader<CurrentOfKey> for GraphLoader {
     type Value = version::Model;
     type Error = async_graphql::Error;
 
-    #[tracing::instrument(name = "graphql.load", level = "info", parent = &self.request, skip_all, fields(loader = "CurrentOfKey", keys = keys.len()))]
+    #[tracing::instrument(name = "graphql.load", level = "debug", parent = &self.request, skip_all, fields(loader = "CurrentOfKey", keys = keys.len()))]
     async fn load(&self, keys: &[CurrentOfKey]) -> LoadResult<CurrentOfKey, Self::Value> {
         let wanted: Vec<KeyRef> = keys.iter().map(|k| k.0.clone()).collect();
         let found = self
@@ -276,7 +276,7 @@ impl Loader<GenerationOfKey> for GraphLoader {
     type Value = entity::generation::Model;
     type Error = async_graphql::Error;
 
-    #[tracing::instrument(name = "graphql.load", level = "info", parent = &self.request, skip_all, fields(loader = "GenerationOfKey", keys = keys.len()))]
+    #[tracing::instrument(name = "graphql.load", level = "debug", parent = &self.request, skip_all, fields(loader = "GenerationOfKey", keys = keys.len()))]
     async fn load(&self, keys: &[GenerationOfKey]) -> LoadResult<GenerationOfKey, Self::Value> {
         let wanted: Vec<KeyRef> = keys.iter().map(|k| k.0.clone()).collect();
         let found = reads::generations(&self.db.conn, &wanted)
@@ -294,7 +294,7 @@ impl Loader<LatestNumberOfKey> for GraphLoader {
     type Value = i32;
     type Error = async_graphql::Error;
 
-    #[tracing::instrument(name = "graphql.load", level = "info", parent = &self.request, skip_all, fields(loader = "LatestNumberOfKey", keys = keys.len()))]
+    #[tracing::instrument(name = "graphql.load", level = "debug", parent = &self.request, skip_all, fields(loader = "LatestNumberOfKey", keys = keys.len()))]
     async fn load(&self, keys: &[LatestNumberOfKey]) -> LoadResult<LatestNumberOfKey, Self::Value> {
         let wanted: Vec<KeyRef> = keys.iter().map(|k| k.0.clone()).collect();
         let found = reads::latest_numbers(&self.db.conn, &wanted)
@@ -312,7 +312,7 @@ impl Loader<SchemasOfKey> for GraphLoader {
     type Value = Vec<entity::artifact_schema::Model>;
     type Error = async_graphql::Error;
 
-    #[tracing::instrument(name = "graphql.load", level = "info", parent = &self.request, skip_all, fields(loader = "SchemasOfKey", keys = keys.len()))]
+    #[tracing::instrument(name = "graphql.load", level = "debug", parent = &self.request, skip_all, fields(loader = "SchemasOfKey", keys = keys.len()))]
     async fn load(&self, keys: &[SchemasOfKey]) -> LoadResult<SchemasOfKey, Self::Value> {
         let found = crate::domain::schemas::chains(&self.db.conn, keys.iter().map(|k| k.0.clone()))
             .await
@@ -334,7 +334,7 @@ impl Loader<ArchivedValue> for GraphLoader {
     type Value = serde_json::Value;
     type Error = async_graphql::Error;
 
-    #[tracing::instrument(name = "graphql.load", level = "info", parent = &self.request, skip_all, fields(loader = "ArchivedValue", keys = keys.len()))]
+    #[tracing::instrument(name = "graphql.load", level = "debug", parent = &self.request, skip_all, fields(loader = "ArchivedValue", keys = keys.len()))]
     async fn load(&self, keys: &[ArchivedValue]) -> LoadResult<ArchivedValue, Self::Value> {
         let reads = keys.iter().map(|k| async move {
             let value = crate::domain::retention::read_value(self.store.as_ref(), &k.0).await;

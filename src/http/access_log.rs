@@ -98,15 +98,23 @@ pub(crate) async fn layer(
         "request",
         otel.name = %format!("{method} {}", route.as_deref().unwrap_or("unmatched")),
         otel.kind = "server",
-        otel.status_code = tracing::field::Empty,
-        "http.request.method" = %method,
-        "http.route" = route.as_deref().unwrap_or("unmatched"),
-        "url.path" = %path,
-        "http.response.status_code" = tracing::field::Empty,
-        "graphql.operation" = tracing::field::Empty,
         request_id = %String::from_utf8_lossy(id.as_bytes()),
         trace_id = tracing::field::Empty,
+        otel.status_code = tracing::field::Empty,
+        "http.request.method" = tracing::field::Empty,
+        "http.route" = tracing::field::Empty,
+        "url.path" = tracing::field::Empty,
+        "http.response.status_code" = tracing::field::Empty,
+        "graphql.operation" = tracing::field::Empty,
     );
+    // Filled in for exported spans only: recorded, every log line's context
+    // would repeat them, and each request would pay to format them.
+    let exporting = crate::telemetry::exporting();
+    if exporting {
+        span.record("http.request.method", method.as_str());
+        span.record("http.route", route.as_deref().unwrap_or("unmatched"));
+        span.record("url.path", path.as_str());
+    }
     if let Some(trace) = trace_id(request.headers()) {
         span.record("trace_id", trace);
         let propagator = opentelemetry_sdk::propagation::TraceContextPropagator::new();
