@@ -60,13 +60,14 @@ async fn workload(s: &TestServer) -> String {
 /// which keeps nanoseconds, rounds them down; everything else is equal).
 fn micros(v: Value) -> Value {
     match v {
-        Value::String(s) if s.len() > 30 && s.contains('T') && s.ends_with("+00:00") => {
-            let (head, _) = s.split_once('+').unwrap();
-            let trimmed = match head.split_once('.') {
-                Some((whole, frac)) => format!("{whole}.{}", &frac[..frac.len().min(6)]),
-                None => head.to_owned(),
-            };
-            Value::String(format!("{trimmed}+00:00"))
+        // Every timestamp at microseconds, always six digits: PostgreSQL keeps
+        // microseconds, and RFC 3339 output drops trailing zeros (a copied
+        // .916000123 comes back as .916, which the original prints in full).
+        Value::String(s)
+            if s.contains('T')
+                && let Ok(at) = chrono::DateTime::parse_from_rfc3339(&s) =>
+        {
+            Value::String(at.to_rfc3339_opts(chrono::SecondsFormat::Micros, false))
         }
         Value::Array(items) => Value::Array(items.into_iter().map(micros).collect()),
         Value::Object(m) => Value::Object(m.into_iter().map(|(k, v)| (k, micros(v))).collect()),
