@@ -26,6 +26,7 @@ use uuid::Uuid;
 use crate::config::WebhooksConfig;
 use crate::db::Db;
 use crate::domain::ids::{self, IdKind};
+use crate::domain::webhooks::check_url;
 use crate::domain::webhooks::deliveries::{self, Attempt, Due, Next};
 use crate::events::EventHub;
 
@@ -52,7 +53,13 @@ async fn run(db: Db, config: WebhooksConfig, hub: Arc<EventHub>, shutdown: Cance
     let sender = Sender {
         db,
         holder: Uuid::now_v7(),
-        client: client(&config, None),
+        client: match client(&config) {
+            Ok(client) => client,
+            Err(err) => {
+                tracing::error!(target: "quire::webhooks", error = %err, "no webhook is sent: the HTTP client cannot be built");
+                return;
+            }
+        },
         config,
     };
     let mut events = hub.subscribe();
@@ -72,17 +79,55 @@ async fn run(db: Db, config: WebhooksConfig, hub: Arc<EventHub>, shutdown: Cance
     sender.release_all().await;
 }
 
-/// A client that follows no redirect (a receiver could point it anywhere),
-/// optionally pinned to the address a host was checked at.
-fn client(config: &WebhooksConfig, pin: Option<(&str, SocketAddr)>) -> reqwest::Client {
+/// The sender's one client: it follows no redirect (a receiver could point
+/// it anywhere) and, unless private addresses are allowed, resolves hosts
+/// through [`PublicOnly`].
+fn client(config: &WebhooksConfig) -> reqwest::Result<reqwest::Client> {
     let mut builder = reqwest::Client::builder()
         .timeout(config.timeout())
         .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("Quire-Webhooks/", env!("CARGO_PKG_VERSION")));
-    if let Some((host, addr)) = pin {
-        builder = builder.resolve(host, addr);
+    if !config.webhook_allow_private {
+        builder = builder.dns_resolver(Arc::new(PublicOnly));
     }
-    builder.build().unwrap_or_default()
+    builder.build()
+}
+
+/// Resolves a receiver's host name and refuses it when any of its addresses
+/// is a loopback, private or link-local one. The addresses checked are the
+/// ones the client connects to: a name cannot pass the check with one
+/// address and be connected to at another. (Address literals are never
+/// resolved; `check_url` refuses those.)
+struct PublicOnly;
+
+impl reqwest::dns::Resolve for PublicOnly {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let host = name.as_str().to_owned();
+        Box::pin(async move {
+            let addrs: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            if let Some(why) = addrs
+                .iter()
+                .find_map(|a| crate::domain::webhooks::refused_ip(a.ip()))
+            {
+                return Err(format!("refused: {host} resolves to an address that {why}").into());
+            }
+            Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
+/// An error with its causes, which reqwest's own text leaves out (the
+/// resolver's refusal, a connection refused).
+fn with_causes(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut cause = err.source();
+    while let Some(inner) = cause {
+        text.push_str(": ");
+        text.push_str(&inner.to_string());
+        cause = inner.source();
+    }
+    text
 }
 
 struct Sender {
@@ -159,13 +204,16 @@ impl Sender {
                 }
             }
         };
-        let client = match self.client_for(&due.webhook.url).await {
-            Ok(client) => client,
-            Err(why) => return failed(None, why),
-        };
+        // The registration's check again: the deployment may have stopped
+        // allowing private addresses since.
+        let allow_private = self.config.webhook_allow_private;
+        if let Err(refused) = check_url(&due.webhook.url, allow_private) {
+            return failed(None, refused.to_string());
+        }
         let body = payload(due);
         let timestamp = Utc::now().timestamp();
-        let request = client
+        let request = self
+            .client
             .post(&due.webhook.url)
             .header("content-type", "application/json")
             .header(
@@ -189,37 +237,8 @@ impl Sender {
                     format!("the receiver answered {status}"),
                 )
             }
-            Err(err) => failed(None, format!("no answer: {err}")),
+            Err(err) => failed(None, format!("no answer: {}", with_causes(&err))),
         }
-    }
-
-    /// The client to send to `url` with: the shared one when private
-    /// addresses are allowed; else one pinned to a checked address of its
-    /// host, so that a name cannot resolve to a public address when checked
-    /// and a private one when connected to.
-    async fn client_for(&self, url: &str) -> Result<reqwest::Client, String> {
-        if self.config.webhook_allow_private {
-            return Ok(self.client.clone());
-        }
-        let parsed = url::Url::parse(url).map_err(|e| e.to_string())?;
-        let host = parsed.host_str().ok_or("the URL has no host")?.to_owned();
-        let port = parsed.port_or_known_default().unwrap_or(443);
-        let lookup_host = host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .to_owned();
-        let addrs: Vec<SocketAddr> = tokio::net::lookup_host((lookup_host.as_str(), port))
-            .await
-            .map_err(|e| format!("cannot resolve {host}: {e}"))?
-            .collect();
-        let first = *addrs.first().ok_or(format!("{host} resolves to nothing"))?;
-        if let Some(why) = addrs
-            .iter()
-            .find_map(|a| crate::domain::webhooks::refused_ip(a.ip()))
-        {
-            return Err(format!("refused: {host} resolves to an address that {why}"));
-        }
-        Ok(client(&self.config, Some((&host, first))))
     }
 }
 
@@ -254,6 +273,17 @@ pub(crate) fn signature(secret: &str, timestamp: i64, body: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use reqwest::dns::Resolve;
+
+    #[tokio::test]
+    async fn names_of_this_machine_are_refused_where_they_resolve() {
+        let name = "localhost".parse().unwrap();
+        let refused = match PublicOnly.resolve(name).await {
+            Err(err) => err.to_string(),
+            Ok(_) => panic!("localhost resolved to an allowed address"),
+        };
+        assert!(refused.contains("loopback"), "{refused}");
+    }
 
     #[test]
     fn signatures_are_hmac_sha256_of_time_and_body() {

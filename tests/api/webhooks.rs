@@ -329,6 +329,47 @@ async fn a_restart_and_a_second_process_lose_and_repeat_nothing(mut s: TestServe
     assert_eq!(last["status"], "DELIVERED");
 }
 
+crate::each_backend!(
+    a_deployment_that_stops_allowing_private_addresses_sends_nothing_there,
+    |backend| { TestServer::start_with(backend, fast) }
+);
+
+/// A webhook registered while private addresses were allowed is refused at
+/// delivery by a process that no longer allows them: nothing reaches the
+/// receiver, and the delivery says why.
+async fn a_deployment_that_stops_allowing_private_addresses_sends_nothing_there(mut s: TestServer) {
+    let (receiver, url) = Receiver::start().await;
+    let project = s.create_project("closed").await;
+    webhook(&s, &project, &url, json!(["VERSION_CREATED"])).await;
+    s.shut_down();
+    let strict = s
+        .sibling(|c| {
+            fast(c);
+            c.webhooks.webhook_allow_private = false;
+        })
+        .await;
+    strict.create_version(&project, "k", json!(1), None).await;
+    let mut refused = None;
+    for _ in 0..200 {
+        refused = deliveries(&strict, "closed")
+            .await
+            .into_iter()
+            .find(|d| d["attempts"].as_i64() >= Some(1));
+        if refused.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let refused = refused.expect("the delivery was attempted");
+    assert_eq!(refused["status"], "PENDING", "retried later: {refused}");
+    assert!(refused["lastStatusCode"].is_null(), "{refused}");
+    assert!(
+        refused["lastError"].as_str().unwrap().contains("loopback"),
+        "{refused}"
+    );
+    assert!(receiver.bodies().is_empty(), "nothing was sent");
+}
+
 crate::each_backend!(webhook_inputs_are_checked, |backend| TestServer::start(
     backend
 ));
