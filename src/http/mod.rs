@@ -13,6 +13,7 @@ pub(crate) mod cors;
 pub(crate) mod embedded;
 pub(crate) mod files;
 pub(crate) mod graphql;
+pub(crate) mod live;
 pub(crate) mod multipart;
 pub(crate) mod ops;
 pub(crate) mod parsed_queries;

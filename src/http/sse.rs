@@ -13,7 +13,7 @@
 use std::convert::Infallible;
 use std::time::Duration;
 
-use async_graphql::{Data, Request};
+use async_graphql::Request;
 use axum::body::Body;
 use axum::http::header::ACCEPT;
 use axum::http::{HeaderMap, StatusCode};
@@ -23,8 +23,8 @@ use futures::StreamExt;
 use serde_json::json;
 
 use super::AppState;
+use super::live::{TokenRecheck, subscription_data, token_still_valid};
 use crate::graphql::error::{assign_codes, to_graphql};
-use crate::graphql::loaders::new_loaders;
 use crate::graphql::shape::ShapeLimits;
 
 /// Whether the client asks for an event stream first.
@@ -91,19 +91,7 @@ pub(crate) async fn post(state: AppState, headers: HeaderMap, body: Body) -> Res
         return refuse(StatusCode::BAD_REQUEST, "QUERY_TOO_COMPLEX", err);
     }
     let secret = crate::auth::bearer(&headers).map(str::to_owned);
-    let mut data = Data::default();
-    data.insert(principal);
-    // No cache across events: each event shows the current state.
-    let loaders = new_loaders(
-        state.db.clone(),
-        state.store.clone(),
-        state.config.http.batch_delay(),
-        None,
-    );
-    loaders.enable_all_cache(false);
-    data.insert(loaders);
-    let mut request = request;
-    request.data = data;
+    request.data = subscription_data(&state, principal);
     let keep_alive = state
         .config
         .http
@@ -124,11 +112,7 @@ fn stream(
 ) -> impl futures::Stream<Item = Result<Event, Infallible>> {
     async_stream::stream! {
         let mut results = state.schema.execute_stream(request).boxed();
-        let mut revocations = state.token_cache.revocations();
-        let mut recheck =
-            tokio::time::interval(state.token_cache.ttl().max(Duration::from_millis(500)));
-        recheck.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        recheck.tick().await;
+        let mut recheck = TokenRecheck::new(&state);
         let mut ended = None;
         loop {
             tokio::select! {
@@ -140,14 +124,8 @@ fn stream(
                     }
                     None => break,
                 },
-                changed = revocations.changed() => {
-                    if changed.is_err() || !super::ws::token_still_valid(&state, secret.as_deref()).await {
-                        ended = Some(("UNAUTHENTICATED", "the token has been revoked"));
-                        break;
-                    }
-                }
-                _ = recheck.tick() => {
-                    if !super::ws::token_still_valid(&state, secret.as_deref()).await {
+                heard = recheck.due() => {
+                    if !heard || !token_still_valid(&state, secret.as_deref()).await {
                         ended = Some(("UNAUTHENTICATED", "the token has been revoked"));
                         break;
                     }

@@ -24,9 +24,9 @@ use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 
 use super::AppState;
+use super::live::{TokenRecheck, subscription_data, token_still_valid};
 use crate::auth;
 use crate::domain::DomainError;
-use crate::graphql::loaders::new_loaders;
 use crate::graphql::shape::ShapeLimits;
 use crate::nesting;
 
@@ -121,18 +121,7 @@ async fn authenticate(
         })?;
     state.token_usage.touch(principal.actor.id);
     *secret_slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(secret);
-    let mut data = Data::default();
-    data.insert(principal);
-    // No cache across events: each event shows the current state.
-    let loaders = new_loaders(
-        state.db.clone(),
-        state.store.clone(),
-        state.config.http.batch_delay(),
-        None,
-    );
-    loaders.enable_all_cache(false);
-    data.insert(loaders);
-    Ok(data)
+    Ok(subscription_data(&state, principal))
 }
 
 /// Our close codes travel in the error text as "44xx: message".
@@ -347,12 +336,7 @@ async fn serve(
             .keepalive_timeout(None);
     let deadline = tokio::time::sleep(state.config.http.ws_init_timeout());
     tokio::pin!(deadline);
-    // The token is checked again on every revocation through this server,
-    // and every cache lifetime for revocations made elsewhere.
-    let mut revocations = state.token_cache.revocations();
-    let mut recheck =
-        tokio::time::interval(state.token_cache.ttl().max(Duration::from_millis(500)));
-    recheck.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut recheck = TokenRecheck::new(&state);
     let mut acknowledged = false;
     let ping_every = state.config.http.ws_ping();
     let mut ping = tokio::time::interval(ping_every.unwrap_or(Duration::from_secs(3600)));
@@ -412,14 +396,8 @@ async fn serve(
                 let _ = sink.send(Message::Close(Some(frame))).await;
                 break;
             }
-            changed = revocations.changed(), if acknowledged => {
-                if changed.is_err() || !token_still_valid(&state, current(&secret).as_deref()).await {
-                    let _ = sink.send(Message::Close(Some(revoked_frame()))).await;
-                    break;
-                }
-            }
-            _ = recheck.tick(), if acknowledged => {
-                if !token_still_valid(&state, current(&secret).as_deref()).await {
+            heard = recheck.due(), if acknowledged => {
+                if !heard || !token_still_valid(&state, current(&secret).as_deref()).await {
                     let _ = sink.send(Message::Close(Some(revoked_frame()))).await;
                     break;
                 }
@@ -427,16 +405,6 @@ async fn serve(
         }
     }
     let _ = sink.close().await;
-}
-
-/// Whether the socket's token still authenticates. A database error keeps
-/// the socket open: it is not the token's fault.
-pub(crate) async fn token_still_valid(state: &AppState, secret: Option<&str>) -> bool {
-    let Some(secret) = secret else { return true };
-    !matches!(
-        auth::authenticate_secret(&state.db, &state.token_cache, secret).await,
-        Err(DomainError::Unauthenticated(_))
-    )
 }
 
 /// The socket's secret, once connection_init gave one.
