@@ -86,21 +86,14 @@ fn error_response(
     respond(status, kind, &BatchResponse::Single(response))
 }
 
+/// A request refused before it is a GraphQL request (no document, a body
+/// that is not one, a batch too long): an input error, VALIDATION_FAILED.
 fn request_error(
     status: StatusCode,
     kind: ResponseType,
     message: impl Into<String>,
 ) -> HttpResponse {
-    let message = message.into();
-    // A body that is not a GraphQL request is an input error, not a
-    // document the schema refused.
-    let code = match crate::graphql::engine_error(&message, true).0 {
-        "GRAPHQL_VALIDATION_FAILED" => "VALIDATION_FAILED",
-        code => code,
-    };
-    let mut response = Response::from_errors(vec![ServerError::new(message, None)]);
-    set_code(&mut response, code);
-    respond(status, kind, &BatchResponse::Single(response))
+    coded_error(status, kind, "VALIDATION_FAILED", message)
 }
 
 fn respond(status: StatusCode, kind: ResponseType, body: &BatchResponse) -> HttpResponse {
@@ -352,9 +345,10 @@ async fn execute(
     let timeout = state.config.http.request_timeout();
     let Ok(mut response) = tokio::time::timeout(timeout, state.schema.execute_batch(batch)).await
     else {
-        return request_error(
+        return coded_error(
             StatusCode::SERVICE_UNAVAILABLE,
             kind,
+            "QUERY_TOO_COMPLEX",
             format!(
                 "the request ran over the time limit of {} ms and was cancelled",
                 timeout.as_millis()
