@@ -449,7 +449,40 @@ pub(crate) async fn post(
 }
 
 /// A request refused before it runs: the response that says why.
-type Refused = Box<HttpResponse>;
+pub(super) type Refused = Box<HttpResponse>;
+
+/// One GraphQL request in a JSON body, for a transport that runs one
+/// operation (Server-Sent Events): its caller and the request, held to every
+/// check a POST passes (the token, the body limit, nesting, persisted
+/// queries, depth and aliases), or the JSON response that refuses it. A
+/// document that does not parse is left for execution to report. Refusals
+/// are `application/graphql-response+json`, whose statuses say what went
+/// wrong (400 for a document refused), since no stream was started.
+pub(super) async fn admit_single(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<(Principal, Request), Refused> {
+    let kind = ResponseType::GraphqlResponseJson;
+    let principal = authenticate(state, headers)
+        .await
+        .map_err(|refused| Box::new(refused.with_kind(kind)))?;
+    let batch = expand(state, kind, read_json(state, kind, body).await?)?;
+    let BatchRequest::Single(mut request) = batch else {
+        return Err(Box::new(request_error(
+            StatusCode::BAD_REQUEST,
+            kind,
+            "an event stream runs one operation: send one request, not a batch",
+        )));
+    };
+    state.parsed_queries.parse(&mut request);
+    if let Ok(doc) = request.parsed_query()
+        && let Err(err) = ShapeLimits::from(&state.config.limits).check(doc)
+    {
+        return Err(Box::new(too_complex(kind, err)));
+    }
+    Ok((principal, request))
+}
 
 /// The response type the client accepts and who it is, before anything of
 /// the request is read.

@@ -15,8 +15,8 @@ use std::time::Duration;
 
 use async_graphql::Request;
 use axum::body::Body;
+use axum::http::HeaderMap;
 use axum::http::header::ACCEPT;
-use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
@@ -24,8 +24,7 @@ use serde_json::json;
 
 use super::AppState;
 use super::live::{TokenRecheck, subscription_data, token_still_valid};
-use crate::graphql::error::{assign_codes, to_graphql};
-use crate::graphql::shape::ShapeLimits;
+use crate::graphql::error::assign_codes;
 
 /// Whether the client asks for an event stream first.
 pub(crate) fn wanted(headers: &HeaderMap) -> bool {
@@ -41,55 +40,13 @@ pub(crate) fn wanted(headers: &HeaderMap) -> bool {
         })
 }
 
-/// A refusal before the stream starts: a JSON body with one coded error.
-fn refuse(status: StatusCode, code: &str, message: impl std::fmt::Display) -> Response {
-    let body =
-        json!({ "errors": [{ "message": message.to_string(), "extensions": { "code": code } }] });
-    (status, axum::Json(body)).into_response()
-}
-
 /// `POST /graphql` with `Accept: text/event-stream`.
 pub(crate) async fn post(state: AppState, headers: HeaderMap, body: Body) -> Response {
-    let principal = match state.caller(&headers).await {
-        Ok(principal) => principal,
-        Err(err) => {
-            let error = to_graphql(err);
-            return refuse(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", error.message);
-        }
-    };
-    let Ok(bytes) = axum::body::to_bytes(body, state.config.http.max_body_bytes).await else {
-        return refuse(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "PAYLOAD_TOO_LARGE",
-            format!(
-                "the body is over {} bytes",
-                state.config.http.max_body_bytes
-            ),
-        );
-    };
-    if let Err(err) = crate::nesting::check_json(&bytes) {
-        return refuse(StatusCode::BAD_REQUEST, "QUERY_TOO_COMPLEX", err);
-    }
-    let mut request: Request = match serde_json::from_slice(&bytes) {
-        Ok(request) => request,
-        Err(err) => {
-            return refuse(
-                StatusCode::BAD_REQUEST,
-                "VALIDATION_FAILED",
-                format!("the body is not one GraphQL request: {err}"),
-            );
-        }
-    };
-    if let Err(err) = crate::nesting::check_document(&request.query) {
-        return refuse(StatusCode::BAD_REQUEST, "QUERY_TOO_COMPLEX", err);
-    }
-    // A document that does not parse is reported by the engine, coded, as
-    // the stream's one event.
-    if let Ok(doc) = request.parsed_query()
-        && let Err(err) = ShapeLimits::from(&state.config.limits).check(doc)
+    let (principal, mut request) = match super::graphql::admit_single(&state, &headers, body).await
     {
-        return refuse(StatusCode::BAD_REQUEST, "QUERY_TOO_COMPLEX", err);
-    }
+        Ok(admitted) => admitted,
+        Err(refused) => return *refused,
+    };
     let secret = crate::auth::bearer(&headers).map(str::to_owned);
     request.data = subscription_data(&state, principal);
     let keep_alive = state

@@ -741,6 +741,30 @@ async fn subscriptions_over_server_sent_events(s: TestServer) {
     let project = s.create_project("sse").await;
     let (status, _) = Sse::open(&s, None, QUEUE, json!({ "p": project })).await;
     assert_eq!(status, reqwest::StatusCode::UNAUTHORIZED);
+    // The checks a POST passes: a batch, a document too deep, an empty one.
+    let deep = format!(
+        "subscription {{ reviewQueue(projectId: \"x\") {{ {}cursor{} }} }}",
+        "version { ".repeat(40),
+        " }".repeat(40)
+    );
+    for (body, expected) in [
+        (json!([{ "query": QUEUE }]), "VALIDATION_FAILED"),
+        (json!({ "query": deep }), "QUERY_TOO_COMPLEX"),
+        (json!({ "query": "" }), "VALIDATION_FAILED"),
+    ] {
+        let refused = s
+            .http
+            .post(s.url("/graphql"))
+            .header("accept", "text/event-stream")
+            .bearer_auth(&s.admin)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), reqwest::StatusCode::BAD_REQUEST, "{body}");
+        let refused: Value = refused.json().await.unwrap();
+        assert_eq!(code(&refused["errors"][0]), expected, "{refused}");
+    }
 
     let (_, live) = Sse::open(&s, Some(&s.admin), QUEUE, json!({ "p": project })).await;
     let mut live = live.unwrap();
