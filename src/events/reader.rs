@@ -152,14 +152,9 @@ impl EventHub {
     }
 }
 
+/// The newest event's position (0 when there is none).
 pub(crate) async fn latest_position(db: &Db) -> Result<i64, sea_orm::DbErr> {
-    let highest: Option<Option<i64>> = event::Entity::find()
-        .select_only()
-        .column_as(event::Column::Position.max(), "highest")
-        .into_tuple()
-        .one(&db.conn)
-        .await?;
-    Ok(highest.flatten().unwrap_or(0))
+    crate::domain::write::events::head(&db.conn).await
 }
 
 async fn read_loop(hub: std::sync::Weak<EventHub>, db: Db, config: HubConfig) {

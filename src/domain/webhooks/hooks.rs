@@ -2,16 +2,14 @@
 
 use chrono::Utc;
 use entity::{Role, webhook, webhook_delivery as delivery};
-use sea_orm::{
-    ColumnTrait, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{ColumnTrait, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 use super::address::refused_host;
 use crate::domain::error::{DomainError, DomainResult};
 use crate::domain::ids::{self, IdKind, new_id};
 use crate::domain::query::pagination::{self, Page, PageArgs, Total};
-use crate::domain::write::transact;
+use crate::domain::write::{events, transact};
 use crate::domain::{Session, projects};
 
 /// The outbox kinds a webhook may ask for.
@@ -135,14 +133,8 @@ pub async fn create(
             )));
         }
         // Only what happens from now on: the newest event is where it starts.
-        let head: Option<Option<i64>> = entity::event::Entity::find()
-            .select_only()
-            .column_as(entity::event::Column::Position.max(), "head")
-            .into_tuple()
-            .one(&txn)
-            .await?;
         let row = webhook::Model {
-            cursor: head.flatten().unwrap_or(0),
+            cursor: events::head(&txn).await?,
             ..row.clone()
         };
         webhook::Entity::insert(webhook::ActiveModel::from(row.clone()))

@@ -357,6 +357,19 @@ mod stored_word {
     }
 }
 
+/// The newest event's position through `conn` (0 when there is none): where
+/// a reader or a new webhook starts so as to see only what comes after.
+pub(crate) async fn head(conn: &impl sea_orm::ConnectionTrait) -> Result<i64, sea_orm::DbErr> {
+    use sea_orm::{ColumnTrait, QuerySelect};
+    let highest: Option<Option<i64>> = entity::event::Entity::find()
+        .select_only()
+        .column_as(entity::event::Column::Position.max(), "highest")
+        .into_tuple()
+        .one(conn)
+        .await?;
+    Ok(highest.flatten().unwrap_or(0))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
