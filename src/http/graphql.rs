@@ -41,7 +41,7 @@ impl ResponseType {
 }
 
 /// Media ranges the client accepts (q=0 excluded), in the order it sent them.
-fn accepted(headers: &HeaderMap) -> Vec<String> {
+pub(super) fn accepted(headers: &HeaderMap) -> Vec<String> {
     let Some(value) = headers.get(ACCEPT).and_then(|v| v.to_str().ok()) else {
         return Vec::new();
     };

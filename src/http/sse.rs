@@ -16,7 +16,6 @@ use std::time::Duration;
 use async_graphql::Request;
 use axum::body::Body;
 use axum::http::HeaderMap;
-use axum::http::header::ACCEPT;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
@@ -28,16 +27,9 @@ use crate::graphql::error::assign_codes;
 
 /// Whether the client asks for an event stream first.
 pub(crate) fn wanted(headers: &HeaderMap) -> bool {
-    headers
-        .get(ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .is_some_and(|first| {
-            first
-                .split(';')
-                .next()
-                .is_some_and(|range| range.trim().eq_ignore_ascii_case("text/event-stream"))
-        })
+    super::graphql::accepted(headers)
+        .first()
+        .is_some_and(|range| range == "text/event-stream")
 }
 
 /// `POST /graphql` with `Accept: text/event-stream`.
