@@ -68,8 +68,9 @@ async fn run(db: Db, config: WebhooksConfig, hub: Arc<EventHub>, shutdown: Cance
     loop {
         tokio::select! {
             _ = tick.tick() => {}
-            // A committed event may be one a webhook waits for.
-            _ = events.recv() => {}
+            // A committed event may be one a webhook waits for; one pass
+            // serves every event that arrived meanwhile.
+            _ = events.recv() => while events.try_recv().is_ok() {},
             _ = shutdown.cancelled() => break,
         }
         if let Err(err) = sender.pass().await {
@@ -155,7 +156,9 @@ impl Sender {
     /// Sends a webhook's due deliveries in order while this process holds
     /// its lease, then gives the lease back.
     async fn serve(&self, id: Uuid) -> crate::domain::DomainResult<()> {
-        if !deliveries::claim(&self.db, id, self.holder, LEASE).await? {
+        if !deliveries::has_work(&self.db, id).await?
+            || !deliveries::claim(&self.db, id, self.holder, LEASE).await?
+        {
             return Ok(());
         }
         let mut sent = 0;

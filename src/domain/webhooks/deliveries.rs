@@ -30,6 +30,35 @@ pub(crate) async fn all(db: &Db) -> DomainResult<Vec<Uuid>> {
         .await?)
 }
 
+/// Whether webhook `id` has something to send now: a PENDING delivery that
+/// is due, or outbox events of its project past its cursor. Two reads, so
+/// that a pass over webhooks with nothing to do writes nothing (no lease is
+/// taken), however often committed events wake the sender.
+pub(crate) async fn has_work(db: &Db, id: Uuid) -> DomainResult<bool> {
+    let Some(hook) = webhook::Entity::find_by_id(id).one(&db.conn).await? else {
+        return Ok(false);
+    };
+    let due = delivery::Entity::find()
+        .filter(delivery::Column::WebhookId.eq(id))
+        .filter(delivery::Column::Status.eq(status::PENDING))
+        .filter(
+            Condition::any()
+                .add(delivery::Column::NextAttemptAt.is_null())
+                .add(delivery::Column::NextAttemptAt.lte(Utc::now())),
+        )
+        .one(&db.conn)
+        .await?;
+    if due.is_some() {
+        return Ok(true);
+    }
+    let newer = event::Entity::find()
+        .filter(event::Column::ProjectId.eq(hook.project_id))
+        .filter(event::Column::Position.gt(hook.cursor))
+        .one(&db.conn)
+        .await?;
+    Ok(newer.is_some())
+}
+
 /// Takes (or renews) the lease on webhook `id` for `holder` until `lease`
 /// from now, if it is free, ran out, or is `holder`'s already. Whether
 /// `holder` holds it.
