@@ -6,12 +6,16 @@
 //! the server's peak memory.
 //!
 //!   cargo bench --bench load -- [--database-url URL] [--versions N] [--runs N]
-//!       [--concurrency C] [--seconds S] [--scenarios review,point,write,grow,subscriptions,files,filters,assemble]
+//!       [--concurrency C] [--seconds S]
+//!       [--scenarios review,point,dashboard,detail,write,grow,subscriptions,files,filters,assemble]
 //!       [--file-mib M] [--subscribers 1,100,1000] [--slug SLUG]
 //!
 //! `--slug` names a project already seeded in `--database-url` (what an
 //! earlier run printed): the seed is skipped and the scenarios run on it.
-//! The `filters` scenario (not in the default set) reads one-project pages
+//! `dashboard` reads a runs dashboard (tests/queries/runs_dashboard.graphql)
+//! and `detail` run detail pages of the 100 newest runs
+//! (tests/queries/run_detail.graphql), each with its statements per request
+//! measured alone first. The `filters` scenario (not in the default set) reads one-project pages
 //! with path filters and full-text searches; `assemble` (not in it either)
 //! assembles a 50-step run's context over 200 promoted paths.
 //!
@@ -51,9 +55,17 @@ fn args() -> Args {
         runs: 500,
         concurrency: 32,
         seconds: 10,
-        scenarios: ["review", "point", "write", "subscriptions", "files"]
-            .map(String::from)
-            .to_vec(),
+        scenarios: [
+            "review",
+            "point",
+            "dashboard",
+            "detail",
+            "write",
+            "subscriptions",
+            "files",
+        ]
+        .map(String::from)
+        .to_vec(),
         file_mib: 256,
         subscribers: vec![1, 100, 1000],
         slug: None,
@@ -173,14 +185,14 @@ async fn review(c: &Client, slug: &str, a: &Args) {
     }
     let per = (c.statements().await - before) as f64 / n as f64;
     println!("review page: {per:.1} SQL statements per request (50 versions, nested)");
-    let c = c.clone();
-    let slug = slug.to_owned();
-    load(
+    let before = c.statements().await;
+    let (c2, slug) = (c.clone(), slug.to_owned());
+    let (done, _) = load(
         "review page (50 nested)",
         a.concurrency,
         a.seconds,
         move |_, _| {
-            let (c, slug) = (c.clone(), slug.clone());
+            let (c, slug) = (c2.clone(), slug.clone());
             async move {
                 c.gql(REVIEW_PAGE, json!({ "slug": slug }))
                     .await
@@ -189,6 +201,7 @@ async fn review(c: &Client, slug: &str, a: &Args) {
         },
     )
     .await;
+    per_request_under_load(c, "review page", before, done, a).await;
 }
 
 async fn point(c: &Client, slug: &str, a: &Args) {
@@ -214,6 +227,94 @@ async fn point(c: &Client, slug: &str, a: &Args) {
         }
     })
     .await;
+}
+
+const RUNS_DASHBOARD: &str = include_str!("../tests/queries/runs_dashboard.graphql");
+const RUN_DETAIL: &str = include_str!("../tests/queries/run_detail.graphql");
+
+/// The statements per request of `read`, measured alone over 20 requests.
+async fn statements_alone<F: Future<Output = ()>>(c: &Client, name: &str, read: impl Fn() -> F) {
+    let before = c.statements().await;
+    let n = 20;
+    for _ in 0..n {
+        read().await;
+    }
+    let per = (c.statements().await - before) as f64 / n as f64;
+    println!("{name}: {per:.1} SQL statements per request");
+}
+
+async fn dashboard(c: &Client, slug: &str, a: &Args) {
+    statements_alone(c, "runs dashboard", || async {
+        let data = c
+            .gql(RUNS_DASHBOARD, json!({ "slug": slug }))
+            .await
+            .expect("runs dashboard");
+        let runs = data["project"]["runs"]["edges"].as_array().unwrap().len();
+        assert_eq!(runs, 50.min(a.runs));
+    })
+    .await;
+    let before = c.statements().await;
+    let (c2, slug) = (c.clone(), slug.to_owned());
+    let (done, _) = load(
+        "runs dashboard (50 runs)",
+        a.concurrency,
+        a.seconds,
+        move |_, _| {
+            let (c, slug) = (c2.clone(), slug.clone());
+            async move {
+                c.gql(RUNS_DASHBOARD, json!({ "slug": slug }))
+                    .await
+                    .map(|_| ())
+            }
+        },
+    )
+    .await;
+    per_request_under_load(c, "runs dashboard", before, done, a).await;
+}
+
+async fn detail(c: &Client, slug: &str, a: &Args) {
+    let data = c
+        .gql(
+            "query($slug: String!) { project(slug: $slug) { runs(first: 100) { edges { node { id } } } } }",
+            json!({ "slug": slug }),
+        )
+        .await
+        .unwrap();
+    let ids: Arc<Vec<String>> = Arc::new(
+        data["project"]["runs"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["node"]["id"].as_str().unwrap().to_owned())
+            .collect(),
+    );
+    statements_alone(c, "run detail", || async {
+        c.gql(RUN_DETAIL, json!({ "id": ids[0] }))
+            .await
+            .expect("run detail");
+    })
+    .await;
+    let before = c.statements().await;
+    let c2 = c.clone();
+    let (done, _) = load("run detail", a.concurrency, a.seconds, move |n, _| {
+        let (c, ids) = (c2.clone(), ids.clone());
+        async move {
+            c.gql(RUN_DETAIL, json!({ "id": ids[n as usize % ids.len()] }))
+                .await
+                .map(|_| ())
+        }
+    })
+    .await;
+    per_request_under_load(c, "run detail", before, done, a).await;
+}
+
+/// Prints the statements per request while `requests` ran at the load's concurrency.
+async fn per_request_under_load(c: &Client, name: &str, before: u64, requests: u64, a: &Args) {
+    let per = (c.statements().await - before) as f64 / requests.max(1) as f64;
+    println!(
+        "{name}: {per:.2} SQL statements per request under {} clients",
+        a.concurrency
+    );
 }
 
 async fn writes(c: &Client, a: &Args) {
@@ -752,6 +853,8 @@ async fn main() {
         match scenario.as_str() {
             "review" => review(&client, &slug, &a).await,
             "point" => point(&client, &slug, &a).await,
+            "dashboard" => dashboard(&client, &slug, &a).await,
+            "detail" => detail(&client, &slug, &a).await,
             "write" => writes(&client, &a).await,
             "grow" => grow(&client, &slug, &a).await,
             "filters" => filters(&client, &slug, &a).await,

@@ -3,6 +3,7 @@
 #
 #   benches/vs-postgraphile/run.sh [--versions N] [--runs N] [--seconds S]
 #       [--rounds R] [--connections C] [--warmup S]
+#       [--shapes review,dashboard,detail,point]
 #
 # What it does, in order:
 #   1. installs Node 22 (the npm package node@22) and PostGraphile 5 into a
@@ -14,15 +15,23 @@
 #   3. starts `quire serve` (release build) and PostGraphile 5 (Amber preset
 #      on the public schema, NODE_ENV=production, no watch, no GraphiQL) on
 #      free ports;
-#   4. checks that the review page (tests/queries/review_page.graphql),
-#      PostGraphile's equivalent query and the floor statement return the same
-#      50 versions in the same order with the same totalCount and the same
-#      number of files, approvals and steps for each, and that the point reads
-#      agree for 100 versions; stops if anything differs;
+#   4. checks that each shape answers the same from Quire, PostGraphile's
+#      equivalent query (postgraphile_*.graphql) and the floor statement
+#      (floor_*.sql), and stops if anything differs:
+#      - review page (tests/queries/review_page.graphql): the same 50
+#        versions in order, totalCount, and each one's numbers of files,
+#        approvals and steps;
+#      - runs dashboard (tests/queries/runs_dashboard.graphql): the same 50
+#        runs in order, totalCount, each one's step positions and its
+#        outputs' ids in order (ties in link order broken by version id);
+#      - run detail (tests/queries/run_detail.graphql), for the 100 newest
+#        runs: steps, outputs in order with their files and approvals
+#        counted, inputs in order;
+#      - point read, for the 100 newest versions: id, files, approvals;
 #   5. drives both with wrk (post.lua), interleaved Quire / PostGraphile, for
-#      --rounds rounds: review page at --connections, point read at
-#      --connections, review page at 1 connection; each round also runs the
-#      floor (one hand-written SQL statement, floor_*.sql) through pgbench;
+#      --rounds rounds: each shape of --shapes at --connections, and the
+#      review page at 1 connection; each round also runs the floor (one
+#      hand-written SQL statement) through pgbench;
 #   6. prints medians and the ratios the issue sets targets for.
 # Servers are stopped and the database dropped on exit, failure included.
 #
@@ -55,6 +64,7 @@ SECS=10
 ROUNDS=3
 CONNS=32
 WARMUP=5
+SHAPES=(review dashboard detail point)
 while [ $# -gt 0 ]; do
   case "$1" in
     --versions) VERSIONS=$2; shift 2 ;;
@@ -63,6 +73,7 @@ while [ $# -gt 0 ]; do
     --rounds) ROUNDS=$2; shift 2 ;;
     --connections) CONNS=$2; shift 2 ;;
     --warmup) WARMUP=$2; shift 2 ;;
+    --shapes) IFS=, read -r -a SHAPES <<<"$2"; shift 2 ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -248,19 +259,32 @@ body() { # query-file variables-json
 }
 body "$REPO/tests/queries/review_page.graphql" "{\"slug\": \"$SLUG\"}" >"$TMP/quire_review.json"
 body "$HERE/postgraphile_review_page.graphql" "{\"slug\": \"$SLUG\"}" >"$TMP/pgl_review.json"
+body "$REPO/tests/queries/runs_dashboard.graphql" "{\"slug\": \"$SLUG\"}" >"$TMP/quire_dashboard.json"
+body "$HERE/postgraphile_runs_dashboard.graphql" "{\"slug\": \"$SLUG\"}" >"$TMP/pgl_dashboard.json"
 
-# The point reads: the project's 100 newest versions, as Quire's public IDs
-# (ver_ + the UUID's hex, src/domain/ids.rs) and as PostGraphile's row ids.
+# The point reads: the project's 100 newest versions; the run detail pages:
+# its 100 newest runs. As Quire's public IDs and as PostGraphile's row ids.
 sql "SELECT v.id FROM artifact_versions v JOIN projects p ON p.id = v.project_id
      WHERE p.slug = '$SLUG' ORDER BY v.id DESC LIMIT 100" >"$TMP/point_uuids"
-[ "$(wc -l <"$TMP/point_uuids")" -eq 100 ] || die "fewer than 100 versions"
+sql "SELECT r.id FROM runs r JOIN projects p ON p.id = r.project_id
+     WHERE p.slug = '$SLUG' ORDER BY r.id DESC LIMIT 100" >"$TMP/detail_uuids"
+for shape in point detail; do
+  [ "$(wc -l <"$TMP/${shape}_uuids")" -eq 100 ] || die "fewer than 100 rows for the $shape reads"
+done
 : >"$TMP/quire_point.json"
 : >"$TMP/pgl_point.json"
 while read -r uuid; do
   body "$HERE/quire_point_read.graphql" "{\"id\": \"ver_${uuid//-/}\"}" >>"$TMP/quire_point.json"
   body "$HERE/postgraphile_point_read.graphql" "{\"id\": \"$uuid\"}" >>"$TMP/pgl_point.json"
 done <"$TMP/point_uuids"
+: >"$TMP/quire_detail.json"
+: >"$TMP/pgl_detail.json"
+while read -r uuid; do
+  body "$REPO/tests/queries/run_detail.graphql" "{\"id\": \"run_${uuid//-/}\"}" >>"$TMP/quire_detail.json"
+  body "$HERE/postgraphile_run_detail.graphql" "{\"id\": \"$uuid\"}" >>"$TMP/pgl_detail.json"
+done <"$TMP/detail_uuids"
 POINT_IDS="{$(paste -sd, "$TMP/point_uuids")}"
+DETAIL_IDS="{$(paste -sd, "$TMP/detail_uuids")}"
 
 post() { # base-url body-line [authorization]
   curl -sS --fail-with-body -H 'Content-Type: application/json' ${3:+-H "Authorization: $3"} \
@@ -272,16 +296,32 @@ no_errors() { # label response-file
     die "$1 answered with errors"
   fi
 }
+# The floor statement $1 through psql, its JSON on stdout: :slug is a pgbench
+# variable there, a psql one here (given quoted); a \set line is pgbench's.
+floor_json() { # sql-file [ids]
+  grep -v '^\\set' "$1" | psql "$DB_URL" -XAtq -v ON_ERROR_STOP=1 -v slug="'$SLUG'" \
+    -v ids="'${2:-{\}}'" -v i=1 || die "the floor statement $(basename "$1") failed"
+}
+# Compares summaries: quire's against each other side's; stops at a difference.
+same() { # shape side...
+  local shape=$1 other
+  shift
+  for other in "$@"; do
+    if ! diff "$TMP/quire_$shape.summary" "$TMP/${other}_$shape.summary" >"$TMP/${other}_$shape.diff"; then
+      head -n 20 "$TMP/${other}_$shape.diff" >&2
+      die "the $shape differs between quire and $other (quire <, $other >)"
+    fi
+  done
+}
 
-# The summary compared: totalCount and hasNextPage, then per version in order its public id
-# and its numbers of files, approvals and steps.
+# The review page, compared: totalCount and hasNextPage, then per version in
+# order its public id and its numbers of files, approvals and steps.
 post "$QUIRE_URL" "$(cat "$TMP/quire_review.json")" "Bearer $TOKEN" >"$TMP/quire_review.out"
 no_errors "quire review page" "$TMP/quire_review.out"
 jq -r '.data.project.reviewQueue | "\(.totalCount) \(.pageInfo.hasNextPage)",
   (.edges[].node | [.id, (.files | length), (.approvals | length),
                     ((.sourceRun.steps // []) | length)] | @tsv)' \
   "$TMP/quire_review.out" >"$TMP/quire_review.summary"
-
 post "$PGL_URL" "$(cat "$TMP/pgl_review.json")" >"$TMP/pgl_review.out"
 no_errors "PostGraphile review page" "$TMP/pgl_review.out"
 jq -r '.data.projectBySlug.artifactVersionsByProjectId | "\(.totalCount) \(.pageInfo.hasNextPage)",
@@ -290,38 +330,84 @@ jq -r '.data.projectBySlug.artifactVersionsByProjectId | "\(.totalCount) \(.page
                     (.approvalsByVersionId.nodes | length),
                     ((.runBySourceRunId.runStepsByRunId.nodes // []) | length)] | @tsv)' \
   "$TMP/pgl_review.out" >"$TMP/pgl_review.summary"
-
-# The floor statement through psql: :slug is a pgbench variable there, a
-# psql one here (given quoted).
-psql "$DB_URL" -XAtq -v ON_ERROR_STOP=1 -v slug="'$SLUG'" -f "$HERE/floor_review_page.sql" >"$TMP/floor_review.out" \
-  || die "the floor statement failed"
-jq -r '.reviewQueue | "\(.totalCount) \(.pageInfo.hasNextPage)",
+floor_json "$HERE/floor_review_page.sql" | jq -r '.reviewQueue | "\(.totalCount) \(.pageInfo.hasNextPage)",
   (.edges[].node | [.id, (.files | length), (.approvals | length),
-                    ((.sourceRun.steps // []) | length)] | @tsv)' \
-  "$TMP/floor_review.out" >"$TMP/floor_review.summary"
-
+                    ((.sourceRun.steps // []) | length)] | @tsv)' >"$TMP/floor_review.summary"
 expected=$(( PENDING < 50 ? PENDING : 50 ))
 [ "$(( $(wc -l <"$TMP/quire_review.summary") - 1 ))" -eq "$expected" ] \
   || die "quire's review page has $(( $(wc -l <"$TMP/quire_review.summary") - 1 )) versions, expected $expected"
-for other in pgl floor; do
-  if ! diff "$TMP/quire_review.summary" "$TMP/${other}_review.summary" >"$TMP/${other}_review.diff"; then
-    head -n 20 "$TMP/${other}_review.diff" >&2
-    die "the review page differs between quire and $other (quire <, $other >)"
-  fi
-done
+same review pgl floor
 read -r files approvals steps < <(awk 'NR > 1 { f += $2; a += $3; s += $4 } END { print f, a, s }' \
   "$TMP/quire_review.summary")
 log "review page: the same $expected versions of $PENDING from all three, with $files files, $approvals approvals, $steps steps"
 
+# The runs dashboard, compared: totalCount and hasNextPage, then per run in
+# order its public id, its step positions and its outputs' ids, in order.
+post "$QUIRE_URL" "$(cat "$TMP/quire_dashboard.json")" "Bearer $TOKEN" >"$TMP/quire_dashboard.out"
+no_errors "quire runs dashboard" "$TMP/quire_dashboard.out"
+jq -r '.data.project.runs | "\(.totalCount) \(.pageInfo.hasNextPage)",
+  (.edges[].node | [.id, ([.steps[].order] | join(",")), ([.outputs[].id] | join(","))] | @tsv)' \
+  "$TMP/quire_dashboard.out" >"$TMP/quire_dashboard.summary"
+post "$PGL_URL" "$(cat "$TMP/pgl_dashboard.json")" >"$TMP/pgl_dashboard.out"
+no_errors "PostGraphile runs dashboard" "$TMP/pgl_dashboard.out"
+jq -r '.data.projectBySlug.runsByProjectId | "\(.totalCount) \(.pageInfo.hasNextPage)",
+  (.edges[].node | ["run_" + (.rowId | gsub("-"; "")),
+                    ([.runStepsByRunId.nodes[].position] | join(",")),
+                    ([.runArtifactsByRunId.nodes[].artifactVersionByVersionId.rowId
+                      | "ver_" + gsub("-"; "")] | join(","))] | @tsv)' \
+  "$TMP/pgl_dashboard.out" >"$TMP/pgl_dashboard.summary"
+floor_json "$HERE/floor_runs_dashboard.sql" | jq -r '.runs | "\(.totalCount) \(.pageInfo.hasNextPage)",
+  (.edges[].node | [.id, ([.steps[].order] | join(",")), ([.outputs[].id] | join(","))] | @tsv)' \
+  >"$TMP/floor_dashboard.summary"
+[ "$(wc -l <"$TMP/quire_dashboard.summary")" -eq 51 ] || die "quire's runs dashboard does not hold 50 runs"
+same dashboard pgl floor
+read -r steps outputs < <(awk -F'\t' 'NR > 1 { s += split($2, a, ","); o += split($3, b, ",") } END { print s, o }' \
+  "$TMP/quire_dashboard.summary")
+log "runs dashboard: the same 50 runs from all three, with $steps steps and $outputs outputs in the same order"
+
+# The run detail pages, compared for the 100 runs: the run's id, its step
+# positions, its outputs' ids in order with their numbers of files and
+# approvals, and its inputs' ids in order.
+detail_summary='[.id, ([.steps[].order] | join(",")),
+  ([.outputs[] | "\(.id)/\(.files | length)/\(.approvals | length)"] | join(",")),
+  ([.inputs[].id] | join(","))] | @tsv'
+: >"$TMP/quire_detail.summary"
+while read -r line; do
+  post "$QUIRE_URL" "$line" "Bearer $TOKEN" >"$TMP/one.out"
+  no_errors "quire run detail" "$TMP/one.out"
+  jq -r ".data.run | $detail_summary" "$TMP/one.out" >>"$TMP/quire_detail.summary"
+done <"$TMP/quire_detail.json"
+: >"$TMP/pgl_detail.summary"
+while read -r line; do
+  post "$PGL_URL" "$line" >"$TMP/one.out"
+  no_errors "PostGraphile run detail" "$TMP/one.out"
+  jq -r '.data.runByRowId | {
+      id: ("run_" + (.rowId | gsub("-"; ""))),
+      steps: [.runStepsByRunId.nodes[] | {order: .position}],
+      outputs: [.outputs.nodes[].artifactVersionByVersionId | {
+        id: ("ver_" + (.rowId | gsub("-"; ""))),
+        files: .artifactVersionFilesByVersionId.nodes, approvals: .approvalsByVersionId.nodes}],
+      inputs: [.inputs.nodes[].artifactVersionByVersionId | {id: ("ver_" + (.rowId | gsub("-"; "")))}]
+    } | '"$detail_summary" "$TMP/one.out" >>"$TMP/pgl_detail.summary"
+done <"$TMP/pgl_detail.json"
+same detail pgl
+floor_json "$HERE/floor_run_detail.sql" "{$(head -n 1 "$TMP/detail_uuids")}" \
+  | jq -r "$detail_summary" >"$TMP/floor_detail.one"
+[ "$(cat "$TMP/floor_detail.one")" = "$(head -n 1 "$TMP/quire_detail.summary")" ] \
+  || die "the run detail floor differs from quire for $(head -n 1 "$TMP/detail_uuids")"
+read -r outputs inputs < <(awk -F'\t' '{ o += split($3, a, ","); i += split($4, b, ",") } END { print o, i }' \
+  "$TMP/quire_detail.summary")
+log "run detail: the same 100 runs from quire and PostGraphile ($outputs outputs, $inputs inputs), the first from the floor"
+
 # Point reads: the same id, files and approvals for each of the 100 versions.
 : >"$TMP/quire_point.summary"
-: >"$TMP/pgl_point.summary"
 while read -r line; do
   post "$QUIRE_URL" "$line" "Bearer $TOKEN" >"$TMP/one.out"
   no_errors "quire point read" "$TMP/one.out"
   jq -r '.data.artifactVersion | [.id, (.files | length), (.approvals | length)] | @tsv' \
     "$TMP/one.out" >>"$TMP/quire_point.summary"
 done <"$TMP/quire_point.json"
+: >"$TMP/pgl_point.summary"
 while read -r line; do
   post "$PGL_URL" "$line" >"$TMP/one.out"
   no_errors "PostGraphile point read" "$TMP/one.out"
@@ -329,15 +415,11 @@ while read -r line; do
     (.artifactVersionFilesByVersionId.nodes | length), (.approvalsByVersionId.nodes | length)] | @tsv' \
     "$TMP/one.out" >>"$TMP/pgl_point.summary"
 done <"$TMP/pgl_point.json"
-diff "$TMP/quire_point.summary" "$TMP/pgl_point.summary" >&2 \
-  || die "point reads differ between quire and PostGraphile (quire <, PostGraphile >)"
-uuid1=$(head -n 1 "$TMP/point_uuids")
-grep -v '^\\set' "$HERE/floor_point_read.sql" \
-  | psql "$DB_URL" -XAtq -v ON_ERROR_STOP=1 -v ids="'{$uuid1}'" -v i=1 \
-  | jq -r '[.id, (.files | length), (.approvals | length)] | @tsv' >"$TMP/floor_point.summary" \
-  || die "the point-read floor statement failed"
-[ "$(cat "$TMP/floor_point.summary")" = "$(head -n 1 "$TMP/quire_point.summary")" ] \
-  || die "the point-read floor differs from quire for $uuid1"
+same point pgl
+floor_json "$HERE/floor_point_read.sql" "{$(head -n 1 "$TMP/point_uuids")}" \
+  | jq -r '[.id, (.files | length), (.approvals | length)] | @tsv' >"$TMP/floor_point.one"
+[ "$(cat "$TMP/floor_point.one")" = "$(head -n 1 "$TMP/quire_point.summary")" ] \
+  || die "the point-read floor differs from quire for $(head -n 1 "$TMP/point_uuids")"
 log "point reads: the same 100 versions, files and approvals from quire and PostGraphile"
 
 # ------------------------------------------------------------- 5. the load
@@ -390,20 +472,30 @@ percentile() {
 RESULTS=$TMP/results.tsv
 printf 'round\tscenario\tside\treq_s\tp50_ms\tp99_ms\tserver_cpu_ms\tpg_cpu_ms\tstatements\trequests\n' >"$RESULTS"
 
-# One measured run: side is quire, postgraphile or floor; scenario is
-# review32, point32 or review1. Appends a row to $RESULTS and prints it.
+# The floor statement of a shape.
+floor_file() {
+  case "$1" in
+    review) echo floor_review_page.sql ;;
+    dashboard) echo floor_runs_dashboard.sql ;;
+    detail) echo floor_run_detail.sql ;;
+    point) echo floor_point_read.sql ;;
+  esac
+}
+
+# One measured run: side is quire, postgraphile or floor; scenario is a
+# shape and a number of connections (review32, dashboard32, detail32,
+# point32, review1). Appends a row to $RESULTS and prints it.
 # A run the quiet file overlapped is thrown away and run again.
 run_once() {
   local round=$1 scenario=$2 side=$3 conns=$4
   local bodies url auth="" pid="" sql_file="" out
-  case "$side/$scenario" in
-    quire/review*) bodies=$TMP/quire_review.json ;;
-    quire/point*) bodies=$TMP/quire_point.json ;;
-    postgraphile/review*) bodies=$TMP/pgl_review.json ;;
-    postgraphile/point*) bodies=$TMP/pgl_point.json ;;
-    floor/review*) sql_file=$HERE/floor_review_page.sql ;;
-    floor/point*) sql_file=$HERE/floor_point_read.sql ;;
+  local shape=${scenario%%[0-9]*} ids=$POINT_IDS
+  case "$side" in
+    quire) bodies=$TMP/quire_$shape.json ;;
+    postgraphile) bodies=$TMP/pgl_$shape.json ;;
+    floor) sql_file=$HERE/$(floor_file "$shape") ;;
   esac
+  [ "$shape" = detail ] && ids=$DETAIL_IDS
   case "$side" in
     quire) url=$QUIRE_URL; auth="Bearer $TOKEN"; pid=$QUIRE_PID ;;
     postgraphile) url=$PGL_URL; pid=$PGL_PID ;;
@@ -419,7 +511,7 @@ run_once() {
       # -M prepared: :slug and :ids become parameters, as the servers' are.
       rm -f "$out".log*
       pgbench -n -M prepared -c "$conns" -j "$(( conns < 2 ? 1 : 2 ))" -T "$SECS" \
-        -f "$sql_file" -D slug="$SLUG" -D ids="$POINT_IDS" -l --log-prefix="$out.log" \
+        -f "$sql_file" -D slug="$SLUG" -D ids="$ids" -l --log-prefix="$out.log" \
         "$DB_URL" >"$out" 2>&1 || { cat "$out" >&2; die "pgbench failed"; }
     else
       "$WRK" -t "$(( conns < 2 ? 1 : 2 ))" -c "$conns" -d "${SECS}s" --timeout 30s --latency \
@@ -478,7 +570,7 @@ if [ "$WARMUP" -gt 0 ]; then
   wait_quiet
   log "warm-up: ${WARMUP}s of each server's review page and point read"
   for side in quire postgraphile; do
-    for b in review point; do
+    for b in "${SHAPES[@]}"; do
       case "$side" in quire) u=$QUIRE_URL; a="Bearer $TOKEN"; f=$TMP/quire_$b.json ;;
                       *) u=$PGL_URL; a=""; f=$TMP/pgl_$b.json ;; esac
       "$WRK" -t 2 -c "$CONNS" -d "${WARMUP}s" --timeout 30s -s "$HERE/post.lua" "$u/graphql" -- "$f" "$a" \
@@ -489,9 +581,12 @@ fi
 
 log "load: $ROUNDS rounds, ${SECS}s per run, quire and PostGraphile interleaved, then the floor"
 for round in $(seq 1 "$ROUNDS"); do
-  for side in quire postgraphile floor; do run_once "$round" review32 "$side" "$CONNS"; done
-  for side in quire postgraphile floor; do run_once "$round" point32 "$side" "$CONNS"; done
-  for side in quire postgraphile floor; do run_once "$round" review1 "$side" 1; done
+  for shape in "${SHAPES[@]}"; do
+    for side in quire postgraphile floor; do run_once "$round" "$shape$CONNS" "$side" "$CONNS"; done
+  done
+  if [[ " ${SHAPES[*]} " == *" review "* ]]; then
+    for side in quire postgraphile floor; do run_once "$round" review1 "$side" 1; done
+  fi
 done
 
 # ----------------------------------------------------------- 6. the table
@@ -512,11 +607,14 @@ names=("req/s [min-max]" "p50 ms" "p99 ms" "server CPU ms/req" "PostgreSQL CPU m
 echo
 echo "Quire $QUIRE_COMMIT, PostGraphile $PGL_VERSION, one SQL statement through pgbench; PostgreSQL $PG_VERSION;"
 echo "$(nproc) cores; $VERSIONS versions ($PENDING PENDING in the queue); ${SECS}s runs, $ROUNDS rounds; medians"
-for scenario in review32 point32 review1; do
+ONE=; [[ " ${SHAPES[*]} " == *" review "* ]] && ONE=review1
+for scenario in "${SHAPES[@]/%/$CONNS}" $ONE; do
   case $scenario in
-    review32) title="review page, $CONNS conns" ;;
-    point32) title="point read, $CONNS conns" ;;
     review1) title="review page, 1 conn" ;;
+    review*) title="review page, $CONNS conns" ;;
+    dashboard*) title="runs dashboard, $CONNS conns" ;;
+    detail*) title="run detail, $CONNS conns" ;;
+    point*) title="point read, $CONNS conns" ;;
   esac
   echo
   printf '%-26s %-20s %-20s %-20s\n' "$title" "Quire" "PostGraphile" "floor (1 statement)"
@@ -535,19 +633,24 @@ echo
 
 m() { median "$1" "$2" "$3"; }
 echo "Ratios (medians; the issue's targets in brackets)"
+for shape in review dashboard detail; do
+  sc=$shape$CONNS
+  case $shape in review) name="review page" ;; dashboard) name="runs dashboard" ;; detail) name="run detail" ;; esac
+  printf '  %-62s %s\n' \
+    "$name req/s, Quire / PostGraphile [>= 2]" "$(ratio "$(m "$sc" quire 4)" "$(m "$sc" postgraphile 4)")" \
+    "$name req/s, Quire / floor [>= 0.6]" "$(ratio "$(m "$sc" quire 4)" "$(m "$sc" floor 4)")" \
+    "$name req/s, PostGraphile / floor" "$(ratio "$(m "$sc" postgraphile 4)" "$(m "$sc" floor 4)")" \
+    "$name p99, Quire / floor" "$(ratio "$(m "$sc" quire 6)" "$(m "$sc" floor 6)")" \
+    "$name PostgreSQL CPU/req, Quire / PostGraphile" "$(ratio "$(m "$sc" quire 8)" "$(m "$sc" postgraphile 8)")" \
+    "$name server CPU/req, Quire / PostGraphile" "$(ratio "$(m "$sc" quire 7)" "$(m "$sc" postgraphile 7)")"
+done
+sc=point$CONNS
 printf '  %-62s %s\n' \
-  "review page req/s, Quire / PostGraphile [>= 2]" "$(ratio "$(m review32 quire 4)" "$(m review32 postgraphile 4)")" \
-  "review page req/s, Quire / floor [>= 0.6]" "$(ratio "$(m review32 quire 4)" "$(m review32 floor 4)")" \
-  "review page req/s, PostGraphile / floor" "$(ratio "$(m review32 postgraphile 4)" "$(m review32 floor 4)")" \
-  "review page p99, Quire / floor [<= 2]" "$(ratio "$(m review32 quire 6)" "$(m review32 floor 6)")" \
-  "review page p99, Quire / PostGraphile" "$(ratio "$(m review32 quire 6)" "$(m review32 postgraphile 6)")" \
-  "review page PostgreSQL CPU/req, Quire / PostGraphile [<= 1]" "$(ratio "$(m review32 quire 8)" "$(m review32 postgraphile 8)")" \
-  "review page server CPU/req, Quire / PostGraphile" "$(ratio "$(m review32 quire 7)" "$(m review32 postgraphile 7)")" \
   "review page 1 conn p50, Quire / PostGraphile" "$(ratio "$(m review1 quire 5)" "$(m review1 postgraphile 5)")" \
   "review page 1 conn p50, Quire / floor" "$(ratio "$(m review1 quire 5)" "$(m review1 floor 5)")" \
-  "point read req/s, Quire / PostGraphile [>= 1.5]" "$(ratio "$(m point32 quire 4)" "$(m point32 postgraphile 4)")" \
-  "point read req/s, Quire / floor" "$(ratio "$(m point32 quire 4)" "$(m point32 floor 4)")" \
-  "point read p99, Quire / PostGraphile" "$(ratio "$(m point32 quire 6)" "$(m point32 postgraphile 6)")"
+  "point read req/s, Quire / PostGraphile [>= 1.5]" "$(ratio "$(m "$sc" quire 4)" "$(m "$sc" postgraphile 4)")" \
+  "point read req/s, Quire / floor" "$(ratio "$(m "$sc" quire 4)" "$(m "$sc" floor 4)")" \
+  "point read p99, Quire / PostGraphile" "$(ratio "$(m "$sc" quire 6)" "$(m "$sc" postgraphile 6)")"
 echo
 echo "seed: ${SEED_SECONDS}s; whole script: $(( $(date +%s) - STARTED ))s; raw rows: $RESULTS (QBENCH_KEEP=1 keeps them)"
 [ "${QBENCH_KEEP:-}" = 1 ] || { echo; cat "$RESULTS"; }

@@ -2,6 +2,8 @@
 
 use async_graphql::{Context, OutputType, SimpleObject};
 
+use super::plain::{Plain, PlainFields};
+
 use super::error::ApiResult;
 use super::types::{Approval, Artifact, ArtifactVersion, Project, Run, WebhookDelivery};
 use crate::domain::query::pagination::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, PageArgs};
@@ -32,12 +34,12 @@ pub(crate) struct PageInfo {
 #[graphql(concrete(name = "ArtifactVersionEdge", params(ArtifactVersion)))]
 #[graphql(concrete(name = "ApprovalEdge", params(Approval)))]
 #[graphql(concrete(name = "WebhookDeliveryEdge", params(WebhookDelivery)))]
-pub(crate) struct Edge<T: OutputType> {
+pub(crate) struct Edge<T: PlainFields> {
     /// The item's position in the list: pass it as `after` to continue after
     /// it. Opaque.
     pub cursor: String,
     /// The item.
-    pub node: T,
+    pub node: Plain<T>,
 }
 
 /// One page of a list (a Relay connection): keyset-paginated in a stable
@@ -49,7 +51,7 @@ pub(crate) struct Edge<T: OutputType> {
 #[graphql(concrete(name = "ArtifactVersionConnection", params(ArtifactVersion)))]
 #[graphql(concrete(name = "ApprovalConnection", params(Approval)))]
 #[graphql(concrete(name = "WebhookDeliveryConnection", params(WebhookDelivery)))]
-pub(crate) struct Connection<T: OutputType>
+pub(crate) struct Connection<T: PlainFields>
 where
     Edge<T>: OutputType,
 {
@@ -61,7 +63,7 @@ where
     pub total_count: i64,
 }
 
-impl<T: OutputType> Connection<T>
+impl<T: PlainFields> Connection<T>
 where
     Edge<T>: OutputType,
 {
@@ -78,7 +80,10 @@ where
             edges: page
                 .items
                 .into_iter()
-                .map(|(cursor, node)| Edge { cursor, node })
+                .map(|(cursor, node)| Edge {
+                    cursor,
+                    node: Plain(node),
+                })
                 .collect(),
             page_info,
         }

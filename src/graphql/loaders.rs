@@ -113,9 +113,21 @@ pub(crate) async fn prime<K: ForeignKey>(
 where
     GraphLoader: Loader<K, Value = K::Rows>,
 {
+    let found = fetch(loaders, keys).await?;
+    loaders.feed_many(found).await;
+    Ok(())
+}
+
+/// Reads `keys` of relation `K` now, in one statement, for the caller to
+/// look at (to prime the rows' own children) before it feeds them to the
+/// loaders with `feed_many`: what [`prime`] does in one step.
+pub(crate) async fn fetch<K: ForeignKey>(
+    loaders: &Loaders,
+    keys: impl IntoIterator<Item = K>,
+) -> async_graphql::Result<HashMap<K, K::Rows>> {
     let keys: Vec<K> = keys.into_iter().collect();
     if keys.is_empty() {
-        return Ok(());
+        return Ok(HashMap::new());
     }
     let mut found = reads::by_foreign_key(&loaders.loader().db.conn, &keys)
         .await
@@ -125,8 +137,7 @@ where
             found.entry(key).or_insert_with(|| none.clone());
         }
     }
-    loaders.feed_many(found).await;
-    Ok(())
+    Ok(found)
 }
 
 /// Runs by id with their steps, read now and kept for `sourceRun { steps }`

@@ -7,6 +7,7 @@ pub(crate) mod error;
 pub(crate) mod filters;
 pub(crate) mod guard;
 pub(crate) mod phase_spans;
+pub(crate) mod plain;
 pub(crate) use error::engine_error;
 pub use guard::required_role;
 pub(crate) mod loaders;

@@ -1,4 +1,5 @@
 use crate::graphql::output::{budget_of, in_turn};
+use crate::graphql::plain::Plain;
 use async_graphql::{Context, ID, Object};
 
 use super::connection::{Connection, page_args, page_complexity};
@@ -143,11 +144,15 @@ impl QueryRoot {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "A run ID (`run_...`).")] id: ID,
-    ) -> async_graphql::Result<Option<Run>> {
+    ) -> async_graphql::Result<Option<Plain<Run>>> {
         let Ok(uuid) = ids::decode(IdKind::Run, &id) else {
             return Ok(None);
         };
-        Ok(runs::by_id(session(ctx), uuid).await.api()?.map(Run))
+        let Some(run) = runs::by_id(session(ctx), uuid).await.api()? else {
+            return Ok(None);
+        };
+        super::types::run::prime_runs(ctx, &[&run], &[ctx.look_ahead()]).await?;
+        Ok(Some(Plain(Run(run))))
     }
 
     /// Full-text search over artifact values (and schema keys), best match first.
@@ -222,7 +227,7 @@ impl QueryRoot {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "An artifact version ID (`ver_...`).")] id: ID,
-    ) -> async_graphql::Result<Option<ArtifactVersion>> {
+    ) -> async_graphql::Result<Option<Plain<ArtifactVersion>>> {
         let Ok(uuid) = ids::decode(IdKind::Version, &id) else {
             return Ok(None);
         };
@@ -230,6 +235,6 @@ impl QueryRoot {
             return Ok(None);
         };
         prime_version(ctx, &version).await?;
-        Ok(Some(ArtifactVersion(version)))
+        Ok(Some(Plain(ArtifactVersion(version))))
     }
 }

@@ -501,21 +501,22 @@ impl TestServer {
         self.post_json(token, &body).await
     }
 
+    /// As `post`, with the body as the server wrote it (to see its order).
+    pub async fn post_text(
+        &self,
+        token: Option<&str>,
+        query: &str,
+        variables: Value,
+    ) -> (StatusCode, String) {
+        let body = json!({ "query": query, "variables": variables });
+        let reply = self.send(graphql_request(token, &body)).await;
+        (reply.status, reply.text())
+    }
+
     /// POSTs `body` (a request, or a batch of them) to /graphql as JSON with
     /// `token`; returns the status and the body.
     pub async fn post_json(&self, token: Option<&str>, body: &Value) -> (StatusCode, Value) {
-        let mut request = axum::http::Request::post("/graphql")
-            // As current clients ask: request errors then come as 4xx.
-            .header(
-                "accept",
-                "application/graphql-response+json, application/json;q=0.9",
-            )
-            .header("content-type", "application/json");
-        if let Some(token) = token {
-            request = request.header("authorization", format!("Bearer {token}"));
-        }
-        let body = serde_json::to_vec(body).expect("JSON");
-        let reply = self.send(request.body(body).expect("a request")).await;
+        let reply = self.send(graphql_request(token, body)).await;
         (reply.status, reply.json())
     }
 
@@ -622,6 +623,22 @@ impl TestServer {
             .await;
         data["createArtifactVersion"].clone()
     }
+}
+
+/// A POST of `body` to /graphql as JSON with `token`, accepting what current
+/// clients accept (request errors then come as 4xx).
+fn graphql_request(token: Option<&str>, body: &Value) -> axum::http::Request<Vec<u8>> {
+    let mut request = axum::http::Request::post("/graphql")
+        .header(
+            "accept",
+            "application/graphql-response+json, application/json;q=0.9",
+        )
+        .header("content-type", "application/json");
+    if let Some(token) = token {
+        request = request.header("authorization", format!("Bearer {token}"));
+    }
+    let body = serde_json::to_vec(body).expect("JSON");
+    request.body(body).expect("a request")
 }
 
 impl TestServer {

@@ -10,7 +10,8 @@ backend_tests!(
     nested_graph_with_pagination,
     node_and_point_lookups,
     artifacts_and_filters,
-    a_run_says_who_started_it
+    a_run_says_who_started_it,
+    plain_fields_answer_every_selection_form
 );
 
 async fn nested_graph_with_pagination(s: TestServer) {
@@ -316,4 +317,118 @@ async fn a_run_says_who_started_it(s: TestServer) {
         )
         .await;
     assert_eq!(&read["run"]["createdBy"], by);
+}
+
+/// Objects whose plain fields resolve in place (src/graphql/plain.rs) answer
+/// every form of selection as the engine does: aliases, the same field twice,
+/// fragments on the type and on an interface it implements, `__typename`, a nested object selected twice (merged), and relations beside
+/// plain fields, in the selection's order.
+async fn plain_fields_answer_every_selection_form(s: TestServer) {
+    let project = s.create_project("forms").await;
+    let run = s.start_run(&project, "forms-pipeline").await;
+    s.record_step(&run, 1).await;
+    s.record_step(&run, 2).await;
+    let version = s
+        .create_version(
+            &project,
+            "brand.palette",
+            json!({"primary": "#000"}),
+            Some(&run),
+        )
+        .await["id"]
+        .clone();
+    s.admin(
+        "mutation($id: ID!) { rejectVersion(input: {versionId: $id, reason: \"no\"}) { id } }",
+        json!({ "id": version }),
+    )
+    .await;
+    let query = r#"query($run: ID!, $version: ID!) {
+      run(id: $run) {
+        __typename
+        theId: id
+        ... on Run { pipeline status }
+        ...RunBits
+        ... on Node { id }
+        createdBy { id }
+        createdBy { name __typename }
+        steps { order again: order ... on RunStep { agentName } }
+        outputs {
+          id schemaKey status rejectionReason
+          approvals { action reason actor { name type } }
+          reviewedBy { name }
+          project { slug }
+        }
+      }
+      artifactVersion(id: $version) { ... on ArtifactVersion { versionNumber } value }
+    }
+    fragment RunBits on Run { model steps { agentId } }"#;
+    let (status, body) = s
+        .post(
+            Some(&s.admin),
+            query,
+            json!({ "run": run, "version": version }),
+        )
+        .await;
+    assert_eq!(status, axum::http::StatusCode::OK, "{body}");
+    assert!(body.get("errors").is_none(), "{body}");
+    let got = &body["data"]["run"];
+    assert_eq!(got["__typename"], "Run");
+    assert_eq!(got["theId"], json!(run));
+    assert_eq!(got["id"], json!(run));
+    assert_eq!(got["pipeline"], "forms-pipeline");
+    assert_eq!(got["status"], "RUNNING");
+    assert!(got["createdBy"]["id"].as_str().unwrap().starts_with("tok_"));
+    assert_eq!(got["createdBy"]["__typename"], "Actor");
+    assert!(got["createdBy"]["name"].is_string());
+    let steps = got["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 2);
+    for (step, order) in steps.iter().zip([1, 2]) {
+        assert_eq!(step["order"], order);
+        assert_eq!(step["again"], order);
+        assert!(
+            step["agentName"].is_string() && step["agentId"].is_string(),
+            "{step}"
+        );
+    }
+    let output = &got["outputs"][0];
+    assert_eq!(output["id"], version);
+    assert_eq!(output["status"], "REJECTED");
+    assert_eq!(output["rejectionReason"], "no");
+    assert_eq!(output["approvals"][0]["action"], "REJECT");
+    assert_eq!(output["approvals"][0]["reason"], "no");
+    assert!(
+        output["approvals"][0]["actor"]["type"].is_string(),
+        "{output}"
+    );
+    assert_eq!(
+        output["approvals"][0]["actor"]["name"],
+        output["reviewedBy"]["name"]
+    );
+    assert_eq!(output["project"]["slug"], "forms");
+    assert_eq!(body["data"]["artifactVersion"]["versionNumber"], 1);
+    assert_eq!(
+        body["data"]["artifactVersion"]["value"],
+        json!({"primary": "#000"})
+    );
+
+    // The response keeps the selection's order, relations among plain fields.
+    let (_, text) = s
+        .post_text(
+            Some(&s.admin),
+            "query($run: ID!) { run(id: $run) { status outputs { id } pipeline steps { order } id } }",
+            json!({ "run": run }),
+        )
+        .await;
+    let at = |key: &str| {
+        text.find(&format!("\"{key}\":"))
+            .unwrap_or_else(|| panic!("{key} in {text}"))
+    };
+    assert!(
+        at("status") < at("outputs") && at("outputs") < at("pipeline"),
+        "{text}"
+    );
+    assert!(
+        at("pipeline") < at("steps") && at("steps") < at("order"),
+        "{text}"
+    );
 }

@@ -1,9 +1,10 @@
-use async_graphql::{ID, SimpleObject};
+use async_graphql::{Context, ID, ServerResult, SimpleObject, Value};
 use entity::ActorType;
 use uuid::Uuid;
 
 use super::{ActorTypeGql, gid};
 use crate::domain::ids::IdKind;
+use crate::graphql::plain::{PlainFields, output};
 
 /// Who did something: the actor of the token it was done with (a person or
 /// an agent, which may hold several tokens), by the name of that token; the
@@ -33,5 +34,16 @@ impl Actor {
 impl From<&crate::domain::Actor> for Actor {
     fn from(a: &crate::domain::Actor) -> Self {
         Actor::new(a.id, &a.name, a.actor_type)
+    }
+}
+
+impl PlainFields for Actor {
+    fn plain_field(&self, ctx: &Context<'_>) -> Option<ServerResult<Value>> {
+        match ctx.item.node.name.node.as_str() {
+            "id" => output(ctx, &self.id),
+            "name" => output(ctx, &self.name),
+            "type" => output(ctx, &self.actor_type),
+            _ => None,
+        }
     }
 }

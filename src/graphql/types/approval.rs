@@ -45,8 +45,12 @@ impl Approval {
         self.0.action.into()
     }
     /// Who did it. For SUPERSEDE, the reviewer whose approval superseded the version.
-    async fn actor(&self) -> Actor {
-        Actor::new(self.0.actor_id, &self.0.actor_name, self.0.actor_type)
+    async fn actor(&self) -> crate::graphql::plain::Plain<Actor> {
+        crate::graphql::plain::Plain(Actor::new(
+            self.0.actor_id,
+            &self.0.actor_name,
+            self.0.actor_type,
+        ))
     }
     /// The reviewer's reason, as sent with the review; for SUPERSEDE,
     /// "superseded by version N"; null for PROMOTE and when none was given.
@@ -66,3 +70,13 @@ impl Approval {
         self.0.created_at
     }
 }
+
+crate::graphql::plain::plain_fields!(Approval {
+    "id" => id,
+    "action" => action,
+    "actor" => actor,
+    "reason" => reason,
+    "feedback" => feedback,
+    "contextVersion" => context_version,
+    "createdAt" => created_at,
+});

@@ -110,3 +110,7 @@ impl Artifact {
         Ok(Connection::from_page(page, ArtifactVersion))
     }
 }
+
+crate::graphql::plain::plain_fields!(Artifact {
+    "schemaKey" => schema_key,
+});

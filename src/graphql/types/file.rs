@@ -50,3 +50,13 @@ impl File {
         self.0.created_at
     }
 }
+
+crate::graphql::plain::plain_fields!(File {
+    "id" => id,
+    "sha256" => sha256,
+    "size" => size,
+    "contentType" => content_type,
+    "filename" => filename,
+    "url" => url,
+    "createdAt" => created_at,
+});

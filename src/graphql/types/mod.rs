@@ -14,7 +14,7 @@ mod node;
 mod policy;
 mod pricing;
 mod project;
-mod run;
+pub(crate) mod run;
 mod schema;
 mod token;
 pub(crate) mod version;

@@ -6,6 +6,7 @@ use entity::project;
 use sea_orm::Order;
 
 use super::prime_page;
+use super::run::prime_runs;
 use super::{
     Approval, Artifact, ArtifactVersion, ContextEntry, CostBucket, CostGroupingGql, Generation,
     ReviewActionGql, Run, RunStatusGql, TierChange, VersionStatusGql, gid,
@@ -193,6 +194,9 @@ impl Project {
         let page = runs::list(session(ctx), self.0.id, &filter, field, order, &args)
             .await
             .api()?;
+        let look = ctx.look_ahead();
+        let items: Vec<&entity::run::Model> = page.items.iter().map(|(_, r)| r).collect();
+        prime_runs(ctx, &items, &[look.field("edges").field("node")]).await?;
         Ok(Connection::from_page(page, Run))
     }
 
@@ -411,3 +415,12 @@ impl Project {
         Ok(Connection::from_page(page, Approval))
     }
 }
+
+crate::graphql::plain::plain_fields!(Project {
+    "id" => id,
+    "slug" => slug,
+    "name" => name,
+    "createdAt" => created_at,
+    "contextVersion" => context_version,
+    "tier" => tier,
+});

@@ -1,17 +1,23 @@
 use crate::domain::bounds;
 use crate::graphql::output::charge_text;
 use crate::graphql::scalars::Json;
-use async_graphql::{Context, ID, Object};
+use async_graphql::dataloader::Loader;
+use async_graphql::{Context, ID, Lookahead, Object};
 use chrono::{DateTime, Utc};
-use entity::{run, run_step};
+use entity::{artifact_version as version, run, run_step};
 use rust_decimal::Decimal;
+use uuid::Uuid;
 
+use super::version::prime_versions;
 use super::{Actor, ArtifactVersion, Project, RunStatusGql, gid, load};
 use crate::domain::ids::IdKind;
+use crate::domain::query::reads::ForeignKey;
+use crate::graphql::context::loaders;
 use crate::graphql::loaders::{
-    ChildrenOfRun, InputsOfRun, OutputsOfRun, ProjectById, RunById, RunOutput, StepOutput,
-    StepsOfRun,
+    ChildrenOfRun, GraphLoader, InputsOfRun, OutputsOfRun, ProjectById, RunById, RunOutput,
+    StepOutput, StepsOfRun, fetch, prime,
 };
+use crate::graphql::plain::Plain;
 
 pub(crate) struct Run(pub run::Model);
 
@@ -93,50 +99,56 @@ impl Run {
     }
     /// Runs started under this one: the first 100.
     #[graphql(complexity = "bounds::LIST_ITEMS * child_complexity")]
-    async fn children(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Run>> {
+    async fn children(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Plain<Run>>> {
         let rows = load(ctx, ChildrenOfRun(self.0.id))
             .await?
             .unwrap_or_default();
         Ok(bounds::first(rows, bounds::LIST_ITEMS)
             .into_iter()
-            .map(Run)
+            .map(|r| Plain(Run(r)))
             .collect())
     }
     /// The run's steps in order: the first 100.
     #[graphql(complexity = "bounds::LIST_ITEMS * child_complexity")]
-    async fn steps(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<RunStep>> {
+    async fn steps(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Plain<RunStep>>> {
         let rows = load(ctx, StepsOfRun(self.0.id)).await?.unwrap_or_default();
         Ok(bounds::first(rows, bounds::LIST_ITEMS)
             .into_iter()
-            .map(RunStep)
+            .map(|s| Plain(RunStep(s)))
             .collect())
     }
     /// The token's actor that started the run.
-    async fn created_by(&self) -> Actor {
-        Actor::new(
+    async fn created_by(&self) -> Plain<Actor> {
+        Plain(Actor::new(
             self.0.created_by_id,
             &self.0.created_by_name,
             self.0.created_by_type,
-        )
+        ))
     }
     /// Artifact versions this run read: the first 100.
     #[graphql(complexity = "bounds::LIST_ITEMS * child_complexity")]
-    async fn inputs(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ArtifactVersion>> {
+    async fn inputs(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<Plain<ArtifactVersion>>> {
         let rows = load(ctx, InputsOfRun(self.0.id)).await?.unwrap_or_default();
         Ok(bounds::first(rows, bounds::LIST_ITEMS)
             .into_iter()
-            .map(ArtifactVersion)
+            .map(|v| Plain(ArtifactVersion(v)))
             .collect())
     }
     /// Artifact versions this run produced: the first 100.
     #[graphql(complexity = "bounds::LIST_ITEMS * child_complexity")]
-    async fn outputs(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ArtifactVersion>> {
+    async fn outputs(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<Plain<ArtifactVersion>>> {
         let rows = load(ctx, OutputsOfRun(self.0.id))
             .await?
             .unwrap_or_default();
         Ok(bounds::first(rows, bounds::LIST_ITEMS)
             .into_iter()
-            .map(ArtifactVersion)
+            .map(|v| Plain(ArtifactVersion(v)))
             .collect())
     }
     /// When the run was created.
@@ -228,4 +240,95 @@ impl RunStep {
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+}
+
+crate::graphql::plain::plain_fields!(Run {
+    "id" => id,
+    "pipeline" => pipeline,
+    "status" => status,
+    "input" => input,
+    "variables" => variables,
+    "error" => error,
+    "model" => model,
+    "inputTokens" => input_tokens,
+    "outputTokens" => output_tokens,
+    "cost" => cost,
+    "createdBy" => created_by,
+    "createdAt" => created_at,
+    "startedAt" => started_at,
+    "completedAt" => completed_at,
+});
+
+crate::graphql::plain::plain_fields!(RunStep {
+    "id" => id,
+    "order" => order,
+    "agentId" => agent_id,
+    "agentName" => agent_name,
+    "summary" => summary,
+    "summaryTokenCount" => summary_token_count,
+    "outputTokenCount" => output_token_count,
+    "model" => model,
+    "inputTokens" => input_tokens,
+    "outputTokens" => output_tokens,
+    "cost" => cost,
+    "createdAt" => created_at,
+});
+
+/// Loads the children a list of runs asks for (steps, outputs, inputs, and
+/// what those versions ask for in turn) before its items resolve: one
+/// statement per relation for the whole list, at any load, as `prime_page`
+/// does for versions. `nodes` are the selections the runs resolve under.
+pub(crate) async fn prime_runs(
+    ctx: &Context<'_>,
+    runs: &[&run::Model],
+    nodes: &[Lookahead<'_>],
+) -> async_graphql::Result<()> {
+    if runs.is_empty() {
+        return Ok(());
+    }
+    let loaders = loaders(ctx);
+    let steps = async {
+        match nodes.iter().any(|n| n.field("steps").exists()) {
+            true => prime(loaders, runs.iter().map(|r| StepsOfRun(r.id))).await,
+            false => Ok(()),
+        }
+    };
+    let outputs = prime_linked(ctx, runs, nodes, "outputs", OutputsOfRun);
+    let inputs = prime_linked(ctx, runs, nodes, "inputs", InputsOfRun);
+    futures::try_join!(steps, outputs, inputs)?;
+    Ok(())
+}
+
+/// The versions linked to `runs` by `field` (outputs or inputs), read with
+/// the children their selection asks for.
+async fn prime_linked<K>(
+    ctx: &Context<'_>,
+    runs: &[&run::Model],
+    nodes: &[Lookahead<'_>],
+    field: &str,
+    key: fn(Uuid) -> K,
+) -> async_graphql::Result<()>
+where
+    K: ForeignKey<Rows = Vec<version::Model>>,
+    GraphLoader: Loader<K, Value = Vec<version::Model>>,
+{
+    let linked: Vec<Lookahead<'_>> = nodes
+        .iter()
+        .map(|n| n.field(field))
+        .filter(|l| l.exists())
+        .collect();
+    if linked.is_empty() {
+        return Ok(());
+    }
+    let loaders = loaders(ctx);
+    let found = fetch(loaders, runs.iter().map(|r| key(r.id))).await?;
+    let mut shown: Vec<&version::Model> = found
+        .values()
+        .flat_map(|rows| rows.iter().take(bounds::LIST_ITEMS))
+        .collect();
+    shown.sort_unstable_by_key(|v| v.id);
+    shown.dedup_by_key(|v| v.id);
+    prime_versions(ctx, &shown, &linked).await?;
+    loaders.feed_many(found).await;
+    Ok(())
 }

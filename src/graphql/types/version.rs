@@ -19,6 +19,7 @@ use crate::graphql::loaders::{
     SchemasOfKey, StepById, StepsOfRun, VersionById, VersionByNumber,
 };
 use crate::graphql::loaders::{prime, prime_runs_with_steps, prime_schemas};
+use crate::graphql::plain::Plain;
 
 pub(crate) struct ArtifactVersion(pub version::Model);
 
@@ -177,7 +178,7 @@ impl ArtifactVersion {
     /// The linked files in the order given (a primary file not among fileIds
     /// first); at most 20.
     #[graphql(complexity = "bounds::FILES_PER_VERSION * child_complexity")]
-    async fn files(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<File>> {
+    async fn files(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Plain<File>>> {
         let principal = session(ctx).principal;
         let rows = load(ctx, FilesOfVersion(self.0.id))
             .await?
@@ -185,17 +186,17 @@ impl ArtifactVersion {
         Ok(bounds::first(rows, bounds::FILES_PER_VERSION)
             .into_iter()
             .filter(|f| files::can_see(principal, f))
-            .map(File)
+            .map(|f| Plain(File(f)))
             .collect())
     }
     /// The run that produced the version (sourceRunId, or the run of
     /// sourceStepId), if one was named.
-    async fn source_run(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Run>> {
+    async fn source_run(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Plain<Run>>> {
         let Some(id) = self.0.source_run_id else {
             return Ok(None);
         };
         if !ctx.look_ahead().field("steps").exists() {
-            return Ok(load(ctx, RunById(id)).await?.map(Run));
+            return Ok(load(ctx, RunById(id)).await?.map(|r| Plain(Run(r))));
         }
         // The steps are asked for too: load them with the run, and hand them
         // to the steps loader so that `Run.steps` costs no statement.
@@ -203,7 +204,7 @@ impl ArtifactVersion {
             return Ok(None);
         };
         loaders(ctx).feed_one(StepsOfRun(id), steps).await;
-        Ok(Some(Run(run)))
+        Ok(Some(Plain(Run(run))))
     }
     /// The run step that produced the version, if one was named.
     async fn source_step(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<RunStep>> {
@@ -213,25 +214,25 @@ impl ArtifactVersion {
         }
     }
     /// The token that created the version.
-    async fn created_by(&self) -> Actor {
-        Actor::new(
+    async fn created_by(&self) -> Plain<Actor> {
+        Plain(Actor::new(
             self.0.created_by_id,
             &self.0.created_by_name,
             self.0.created_by_type,
-        )
+        ))
     }
     /// When the version was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
     /// The reviewer who moved the version out of PENDING; null while PENDING.
-    async fn reviewed_by(&self) -> Option<Actor> {
+    async fn reviewed_by(&self) -> Option<Plain<Actor>> {
         match (
             self.0.reviewed_by_id,
             &self.0.reviewed_by_name,
             self.0.reviewed_by_type,
         ) {
-            (Some(id), Some(name), Some(t)) => Some(Actor::new(id, name, t)),
+            (Some(id), Some(name), Some(t)) => Some(Plain(Actor::new(id, name, t))),
             _ => None,
         }
     }
@@ -284,13 +285,13 @@ impl ArtifactVersion {
     /// The version's audit trail, oldest first: its review, a supersession,
     /// promotions; at most 10.
     #[graphql(complexity = "bounds::APPROVALS_PER_VERSION * child_complexity")]
-    async fn approvals(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Approval>> {
+    async fn approvals(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Plain<Approval>>> {
         let rows = load(ctx, ApprovalsOfVersion(self.0.id))
             .await?
             .unwrap_or_default();
         Ok(bounds::first(rows, bounds::APPROVALS_PER_VERSION)
             .into_iter()
-            .map(Approval)
+            .map(|a| Plain(Approval(a)))
             .collect())
     }
     /// Where the version's review stands against the policy that governed it
@@ -392,12 +393,9 @@ pub(crate) async fn prime_page(
     page: &crate::domain::query::pagination::Page<version::Model>,
 ) -> async_graphql::Result<()> {
     let look = ctx.look_ahead();
-    let (nodes, edges) = (look.field("nodes"), look.field("edges").field("node"));
-    let asks = |field: &str| nodes.field(field).exists() || edges.field(field).exists();
-    let asks_steps = nodes.field("sourceRun").field("steps").exists()
-        || edges.field("sourceRun").field("steps").exists();
     let versions: Vec<&version::Model> = page.items.iter().map(|(_, v)| v).collect();
-    prime_versions(ctx, &versions, asks, asks_steps).await
+    let nodes = [look.field("nodes"), look.field("edges").field("node")];
+    prime_versions(ctx, &versions, &nodes).await
 }
 
 /// The same for one version read by ID (`artifactVersion`): its children
@@ -407,19 +405,23 @@ pub(crate) async fn prime_version(
     ctx: &Context<'_>,
     version: &version::Model,
 ) -> async_graphql::Result<()> {
-    let look = ctx.look_ahead();
-    let asks = |field: &str| look.field(field).exists();
-    let asks_steps = look.field("sourceRun").field("steps").exists();
-    prime_versions(ctx, &[version], asks, asks_steps).await
+    prime_versions(ctx, &[version], &[ctx.look_ahead()]).await
 }
 
-/// Primes the relations of `versions` that `asks` names, concurrently.
-async fn prime_versions(
+/// Primes the relations of `versions` that any of `nodes` (the selections
+/// the versions resolve under) asks for, concurrently.
+pub(crate) async fn prime_versions(
     ctx: &Context<'_>,
     versions: &[&version::Model],
-    asks: impl Fn(&str) -> bool,
-    asks_steps: bool,
+    nodes: &[async_graphql::Lookahead<'_>],
 ) -> async_graphql::Result<()> {
+    if versions.is_empty() {
+        return Ok(());
+    }
+    let asks = |field: &str| nodes.iter().any(|n| n.field(field).exists());
+    let asks_steps = nodes
+        .iter()
+        .any(|n| n.field("sourceRun").field("steps").exists());
     let mut runs: Vec<uuid::Uuid> = versions.iter().filter_map(|v| v.source_run_id).collect();
     runs.sort_unstable();
     runs.dedup();
@@ -511,3 +513,21 @@ async fn view_of(
         .map_or(tiers.lowest(), |p| crate::domain::tiers::tier_of(p, tiers));
     schemas::view(tiers, tier, &stored, v.schema_version, as_version, &chain).api()
 }
+
+crate::graphql::plain::plain_fields!(ArtifactVersion {
+    "id" => id,
+    "schemaKey" => schema_key,
+    "versionNumber" => version_number,
+    "status" => status,
+    "archived" => archived,
+    "schemaVersion" => schema_version,
+    "annotations" => annotations,
+    "ruleOutcome" => rule_outcome,
+    "annotationsRevision" => annotations_revision,
+    "createdBy" => created_by,
+    "createdAt" => created_at,
+    "reviewedBy" => reviewed_by,
+    "reviewedAt" => reviewed_at,
+    "rejectionReason" => rejection_reason,
+    "promoted" => promoted,
+});

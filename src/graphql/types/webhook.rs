@@ -195,3 +195,18 @@ impl WebhookDelivery {
         self.0.created_at
     }
 }
+
+crate::graphql::plain::plain_fields!(WebhookDelivery {
+    "id" => id,
+    "event" => event,
+    "eventId" => event_id,
+    "status" => status,
+    "attempts" => attempts,
+    "lastStatusCode" => last_status_code,
+    "lastError" => last_error,
+    "firstAttemptAt" => first_attempt_at,
+    "nextAttemptAt" => next_attempt_at,
+    "deliveredAt" => delivered_at,
+    "resendOf" => resend_of,
+    "createdAt" => created_at,
+});
