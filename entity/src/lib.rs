@@ -29,6 +29,8 @@ pub mod run_step;
 pub mod webhook;
 pub mod webhook_delivery;
 
+pub mod rows;
+
 pub use enums::{
     ActorType, GenerationState, ReviewAction, Role, RunArtifactDirection, RunStatus, VersionStatus,
 };

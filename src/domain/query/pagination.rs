@@ -12,10 +12,11 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use entity::rows::FromRow;
 use sea_orm::sea_query::{Expr, ExprTrait, Query, SimpleExpr, SubQueryStatement};
 use sea_orm::{
-    Condition, ConnectionTrait, EntityTrait, FromQueryResult, Order, QueryFilter, QueryOrder,
-    QueryResult, QuerySelect, QueryTrait, Select,
+    Condition, ConnectionTrait, EntityTrait, Order, QueryFilter, QueryOrder, QueryResult,
+    QuerySelect, QueryTrait, Select,
 };
 use uuid::Uuid;
 
@@ -291,7 +292,7 @@ pub async fn by_uuid<E, C>(
 ) -> DomainResult<Page<E::Model>>
 where
     E: EntityTrait,
-    E::Model: Send + Sync,
+    E::Model: FromRow + Send + Sync,
     C: ConnectionTrait,
 {
     sorted(db, select, total, None, key, order, id_of, args).await
@@ -312,7 +313,7 @@ pub async fn sorted<E, C>(
 ) -> DomainResult<Page<E::Model>>
 where
     E: EntityTrait,
-    E::Model: Send + Sync,
+    E::Model: FromRow + Send + Sync,
     C: ConnectionTrait,
 {
     let count = args.with_total.then(|| match total {
@@ -388,7 +389,7 @@ where
     }
     let mut items = Vec::with_capacity(results.len());
     for r in &results {
-        let row = E::Model::from_query_result(r, "")?;
+        let row = E::Model::from_row(r)?;
         let cursor = match &sort {
             None => uuid_cursor(id_of(&row)),
             Some(sort) => sorted_cursor(&sort.kind.read(r)?, id_of(&row)),

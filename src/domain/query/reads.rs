@@ -12,6 +12,7 @@
 //! entity: `run_rows::runs_with_steps` shares the run columns' helper with the
 //! run lists.
 
+use entity::rows::FromRow;
 use std::collections::HashMap;
 use std::hash::Hash;
 
@@ -36,7 +37,7 @@ use crate::domain::query::run_rows;
 /// Public only because the public `graphql::loaders::GraphLoader` loads it.
 pub(crate) trait ForeignKey: Copy + Eq + Hash + Send + Sync + 'static {
     /// The entity whose rows are read.
-    type Entity: EntityTrait;
+    type Entity: EntityTrait<Model: FromRow>;
     /// What one key reads: one row (`Model`) or its rows in order (`Vec<Model>`).
     type Rows: Rows<Model<Self>>;
     /// The key this value stands for.
@@ -96,11 +97,11 @@ struct Keyed<M> {
     row: M,
 }
 
-impl<M: FromQueryResult> FromQueryResult for Keyed<M> {
+impl<M: FromRow> FromQueryResult for Keyed<M> {
     fn from_query_result(res: &QueryResult, pre: &str) -> Result<Self, DbErr> {
         Ok(Keyed {
             key: res.try_get(pre, KEY)?,
-            row: M::from_query_result(res, pre)?,
+            row: M::from_row(res)?,
         })
     }
 }

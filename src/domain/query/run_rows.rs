@@ -2,6 +2,7 @@
 //! be large; `output` resolves them on their own), in shapes the loaders and
 //! the run list share.
 
+use entity::rows::FromRow;
 use entity::{run, run_step};
 use sea_orm::sea_query::{Expr, JoinType};
 use sea_orm::{
@@ -88,7 +89,11 @@ pub(crate) async fn runs_with_steps<C: ConnectionTrait>(
         .build(dialect.backend());
     let mut out: Vec<(run::Model, Vec<run_step::Model>)> = Vec::new();
     for row in conn.query_all_raw(statement).await? {
-        let step = run_step::Model::from_query_result_optional(&row, STEP)?;
+        // A run without steps comes back once, with NULL step columns.
+        let step = match row.try_get::<Option<Uuid>>(STEP, "id")? {
+            Some(_) => Some(run_step::Model::from_row(&row)?),
+            None => None,
+        };
         match out.last_mut() {
             Some((run, steps)) if step.as_ref().is_some_and(|s| s.run_id == run.id) => {
                 steps.extend(step)
