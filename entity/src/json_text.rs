@@ -56,6 +56,18 @@ impl JsonText {
         self.0.is_empty()
     }
 
+    /// What stands for a value a statement did not read (a list of
+    /// versions that shows no values leaves them out): empty text, which no
+    /// stored value is, and which does not parse.
+    pub fn unread() -> JsonText {
+        JsonText(Bytes::new())
+    }
+
+    /// Whether this stands for a value that was not read ([`JsonText::unread`]).
+    pub fn is_unread(&self) -> bool {
+        self.0.is_empty()
+    }
+
     /// The value as a tree.
     pub fn parse(&self) -> serde_json::Result<serde_json::Value> {
         serde_json::from_slice(&self.0)

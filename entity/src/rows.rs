@@ -13,7 +13,7 @@
 use sea_orm::sqlx::{Row, ValueRef};
 use sea_orm::{DbErr, FromQueryResult, QueryResult, TryGetable};
 
-use crate::{artifact_version, run, run_step};
+use crate::{JsonText, artifact_version, run, run_step};
 
 /// A model decoded from a row that holds its columns under their own names.
 pub trait FromRow: Sized {
@@ -75,7 +75,8 @@ impl FromRow for artifact_version::Model {
             schema_key: get(res, "schema_key")?,
             version_number: get(res, "version_number")?,
             status: get(res, "status")?,
-            value: get(res, "value")?,
+            // NULL: a list that shows no values left it out (JsonText::unread).
+            value: nullable(res, "value")?.unwrap_or_else(JsonText::unread),
             schema_version: nullable(res, "schema_version")?,
             annotations: nullable(res, "annotations")?,
             digest: get(res, "digest")?,

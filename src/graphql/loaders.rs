@@ -23,9 +23,9 @@ use crate::storage::SharedBlobStore;
 
 pub(crate) use crate::domain::query::reads::{
     AnnotationRevisionsOfVersion, ApprovalById, ApprovalsOfVersion, ChildrenOfRun,
-    ConsumersOfVersion, FileById, FilesOfVersion, InputsOfRun, KeyRef, OutputsOfRun, PolicyById,
-    ProjectById, RevisionsOfVersion, RunById, StepById, StepsOfRun, TierChangesOfProject,
-    VersionById,
+    ConsumersOfVersion, FileById, FilesOfVersion, InputsOfRun, InputsOfRunWithoutValues, KeyRef,
+    OutputsOfRun, OutputsOfRunWithoutValues, PolicyById, ProjectById, RevisionsOfVersion, RunById,
+    StepById, StepsOfRun, TierChangesOfProject, VersionById,
 };
 
 /// Shared by all operations of one request (an `Arc` because request data must be `Clone`).

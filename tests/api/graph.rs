@@ -11,7 +11,8 @@ backend_tests!(
     node_and_point_lookups,
     artifacts_and_filters,
     a_run_says_who_started_it,
-    plain_fields_answer_every_selection_form
+    plain_fields_answer_every_selection_form,
+    run_lists_read_values_only_when_shown
 );
 
 async fn nested_graph_with_pagination(s: TestServer) {
@@ -430,5 +431,61 @@ async fn plain_fields_answer_every_selection_form(s: TestServer) {
     assert!(
         at("pipeline") < at("steps") && at("steps") < at("order"),
         "{text}"
+    );
+}
+
+/// A run's outputs and inputs are read without their values unless the
+/// selection shows them; a field that needs the value or the annotations
+/// of such a row still answers them, alone or beside aliases that read
+/// them, on a page of runs and on one run.
+async fn run_lists_read_values_only_when_shown(s: TestServer) {
+    let project = s.create_project("lists").await;
+    let run = s.start_run(&project, "lists-pipeline").await;
+    let created = s
+        .admin(
+            "mutation($input: CreateArtifactVersionInput!) { createArtifactVersion(input: $input) { id } }",
+            json!({ "input": {
+                "projectId": project, "schemaKey": "brand.palette",
+                "value": {"primary": "#123456"}, "sourceRunId": run,
+                "annotations": {"confidence": 0.5}
+            } }),
+        )
+        .await;
+    let version = created["createArtifactVersion"]["id"].clone();
+    let fields = r#"
+        bare: outputs { id schemaKey digest }
+        noted: outputs { id annotations }
+        valued: outputs { id value annotations }"#;
+    let one = s
+        .admin(
+            &format!("query($run: ID!) {{ run(id: $run) {{ {fields} }} }}"),
+            json!({ "run": run }),
+        )
+        .await;
+    let page = s
+        .admin(
+            &format!(
+                "query {{ project(slug: \"lists\") {{ runs(first: 5) {{ edges {{ node {{ {fields} }} }} }} }} }}"
+            ),
+            json!({}),
+        )
+        .await;
+    for got in [&one["run"], &page["project"]["runs"]["edges"][0]["node"]] {
+        assert_eq!(got["bare"][0]["id"], version);
+        assert_eq!(got["bare"][0]["digest"].as_str().map(str::len), Some(64));
+        assert_eq!(got["noted"][0]["annotations"], json!({"confidence": 0.5}));
+        assert_eq!(got["valued"][0]["value"], json!({"primary": "#123456"}));
+        assert_eq!(got["valued"][0]["annotations"], json!({"confidence": 0.5}));
+    }
+    // A list read without values still gives the stored digest.
+    let digest = s
+        .admin(
+            "query($id: ID!) { artifactVersion(id: $id) { digest } }",
+            json!({ "id": version }),
+        )
+        .await;
+    assert_eq!(
+        one["run"]["bare"][0]["digest"],
+        digest["artifactVersion"]["digest"]
     );
 }

@@ -15,16 +15,16 @@ use crate::db::Dialect;
 use crate::domain::error::DomainResult;
 
 /// Adds every column of `F` to `select`, named `{prefix}{column}`, with NULL
-/// in place of `output`: lists and nested loads do not read outputs, which
-/// may be large, unless a client asks for them.
-pub(crate) fn columns_without_output<E: EntityTrait, F: EntityTrait>(
+/// in place of the columns `left_out`: lists and nested loads do not read
+/// outputs or values, which may be large, unless a client asks for them.
+pub(crate) fn columns_without<E: EntityTrait, F: EntityTrait>(
     mut select: Select<E>,
     prefix: &str,
-    output: F::Column,
+    left_out: &[F::Column],
 ) -> Select<E> {
     for c in F::Column::iter() {
         let alias = format!("{prefix}{}", c.as_str());
-        select = if c.as_str() == output.as_str() {
+        select = if left_out.iter().any(|l| l.as_str() == c.as_str()) {
             select.column_as(Expr::cust("NULL"), alias)
         } else {
             select.column_as(c, alias)
@@ -35,19 +35,19 @@ pub(crate) fn columns_without_output<E: EntityTrait, F: EntityTrait>(
 
 /// Runs without their output (NULL in its place).
 pub(crate) fn runs_without_output() -> Select<run::Entity> {
-    columns_without_output::<_, run::Entity>(
+    columns_without::<_, run::Entity>(
         run::Entity::find().select_only(),
         "",
-        run::Column::Output,
+        &[run::Column::Output],
     )
 }
 
 /// Steps without their output (NULL in its place).
 pub(crate) fn steps_without_output() -> Select<run_step::Entity> {
-    columns_without_output::<_, run_step::Entity>(
+    columns_without::<_, run_step::Entity>(
         run_step::Entity::find().select_only(),
         "",
-        run_step::Column::Output,
+        &[run_step::Column::Output],
     )
 }
 
@@ -63,13 +63,12 @@ pub(crate) async fn runs_with_steps<C: ConnectionTrait>(
     // review page's server CPU). The prefixed run names cannot clash with them.
     const RUN: &str = "r_";
     const STEP: &str = "";
-    let select = columns_without_output::<_, run::Entity>(
+    let select = columns_without::<_, run::Entity>(
         run::Entity::find().select_only(),
         RUN,
-        run::Column::Output,
+        &[run::Column::Output],
     );
-    let select =
-        columns_without_output::<_, run_step::Entity>(select, STEP, run_step::Column::Output);
+    let select = columns_without::<_, run_step::Entity>(select, STEP, &[run_step::Column::Output]);
     let dialect = Dialect::of(conn);
     let ids: Vec<Uuid> = ids.into_iter().collect();
     // The steps side is filtered by the ids too: a plan kept for any number

@@ -14,8 +14,9 @@ use crate::domain::ids::IdKind;
 use crate::domain::query::reads::ForeignKey;
 use crate::graphql::context::loaders;
 use crate::graphql::loaders::{
-    ChildrenOfRun, GraphLoader, InputsOfRun, OutputsOfRun, ProjectById, RunById, RunOutput,
-    StepOutput, StepsOfRun, fetch, prime,
+    ChildrenOfRun, GraphLoader, InputsOfRun, InputsOfRunWithoutValues, OutputsOfRun,
+    OutputsOfRunWithoutValues, ProjectById, RunById, RunOutput, StepOutput, StepsOfRun, fetch,
+    prime,
 };
 use crate::graphql::plain::Plain;
 
@@ -131,11 +132,11 @@ impl Run {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Vec<Plain<ArtifactVersion>>> {
-        let rows = load(ctx, InputsOfRun(self.0.id)).await?.unwrap_or_default();
-        Ok(bounds::first(rows, bounds::LIST_ITEMS)
-            .into_iter()
-            .map(|v| Plain(ArtifactVersion(v)))
-            .collect())
+        let rows = match reads_values(&[ctx.look_ahead()]) {
+            true => load(ctx, InputsOfRun(self.0.id)).await?,
+            false => load(ctx, InputsOfRunWithoutValues(self.0.id)).await?,
+        };
+        Ok(versions(rows))
     }
     /// Artifact versions this run produced: the first 100.
     #[graphql(complexity = "bounds::LIST_ITEMS * child_complexity")]
@@ -143,13 +144,11 @@ impl Run {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Vec<Plain<ArtifactVersion>>> {
-        let rows = load(ctx, OutputsOfRun(self.0.id))
-            .await?
-            .unwrap_or_default();
-        Ok(bounds::first(rows, bounds::LIST_ITEMS)
-            .into_iter()
-            .map(|v| Plain(ArtifactVersion(v)))
-            .collect())
+        let rows = match reads_values(&[ctx.look_ahead()]) {
+            true => load(ctx, OutputsOfRun(self.0.id)).await?,
+            false => load(ctx, OutputsOfRunWithoutValues(self.0.id)).await?,
+        };
+        Ok(versions(rows))
     }
     /// When the run was created.
     async fn created_at(&self) -> DateTime<Utc> {
@@ -293,24 +292,57 @@ pub(crate) async fn prime_runs(
             false => Ok(()),
         }
     };
-    let outputs = prime_linked(ctx, runs, nodes, "outputs", OutputsOfRun);
-    let inputs = prime_linked(ctx, runs, nodes, "inputs", InputsOfRun);
+    let outputs = prime_linked(
+        ctx,
+        runs,
+        nodes,
+        "outputs",
+        OutputsOfRun,
+        OutputsOfRunWithoutValues,
+    );
+    let inputs = prime_linked(
+        ctx,
+        runs,
+        nodes,
+        "inputs",
+        InputsOfRun,
+        InputsOfRunWithoutValues,
+    );
     futures::try_join!(steps, outputs, inputs)?;
     Ok(())
 }
 
+/// The first versions of a run's list, for its field.
+fn versions(rows: Option<Vec<version::Model>>) -> Vec<Plain<ArtifactVersion>> {
+    bounds::first(rows.unwrap_or_default(), bounds::LIST_ITEMS)
+        .into_iter()
+        .map(|v| Plain(ArtifactVersion(v)))
+        .collect()
+}
+
+/// Whether a selection of versions shows their values or annotations (else
+/// a run's lists read the versions without them).
+fn reads_values(nodes: &[Lookahead<'_>]) -> bool {
+    ["value", "annotations", "diff"]
+        .iter()
+        .any(|f| nodes.iter().any(|n| n.field(f).exists()))
+}
+
 /// The versions linked to `runs` by `field` (outputs or inputs), read with
-/// the children their selection asks for.
-async fn prime_linked<K>(
+/// the children their selection asks for; with their values or without
+/// them, as the field itself will ask.
+async fn prime_linked<K, L>(
     ctx: &Context<'_>,
     runs: &[&run::Model],
     nodes: &[Lookahead<'_>],
     field: &str,
-    key: fn(Uuid) -> K,
+    with_values: fn(Uuid) -> K,
+    without_values: fn(Uuid) -> L,
 ) -> async_graphql::Result<()>
 where
     K: ForeignKey<Rows = Vec<version::Model>>,
-    GraphLoader: Loader<K, Value = Vec<version::Model>>,
+    L: ForeignKey<Rows = Vec<version::Model>>,
+    GraphLoader: Loader<K, Value = Vec<version::Model>> + Loader<L, Value = Vec<version::Model>>,
 {
     let linked: Vec<Lookahead<'_>> = nodes
         .iter()
@@ -320,15 +352,33 @@ where
     if linked.is_empty() {
         return Ok(());
     }
+    let ids = runs.iter().map(|r| r.id);
+    match reads_values(&linked) {
+        true => prime_versions_of(ctx, &linked, ids.map(with_values)).await,
+        false => prime_versions_of(ctx, &linked, ids.map(without_values)).await,
+    }
+}
+
+/// Reads the version lists of `keys`, primes what `linked` asks of those
+/// versions, and keeps the lists for their fields.
+async fn prime_versions_of<K>(
+    ctx: &Context<'_>,
+    linked: &[Lookahead<'_>],
+    keys: impl Iterator<Item = K>,
+) -> async_graphql::Result<()>
+where
+    K: ForeignKey<Rows = Vec<version::Model>>,
+    GraphLoader: Loader<K, Value = Vec<version::Model>>,
+{
     let loaders = loaders(ctx);
-    let found = fetch(loaders, runs.iter().map(|r| key(r.id))).await?;
+    let found = fetch(loaders, keys).await?;
     let mut shown: Vec<&version::Model> = found
         .values()
         .flat_map(|rows| rows.iter().take(bounds::LIST_ITEMS))
         .collect();
     shown.sort_unstable_by_key(|v| v.id);
     shown.dedup_by_key(|v| v.id);
-    prime_versions(ctx, &shown, &linked).await?;
+    prime_versions(ctx, &shown, linked).await?;
     loaders.feed_many(found).await;
     Ok(())
 }

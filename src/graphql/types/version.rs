@@ -82,6 +82,7 @@ impl ArtifactVersion {
     ) -> async_graphql::Result<RawJson> {
         let v = &self.0;
         if v.archived_key.is_none()
+            && !v.value.is_unread()
             && as_schema_version.is_none()
             && !schemas::chain_is_gated(&schema_chain(ctx, v).await?)
         {
@@ -103,8 +104,12 @@ impl ArtifactVersion {
     /// Free-form notes about the value (createArtifactVersion's annotations,
     /// inherited from the base or the key's latest version when none were
     /// sent, then replaced by setAnnotations), if any; not part of the digest.
-    async fn annotations(&self) -> Option<Json> {
-        self.0.annotations.clone().map(Json)
+    async fn annotations(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Json>> {
+        if self.0.value.is_unread() {
+            // Read in a list that left values (and annotations) out.
+            return Ok(full_row(ctx, &self.0).await?.annotations.map(Json));
+        }
+        Ok(self.0.annotations.clone().map(Json))
     }
     /// What the approval rule of the policy governing the version came to
     /// when it was created: "held" (the rule approved it), "did not hold",
@@ -463,8 +468,17 @@ async fn stored_value(ctx: &Context<'_>, v: &version::Model) -> async_graphql::R
         Some(key) => Ok(load(ctx, ArchivedValue(key.clone()))
             .await?
             .ok_or("an archived value is missing from the object store")?),
+        None if v.value.is_unread() => crate::domain::values::tree(&full_row(ctx, v).await?).api(),
         None => crate::domain::values::tree(v).api(),
     }
+}
+
+/// The whole row of a version read in a list that left its value and
+/// annotations out (`JsonText::unread`), by id (batched).
+async fn full_row(ctx: &Context<'_>, v: &version::Model) -> async_graphql::Result<version::Model> {
+    load(ctx, VersionById(v.id))
+        .await?
+        .ok_or_else(|| "the version is missing".into())
 }
 
 /// Every schema of the version's key, oldest first (batched).
