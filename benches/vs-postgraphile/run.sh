@@ -185,6 +185,9 @@ if [ -n "${QBENCH_DB:-}" ]; then
     || die "quire migrate on $DB (see $TMP/migrate.log)"
   SLUG=$(sql "SELECT slug FROM projects WHERE slug LIKE 'bench-%' ORDER BY slug LIMIT 1")
   [ -n "$SLUG" ] || die "$DB holds no project quire seed made"
+  # What the table's header reports: the project's size, not --versions.
+  VERSIONS=$(sql "SELECT count(*) FROM artifact_versions v JOIN projects p ON p.id = v.project_id
+                  WHERE p.slug = '$SLUG'")
 else
   psql "$PG_URL/postgres" -qc "CREATE DATABASE $DB" >/dev/null || die "cannot create database $DB"
   DB_CREATED=1

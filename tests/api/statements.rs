@@ -269,3 +269,67 @@ async fn filtered_pages_stay_fixed_under_32_clients(s: TestServer) {
         );
     }
 }
+
+// A page of runs reads its steps and outputs (and what those versions show)
+// itself, as a page of versions does; so does one run read by ID. The runs
+// dashboard and the run detail page cost the same statements for every
+// client of 32 at once, and the loaders' batching window, set to two
+// minutes here, is never waited for.
+crate::each_backend!(runs_pages_stay_fixed_under_32_clients, |backend| {
+    TestServer::start_with(backend, |c| {
+        c.events.event_poll_ms = 3_600_000;
+        c.http.batch_delay_us = 120_000_000;
+    })
+});
+
+const RUNS_DASHBOARD: &str = include_str!("../queries/runs_dashboard.graphql");
+const RUN_DETAIL: &str = include_str!("../queries/run_detail.graphql");
+
+async fn runs_pages_stay_fixed_under_32_clients(s: TestServer) {
+    seed_counted(&s).await;
+    let dashboard = || s.admin(RUNS_DASHBOARD, json!({ "slug": "counted" }));
+    let first = dashboard().await;
+    let run = first["project"]["runs"]["edges"][0]["node"]["id"].clone();
+    let detail = || s.admin(RUN_DETAIL, json!({ "id": run }));
+    detail().await;
+
+    let before = s.statements().await;
+    let page = dashboard().await;
+    let alone = s.statements().await - before;
+    let runs = page["project"]["runs"]["edges"].as_array().unwrap();
+    assert_eq!(runs.len(), 25);
+    assert!(runs.iter().all(|r| {
+        r["node"]["steps"].as_array().is_some_and(|s| s.len() == 3)
+            && r["node"]["outputs"]
+                .as_array()
+                .is_some_and(|o| o.len() == 2)
+    }));
+    assert_eq!(
+        alone, 5,
+        "project, runs (with their count), steps, outputs, schemas"
+    );
+    let before = s.statements().await;
+    detail().await;
+    let detail_alone = s.statements().await - before;
+    assert_eq!(
+        detail_alone, 7,
+        "run, steps, outputs, inputs, files, approvals, schemas"
+    );
+
+    let before = s.statements().await;
+    let pages = futures::future::join_all((0..32).map(|_| dashboard())).await;
+    assert!(
+        pages.iter().all(|p| p == &page),
+        "every client reads the same page"
+    );
+    let spent = s.statements().await - before;
+    assert_eq!(spent, 32 * alone, "32 dashboards cost {spent} statements");
+    let before = s.statements().await;
+    futures::future::join_all((0..32).map(|_| detail())).await;
+    let spent = s.statements().await - before;
+    assert_eq!(
+        spent,
+        32 * detail_alone,
+        "32 detail pages cost {spent} statements"
+    );
+}
