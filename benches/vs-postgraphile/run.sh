@@ -305,6 +305,18 @@ floor_json() { # sql-file [ids]
   grep -v '^\\set' "$1" | psql "$DB_URL" -XAtq -v ON_ERROR_STOP=1 -v slug="'$SLUG'" \
     -v ids="'${2:-{\}}'" -v i=1 || die "the floor statement $(basename "$1") failed"
 }
+# Posts each request of a bodies file (one per line) to a server, stops at
+# an answer with errors, and writes what the jq filter makes of each answer
+# to the summary file, in order.
+summarize() { # label base-url authorization bodies-file jq-filter summary-file
+  local line
+  : >"$6"
+  while read -r line; do
+    post "$2" "$line" "$3" >"$TMP/one.out"
+    no_errors "$1" "$TMP/one.out"
+    jq -r "$5" "$TMP/one.out" >>"$6"
+  done <"$4"
+}
 # Compares summaries: quire's against each other side's; stops at a difference.
 same() { # shape side...
   local shape=$1 other
@@ -319,20 +331,17 @@ same() { # shape side...
 
 # The review page, compared: totalCount and hasNextPage, then per version in
 # order its public id and its numbers of files, approvals and steps.
-post "$QUIRE_URL" "$(cat "$TMP/quire_review.json")" "Bearer $TOKEN" >"$TMP/quire_review.out"
-no_errors "quire review page" "$TMP/quire_review.out"
-jq -r '.data.project.reviewQueue | "\(.totalCount) \(.pageInfo.hasNextPage)",
+summarize "quire review page" "$QUIRE_URL" "Bearer $TOKEN" "$TMP/quire_review.json" \
+  '.data.project.reviewQueue | "\(.totalCount) \(.pageInfo.hasNextPage)",
   (.edges[].node | [.id, (.files | length), (.approvals | length),
-                    ((.sourceRun.steps // []) | length)] | @tsv)' \
-  "$TMP/quire_review.out" >"$TMP/quire_review.summary"
-post "$PGL_URL" "$(cat "$TMP/pgl_review.json")" >"$TMP/pgl_review.out"
-no_errors "PostGraphile review page" "$TMP/pgl_review.out"
-jq -r '.data.projectBySlug.artifactVersionsByProjectId | "\(.totalCount) \(.pageInfo.hasNextPage)",
+                    ((.sourceRun.steps // []) | length)] | @tsv)' "$TMP/quire_review.summary"
+summarize "PostGraphile review page" "$PGL_URL" "" "$TMP/pgl_review.json" \
+  '.data.projectBySlug.artifactVersionsByProjectId | "\(.totalCount) \(.pageInfo.hasNextPage)",
   (.edges[].node | ["ver_" + (.rowId | gsub("-"; "")),
                     (.artifactVersionFilesByVersionId.nodes | length),
                     (.approvalsByVersionId.nodes | length),
                     ((.runBySourceRunId.runStepsByRunId.nodes // []) | length)] | @tsv)' \
-  "$TMP/pgl_review.out" >"$TMP/pgl_review.summary"
+  "$TMP/pgl_review.summary"
 floor_json "$HERE/floor_review_page.sql" | jq -r '.reviewQueue | "\(.totalCount) \(.pageInfo.hasNextPage)",
   (.edges[].node | [.id, (.files | length), (.approvals | length),
                     ((.sourceRun.steps // []) | length)] | @tsv)' >"$TMP/floor_review.summary"
@@ -346,19 +355,17 @@ log "review page: the same $expected versions of $PENDING from all three, with $
 
 # The runs dashboard, compared: totalCount and hasNextPage, then per run in
 # order its public id, its step positions and its outputs' ids, in order.
-post "$QUIRE_URL" "$(cat "$TMP/quire_dashboard.json")" "Bearer $TOKEN" >"$TMP/quire_dashboard.out"
-no_errors "quire runs dashboard" "$TMP/quire_dashboard.out"
-jq -r '.data.project.runs | "\(.totalCount) \(.pageInfo.hasNextPage)",
+summarize "quire runs dashboard" "$QUIRE_URL" "Bearer $TOKEN" "$TMP/quire_dashboard.json" \
+  '.data.project.runs | "\(.totalCount) \(.pageInfo.hasNextPage)",
   (.edges[].node | [.id, ([.steps[].order] | join(",")), ([.outputs[].id] | join(","))] | @tsv)' \
-  "$TMP/quire_dashboard.out" >"$TMP/quire_dashboard.summary"
-post "$PGL_URL" "$(cat "$TMP/pgl_dashboard.json")" >"$TMP/pgl_dashboard.out"
-no_errors "PostGraphile runs dashboard" "$TMP/pgl_dashboard.out"
-jq -r '.data.projectBySlug.runsByProjectId | "\(.totalCount) \(.pageInfo.hasNextPage)",
+  "$TMP/quire_dashboard.summary"
+summarize "PostGraphile runs dashboard" "$PGL_URL" "" "$TMP/pgl_dashboard.json" \
+  '.data.projectBySlug.runsByProjectId | "\(.totalCount) \(.pageInfo.hasNextPage)",
   (.edges[].node | ["run_" + (.rowId | gsub("-"; "")),
                     ([.runStepsByRunId.nodes[].position] | join(",")),
                     ([.runArtifactsByRunId.nodes[].artifactVersionByVersionId.rowId
                       | "ver_" + gsub("-"; "")] | join(","))] | @tsv)' \
-  "$TMP/pgl_dashboard.out" >"$TMP/pgl_dashboard.summary"
+  "$TMP/pgl_dashboard.summary"
 floor_json "$HERE/floor_runs_dashboard.sql" | jq -r '.runs | "\(.totalCount) \(.pageInfo.hasNextPage)",
   (.edges[].node | [.id, ([.steps[].order] | join(",")), ([.outputs[].id] | join(","))] | @tsv)' \
   >"$TMP/floor_dashboard.summary"
@@ -374,25 +381,17 @@ log "runs dashboard: the same 50 runs from all three, with $steps steps and $out
 detail_summary='[.id, ([.steps[].order] | join(",")),
   ([.outputs[] | "\(.id)/\(.files | length)/\(.approvals | length)"] | join(",")),
   ([.inputs[].id] | join(","))] | @tsv'
-: >"$TMP/quire_detail.summary"
-while read -r line; do
-  post "$QUIRE_URL" "$line" "Bearer $TOKEN" >"$TMP/one.out"
-  no_errors "quire run detail" "$TMP/one.out"
-  jq -r ".data.run | $detail_summary" "$TMP/one.out" >>"$TMP/quire_detail.summary"
-done <"$TMP/quire_detail.json"
-: >"$TMP/pgl_detail.summary"
-while read -r line; do
-  post "$PGL_URL" "$line" >"$TMP/one.out"
-  no_errors "PostGraphile run detail" "$TMP/one.out"
-  jq -r '.data.runByRowId | {
+summarize "quire run detail" "$QUIRE_URL" "Bearer $TOKEN" "$TMP/quire_detail.json" \
+  ".data.run | $detail_summary" "$TMP/quire_detail.summary"
+summarize "PostGraphile run detail" "$PGL_URL" "" "$TMP/pgl_detail.json" \
+  '.data.runByRowId | {
       id: ("run_" + (.rowId | gsub("-"; ""))),
       steps: [.runStepsByRunId.nodes[] | {order: .position}],
       outputs: [.outputs.nodes[].artifactVersionByVersionId | {
         id: ("ver_" + (.rowId | gsub("-"; ""))),
         files: .artifactVersionFilesByVersionId.nodes, approvals: .approvalsByVersionId.nodes}],
       inputs: [.inputs.nodes[].artifactVersionByVersionId | {id: ("ver_" + (.rowId | gsub("-"; "")))}]
-    } | '"$detail_summary" "$TMP/one.out" >>"$TMP/pgl_detail.summary"
-done <"$TMP/pgl_detail.json"
+    } | '"$detail_summary" "$TMP/pgl_detail.summary"
 same detail pgl
 floor_json "$HERE/floor_run_detail.sql" "{$(head -n 1 "$TMP/detail_uuids")}" \
   | jq -r "$detail_summary" >"$TMP/floor_detail.one"
@@ -403,21 +402,13 @@ read -r outputs inputs < <(awk -F'\t' '{ o += split($3, a, ","); i += split($4, 
 log "run detail: the same 100 runs from quire and PostGraphile ($outputs outputs, $inputs inputs), the first from the floor"
 
 # Point reads: the same id, files and approvals for each of the 100 versions.
-: >"$TMP/quire_point.summary"
-while read -r line; do
-  post "$QUIRE_URL" "$line" "Bearer $TOKEN" >"$TMP/one.out"
-  no_errors "quire point read" "$TMP/one.out"
-  jq -r '.data.artifactVersion | [.id, (.files | length), (.approvals | length)] | @tsv' \
-    "$TMP/one.out" >>"$TMP/quire_point.summary"
-done <"$TMP/quire_point.json"
-: >"$TMP/pgl_point.summary"
-while read -r line; do
-  post "$PGL_URL" "$line" >"$TMP/one.out"
-  no_errors "PostGraphile point read" "$TMP/one.out"
-  jq -r '.data.artifactVersionByRowId | ["ver_" + (.rowId | gsub("-"; "")),
+summarize "quire point read" "$QUIRE_URL" "Bearer $TOKEN" "$TMP/quire_point.json" \
+  '.data.artifactVersion | [.id, (.files | length), (.approvals | length)] | @tsv' \
+  "$TMP/quire_point.summary"
+summarize "PostGraphile point read" "$PGL_URL" "" "$TMP/pgl_point.json" \
+  '.data.artifactVersionByRowId | ["ver_" + (.rowId | gsub("-"; "")),
     (.artifactVersionFilesByVersionId.nodes | length), (.approvalsByVersionId.nodes | length)] | @tsv' \
-    "$TMP/one.out" >>"$TMP/pgl_point.summary"
-done <"$TMP/pgl_point.json"
+  "$TMP/pgl_point.summary"
 same point pgl
 floor_json "$HERE/floor_point_read.sql" "{$(head -n 1 "$TMP/point_uuids")}" \
   | jq -r '[.id, (.files | length), (.approvals | length)] | @tsv' >"$TMP/floor_point.one"

@@ -6,6 +6,7 @@ use entity::approval;
 use super::{Actor, ArtifactVersion, Project, ReviewActionGql, Run, gid, load};
 use crate::domain::ids::IdKind;
 use crate::graphql::loaders::{ProjectById, RunById, VersionById};
+use crate::graphql::plain::Plain;
 
 /// One entry of the append-only audit trail.
 pub(crate) struct Approval(pub approval::Model);
@@ -45,8 +46,8 @@ impl Approval {
         self.0.action.into()
     }
     /// Who did it. For SUPERSEDE, the reviewer whose approval superseded the version.
-    async fn actor(&self) -> crate::graphql::plain::Plain<Actor> {
-        crate::graphql::plain::Plain(Actor::new(
+    async fn actor(&self) -> Plain<Actor> {
+        Plain(Actor::new(
             self.0.actor_id,
             &self.0.actor_name,
             self.0.actor_type,

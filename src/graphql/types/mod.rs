@@ -63,3 +63,9 @@ where
 {
     loaders(ctx).load_one(key).await
 }
+
+/// Whether any of `nodes` (the selections a list's items resolve under, as
+/// a page primes their children) selects `field`.
+pub(crate) fn selects(nodes: &[async_graphql::Lookahead<'_>], field: &str) -> bool {
+    nodes.iter().any(|n| n.field(field).exists())
+}

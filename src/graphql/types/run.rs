@@ -8,6 +8,7 @@ use entity::{artifact_version as version, run, run_step};
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
+use super::selects;
 use super::version::prime_versions;
 use super::{Actor, ArtifactVersion, Project, RunStatusGql, gid, load};
 use crate::domain::ids::IdKind;
@@ -132,11 +133,12 @@ impl Run {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Vec<Plain<ArtifactVersion>>> {
-        let rows = match reads_values(&[ctx.look_ahead()]) {
-            true => load(ctx, InputsOfRun(self.0.id)).await?,
-            false => load(ctx, InputsOfRunWithoutValues(self.0.id)).await?,
-        };
-        Ok(versions(rows))
+        linked(
+            ctx,
+            InputsOfRun(self.0.id),
+            InputsOfRunWithoutValues(self.0.id),
+        )
+        .await
     }
     /// Artifact versions this run produced: the first 100.
     #[graphql(complexity = "bounds::LIST_ITEMS * child_complexity")]
@@ -144,11 +146,12 @@ impl Run {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Vec<Plain<ArtifactVersion>>> {
-        let rows = match reads_values(&[ctx.look_ahead()]) {
-            true => load(ctx, OutputsOfRun(self.0.id)).await?,
-            false => load(ctx, OutputsOfRunWithoutValues(self.0.id)).await?,
-        };
-        Ok(versions(rows))
+        linked(
+            ctx,
+            OutputsOfRun(self.0.id),
+            OutputsOfRunWithoutValues(self.0.id),
+        )
+        .await
     }
     /// When the run was created.
     async fn created_at(&self) -> DateTime<Utc> {
@@ -287,7 +290,7 @@ pub(crate) async fn prime_runs(
     }
     let loaders = loaders(ctx);
     let steps = async {
-        match nodes.iter().any(|n| n.field("steps").exists()) {
+        match selects(nodes, "steps") {
             true => prime(loaders, runs.iter().map(|r| StepsOfRun(r.id))).await,
             false => Ok(()),
         }
@@ -312,12 +315,27 @@ pub(crate) async fn prime_runs(
     Ok(())
 }
 
-/// The first versions of a run's list, for its field.
-fn versions(rows: Option<Vec<version::Model>>) -> Vec<Plain<ArtifactVersion>> {
-    bounds::first(rows.unwrap_or_default(), bounds::LIST_ITEMS)
+/// The first versions of a run's list (`with_values` or `without_values`,
+/// as the field's selection shows values or not: what `prime_linked` read).
+async fn linked<K, L>(
+    ctx: &Context<'_>,
+    with_values: K,
+    without_values: L,
+) -> async_graphql::Result<Vec<Plain<ArtifactVersion>>>
+where
+    K: ForeignKey<Rows = Vec<version::Model>>,
+    L: ForeignKey<Rows = Vec<version::Model>>,
+    GraphLoader: Loader<K, Value = Vec<version::Model>, Error = async_graphql::Error>
+        + Loader<L, Value = Vec<version::Model>, Error = async_graphql::Error>,
+{
+    let rows = match reads_values(&[ctx.look_ahead()]) {
+        true => load(ctx, with_values).await?,
+        false => load(ctx, without_values).await?,
+    };
+    Ok(bounds::first(rows.unwrap_or_default(), bounds::LIST_ITEMS)
         .into_iter()
         .map(|v| Plain(ArtifactVersion(v)))
-        .collect()
+        .collect())
 }
 
 /// Whether a selection of versions shows their values or annotations (else
@@ -325,7 +343,7 @@ fn versions(rows: Option<Vec<version::Model>>) -> Vec<Plain<ArtifactVersion>> {
 fn reads_values(nodes: &[Lookahead<'_>]) -> bool {
     ["value", "annotations", "diff"]
         .iter()
-        .any(|f| nodes.iter().any(|n| n.field(f).exists()))
+        .any(|f| selects(nodes, f))
 }
 
 /// The versions linked to `runs` by `field` (outputs or inputs), read with

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::{
     Actor, AnnotationRevision, Approval, ApprovalPolicy, ApprovalProgress, File, LineageEntry,
-    Project, Run, RunStep, VersionStatusGql, gid, load,
+    Project, Run, RunStep, VersionStatusGql, gid, load, selects,
 };
 use crate::domain::ids::{self, IdKind};
 use crate::domain::{artifacts::files, artifacts::versions, schemas};
@@ -423,10 +423,9 @@ pub(crate) async fn prime_versions(
     if versions.is_empty() {
         return Ok(());
     }
-    let asks = |field: &str| nodes.iter().any(|n| n.field(field).exists());
-    let asks_steps = nodes
-        .iter()
-        .any(|n| n.field("sourceRun").field("steps").exists());
+    let asks = |field: &str| selects(nodes, field);
+    let sources: Vec<_> = nodes.iter().map(|n| n.field("sourceRun")).collect();
+    let asks_steps = selects(&sources, "steps");
     let mut runs: Vec<uuid::Uuid> = versions.iter().filter_map(|v| v.source_run_id).collect();
     runs.sort_unstable();
     runs.dedup();
