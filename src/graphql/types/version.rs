@@ -399,8 +399,7 @@ pub(crate) async fn prime_page(
 ) -> async_graphql::Result<()> {
     let look = ctx.look_ahead();
     let versions: Vec<&version::Model> = page.items.iter().map(|(_, v)| v).collect();
-    let nodes = [look.field("nodes"), look.field("edges").field("node")];
-    prime_versions(ctx, &versions, &nodes).await
+    prime_versions(ctx, &versions, &[look.field("edges").field("node")]).await
 }
 
 /// The same for one version read by ID (`artifactVersion`): its children
