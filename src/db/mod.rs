@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
+use sea_orm::sqlx::postgres::PgConnectOptions;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
@@ -15,11 +16,15 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+mod conn;
 pub(crate) mod dialect;
 pub(crate) mod json_path;
+mod statement_pool;
 pub(crate) mod text_search;
 
+pub use conn::Conn;
 pub(crate) use dialect::Dialect;
+use statement_pool::StatementPool;
 
 /// What a sort expression yields, so that its values can be read back from
 /// a row and out of a cursor.
@@ -237,12 +242,29 @@ async fn sqlite_connection_is_clean(
     Ok(clean)
 }
 
+/// PostgreSQL connections for requests' statements: SeaORM's pool for
+/// transactions has this many, and so has the statement pool beside it.
+const REQUEST_CONNECTIONS: u32 = 20;
+
+/// How long a statement waits for a pooled connection before it fails.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// PostgreSQL planned every execution of a prepared statement afresh (its
+/// cost model kept preferring custom plans): 0.3 ms per statement, more
+/// than most of them take to run. Quire's statements are few and keyed by
+/// indexed columns, so one generic plan per statement and connection
+/// serves: PostgreSQL CPU per review page 3.4-4.8 -> 2.9-3.2 ms, per point
+/// read 0.62-0.79 -> 0.36-0.51 ms (see BENCHMARKS.md).
+fn generic_plans(opts: PgConnectOptions) -> PgConnectOptions {
+    opts.options([("plan_cache_mode", "force_generic_plan")])
+}
+
 /// The database: the pool requests use, with the server's own small pool
 /// beside it; cheap to clone (handles to shared pools).
 #[derive(Clone)]
 pub struct Db {
     /// The pool of requests' statements, counted in the SQL statistics.
-    pub conn: DatabaseConnection,
+    pub conn: Conn,
     pub(crate) stats: Arc<SqlStats>,
     pub(crate) write_health: Arc<WriteHealth>,
     /// A small pool for the server's own work (the event reader,
@@ -250,7 +272,7 @@ pub struct Db {
     background: DatabaseConnection,
     /// Requests' statements whose best plan depends on their values (see
     /// [`Db::value_planned`]); on SQLite the request pool itself.
-    value_planned: DatabaseConnection,
+    value_planned: Conn,
     /// SQLite only: write transactions of this process take turns here, in
     /// order, before asking SQLite for its write lock. Left to SQLite, a
     /// writer that finds the lock taken sleeps and polls (up to 100 ms a
@@ -271,7 +293,11 @@ impl Db {
         let sqlite = sqlite_file(url);
         let mut conn = sea_orm::Database::connect(Self::options(
             url,
-            if url.starts_with("sqlite:") { 8 } else { 20 },
+            if url.starts_with("sqlite:") {
+                8
+            } else {
+                REQUEST_CONNECTIONS
+            },
             opts,
         ))
         .await
@@ -296,13 +322,29 @@ impl Db {
                 });
                 let mut planned = sea_orm::Database::connect(options).await?;
                 count(&mut planned);
-                planned
+                Some(planned)
             }
-            false => conn.clone(),
+            false => None,
         };
         let write_gate = Dialect::of(&conn)
             .serial_writers()
             .then(|| Arc::new(tokio::sync::Mutex::new(())));
+        let reads = match conn.get_database_backend() {
+            DbBackend::Postgres => Some(StatementPool::new(
+                generic_plans(
+                    url.parse()
+                        .map_err(|e| DbErr::Conn(sea_orm::RuntimeErr::SqlxError(Arc::new(e))))?,
+                ),
+                REQUEST_CONNECTIONS,
+                ACQUIRE_TIMEOUT,
+            )),
+            _ => None,
+        };
+        let conn = Conn::new(conn, reads, stats.clone());
+        let value_planned = match value_planned {
+            Some(planned) => Conn::new(planned, None, stats.clone()),
+            None => conn.clone(),
+        };
         Ok(Db {
             conn,
             stats,
@@ -315,12 +357,14 @@ impl Db {
 
     /// The same database through the background pool, with its own counter.
     pub(crate) fn for_background(&self) -> Db {
+        let stats = Arc::new(SqlStats::default());
+        let conn = Conn::new(self.background.clone(), None, stats.clone());
         Db {
-            conn: self.background.clone(),
-            stats: Arc::new(SqlStats::default()),
+            conn: conn.clone(),
+            stats,
             write_health: self.write_health.clone(),
             background: self.background.clone(),
-            value_planned: self.background.clone(),
+            value_planned: conn.clone(),
             write_gate: self.write_gate.clone(),
         }
     }
@@ -333,7 +377,7 @@ impl Db {
     /// (0.37 s) where a GIN lookup takes 0.4 ms. On PostgreSQL its
     /// connections plan each execution with its values; elsewhere it is the
     /// request pool. Its statements count as requests'.
-    pub(crate) fn value_planned(&self) -> &DatabaseConnection {
+    pub(crate) fn value_planned(&self) -> &Conn {
         &self.value_planned
     }
 
@@ -344,7 +388,7 @@ impl Db {
         let mut options = ConnectOptions::new(url.to_owned());
         options
             .sqlx_logging(false)
-            .acquire_timeout(Duration::from_secs(10))
+            .acquire_timeout(ACQUIRE_TIMEOUT)
             // A ping before every acquire was a round trip (and, on
             // PostgreSQL, a wake-up of the server process) before each
             // statement outside a transaction. Only a connection idle long
@@ -363,16 +407,7 @@ impl Db {
                     None => opts,
                 }
             })
-            // PostgreSQL planned every execution of a prepared statement
-            // afresh (its cost model kept preferring custom plans): 0.3 ms
-            // per statement, more than most of them take to run. Quire's
-            // statements are few and keyed by indexed columns, so one
-            // generic plan per statement and connection serves: PostgreSQL
-            // CPU per review page 3.4-4.8 -> 2.9-3.2 ms, per point read
-            // 0.62-0.79 -> 0.36-0.51 ms (see BENCHMARKS.md).
-            .map_sqlx_postgres_opts(|opts| {
-                opts.options([("plan_cache_mode", "force_generic_plan")])
-            })
+            .map_sqlx_postgres_opts(generic_plans)
             .map_sqlx_sqlite_pool_opts(|pool| {
                 pool.after_release(|conn, _| Box::pin(sqlite_connection_is_clean(conn)))
             });
@@ -382,7 +417,7 @@ impl Db {
 
     /// Applies every pending migration.
     pub async fn migrate(&self) -> Result<(), DbErr> {
-        Migrator::up(&self.conn, None).await
+        Migrator::up(self.conn.pool(), None).await
     }
 
     /// SQLite or PostgreSQL.
@@ -406,6 +441,7 @@ impl Db {
         };
         let txn = self
             .conn
+            .pool()
             .begin_with_options(TransactionOptions {
                 sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
                 ..Default::default()

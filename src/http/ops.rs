@@ -13,7 +13,7 @@ pub(crate) async fn healthz() -> &'static str {
 
 /// Ready when the database answers and takes writes.
 pub(crate) async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
-    if state.db.conn.ping().await.is_err() {
+    if state.db.conn.pool().ping().await.is_err() {
         return (StatusCode::SERVICE_UNAVAILABLE, "database unavailable");
     }
     if !state.db.writable().await {

@@ -77,7 +77,7 @@ async fn snapshot(from: &Db) -> Result<DatabaseTransaction, sea_orm::DbErr> {
         ),
         _ => (None, None),
     };
-    from.conn.begin_with_config(isolation, access).await
+    from.conn.pool().begin_with_config(isolation, access).await
 }
 
 /// Copies every table of `from` into the empty, migrated `to`, calling

@@ -312,3 +312,65 @@ fn dir_bytes(dir: &std::path::Path) -> u64 {
         .map(|m| m.len())
         .sum()
 }
+
+/// One value read through the request connections, as text.
+async fn read_one(db: &Db, sql: &str) -> Result<String, sea_orm::DbErr> {
+    let row = db
+        .conn
+        .query_one_raw(Statement::from_string(db.backend(), sql))
+        .await?
+        .expect("a row");
+    row.try_get_by_index::<String>(0)
+}
+
+/// Reads outside a transaction hand their connection back without a ping
+/// (`db::statement_pool`): a read whose caller stopped waiting midway, or
+/// that failed, must not leave a connection that answers the next read
+/// wrongly; a clean one is reused.
+async fn abandoned_and_failed_reads_spoil_no_connection(backend: crate::common::Backend) {
+    let Some((_scratch, url)) = crate::databases::migrated_database(backend).await else {
+        eprintln!("skipped: QUIRE_TEST_DATABASE_URL is not set");
+        return;
+    };
+    let db = Db::connect(&url).await.unwrap();
+    let postgres = backend == crate::common::Backend::Postgres;
+    let (slow, failing, whoami) = match postgres {
+        true => (
+            "SELECT pg_sleep(2)::text || 'slept'",
+            "SELECT (1 / (SELECT count(*) - count(*) FROM projects))::text",
+            "SELECT pg_backend_pid()::text",
+        ),
+        false => (
+            // A recursive count long enough to be cut off midway.
+            "WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < 3000000) SELECT count(*) || 'counted' FROM c",
+            "SELECT abs(-9223372036854775807 - 1) || ''",
+            "SELECT 'one'",
+        ),
+    };
+    // Every connection of the pool starts a read and is abandoned midway.
+    let abandoned = (0..25)
+        .map(|_| tokio::time::timeout(std::time::Duration::from_millis(50), read_one(&db, slow)));
+    for outcome in futures::future::join_all(abandoned).await {
+        assert!(outcome.is_err(), "the slow read was cut off: {outcome:?}");
+    }
+    // A read that fails in the database.
+    assert!(read_one(&db, failing).await.is_err());
+    // Every connection answers its own read next, at once and in turn.
+    let reads = (0..40).map(|i| {
+        let db = db.clone();
+        async move { read_one(&db, &format!("SELECT '{i}'")).await }
+    });
+    let answers = futures::future::join_all(reads).await;
+    for (i, answer) in answers.into_iter().enumerate() {
+        assert_eq!(answer.unwrap(), i.to_string());
+    }
+    // Read after read, one connection serves.
+    let first = read_one(&db, whoami).await.unwrap();
+    for _ in 0..5 {
+        assert_eq!(read_one(&db, whoami).await.unwrap(), first);
+    }
+}
+
+crate::each_backend!(abandoned_and_failed_reads_spoil_no_connection, |backend| {
+    std::future::ready(Some(backend))
+});

@@ -923,7 +923,9 @@ async fn legacy_files_get_their_project(backend: crate::common::Backend) {
         .iter()
         .position(|m| m.name() == "m20261124_000001_file_projects")
         .expect("the file projects migration");
-    Migrator::up(&db.conn, Some(before as u32)).await.unwrap();
+    Migrator::up(db.conn.pool(), Some(before as u32))
+        .await
+        .unwrap();
 
     let now = chrono::Utc::now();
     let mut projects = Vec::new();
@@ -1027,7 +1029,7 @@ async fn legacy_files_get_their_project(backend: crate::common::Backend) {
         versions.push(v_id);
     }
 
-    Migrator::up(&db.conn, None).await.unwrap();
+    Migrator::up(db.conn.pool(), None).await.unwrap();
 
     let rows = file::Entity::find().all(&db.conn).await.unwrap();
     assert_eq!(rows.len(), 4, "{rows:?}");
