@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
-use entity::{artifact_version as version, run, run_step};
+use entity::{RunArtifactDirection, artifact_version as version, run, run_step};
 use uuid::Uuid;
 
 use super::error::to_graphql;
@@ -138,6 +138,20 @@ pub(crate) async fn fetch<K: ForeignKey>(
         }
     }
     Ok(found)
+}
+
+/// The outputs and inputs of `runs` in `lists`, read now in one statement,
+/// values only for the lists in `valued` (see `reads::linked_versions`),
+/// for the caller to prime and feed.
+pub(crate) async fn fetch_linked(
+    loaders: &Loaders,
+    runs: &[Uuid],
+    lists: &[RunArtifactDirection],
+    valued: &[RunArtifactDirection],
+) -> async_graphql::Result<HashMap<(Uuid, RunArtifactDirection), Vec<version::Model>>> {
+    reads::linked_versions(&loaders.loader().db.conn, runs, lists, valued)
+        .await
+        .map_err(to_graphql)
 }
 
 /// Runs by id with their steps, read now and kept for `sourceRun { steps }`

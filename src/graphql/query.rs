@@ -148,10 +148,18 @@ impl QueryRoot {
         let Ok(uuid) = ids::decode(IdKind::Run, &id) else {
             return Ok(None);
         };
-        let Some(run) = runs::by_id(session(ctx), uuid).await.api()? else {
-            return Ok(None);
+        // Shown steps come with the run, in the same statement.
+        let (run, steps) = match ctx.look_ahead().field("steps").exists() {
+            true => match runs::by_id_with_steps(session(ctx), uuid).await.api()? {
+                Some((run, steps)) => (run, Some(steps)),
+                None => return Ok(None),
+            },
+            false => match runs::by_id(session(ctx), uuid).await.api()? {
+                Some(run) => (run, None),
+                None => return Ok(None),
+            },
         };
-        super::types::run::prime_runs(ctx, &[&run], &[ctx.look_ahead()]).await?;
+        super::types::run::prime_run(ctx, &run, steps).await?;
         Ok(Some(Plain(Run(run))))
     }
 

@@ -12,7 +12,8 @@ backend_tests!(
     artifacts_and_filters,
     a_run_says_who_started_it,
     plain_fields_answer_every_selection_form,
-    run_lists_read_values_only_when_shown
+    run_lists_read_values_only_when_shown,
+    a_runs_outputs_and_inputs_read_together
 );
 
 async fn nested_graph_with_pagination(s: TestServer) {
@@ -488,4 +489,106 @@ async fn run_lists_read_values_only_when_shown(s: TestServer) {
         one["run"]["bare"][0]["digest"],
         digest["artifactVersion"]["digest"]
     );
+}
+
+/// A run's outputs and inputs come from one statement, each list with its
+/// values only when its own selection shows them: every combination answers
+/// what each list holds, in link order, on `run(id)` and on a page of runs.
+async fn a_runs_outputs_and_inputs_read_together(s: TestServer) {
+    let project = s.create_project("both").await;
+    let maker = s.start_run(&project, "maker").await;
+    let mut made = Vec::new();
+    for i in 0..3 {
+        let key = format!("k.in{i}");
+        let version = s
+            .create_version(&project, &key, json!({ "in": i }), Some(&maker))
+            .await;
+        made.push(version["id"].as_str().unwrap().to_owned());
+    }
+    let data = s
+        .admin(
+            "mutation($input: StartRunInput!) { startRun(input: $input) { id } }",
+            json!({ "input": { "projectId": project, "pipeline": "reader", "inputVersionIds": [made[2], made[0]] } }),
+        )
+        .await;
+    let reader = data["startRun"]["id"].as_str().unwrap().to_owned();
+    let out = s
+        .create_version(&project, "k.out", json!({ "out": 1 }), Some(&reader))
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let shapes = [
+        "outputs { id value } inputs { id }",
+        "outputs { id } inputs { id value }",
+        "outputs { id value } inputs { id value }",
+        "inputs { id value } outputs { id }",
+    ];
+    for shape in shapes {
+        let one = s
+            .admin(
+                &format!("query($id: ID!) {{ run(id: $id) {{ {shape} }} }}"),
+                json!({ "id": reader }),
+            )
+            .await;
+        let page = s
+            .admin(
+                &format!("{{ project(slug: \"both\") {{ runs(first: 10) {{ edges {{ node {{ id {shape} }} }} }} }} }}"),
+                json!({}),
+            )
+            .await;
+        let listed = page["project"]["runs"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| &e["node"])
+            .find(|n| n["id"] == reader.as_str())
+            .cloned()
+            .unwrap();
+        for got in [&one["run"], &listed] {
+            let ids = |list: &str| -> Vec<String> {
+                got[list]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|v| v["id"].as_str().unwrap().to_owned())
+                    .collect()
+            };
+            assert_eq!(ids("outputs"), vec![out.as_str()], "{shape}: {got}");
+            // In the order startRun was given them.
+            assert_eq!(
+                ids("inputs"),
+                [made[2].clone(), made[0].clone()],
+                "{shape}: {got}"
+            );
+            if shape.contains("outputs { id value }") {
+                assert_eq!(got["outputs"][0]["value"], json!({ "out": 1 }), "{shape}");
+            }
+            if shape.contains("inputs { id value }") {
+                for v in got["inputs"].as_array().unwrap() {
+                    let i = made.iter().position(|m| v["id"] == m.as_str()).unwrap();
+                    assert_eq!(v["value"], json!({ "in": i }), "{shape}");
+                }
+            }
+        }
+        // The maker's outputs are the three inputs, in the order made.
+        let maker_outputs = s
+            .admin(
+                &format!("query($id: ID!) {{ run(id: $id) {{ {shape} }} }}"),
+                json!({ "id": maker }),
+            )
+            .await;
+        let ids: Vec<&str> = maker_outputs["run"]["outputs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            ids,
+            made.iter().map(String::as_str).collect::<Vec<_>>(),
+            "{shape}"
+        );
+        assert_eq!(maker_outputs["run"]["inputs"], json!([]), "{shape}");
+    }
 }

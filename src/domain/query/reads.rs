@@ -21,9 +21,10 @@ use entity::{
     artifact_version as version, artifact_version_file as version_file, file, generation, project,
     project_tier_change, run, run_artifact, run_step,
 };
+use sea_orm::sea_query::{SelectStatement, UnionType};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, JoinType, QueryFilter,
-    QueryOrder, QueryResult, QuerySelect, RelationTrait, Select,
+    QueryOrder, QueryResult, QuerySelect, QueryTrait, RelationTrait, Select,
 };
 use uuid::Uuid;
 
@@ -248,6 +249,110 @@ fn without_values(select: Select<version::Entity>) -> Select<version::Entity> {
         "",
         &[version::Column::Value, version::Column::Annotations],
     )
+}
+
+/// The aliases under which a combined read's link direction and position
+/// come back.
+const DIRECTION: &str = "quire_direction";
+const SORT: &str = "quire_sort";
+
+/// A version with the run, the direction and the position it was linked under.
+struct Linked {
+    run: Uuid,
+    direction: RunArtifactDirection,
+    sort: i32,
+    version: version::Model,
+}
+
+impl FromQueryResult for Linked {
+    fn from_query_result(res: &QueryResult, pre: &str) -> Result<Self, DbErr> {
+        let direction = match res.try_get::<String>(pre, DIRECTION)?.as_str() {
+            "OUTPUT" => RunArtifactDirection::Output,
+            _ => RunArtifactDirection::Input,
+        };
+        Ok(Linked {
+            run: res.try_get(pre, KEY)?,
+            direction,
+            sort: res.try_get(pre, SORT)?,
+            version: version::Model::from_row(res)?,
+        })
+    }
+}
+
+/// The version lists of `runs` in `lists` (outputs, inputs or both) in one
+/// statement, each in link order (ties by version id) as `OutputsOfRun`
+/// and `InputsOfRun` read them, under (run, direction); every run has each
+/// list, empty or not. Values and annotations are read only for the
+/// directions in `valued`; the other lists' versions come as
+/// `without_values` reads them.
+pub(crate) async fn linked_versions(
+    conn: &impl ConnectionTrait,
+    runs: &[Uuid],
+    lists: &[RunArtifactDirection],
+    valued: &[RunArtifactDirection],
+) -> DomainResult<HashMap<(Uuid, RunArtifactDirection), Vec<version::Model>>> {
+    if runs.is_empty() || lists.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut statement: Option<SelectStatement> = None;
+    for direction in lists {
+        let branch = linked_select(Dialect::of(conn), runs, *direction, valued).into_query();
+        statement = Some(match statement {
+            // Each list its own branch: one filter on the (run, direction)
+            // index each, which PostgreSQL's generic plan keeps to a nested
+            // loop, where a filter on both directions got a hash join over
+            // every version (4.5 ms at 10k versions).
+            Some(mut union) => {
+                union.union(UnionType::All, branch);
+                union
+            }
+            None => branch,
+        });
+    }
+    let statement = statement.expect("at least one list");
+    let rows = conn.query_all(&statement).await?;
+    let mut linked: HashMap<(Uuid, RunArtifactDirection), Vec<(i32, version::Model)>> = runs
+        .iter()
+        .flat_map(|run| lists.iter().map(|d| ((*run, *d), Vec::new())))
+        .collect();
+    for row in rows {
+        let row = Linked::from_query_result(&row, "")?;
+        linked
+            .entry((row.run, row.direction))
+            .or_default()
+            .push((row.sort, row.version));
+    }
+    Ok(linked
+        .into_iter()
+        .map(|(key, mut rows)| {
+            rows.sort_by_key(|(sort, v)| (*sort, v.id));
+            (key, rows.into_iter().map(|(_, v)| v).collect())
+        })
+        .collect())
+}
+
+/// One list's branch of [`linked_versions`].
+fn linked_select(
+    dialect: Dialect,
+    runs: &[Uuid],
+    direction: RunArtifactDirection,
+    valued: &[RunArtifactDirection],
+) -> Select<version::Entity> {
+    let select = match valued.contains(&direction) {
+        true => run_rows::columns_without::<_, version::Entity>(
+            version::Entity::find().select_only(),
+            "",
+            &[],
+        ),
+        false => without_values(version::Entity::find()),
+    };
+    select
+        .column_as(run_artifact::Column::RunId, KEY)
+        .column_as(run_artifact::Column::Direction, DIRECTION)
+        .column_as(run_artifact::Column::Sort, SORT)
+        .join_rev(JoinType::InnerJoin, run_artifact::Relation::Version.def())
+        .filter(dialect.uuid_in(run_artifact::Column::RunId, runs.iter().copied()))
+        .filter(run_artifact::Column::Direction.eq(direction))
 }
 
 /// The outputs of runs by id, read only when a client selects them (lists

@@ -640,6 +640,18 @@ pub async fn by_id(s: Session<'_>, id: Uuid) -> DomainResult<Option<run::Model>>
     visible_by_id(s, &s.db.conn, id).await
 }
 
+/// A run by id with its steps in order (its output and theirs left out: the
+/// fields read them when asked), in one statement, if the caller may see it.
+pub async fn by_id_with_steps(
+    s: Session<'_>,
+    id: Uuid,
+) -> DomainResult<Option<(run::Model, Vec<run_step::Model>)>> {
+    let found = crate::domain::query::run_rows::runs_with_steps(&s.db.conn, [id])
+        .await?
+        .pop();
+    Ok(found.filter(|(r, _)| s.principal.can_see(r.project_id)))
+}
+
 /// A run by id through `conn` (a transaction, say), if the caller may see it.
 async fn visible_by_id(
     s: Session<'_>,

@@ -4,7 +4,7 @@ use crate::graphql::scalars::Json;
 use async_graphql::dataloader::Loader;
 use async_graphql::{Context, ID, Lookahead, Object};
 use chrono::{DateTime, Utc};
-use entity::{artifact_version as version, run, run_step};
+use entity::{RunArtifactDirection as Direction, artifact_version as version, run, run_step};
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
@@ -15,9 +15,9 @@ use crate::domain::ids::IdKind;
 use crate::domain::query::reads::ForeignKey;
 use crate::graphql::context::loaders;
 use crate::graphql::loaders::{
-    ChildrenOfRun, GraphLoader, InputsOfRun, InputsOfRunWithoutValues, OutputsOfRun,
-    OutputsOfRunWithoutValues, ProjectById, RunById, RunOutput, StepOutput, StepsOfRun, fetch,
-    prime,
+    ChildrenOfRun, GraphLoader, InputsOfRun, InputsOfRunWithoutValues, Loaders, OutputsOfRun,
+    OutputsOfRunWithoutValues, ProjectById, RunById, RunOutput, StepOutput, StepsOfRun,
+    fetch_linked, prime,
 };
 use crate::graphql::plain::Plain;
 
@@ -278,8 +278,9 @@ crate::graphql::plain::plain_fields!(RunStep {
 
 /// Loads the children a list of runs asks for (steps, outputs, inputs, and
 /// what those versions ask for in turn) before its items resolve: one
-/// statement per relation for the whole list, at any load, as `prime_page`
-/// does for versions. `nodes` are the selections the runs resolve under.
+/// statement per relation for the whole list (the outputs and inputs share
+/// one), at any load, as `prime_page` does for versions. `nodes` are the
+/// selections the runs resolve under.
 pub(crate) async fn prime_runs(
     ctx: &Context<'_>,
     runs: &[&run::Model],
@@ -288,31 +289,27 @@ pub(crate) async fn prime_runs(
     if runs.is_empty() {
         return Ok(());
     }
-    let loaders = loaders(ctx);
     let steps = async {
         match selects(nodes, "steps") {
-            true => prime(loaders, runs.iter().map(|r| StepsOfRun(r.id))).await,
+            true => prime(loaders(ctx), runs.iter().map(|r| StepsOfRun(r.id))).await,
             false => Ok(()),
         }
     };
-    let outputs = prime_linked(
-        ctx,
-        runs,
-        nodes,
-        "outputs",
-        OutputsOfRun,
-        OutputsOfRunWithoutValues,
-    );
-    let inputs = prime_linked(
-        ctx,
-        runs,
-        nodes,
-        "inputs",
-        InputsOfRun,
-        InputsOfRunWithoutValues,
-    );
-    futures::try_join!(steps, outputs, inputs)?;
+    futures::try_join!(steps, prime_linked(ctx, runs, nodes))?;
     Ok(())
+}
+
+/// `run(id)`'s children: its steps, read with it (when shown), are kept for
+/// their field; its lists are primed as `prime_runs` does.
+pub(crate) async fn prime_run(
+    ctx: &Context<'_>,
+    run: &run::Model,
+    steps: Option<Vec<run_step::Model>>,
+) -> async_graphql::Result<()> {
+    if let Some(steps) = steps {
+        loaders(ctx).feed_one(StepsOfRun(run.id), steps).await;
+    }
+    prime_linked(ctx, &[run], &[ctx.look_ahead()]).await
 }
 
 /// The first versions of a run's list (`with_values` or `without_values`,
@@ -346,57 +343,80 @@ fn reads_values(nodes: &[Lookahead<'_>]) -> bool {
         .any(|f| selects(nodes, f))
 }
 
-/// The versions linked to `runs` by `field` (outputs or inputs), read with
-/// the children their selection asks for; with their values or without
-/// them, as the field itself will ask.
-async fn prime_linked<K, L>(
+/// The outputs and inputs `nodes` ask of `runs`, read in one statement (with
+/// values only for a list whose selection shows them), with what each
+/// list's selection asks of its versions; each list is kept under the key
+/// its field will load (`linked`).
+async fn prime_linked(
     ctx: &Context<'_>,
     runs: &[&run::Model],
     nodes: &[Lookahead<'_>],
-    field: &str,
-    with_values: fn(Uuid) -> K,
-    without_values: fn(Uuid) -> L,
-) -> async_graphql::Result<()>
-where
-    K: ForeignKey<Rows = Vec<version::Model>>,
-    L: ForeignKey<Rows = Vec<version::Model>>,
-    GraphLoader: Loader<K, Value = Vec<version::Model>> + Loader<L, Value = Vec<version::Model>>,
-{
-    let linked: Vec<Lookahead<'_>> = nodes
-        .iter()
-        .map(|n| n.field(field))
-        .filter(|l| l.exists())
-        .collect();
-    if linked.is_empty() {
+) -> async_graphql::Result<()> {
+    let under = |field: &str| -> Vec<Lookahead<'_>> {
+        nodes
+            .iter()
+            .map(|n| n.field(field))
+            .filter(|l| l.exists())
+            .collect()
+    };
+    let lists: Vec<(Direction, Vec<Lookahead<'_>>)> = [
+        (Direction::Output, under("outputs")),
+        (Direction::Input, under("inputs")),
+    ]
+    .into_iter()
+    .filter(|(_, selections)| !selections.is_empty())
+    .collect();
+    if lists.is_empty() {
         return Ok(());
     }
-    let ids = runs.iter().map(|r| r.id);
-    match reads_values(&linked) {
-        true => prime_versions_of(ctx, &linked, ids.map(with_values)).await,
-        false => prime_versions_of(ctx, &linked, ids.map(without_values)).await,
+    let directions: Vec<Direction> = lists.iter().map(|(d, _)| *d).collect();
+    let valued: Vec<Direction> = lists
+        .iter()
+        .filter(|(_, selections)| reads_values(selections))
+        .map(|(d, _)| *d)
+        .collect();
+    let ids: Vec<Uuid> = runs.iter().map(|r| r.id).collect();
+    let loaders = loaders(ctx);
+    let found = fetch_linked(loaders, &ids, &directions, &valued).await?;
+    let primes = lists.iter().map(|(direction, selections)| {
+        let mut shown: Vec<&version::Model> = found
+            .iter()
+            .filter(|((_, d), _)| d == direction)
+            .flat_map(|(_, rows)| rows.iter().take(bounds::LIST_ITEMS))
+            .collect();
+        shown.sort_unstable_by_key(|v| v.id);
+        shown.dedup_by_key(|v| v.id);
+        async move { prime_versions(ctx, &shown, selections).await }
+    });
+    futures::future::try_join_all(primes).await?;
+    let (mut outputs, mut inputs) = (Vec::new(), Vec::new());
+    for ((run, direction), rows) in found {
+        match direction {
+            Direction::Output => outputs.push((run, rows)),
+            Direction::Input => inputs.push((run, rows)),
+        }
     }
+    let with_values = |d: Direction| valued.contains(&d);
+    match with_values(Direction::Output) {
+        true => feed(loaders, outputs, OutputsOfRun).await,
+        false => feed(loaders, outputs, OutputsOfRunWithoutValues).await,
+    }
+    match with_values(Direction::Input) {
+        true => feed(loaders, inputs, InputsOfRun).await,
+        false => feed(loaders, inputs, InputsOfRunWithoutValues).await,
+    }
+    Ok(())
 }
 
-/// Reads the version lists of `keys`, primes what `linked` asks of those
-/// versions, and keeps the lists for their fields.
-async fn prime_versions_of<K>(
-    ctx: &Context<'_>,
-    linked: &[Lookahead<'_>],
-    keys: impl Iterator<Item = K>,
-) -> async_graphql::Result<()>
+/// Keeps the version lists of runs under key `K`.
+async fn feed<K>(loaders: &Loaders, lists: Vec<(Uuid, Vec<version::Model>)>, key: fn(Uuid) -> K)
 where
     K: ForeignKey<Rows = Vec<version::Model>>,
     GraphLoader: Loader<K, Value = Vec<version::Model>>,
 {
-    let loaders = loaders(ctx);
-    let found = fetch(loaders, keys).await?;
-    let mut shown: Vec<&version::Model> = found
-        .values()
-        .flat_map(|rows| rows.iter().take(bounds::LIST_ITEMS))
-        .collect();
-    shown.sort_unstable_by_key(|v| v.id);
-    shown.dedup_by_key(|v| v.id);
-    prime_versions(ctx, &shown, linked).await?;
-    loaders.feed_many(found).await;
-    Ok(())
+    if !lists.is_empty() {
+        loaders
+            .feed_many(lists.into_iter().map(|(run, rows)| (key(run), rows)))
+            .await;
+    }
 }
