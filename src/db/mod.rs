@@ -249,14 +249,21 @@ const REQUEST_CONNECTIONS: u32 = 20;
 /// How long a statement waits for a pooled connection before it fails.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// PostgreSQL planned every execution of a prepared statement afresh (its
-/// cost model kept preferring custom plans): 0.3 ms per statement, more
-/// than most of them take to run. Quire's statements are few and keyed by
-/// indexed columns, so one generic plan per statement and connection
-/// serves: PostgreSQL CPU per review page 3.4-4.8 -> 2.9-3.2 ms, per point
-/// read 0.62-0.79 -> 0.36-0.51 ms (see BENCHMARKS.md).
+/// How requests' PostgreSQL connections plan. Every execution of a
+/// prepared statement was planned afresh (the cost model kept preferring
+/// custom plans): 0.3 ms per statement, more than most of them take to run.
+/// Quire's statements are few and keyed by indexed columns, so one generic
+/// plan per statement and connection serves: PostgreSQL CPU per review page
+/// 3.4-4.8 -> 2.9-3.2 ms, per point read 0.62-0.79 -> 0.36-0.51 ms (see
+/// BENCHMARKS.md). No parallel workers: at 1M versions a run's outputs and
+/// inputs (a UNION ALL) got a parallel plan that started two worker
+/// processes per execution, 7 ms for what one process reads in 0.4 ms; a
+/// request server with a connection per client has no idle cores to lend.
 fn generic_plans(opts: PgConnectOptions) -> PgConnectOptions {
-    opts.options([("plan_cache_mode", "force_generic_plan")])
+    opts.options([
+        ("plan_cache_mode", "force_generic_plan"),
+        ("max_parallel_workers_per_gather", "0"),
+    ])
 }
 
 /// The database: the pool requests use, with the server's own small pool

@@ -154,6 +154,32 @@ pub(crate) async fn fetch_linked(
         .map_err(to_graphql)
 }
 
+/// The files and approvals of `versions`, read now in one statement (see
+/// `reads::files_and_approvals`) and kept for their fields (see [`prime`]).
+pub(crate) async fn prime_files_and_approvals(
+    loaders: &Loaders,
+    versions: impl IntoIterator<Item = Uuid>,
+) -> async_graphql::Result<()> {
+    let ids: Vec<Uuid> = versions.into_iter().collect();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let (files, approvals) = reads::files_and_approvals(&loaders.loader().db.conn, &ids)
+        .await
+        .map_err(to_graphql)?;
+    loaders
+        .feed_many(files.into_iter().map(|(v, f)| (FilesOfVersion(v), f)))
+        .await;
+    loaders
+        .feed_many(
+            approvals
+                .into_iter()
+                .map(|(v, a)| (ApprovalsOfVersion(v), a)),
+        )
+        .await;
+    Ok(())
+}
+
 /// Runs by id with their steps, read now and kept for `sourceRun { steps }`
 /// (see [`prime`]).
 pub(crate) async fn prime_runs_with_steps(

@@ -491,6 +491,35 @@ async fn scoping_links_and_gc(s: TestServer) {
         version["primaryFile"],
         json!({ "id": f2, "filename": "b.png" })
     );
+    // Read back with the approvals (one statement for both), files keep
+    // their link order, not their ids' order, on a point read and a page.
+    let reversed = s
+        .admin(create, json!({ "input": { "projectId": mine, "schemaKey": "brand.icon", "value": 1, "fileIds": [f2, f1] } }))
+        .await;
+    let reversed = reversed["createArtifactVersion"]["id"].clone();
+    let point = s
+        .admin(
+            "query($id: ID!) { artifactVersion(id: $id) { files { id } approvals { id } } }",
+            json!({ "id": reversed }),
+        )
+        .await;
+    let page = s
+        .admin(
+            r#"{ project(slug: "mine") { versions(first: 10) { edges { node { id files { id } approvals { id } } } } } }"#,
+            json!({}),
+        )
+        .await;
+    let listed = page["project"]["versions"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["node"]["id"] == reversed)
+        .map(|e| e["node"].clone())
+        .unwrap();
+    for got in [&point["artifactVersion"], &listed] {
+        assert_eq!(got["files"], json!([{ "id": f2 }, { "id": f1 }]), "{got}");
+        assert_eq!(got["approvals"], json!([]), "{got}");
+    }
     let plain = s
         .create_version(&mine, "brand.logo", json!({"alt": "logo"}), None)
         .await;

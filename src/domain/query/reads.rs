@@ -21,7 +21,7 @@ use entity::{
     artifact_version as version, artifact_version_file as version_file, file, generation, project,
     project_tier_change, run, run_artifact, run_step,
 };
-use sea_orm::sea_query::{SelectStatement, UnionType};
+use sea_orm::sea_query::{Expr, SelectStatement, UnionType};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, JoinType, QueryFilter,
     QueryOrder, QueryResult, QuerySelect, QueryTrait, RelationTrait, Select,
@@ -353,6 +353,105 @@ fn linked_select(
         .join_rev(JoinType::InnerJoin, run_artifact::Relation::Version.def())
         .filter(dialect.uuid_in(run_artifact::Column::RunId, runs.iter().copied()))
         .filter(run_artifact::Column::Direction.eq(direction))
+}
+
+/// The prefixes of the file and the approval columns, and the alias of the
+/// part (0: a file, 1: an approval), in [`files_and_approvals`].
+const FILE: &str = "f_";
+const APPROVAL: &str = "a_";
+const PART: &str = "quire_part";
+
+/// The files and the audit trails of `versions` in one statement, as
+/// `FilesOfVersion` (in link order) and `ApprovalsOfVersion` (oldest
+/// first) read them one relation at a time; every version has both lists,
+/// empty or not. A UNION ALL of one branch per relation, each row holding
+/// the columns of both with NULL in the other's.
+pub(crate) async fn files_and_approvals(
+    conn: &impl ConnectionTrait,
+    versions: &[Uuid],
+) -> DomainResult<(
+    HashMap<Uuid, Vec<file::Model>>,
+    HashMap<Uuid, Vec<approval::Model>>,
+)> {
+    let mut files: HashMap<Uuid, Vec<(i32, file::Model)>> =
+        versions.iter().map(|v| (*v, Vec::new())).collect();
+    let mut approvals: HashMap<Uuid, Vec<approval::Model>> =
+        versions.iter().map(|v| (*v, Vec::new())).collect();
+    if versions.is_empty() {
+        return Ok((HashMap::new(), approvals));
+    }
+    let dialect = Dialect::of(conn);
+    let ids = || versions.iter().copied();
+    let mut statement = both_columns(
+        file::Entity::find()
+            .select_only()
+            .column_as(Expr::cust("0"), PART)
+            .column_as(version_file::Column::VersionId, KEY)
+            .column_as(version_file::Column::Sort, SORT),
+        true,
+    )
+    .join_rev(JoinType::InnerJoin, version_file::Relation::File.def())
+    .filter(dialect.uuid_in(version_file::Column::VersionId, ids()))
+    .into_query();
+    statement.union(
+        UnionType::All,
+        both_columns(
+            approval::Entity::find()
+                .select_only()
+                .column_as(Expr::cust("1"), PART)
+                .column_as(approval::Column::VersionId, KEY)
+                .column_as(Expr::cust("0"), SORT),
+            false,
+        )
+        .filter(dialect.uuid_in(approval::Column::VersionId, ids()))
+        .into_query(),
+    );
+    for row in conn.query_all(&statement).await? {
+        let version: Uuid = row.try_get("", KEY)?;
+        match row.try_get::<i32>("", PART)? {
+            0 => files.entry(version).or_default().push((
+                row.try_get("", SORT)?,
+                file::Model::from_query_result(&row, FILE)?,
+            )),
+            _ => approvals
+                .entry(version)
+                .or_default()
+                .push(approval::Model::from_query_result(&row, APPROVAL)?),
+        }
+    }
+    let files = files
+        .into_iter()
+        .map(|(version, mut rows)| {
+            rows.sort_by_key(|(sort, _)| *sort);
+            (version, rows.into_iter().map(|(_, f)| f).collect())
+        })
+        .collect();
+    for rows in approvals.values_mut() {
+        rows.sort_by_key(|a| a.id);
+    }
+    Ok((files, approvals))
+}
+
+/// Every file column (prefixed [`FILE`]) then every approval column
+/// (prefixed [`APPROVAL`]): the real ones of the branch that reads `files`
+/// or approvals, NULL for the other's.
+fn both_columns<E: EntityTrait>(mut select: Select<E>, files: bool) -> Select<E> {
+    use sea_orm::{IdenStatic, Iterable};
+    for c in file::Column::iter() {
+        let alias = format!("{FILE}{}", c.as_str());
+        select = match files {
+            true => select.column_as(c, alias),
+            false => select.column_as(Expr::cust("NULL"), alias),
+        };
+    }
+    for c in approval::Column::iter() {
+        let alias = format!("{APPROVAL}{}", c.as_str());
+        select = match files {
+            true => select.column_as(Expr::cust("NULL"), alias),
+            false => select.column_as(c, alias),
+        };
+    }
+    select
 }
 
 /// The outputs of runs by id, read only when a client selects them (lists

@@ -18,7 +18,9 @@ use crate::graphql::loaders::{
     FilesOfVersion, KeyRef, PolicyById, ProjectById, RevisionsOfVersion, RunById, RunWithSteps,
     SchemasOfKey, StepById, StepsOfRun, VersionById, VersionByNumber,
 };
-use crate::graphql::loaders::{prime, prime_runs_with_steps, prime_schemas};
+use crate::graphql::loaders::{
+    prime, prime_files_and_approvals, prime_runs_with_steps, prime_schemas,
+};
 use crate::graphql::plain::Plain;
 
 pub(crate) struct ArtifactVersion(pub version::Model);
@@ -429,16 +431,16 @@ pub(crate) async fn prime_versions(
     runs.sort_unstable();
     runs.dedup();
     let loaders = loaders(ctx);
-    let files = async {
-        match asks("files") {
-            true => prime(loaders, versions.iter().map(|v| FilesOfVersion(v.id))).await,
-            false => Ok(()),
-        }
-    };
-    let approvals = async {
-        match asks("approvals") {
-            true => prime(loaders, versions.iter().map(|v| ApprovalsOfVersion(v.id))).await,
-            false => Ok(()),
+    // Files and approvals, both shown on review pages and point reads,
+    // share one statement.
+    let files_and_approvals = async {
+        match (asks("files"), asks("approvals")) {
+            (true, true) => prime_files_and_approvals(loaders, versions.iter().map(|v| v.id)).await,
+            (true, false) => prime(loaders, versions.iter().map(|v| FilesOfVersion(v.id))).await,
+            (false, true) => {
+                prime(loaders, versions.iter().map(|v| ApprovalsOfVersion(v.id))).await
+            }
+            (false, false) => Ok(()),
         }
     };
     let source_runs = async {
@@ -455,7 +457,7 @@ pub(crate) async fn prime_versions(
             false => Ok(()),
         }
     };
-    futures::try_join!(files, approvals, source_runs, schemas)?;
+    futures::try_join!(files_and_approvals, source_runs, schemas)?;
     Ok(())
 }
 
