@@ -101,13 +101,18 @@ impl StatementPool {
             match idle {
                 Some((conn, since)) if since.elapsed() < CHECK_IF_IDLE_FOR => break conn,
                 Some((mut conn, _)) => {
-                    if conn.ping().await.is_ok() {
+                    let ping = tokio::time::timeout(self.acquire_timeout, conn.ping()).await;
+                    if matches!(ping, Ok(Ok(()))) {
                         break conn;
                     }
                 }
+                // A server that does not answer fails the statement after
+                // the acquire timeout, as the request pool's would.
                 None => {
-                    break PgConnection::connect_with(&self.options)
+                    let connect = PgConnection::connect_with(&self.options);
+                    break tokio::time::timeout(self.acquire_timeout, connect)
                         .await
+                        .map_err(|_| DbErr::ConnectionAcquire(ConnAcquireErr::Timeout))?
                         .map_err(|e| DbErr::Conn(RuntimeErr::SqlxError(Arc::new(e))))?;
                 }
             }
