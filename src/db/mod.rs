@@ -242,9 +242,12 @@ async fn sqlite_connection_is_clean(
     Ok(clean)
 }
 
-/// PostgreSQL connections for requests' statements: SeaORM's pool for
-/// transactions has this many, and so has the statement pool beside it.
-const REQUEST_CONNECTIONS: u32 = 20;
+/// PostgreSQL connections for requests' statements: SeaORM's pool (now
+/// transactions and writes) has this many, and so has the statement pool
+/// beside it (reads). 12 each: with 20 each, two test servers at once
+/// could exceed PostgreSQL's default 100 connections, and 12 reads at once
+/// already keep 2 cores busy.
+const REQUEST_CONNECTIONS: u32 = 12;
 
 /// How long a statement waits for a pooled connection before it fails.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
