@@ -53,7 +53,7 @@ impl StatementPool {
     /// Runs `statement` and returns all its rows.
     pub(crate) async fn query_all(&self, statement: Statement) -> Result<Vec<QueryResult>, DbErr> {
         let mut conn = self.checkout().await?;
-        let rows = query(&statement)
+        let rows = query(&statement.sql, statement.values)
             .fetch_all(conn.connection())
             .await
             .map_err(query_error)?;
@@ -67,7 +67,7 @@ impl StatementPool {
         statement: Statement,
     ) -> Result<Option<QueryResult>, DbErr> {
         let mut conn = self.checkout().await?;
-        let row = query(&statement)
+        let row = query(&statement.sql, statement.values)
             .fetch_optional(conn.connection())
             .await
             .map_err(query_error)?;
@@ -162,13 +162,11 @@ impl Drop for Checkout<'_> {
     }
 }
 
-/// `statement` as a prepared sqlx query with its values bound.
-fn query(statement: &Statement) -> sqlx::query::Query<'_, sqlx::Postgres, SqlxValues> {
-    let values = statement.values.clone().unwrap_or(Values(Vec::new()));
-    sqlx::query_with(
-        sqlx::AssertSqlSafe(statement.sql.as_str()),
-        SqlxValues(values),
-    )
+/// A statement's text as a prepared sqlx query with its values bound
+/// (moved, not copied: a page's id lists ride in them).
+fn query(sql: &str, values: Option<Values>) -> sqlx::query::Query<'_, sqlx::Postgres, SqlxValues> {
+    let values = values.unwrap_or(Values(Vec::new()));
+    sqlx::query_with(sqlx::AssertSqlSafe(sql), SqlxValues(values))
 }
 
 /// A failed statement as SeaORM reports one.

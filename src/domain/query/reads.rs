@@ -294,22 +294,16 @@ pub(crate) async fn linked_versions(
     if runs.is_empty() || lists.is_empty() {
         return Ok(HashMap::new());
     }
-    let mut statement: Option<SelectStatement> = None;
-    for direction in lists {
-        let branch = linked_select(Dialect::of(conn), runs, *direction, valued).into_query();
-        statement = Some(match statement {
-            // Each list its own branch: one filter on the (run, direction)
-            // index each, which PostgreSQL's generic plan keeps to a nested
-            // loop, where a filter on both directions got a hash join over
-            // every version (4.5 ms at 10k versions).
-            Some(mut union) => {
-                union.union(UnionType::All, branch);
-                union
-            }
-            None => branch,
-        });
-    }
-    let statement = statement.expect("at least one list");
+    // Each list its own branch: one filter on the (run, direction) index
+    // each, which PostgreSQL's generic plan keeps to a nested loop, where a
+    // filter on both directions got a hash join over every version (4.5 ms
+    // at 10k versions).
+    let dialect = Dialect::of(conn);
+    let statement = union_all(
+        lists
+            .iter()
+            .map(|d| linked_select(dialect, runs, *d, valued).into_query()),
+    );
     let rows = conn.query_all(&statement).await?;
     let mut linked: HashMap<(Uuid, RunArtifactDirection), Vec<(i32, version::Model)>> = runs
         .iter()
@@ -329,6 +323,19 @@ pub(crate) async fn linked_versions(
             (key, rows.into_iter().map(|(_, v)| v).collect())
         })
         .collect())
+}
+
+/// The branches as one UNION ALL statement: the combined reads' one
+/// round trip for several relations. PostgreSQL types a column that is NULL
+/// in one branch from the other, which holds for two branches; with three,
+/// one NULL in the first two would come out text.
+fn union_all(branches: impl IntoIterator<Item = SelectStatement>) -> SelectStatement {
+    let mut branches = branches.into_iter();
+    let mut statement = branches.next().expect("a union of at least one branch");
+    for branch in branches {
+        statement.union(UnionType::All, branch);
+    }
+    statement
 }
 
 /// One list's branch of [`linked_versions`].
@@ -373,16 +380,16 @@ pub(crate) async fn files_and_approvals(
     HashMap<Uuid, Vec<file::Model>>,
     HashMap<Uuid, Vec<approval::Model>>,
 )> {
+    if versions.is_empty() {
+        return Ok(Default::default());
+    }
     let mut files: HashMap<Uuid, Vec<(i32, file::Model)>> =
         versions.iter().map(|v| (*v, Vec::new())).collect();
     let mut approvals: HashMap<Uuid, Vec<approval::Model>> =
         versions.iter().map(|v| (*v, Vec::new())).collect();
-    if versions.is_empty() {
-        return Ok((HashMap::new(), approvals));
-    }
     let dialect = Dialect::of(conn);
     let ids = || versions.iter().copied();
-    let mut statement = both_columns(
+    let files_branch = both_columns(
         file::Entity::find()
             .select_only()
             .column_as(Expr::cust("0"), PART)
@@ -393,19 +400,17 @@ pub(crate) async fn files_and_approvals(
     .join_rev(JoinType::InnerJoin, version_file::Relation::File.def())
     .filter(dialect.uuid_in(version_file::Column::VersionId, ids()))
     .into_query();
-    statement.union(
-        UnionType::All,
-        both_columns(
-            approval::Entity::find()
-                .select_only()
-                .column_as(Expr::cust("1"), PART)
-                .column_as(approval::Column::VersionId, KEY)
-                .column_as(Expr::cust("0"), SORT),
-            false,
-        )
-        .filter(dialect.uuid_in(approval::Column::VersionId, ids()))
-        .into_query(),
-    );
+    let approvals_branch = both_columns(
+        approval::Entity::find()
+            .select_only()
+            .column_as(Expr::cust("1"), PART)
+            .column_as(approval::Column::VersionId, KEY)
+            .column_as(Expr::cust("0"), SORT),
+        false,
+    )
+    .filter(dialect.uuid_in(approval::Column::VersionId, ids()))
+    .into_query();
+    let statement = union_all([files_branch, approvals_branch]);
     for row in conn.query_all(&statement).await? {
         let version: Uuid = row.try_get("", KEY)?;
         match row.try_get::<i32>("", PART)? {
