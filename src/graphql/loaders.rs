@@ -18,6 +18,7 @@ use super::error::to_graphql;
 use super::output::{ResponseBudget, in_turn};
 use crate::db::Db;
 use crate::domain::DomainResult;
+pub(crate) use crate::domain::query::reads::ChildParts;
 use crate::domain::query::reads::{self, ForeignKey};
 use crate::storage::SharedBlobStore;
 
@@ -154,28 +155,29 @@ pub(crate) async fn fetch_linked(
         .map_err(to_graphql)
 }
 
-/// The files and approvals of `versions`, read now in one statement (see
-/// `reads::files_and_approvals`) and kept for their fields (see [`prime`]).
-pub(crate) async fn prime_files_and_approvals(
+/// The files, the approvals and the keys' schemas (a value's tier gating)
+/// of `versions`, as `parts` asks, read now in one statement (see
+/// `reads::version_children`) and kept for their fields (see [`prime`]).
+pub(crate) async fn prime_version_children(
     loaders: &Loaders,
-    versions: impl IntoIterator<Item = Uuid>,
+    versions: &[Uuid],
+    parts: ChildParts<'_>,
 ) -> async_graphql::Result<()> {
-    let ids: Vec<Uuid> = versions.into_iter().collect();
-    if ids.is_empty() {
-        return Ok(());
-    }
-    let (files, approvals) = reads::files_and_approvals(&loaders.loader().db.conn, &ids)
+    let children = reads::version_children(&loaders.loader().db.conn, versions, parts)
         .await
         .map_err(to_graphql)?;
+    let files = children
+        .files
+        .into_iter()
+        .map(|(v, f)| (FilesOfVersion(v), f));
+    loaders.feed_many(files).await;
+    let approvals = children.approvals.into_iter();
     loaders
-        .feed_many(files.into_iter().map(|(v, f)| (FilesOfVersion(v), f)))
+        .feed_many(approvals.map(|(v, a)| (ApprovalsOfVersion(v), a)))
         .await;
+    let schemas = children.schemas.into_iter();
     loaders
-        .feed_many(
-            approvals
-                .into_iter()
-                .map(|(v, a)| (ApprovalsOfVersion(v), a)),
-        )
+        .feed_many(schemas.map(|(key, chain)| (SchemasOfKey(key), chain)))
         .await;
     Ok(())
 }
@@ -196,33 +198,6 @@ pub(crate) async fn prime_runs_with_steps(
     loaders
         .feed_many(found.into_iter().map(|r| (RunWithSteps(r.0.id), r)))
         .await;
-    Ok(())
-}
-
-/// The schemas of `keys`, read now and kept for the fields that need them
-/// (a value's tier gating; see [`prime`]).
-pub(crate) async fn prime_schemas(
-    loaders: &Loaders,
-    keys: impl IntoIterator<Item = String>,
-) -> async_graphql::Result<()> {
-    let mut keys: Vec<String> = keys.into_iter().collect();
-    keys.sort_unstable();
-    keys.dedup();
-    if keys.is_empty() {
-        return Ok(());
-    }
-    let db = &loaders.loader().db;
-    let mut found = crate::domain::schemas::chains(&db.conn, keys.iter().cloned())
-        .await
-        .map_err(to_graphql)?;
-    let chains: Vec<(SchemasOfKey, Vec<entity::artifact_schema::Model>)> = keys
-        .into_iter()
-        .map(|k| {
-            let chain = found.remove(&k).unwrap_or_default();
-            (SchemasOfKey(k), chain)
-        })
-        .collect();
-    loaders.feed_many(chains).await;
     Ok(())
 }
 

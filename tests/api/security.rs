@@ -443,6 +443,34 @@ async fn tier_gating_holds_across_schema_versions_and_derived_values(s: TestServ
         json!({ "name": "A" }),
         "{old}"
     );
+    // Read beside their files and approvals (one statement with the
+    // schemas), on a page and by id, the values are gated alike.
+    let page = read(
+        "{ project(slug: \"core-co\") { versions(first: 10) { edges { node {
+            id value files { id } approvals { action } } } } } }",
+    )
+    .await;
+    let edges = page["project"]["versions"]["edges"].as_array().unwrap();
+    assert_eq!(edges.len(), 2, "{page}");
+    for edge in edges {
+        assert_eq!(edge["node"]["value"], json!({ "name": "A" }), "{page}");
+        assert_eq!(edge["node"]["files"], json!([]), "{page}");
+    }
+    let approved = edges
+        .iter()
+        .find(|e| e["node"]["id"] == priced["id"])
+        .unwrap();
+    let trail = json!([{ "action": "APPROVE" }, { "action": "PROMOTE" }]);
+    assert_eq!(approved["node"]["approvals"], trail, "{page}");
+    let alone = read(&format!(
+        "{{ artifactVersion(id: \"{}\") {{ value approvals {{ action }} files {{ id }} }} }}",
+        priced["id"].as_str().unwrap()
+    ))
+    .await;
+    assert_eq!(
+        alone["artifactVersion"],
+        json!({ "value": { "name": "A" }, "approvals": trail, "files": [] })
+    );
     let diff = read(&format!(
         "{{ artifactVersion(id: \"{}\") {{ diff }} }}",
         priced["id"].as_str().unwrap()

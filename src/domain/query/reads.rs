@@ -18,10 +18,10 @@ use std::hash::Hash;
 
 use entity::{
     RunArtifactDirection, VersionStatus, annotation_revision, approval, approval_policy,
-    artifact_version as version, artifact_version_file as version_file, file, generation, project,
-    project_tier_change, run, run_artifact, run_step,
+    artifact_schema, artifact_version as version, artifact_version_file as version_file, file,
+    generation, project, project_tier_change, run, run_artifact, run_step,
 };
-use sea_orm::sea_query::{Expr, SelectStatement, UnionType};
+use sea_orm::sea_query::{Expr, SelectStatement, SimpleExpr, UnionType};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, JoinType, QueryFilter,
     QueryOrder, QueryResult, QuerySelect, QueryTrait, RelationTrait, Select,
@@ -326,9 +326,7 @@ pub(crate) async fn linked_versions(
 }
 
 /// The branches as one UNION ALL statement: the combined reads' one
-/// round trip for several relations. PostgreSQL types a column that is NULL
-/// in one branch from the other, which holds for two branches; with three,
-/// one NULL in the first two would come out text.
+/// round trip for several relations.
 fn union_all(branches: impl IntoIterator<Item = SelectStatement>) -> SelectStatement {
     let mut branches = branches.into_iter();
     let mut statement = branches.next().expect("a union of at least one branch");
@@ -362,101 +360,220 @@ fn linked_select(
         .filter(run_artifact::Column::Direction.eq(direction))
 }
 
-/// The prefixes of the file and the approval columns, and the alias of the
-/// part (0: a file, 1: an approval), in [`files_and_approvals`].
+/// The prefixes of the file, the approval and the schema columns, and the
+/// alias of the part a row belongs to, in [`version_children`].
 const FILE: &str = "f_";
 const APPROVAL: &str = "a_";
+const SCHEMA: &str = "s_";
 const PART: &str = "quire_part";
 
-/// The files and the audit trails of `versions` in one statement, as
-/// `FilesOfVersion` (in link order) and `ApprovalsOfVersion` (oldest
-/// first) read them one relation at a time; every version has both lists,
-/// empty or not. A UNION ALL of one branch per relation, each row holding
-/// the columns of both with NULL in the other's.
-pub(crate) async fn files_and_approvals(
+/// Which children of versions [`version_children`] reads.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ChildParts<'a> {
+    pub files: bool,
+    pub approvals: bool,
+    /// The schema keys whose schemas to read (none: no schemas).
+    pub schema_keys: &'a [String],
+}
+
+/// What [`version_children`] read. Each asked part is complete: every
+/// version (every asked key) has its list, empty or not. A part not asked
+/// is an empty map.
+#[derive(Debug, Default)]
+pub(crate) struct VersionChildren {
+    /// Each version's files in link order, as `FilesOfVersion` reads them.
+    pub files: HashMap<Uuid, Vec<file::Model>>,
+    /// Each version's audit trail, oldest first, as `ApprovalsOfVersion`.
+    pub approvals: HashMap<Uuid, Vec<approval::Model>>,
+    /// Each key's schemas, oldest first, as `schemas::chains` reads them.
+    pub schemas: HashMap<String, Vec<artifact_schema::Model>>,
+}
+
+/// The files, the audit trails and the keys' schemas of versions, as
+/// `parts` asks, in one statement: a UNION ALL of one branch per part, each
+/// row holding the columns of every asked part, with typed NULLs in the
+/// other parts' (see [`UnionColumns`]).
+pub(crate) async fn version_children(
     conn: &impl ConnectionTrait,
     versions: &[Uuid],
-) -> DomainResult<(
-    HashMap<Uuid, Vec<file::Model>>,
-    HashMap<Uuid, Vec<approval::Model>>,
-)> {
-    if versions.is_empty() {
-        return Ok(Default::default());
+    parts: ChildParts<'_>,
+) -> DomainResult<VersionChildren> {
+    let files_asked = parts.files && !versions.is_empty();
+    let approvals_asked = parts.approvals && !versions.is_empty();
+    let schemas_asked = !parts.schema_keys.is_empty();
+    fn empty_lists<T>(versions: &[Uuid], asked: bool) -> HashMap<Uuid, Vec<T>> {
+        match asked {
+            true => versions.iter().map(|v| (*v, Vec::new())).collect(),
+            false => HashMap::new(),
+        }
     }
-    let mut files: HashMap<Uuid, Vec<(i32, file::Model)>> =
-        versions.iter().map(|v| (*v, Vec::new())).collect();
-    let mut approvals: HashMap<Uuid, Vec<approval::Model>> =
-        versions.iter().map(|v| (*v, Vec::new())).collect();
+    let mut files: HashMap<Uuid, Vec<(i32, file::Model)>> = empty_lists(versions, files_asked);
+    let mut approvals: HashMap<Uuid, Vec<approval::Model>> = empty_lists(versions, approvals_asked);
+    let mut schemas: HashMap<String, Vec<artifact_schema::Model>> = parts
+        .schema_keys
+        .iter()
+        .map(|k| (k.clone(), Vec::new()))
+        .collect();
+    let columns: Vec<UnionColumns> = [
+        files_asked.then(|| UnionColumns::of::<file::Entity>(FILE)),
+        approvals_asked.then(|| UnionColumns::of::<approval::Entity>(APPROVAL)),
+        schemas_asked.then(|| UnionColumns::of::<artifact_schema::Entity>(SCHEMA)),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if columns.is_empty() {
+        return Ok(VersionChildren::default());
+    }
     let dialect = Dialect::of(conn);
     let ids = || versions.iter().copied();
-    let files_branch = both_columns(
-        file::Entity::find()
-            .select_only()
-            .column_as(Expr::cust("0"), PART)
-            .column_as(version_file::Column::VersionId, KEY)
-            .column_as(version_file::Column::Sort, SORT),
-        true,
-    )
-    .join_rev(JoinType::InnerJoin, version_file::Relation::File.def())
-    .filter(dialect.uuid_in(version_file::Column::VersionId, ids()))
-    .into_query();
-    let approvals_branch = both_columns(
-        approval::Entity::find()
-            .select_only()
-            .column_as(Expr::cust("1"), PART)
-            .column_as(approval::Column::VersionId, KEY)
-            .column_as(Expr::cust("0"), SORT),
-        false,
-    )
-    .filter(dialect.uuid_in(approval::Column::VersionId, ids()))
-    .into_query();
-    let statement = union_all([files_branch, approvals_branch]);
+    let mut branches = Vec::new();
+    if files_asked {
+        let select = union_branch::<file::Entity>(
+            (0, FILE, &columns),
+            version_file::Column::VersionId,
+            version_file::Column::Sort,
+        )
+        .join_rev(JoinType::InnerJoin, version_file::Relation::File.def())
+        .filter(dialect.uuid_in(version_file::Column::VersionId, ids()));
+        branches.push(select.into_query());
+    }
+    if approvals_asked {
+        let select = union_branch::<approval::Entity>(
+            (1, APPROVAL, &columns),
+            approval::Column::VersionId,
+            Expr::cust("0"),
+        )
+        .filter(dialect.uuid_in(approval::Column::VersionId, ids()));
+        branches.push(select.into_query());
+    }
+    if schemas_asked {
+        let keys = parts.schema_keys.iter().cloned();
+        let select = union_branch::<artifact_schema::Entity>(
+            (2, SCHEMA, &columns),
+            typed_null(&sea_orm::sea_query::ColumnType::Uuid),
+            artifact_schema::Column::Version,
+        )
+        .filter(artifact_schema::Column::SchemaKey.is_in(keys));
+        branches.push(select.into_query());
+    }
+    let statement = union_all(branches);
     for row in conn.query_all(&statement).await? {
-        let version: Uuid = row.try_get("", KEY)?;
         match row.try_get::<i32>("", PART)? {
-            0 => files.entry(version).or_default().push((
+            0 => files.entry(row.try_get("", KEY)?).or_default().push((
                 row.try_get("", SORT)?,
                 file::Model::from_query_result(&row, FILE)?,
             )),
-            _ => approvals
-                .entry(version)
+            1 => approvals
+                .entry(row.try_get("", KEY)?)
                 .or_default()
                 .push(approval::Model::from_query_result(&row, APPROVAL)?),
+            _ => {
+                let schema = artifact_schema::Model::from_query_result(&row, SCHEMA)?;
+                schemas
+                    .entry(schema.schema_key.clone())
+                    .or_default()
+                    .push(schema);
+            }
         }
     }
-    let files = files
-        .into_iter()
-        .map(|(version, mut rows)| {
-            rows.sort_by_key(|(sort, _)| *sort);
-            (version, rows.into_iter().map(|(_, f)| f).collect())
-        })
-        .collect();
+    for rows in files.values_mut() {
+        rows.sort_by_key(|(sort, _)| *sort);
+    }
     for rows in approvals.values_mut() {
         rows.sort_by_key(|a| a.id);
     }
-    Ok((files, approvals))
+    for chain in schemas.values_mut() {
+        chain.sort_by_key(|s| s.version);
+    }
+    Ok(VersionChildren {
+        files: files
+            .into_iter()
+            .map(|(v, rows)| (v, rows.into_iter().map(|(_, f)| f).collect()))
+            .collect(),
+        approvals,
+        schemas,
+    })
 }
 
-/// Every file column (prefixed [`FILE`]) then every approval column
-/// (prefixed [`APPROVAL`]): the real ones of the branch that reads `files`
-/// or approvals, NULL for the other's.
-fn both_columns<E: EntityTrait>(mut select: Select<E>, files: bool) -> Select<E> {
-    use sea_orm::{IdenStatic, Iterable};
-    for c in file::Column::iter() {
-        let alias = format!("{FILE}{}", c.as_str());
-        select = match files {
-            true => select.column_as(c, alias),
-            false => select.column_as(Expr::cust("NULL"), alias),
-        };
+/// A branch of [`version_children`] over `E`: its part's number, the key
+/// and the sort it is read under, then the columns of every part (see
+/// [`UnionColumns::select`]), those of `prefix` its own.
+fn union_branch<E: EntityTrait>(
+    (part, prefix, all): (i32, &str, &[UnionColumns]),
+    key: impl sea_orm::ColumnAsExpr,
+    sort: impl sea_orm::ColumnAsExpr,
+) -> Select<E> {
+    let select = E::find()
+        .select_only()
+        .column_as(Expr::cust(part.to_string()), PART)
+        .column_as(key, KEY)
+        .column_as(sort, SORT);
+    UnionColumns::select(select, prefix, all)
+}
+
+/// The columns one part of a combined read brings, each under the part's
+/// prefix: in its own branch the table's columns, in the others a NULL
+/// cast to the column's type. PostgreSQL types a union's column from its
+/// branches pairwise, so an untyped NULL in two branches would come out
+/// text and clash with a jsonb or uuid in a third; SQLite ignores the cast.
+struct UnionColumns {
+    prefix: &'static str,
+    /// Each column's alias, its expression in its own branch and elsewhere.
+    columns: Vec<(String, SimpleExpr, SimpleExpr)>,
+}
+
+impl UnionColumns {
+    fn of<E: EntityTrait>(prefix: &'static str) -> Self {
+        use sea_orm::{IdenStatic, Iterable};
+        let columns = E::Column::iter()
+            .map(|c| {
+                (
+                    format!("{prefix}{}", c.as_str()),
+                    Expr::col((E::default(), c)),
+                    typed_null(c.def().get_column_type()),
+                )
+            })
+            .collect();
+        UnionColumns { prefix, columns }
     }
-    for c in approval::Column::iter() {
-        let alias = format!("{APPROVAL}{}", c.as_str());
-        select = match files {
-            true => select.column_as(Expr::cust("NULL"), alias),
-            false => select.column_as(c, alias),
-        };
+
+    /// `select` with every part's columns of `all`, in their order: the real
+    /// ones for the part under `own`, typed NULLs for the others.
+    fn select<E: EntityTrait>(mut select: Select<E>, own: &str, all: &[UnionColumns]) -> Select<E> {
+        for part in all {
+            for (alias, real, null) in &part.columns {
+                let expr = match part.prefix == own {
+                    true => real.clone(),
+                    false => null.clone(),
+                };
+                select = select.column_as(expr, alias.as_str());
+            }
+        }
+        select
     }
-    select
+}
+
+/// NULL as a value of a column type, for [`UnionColumns`]: PostgreSQL's
+/// name of the type, which SQLite's CAST accepts as any other name.
+fn typed_null(column_type: &sea_orm::sea_query::ColumnType) -> SimpleExpr {
+    use sea_orm::sea_query::ColumnType as T;
+    let name = match column_type {
+        T::Uuid => "uuid",
+        T::SmallInteger => "smallint",
+        T::Integer => "integer",
+        T::BigInteger => "bigint",
+        T::Boolean => "boolean",
+        T::Decimal(_) | T::Money(_) => "numeric",
+        T::Double => "double precision",
+        T::Json => "json",
+        T::JsonBinary => "jsonb",
+        T::TimestampWithTimeZone => "timestamptz",
+        T::DateTime | T::Timestamp => "timestamp",
+        T::Blob | T::Binary(_) | T::VarBinary(_) => "bytea",
+        _ => "text",
+    };
+    Expr::cust(format!("CAST(NULL AS {name})"))
 }
 
 /// The outputs of runs by id, read only when a client selects them (lists

@@ -18,9 +18,7 @@ use crate::graphql::loaders::{
     FilesOfVersion, KeyRef, PolicyById, ProjectById, RevisionsOfVersion, RunById, RunWithSteps,
     SchemasOfKey, StepById, StepsOfRun, VersionById, VersionByNumber,
 };
-use crate::graphql::loaders::{
-    prime, prime_files_and_approvals, prime_runs_with_steps, prime_schemas,
-};
+use crate::graphql::loaders::{ChildParts, prime, prime_runs_with_steps, prime_version_children};
 use crate::graphql::plain::Plain;
 
 pub(crate) struct ArtifactVersion(pub version::Model);
@@ -431,18 +429,21 @@ pub(crate) async fn prime_versions(
     runs.sort_unstable();
     runs.dedup();
     let loaders = loaders(ctx);
-    // Files and approvals, both shown on review pages and point reads,
-    // share one statement.
-    let files_and_approvals = async {
-        match (asks("files"), asks("approvals")) {
-            (true, true) => prime_files_and_approvals(loaders, versions.iter().map(|v| v.id)).await,
-            (true, false) => prime(loaders, versions.iter().map(|v| FilesOfVersion(v.id))).await,
-            (false, true) => {
-                prime(loaders, versions.iter().map(|v| ApprovalsOfVersion(v.id))).await
-            }
-            (false, false) => Ok(()),
-        }
+    // What a value reads as depends on its key's schemas (tier gating).
+    let mut schema_keys: Vec<String> = match asks("value") || asks("digest") || asks("diff") {
+        true => versions.iter().map(|v| v.schema_key.clone()).collect(),
+        false => Vec::new(),
     };
+    schema_keys.sort_unstable();
+    schema_keys.dedup();
+    // Files, approvals and schemas share one statement.
+    let ids: Vec<uuid::Uuid> = versions.iter().map(|v| v.id).collect();
+    let parts = ChildParts {
+        files: asks("files"),
+        approvals: asks("approvals"),
+        schema_keys: &schema_keys,
+    };
+    let children = prime_version_children(loaders, &ids, parts);
     let source_runs = async {
         match (asks("sourceRun"), asks_steps) {
             (true, true) => prime_runs_with_steps(loaders, runs.iter().copied()).await,
@@ -450,14 +451,7 @@ pub(crate) async fn prime_versions(
             _ => Ok(()),
         }
     };
-    // What a value reads as depends on its key's schemas (tier gating).
-    let schemas = async {
-        match asks("value") || asks("digest") || asks("diff") {
-            true => prime_schemas(loaders, versions.iter().map(|v| v.schema_key.clone())).await,
-            false => Ok(()),
-        }
-    };
-    futures::try_join!(files_and_approvals, source_runs, schemas)?;
+    futures::try_join!(children, source_runs)?;
     Ok(())
 }
 
