@@ -152,3 +152,96 @@ impl FromRow for run_step::Model {
         })
     }
 }
+
+/// A model decoded from consecutive columns of a row, starting at a given
+/// position, in its entity's column order: how a combined read (one UNION
+/// ALL of several tables, each row holding every part's columns) decodes
+/// its parts without prefixed names, whose lookups (a formatted name per
+/// column and part) were most of the cost of decoding such a row.
+pub trait FromColumns: Sized {
+    /// The model's fields, in the order its columns are read.
+    const FIELDS: &'static [&'static str];
+    fn from_columns(res: &QueryResult, at: usize) -> Result<Self, DbErr>;
+}
+
+/// Column `at`, which holds a value.
+fn get_at<T: TryGetable>(res: &QueryResult, at: usize) -> Result<T, DbErr> {
+    T::try_get_by_index(res, at).map_err(Into::into)
+}
+
+/// Column `at`: None for NULL.
+fn nullable_at<T: TryGetable>(res: &QueryResult, at: usize) -> Result<Option<T>, DbErr> {
+    let null = if let Some(row) = res.try_as_pg_row() {
+        row.try_get_raw(at).is_ok_and(|v| v.is_null())
+    } else if let Some(row) = res.try_as_sqlite_row() {
+        row.try_get_raw(at).is_ok_and(|v| v.is_null())
+    } else {
+        false
+    };
+    match null {
+        true => Ok(None),
+        false => Option::<T>::try_get_by_index(res, at).map_err(Into::into),
+    }
+}
+
+/// Implements [`FromColumns`] for a model from its fields in column order,
+/// each `get` (holds a value) or `nullable`. Every field is named (no `..`),
+/// and a test (in `domain::query::reads`, the combined reads' module)
+/// holds `FIELDS` to the entity's column order.
+macro_rules! from_columns {
+    ($model:path { $($field:ident: $kind:ident),* $(,)? }) => {
+        impl FromColumns for $model {
+            const FIELDS: &'static [&'static str] = &[$(stringify!($field)),*];
+            fn from_columns(res: &QueryResult, at: usize) -> Result<Self, DbErr> {
+                let mut column = at;
+                let mut next = || {
+                    column += 1;
+                    column - 1
+                };
+                Ok(Self {
+                    $($field: from_columns!(@read $kind, res, next())),*
+                })
+            }
+        }
+    };
+    (@read get, $res:expr, $at:expr) => { get_at($res, $at)? };
+    (@read nullable, $res:expr, $at:expr) => { nullable_at($res, $at)? };
+}
+
+from_columns!(crate::file::Model {
+    id: get,
+    project_id: nullable,
+    sha256: get,
+    size: get,
+    content_type: get,
+    filename: nullable,
+    storage_key: get,
+    uploaded_by_id: nullable,
+    uploaded_by_name: nullable,
+    uploaded_by_type: nullable,
+    created_at: get,
+});
+
+from_columns!(crate::approval::Model {
+    id: get,
+    version_id: nullable,
+    project_id: get,
+    run_id: nullable,
+    action: get,
+    actor_id: get,
+    actor_name: get,
+    actor_type: get,
+    reason: nullable,
+    feedback: nullable,
+    context_version: nullable,
+    created_at: get,
+});
+
+from_columns!(crate::artifact_schema::Model {
+    id: get,
+    schema_key: get,
+    version: get,
+    json_schema: get,
+    upgrade: nullable,
+    created_at: get,
+});

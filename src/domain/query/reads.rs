@@ -12,9 +12,10 @@
 //! entity: `run_rows::runs_with_steps` shares the run columns' helper with the
 //! run lists.
 
-use entity::rows::FromRow;
+use entity::rows::{FromColumns, FromRow};
 use std::collections::HashMap;
 use std::hash::Hash;
+use std::sync::LazyLock;
 
 use entity::{
     RunArtifactDirection, VersionStatus, annotation_revision, approval, approval_policy,
@@ -414,10 +415,15 @@ pub(crate) async fn version_children(
         .iter()
         .map(|k| (k.clone(), Vec::new()))
         .collect();
-    let columns: Vec<UnionColumns> = [
-        files_asked.then(|| UnionColumns::of::<file::Entity>(FILE)),
-        approvals_asked.then(|| UnionColumns::of::<approval::Entity>(APPROVAL)),
-        schemas_asked.then(|| UnionColumns::of::<artifact_schema::Entity>(SCHEMA)),
+    static FILES: LazyLock<UnionColumns> = LazyLock::new(|| UnionColumns::of::<file::Entity>(FILE));
+    static APPROVALS: LazyLock<UnionColumns> =
+        LazyLock::new(|| UnionColumns::of::<approval::Entity>(APPROVAL));
+    static SCHEMAS: LazyLock<UnionColumns> =
+        LazyLock::new(|| UnionColumns::of::<artifact_schema::Entity>(SCHEMA));
+    let columns: Vec<&UnionColumns> = [
+        files_asked.then_some(&*FILES),
+        approvals_asked.then_some(&*APPROVALS),
+        schemas_asked.then_some(&*SCHEMAS),
     ]
     .into_iter()
     .flatten()
@@ -457,19 +463,22 @@ pub(crate) async fn version_children(
         .filter(artifact_schema::Column::SchemaKey.is_in(keys));
         branches.push(select.into_query());
     }
+    // Each part's columns follow the part, key and sort, in `columns` order.
+    let at = |prefix: &str| UnionColumns::position(prefix, &columns);
+    let (file_at, approval_at, schema_at) = (at(FILE), at(APPROVAL), at(SCHEMA));
     let statement = union_all(branches);
     for row in conn.query_all(&statement).await? {
-        match row.try_get::<i32>("", PART)? {
-            0 => files.entry(row.try_get("", KEY)?).or_default().push((
-                row.try_get("", SORT)?,
-                file::Model::from_query_result(&row, FILE)?,
+        match row.try_get_by_index::<i32>(0)? {
+            0 => files.entry(row.try_get_by_index(1)?).or_default().push((
+                row.try_get_by_index(2)?,
+                file::Model::from_columns(&row, file_at)?,
             )),
             1 => approvals
-                .entry(row.try_get("", KEY)?)
+                .entry(row.try_get_by_index(1)?)
                 .or_default()
-                .push(approval::Model::from_query_result(&row, APPROVAL)?),
+                .push(approval::Model::from_columns(&row, approval_at)?),
             _ => {
-                let schema = artifact_schema::Model::from_query_result(&row, SCHEMA)?;
+                let schema = artifact_schema::Model::from_columns(&row, schema_at)?;
                 schemas
                     .entry(schema.schema_key.clone())
                     .or_default()
@@ -500,7 +509,7 @@ pub(crate) async fn version_children(
 /// and the sort it is read under, then the columns of every part (see
 /// [`UnionColumns::select`]), those of `prefix` its own.
 fn union_branch<E: EntityTrait>(
-    (part, prefix, all): (i32, &str, &[UnionColumns]),
+    (part, prefix, all): (i32, &str, &[&UnionColumns]),
     key: impl sea_orm::ColumnAsExpr,
     sort: impl sea_orm::ColumnAsExpr,
 ) -> Select<E> {
@@ -538,9 +547,24 @@ impl UnionColumns {
         UnionColumns { prefix, columns }
     }
 
+    /// Where the columns of the part under `prefix` start in a row of
+    /// [`union_branch`]'s (after its part, key and sort); past the end when
+    /// it is not in `all`.
+    fn position(prefix: &str, all: &[&UnionColumns]) -> usize {
+        3 + all
+            .iter()
+            .take_while(|part| part.prefix != prefix)
+            .map(|part| part.columns.len())
+            .sum::<usize>()
+    }
+
     /// `select` with every part's columns of `all`, in their order: the real
     /// ones for the part under `own`, typed NULLs for the others.
-    fn select<E: EntityTrait>(mut select: Select<E>, own: &str, all: &[UnionColumns]) -> Select<E> {
+    fn select<E: EntityTrait>(
+        mut select: Select<E>,
+        own: &str,
+        all: &[&UnionColumns],
+    ) -> Select<E> {
         for part in all {
             for (alias, real, null) in &part.columns {
                 let expr = match part.prefix == own {
@@ -746,7 +770,7 @@ pub(crate) async fn latest_numbers(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sea_orm::QueryTrait;
+    use sea_orm::{IdenStatic, Iterable, QueryTrait};
 
     fn sql<R: ForeignKey>(dialect: Dialect) -> String {
         keyed_select(dialect, &[R::of(Uuid::nil())])
@@ -780,5 +804,21 @@ mod tests {
                 assert!(statement.contains(r#"NULL AS "output""#), "{statement}");
             }
         }
+    }
+
+    fn column_order<E: EntityTrait>() -> Vec<&'static str> {
+        E::Column::iter().map(|c| c.as_str()).collect()
+    }
+
+    /// The combined reads decode their parts by position: each model's
+    /// decoder reads its columns in the order `UnionColumns` selects them.
+    #[test]
+    fn positional_decoders_follow_the_column_order() {
+        assert_eq!(file::Model::FIELDS, column_order::<file::Entity>());
+        assert_eq!(approval::Model::FIELDS, column_order::<approval::Entity>());
+        assert_eq!(
+            artifact_schema::Model::FIELDS,
+            column_order::<artifact_schema::Entity>()
+        );
     }
 }
