@@ -5,10 +5,11 @@
 //! formatting an error message naming the column, which it then turns into
 //! `None`. Versions, runs and steps have many nullable columns, mostly NULL:
 //! on a runs dashboard (50 runs, 1,000 output versions) those messages were
-//! a tenth of the server's CPU. [`FromRow`] decodes the three models with a
-//! look at each nullable value first; the other models keep SeaORM's own
-//! decoding. Each hand-written decoder names every field of its model (no
-//! `..`), so a new column does not compile until it is read here too.
+//! a tenth of the server's CPU. [`FromRow`] decodes them, and the files,
+//! approvals and schemas that combined reads bring, with a look at each
+//! nullable value first; the other models keep SeaORM's own decoding.
+//! [`FromColumns`] decodes the same models by position, for the statements
+//! that select them in their column order (`decoders!`).
 
 use sea_orm::sqlx::{Row, ValueRef};
 use sea_orm::{DbErr, FromQueryResult, QueryResult, TryGetable};
@@ -59,99 +60,11 @@ macro_rules! decoded_by_sea_orm {
 
 decoded_by_sea_orm!(
     crate::annotation_revision::Model,
-    crate::approval::Model,
     crate::approval_policy::Model,
-    crate::file::Model,
     crate::project::Model,
     crate::project_tier_change::Model,
     crate::webhook_delivery::Model,
 );
-
-impl FromRow for artifact_version::Model {
-    fn from_row(res: &QueryResult) -> Result<Self, DbErr> {
-        Ok(artifact_version::Model {
-            id: get(res, "id")?,
-            project_id: get(res, "project_id")?,
-            schema_key: get(res, "schema_key")?,
-            version_number: get(res, "version_number")?,
-            status: get(res, "status")?,
-            // NULL: a list that shows no values left it out (JsonText::unread).
-            value: nullable(res, "value")?.unwrap_or_else(JsonText::unread),
-            schema_version: nullable(res, "schema_version")?,
-            annotations: nullable(res, "annotations")?,
-            digest: get(res, "digest")?,
-            primary_file_id: nullable(res, "primary_file_id")?,
-            source_run_id: nullable(res, "source_run_id")?,
-            source_step_id: nullable(res, "source_step_id")?,
-            created_by_id: get(res, "created_by_id")?,
-            created_by_name: get(res, "created_by_name")?,
-            created_by_type: get(res, "created_by_type")?,
-            created_at: get(res, "created_at")?,
-            reviewed_by_id: nullable(res, "reviewed_by_id")?,
-            reviewed_by_name: nullable(res, "reviewed_by_name")?,
-            reviewed_by_type: nullable(res, "reviewed_by_type")?,
-            reviewed_at: nullable(res, "reviewed_at")?,
-            rejection_reason: nullable(res, "rejection_reason")?,
-            promoted_context_version: nullable(res, "promoted_context_version")?,
-            base_version_id: nullable(res, "base_version_id")?,
-            annotations_revision: get(res, "annotations_revision")?,
-            approval_policy_id: nullable(res, "approval_policy_id")?,
-            archived_key: nullable(res, "archived_key")?,
-            rule_outcome: nullable(res, "rule_outcome")?,
-        })
-    }
-}
-
-impl FromRow for run::Model {
-    fn from_row(res: &QueryResult) -> Result<Self, DbErr> {
-        Ok(run::Model {
-            id: get(res, "id")?,
-            project_id: get(res, "project_id")?,
-            pipeline: get(res, "pipeline")?,
-            status: get(res, "status")?,
-            input: nullable(res, "input")?,
-            variables: nullable(res, "variables")?,
-            output: nullable(res, "output")?,
-            error: nullable(res, "error")?,
-            model: nullable(res, "model")?,
-            input_tokens: nullable(res, "input_tokens")?,
-            output_tokens: nullable(res, "output_tokens")?,
-            cost: nullable(res, "cost")?,
-            parent_run_id: nullable(res, "parent_run_id")?,
-            created_by_id: get(res, "created_by_id")?,
-            created_by_name: get(res, "created_by_name")?,
-            created_by_type: get(res, "created_by_type")?,
-            created_at: get(res, "created_at")?,
-            started_at: nullable(res, "started_at")?,
-            completed_at: nullable(res, "completed_at")?,
-        })
-    }
-}
-
-impl FromRow for run_step::Model {
-    fn from_row(res: &QueryResult) -> Result<Self, DbErr> {
-        Ok(run_step::Model {
-            id: get(res, "id")?,
-            run_id: get(res, "run_id")?,
-            position: get(res, "position")?,
-            agent_id: get(res, "agent_id")?,
-            agent_name: get(res, "agent_name")?,
-            output: nullable(res, "output")?,
-            model: nullable(res, "model")?,
-            input_tokens: nullable(res, "input_tokens")?,
-            output_tokens: nullable(res, "output_tokens")?,
-            cost: nullable(res, "cost")?,
-            created_at: get(res, "created_at")?,
-            output_token_count: nullable(res, "output_token_count")?,
-            summary: nullable(res, "summary")?,
-            summary_token_count: nullable(res, "summary_token_count")?,
-            summarized_by_id: nullable(res, "summarized_by_id")?,
-            summarized_by_name: nullable(res, "summarized_by_name")?,
-            summarized_by_type: nullable(res, "summarized_by_type")?,
-            summarized_at: nullable(res, "summarized_at")?,
-        })
-    }
-}
 
 /// A model decoded from consecutive columns of a row, starting at a given
 /// position, in its entity's column order: how a combined read (one UNION
@@ -184,12 +97,22 @@ fn nullable_at<T: TryGetable>(res: &QueryResult, at: usize) -> Result<Option<T>,
     }
 }
 
-/// Implements [`FromColumns`] for a model from its fields in column order,
-/// each `get` (holds a value) or `nullable`. Every field is named (no `..`),
-/// and a test (in `domain::query::reads`, the combined reads' module)
-/// holds `FIELDS` to the entity's column order.
-macro_rules! from_columns {
+/// Implements [`FromRow`] (by name) and [`FromColumns`] (by position) for
+/// a model from its fields in column order, each `get` (holds a value),
+/// `nullable`, or `unread` (a value a list left out: NULL reads as
+/// `JsonText::unread`). Every field is named (no `..`), so a new column does
+/// not compile until it is read here too; a test (in
+/// `domain::query::reads`, the combined reads' module) holds `FIELDS` to
+/// the entity's column order.
+macro_rules! decoders {
     ($model:path { $($field:ident: $kind:ident),* $(,)? }) => {
+        impl FromRow for $model {
+            fn from_row(res: &QueryResult) -> Result<Self, DbErr> {
+                Ok(Self {
+                    $($field: decoders!(@$kind res, stringify!($field), get, nullable)),*
+                })
+            }
+        }
         impl FromColumns for $model {
             const FIELDS: &'static [&'static str] = &[$(stringify!($field)),*];
             fn from_columns(res: &QueryResult, at: usize) -> Result<Self, DbErr> {
@@ -199,16 +122,19 @@ macro_rules! from_columns {
                     column - 1
                 };
                 Ok(Self {
-                    $($field: from_columns!(@read $kind, res, next())),*
+                    $($field: decoders!(@$kind res, next(), get_at, nullable_at)),*
                 })
             }
         }
     };
-    (@read get, $res:expr, $at:expr) => { get_at($res, $at)? };
-    (@read nullable, $res:expr, $at:expr) => { nullable_at($res, $at)? };
+    (@get $res:expr, $col:expr, $get:ident, $nullable:ident) => { $get($res, $col)? };
+    (@nullable $res:expr, $col:expr, $get:ident, $nullable:ident) => { $nullable($res, $col)? };
+    (@unread $res:expr, $col:expr, $get:ident, $nullable:ident) => {
+        $nullable($res, $col)?.unwrap_or_else(JsonText::unread)
+    };
 }
 
-from_columns!(crate::file::Model {
+decoders!(crate::file::Model {
     id: get,
     project_id: nullable,
     sha256: get,
@@ -222,7 +148,7 @@ from_columns!(crate::file::Model {
     created_at: get,
 });
 
-from_columns!(crate::approval::Model {
+decoders!(crate::approval::Model {
     id: get,
     version_id: nullable,
     project_id: get,
@@ -237,11 +163,84 @@ from_columns!(crate::approval::Model {
     created_at: get,
 });
 
-from_columns!(crate::artifact_schema::Model {
+decoders!(crate::artifact_schema::Model {
     id: get,
     schema_key: get,
     version: get,
     json_schema: get,
     upgrade: nullable,
     created_at: get,
+});
+
+decoders!(artifact_version::Model {
+    id: get,
+    project_id: get,
+    schema_key: get,
+    version_number: get,
+    status: get,
+    value: unread,
+    schema_version: nullable,
+    annotations: nullable,
+    digest: get,
+    primary_file_id: nullable,
+    source_run_id: nullable,
+    source_step_id: nullable,
+    created_by_id: get,
+    created_by_name: get,
+    created_by_type: get,
+    created_at: get,
+    reviewed_by_id: nullable,
+    reviewed_by_name: nullable,
+    reviewed_by_type: nullable,
+    reviewed_at: nullable,
+    rejection_reason: nullable,
+    promoted_context_version: nullable,
+    base_version_id: nullable,
+    annotations_revision: get,
+    approval_policy_id: nullable,
+    archived_key: nullable,
+    rule_outcome: nullable,
+});
+
+decoders!(run::Model {
+    id: get,
+    project_id: get,
+    pipeline: get,
+    status: get,
+    input: nullable,
+    variables: nullable,
+    output: nullable,
+    error: nullable,
+    model: nullable,
+    input_tokens: nullable,
+    output_tokens: nullable,
+    cost: nullable,
+    parent_run_id: nullable,
+    created_by_id: get,
+    created_by_name: get,
+    created_by_type: get,
+    created_at: get,
+    started_at: nullable,
+    completed_at: nullable,
+});
+
+decoders!(run_step::Model {
+    id: get,
+    run_id: get,
+    position: get,
+    agent_id: get,
+    agent_name: get,
+    output: nullable,
+    model: nullable,
+    input_tokens: nullable,
+    output_tokens: nullable,
+    cost: nullable,
+    created_at: get,
+    output_token_count: nullable,
+    summary: nullable,
+    summary_token_count: nullable,
+    summarized_by_id: nullable,
+    summarized_by_name: nullable,
+    summarized_by_type: nullable,
+    summarized_at: nullable,
 });

@@ -275,7 +275,8 @@ impl FromQueryResult for Linked {
             run: res.try_get(pre, KEY)?,
             direction,
             sort: res.try_get(pre, SORT)?,
-            version: version::Model::from_row(res)?,
+            // First in the row, in column order (`linked_select`).
+            version: version::Model::from_columns(res, 0)?,
         })
     }
 }
@@ -811,7 +812,8 @@ mod tests {
     }
 
     /// The combined reads decode their parts by position: each model's
-    /// decoder reads its columns in the order `UnionColumns` selects them.
+    /// decoder reads its columns in the order `UnionColumns` and
+    /// `run_rows::columns_without` select them.
     #[test]
     fn positional_decoders_follow_the_column_order() {
         assert_eq!(file::Model::FIELDS, column_order::<file::Entity>());
@@ -820,5 +822,8 @@ mod tests {
             artifact_schema::Model::FIELDS,
             column_order::<artifact_schema::Entity>()
         );
+        assert_eq!(version::Model::FIELDS, column_order::<version::Entity>());
+        assert_eq!(run::Model::FIELDS, column_order::<run::Entity>());
+        assert_eq!(run_step::Model::FIELDS, column_order::<run_step::Entity>());
     }
 }

@@ -2,12 +2,12 @@
 //! be large; `output` resolves them on their own), in shapes the loaders and
 //! the run list share.
 
-use entity::rows::FromRow;
+use entity::rows::FromColumns;
 use entity::{run, run_step};
 use sea_orm::sea_query::{Expr, JoinType};
 use sea_orm::{
-    Condition, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic, Iterable, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait, RelationTrait, Select,
+    Condition, ConnectionTrait, EntityTrait, IdenStatic, Iterable, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait, RelationTrait, Select,
 };
 use uuid::Uuid;
 
@@ -58,9 +58,8 @@ pub(crate) async fn runs_with_steps<C: ConnectionTrait>(
     conn: &C,
     ids: impl IntoIterator<Item = Uuid>,
 ) -> DomainResult<Vec<(run::Model, Vec<run_step::Model>)>> {
-    // The step columns, on ~5 rows per run, go unprefixed: SeaORM formats
-    // a prefixed name for every value it reads (profiled: a tenth of the
-    // review page's server CPU). The prefixed run names cannot clash with them.
+    // The run's columns are prefixed so as not to clash with the step's;
+    // both are decoded by position, not by name.
     const RUN: &str = "r_";
     const STEP: &str = "";
     let select = columns_without::<_, run::Entity>(
@@ -87,10 +86,12 @@ pub(crate) async fn runs_with_steps<C: ConnectionTrait>(
         .order_by_asc(run_step::Column::Position)
         .build(dialect.backend());
     let mut out: Vec<(run::Model, Vec<run_step::Model>)> = Vec::new();
+    // Both read by position: the run's columns first, then the step's.
+    let step_at = run::Column::iter().count();
     for row in conn.query_all_raw(statement).await? {
         // A run without steps comes back once, with NULL step columns.
-        let step = match row.try_get::<Option<Uuid>>(STEP, "id")? {
-            Some(_) => Some(run_step::Model::from_row(&row)?),
+        let step = match row.try_get_by_index::<Option<Uuid>>(step_at)? {
+            Some(_) => Some(run_step::Model::from_columns(&row, step_at)?),
             None => None,
         };
         match out.last_mut() {
@@ -98,7 +99,7 @@ pub(crate) async fn runs_with_steps<C: ConnectionTrait>(
                 steps.extend(step)
             }
             _ => out.push((
-                run::Model::from_query_result(&row, RUN)?,
+                run::Model::from_columns(&row, 0)?,
                 step.into_iter().collect(),
             )),
         }
