@@ -141,16 +141,17 @@ pub(crate) async fn fetch<K: ForeignKey>(
     Ok(found)
 }
 
-/// The outputs and inputs of `runs` in `lists`, read now in one statement,
-/// values only for the lists in `valued` (see `reads::linked_versions`),
-/// for the caller to prime and feed.
-pub(crate) async fn fetch_linked(
+/// The steps of `runs` (when `steps`) and their outputs and inputs in
+/// `lists`, read now in one statement, values only for the lists in
+/// `valued` (see `reads::run_children`), for the caller to prime and feed.
+pub(crate) async fn fetch_run_children(
     loaders: &Loaders,
     runs: &[Uuid],
+    steps: bool,
     lists: &[RunArtifactDirection],
     valued: &[RunArtifactDirection],
-) -> async_graphql::Result<HashMap<(Uuid, RunArtifactDirection), Vec<version::Model>>> {
-    reads::linked_versions(&loaders.loader().db.conn, runs, lists, valued)
+) -> async_graphql::Result<reads::RunChildren> {
+    reads::run_children(&loaders.loader().db.conn, runs, steps, lists, valued)
         .await
         .map_err(to_graphql)
 }

@@ -512,6 +512,9 @@ async fn a_runs_outputs_and_inputs_read_together(s: TestServer) {
         )
         .await;
     let reader = data["startRun"]["id"].as_str().unwrap().to_owned();
+    // Recorded out of order; read in order, with the lists, in one statement.
+    s.record_step(&reader, 2).await;
+    s.record_step(&reader, 1).await;
     let out = s
         .create_version(&project, "k.out", json!({ "out": 1 }), Some(&reader))
         .await["id"]
@@ -523,6 +526,8 @@ async fn a_runs_outputs_and_inputs_read_together(s: TestServer) {
         "outputs { id } inputs { id value }",
         "outputs { id value } inputs { id value }",
         "inputs { id value } outputs { id }",
+        "steps { order } outputs { id value } inputs { id }",
+        "inputs { id } steps { order } outputs { id }",
     ];
     for shape in shapes {
         let one = s
@@ -555,6 +560,13 @@ async fn a_runs_outputs_and_inputs_read_together(s: TestServer) {
                     .collect()
             };
             assert_eq!(ids("outputs"), vec![out.as_str()], "{shape}: {got}");
+            if shape.contains("steps") {
+                assert_eq!(
+                    got["steps"],
+                    json!([{ "order": 1 }, { "order": 2 }]),
+                    "{shape}"
+                );
+            }
             // In the order startRun was given them.
             assert_eq!(
                 ids("inputs"),

@@ -257,74 +257,120 @@ fn without_values(select: Select<version::Entity>) -> Select<version::Entity> {
 const DIRECTION: &str = "quire_direction";
 const SORT: &str = "quire_sort";
 
-/// A version with the run, the direction and the position it was linked under.
-struct Linked {
-    run: Uuid,
-    direction: RunArtifactDirection,
-    sort: i32,
-    version: version::Model,
+/// What [`run_children`] read: each run's steps (when asked) and version
+/// lists.
+#[derive(Debug, Default)]
+pub(crate) struct RunChildren {
+    /// Each run's steps in order, as `StepsOfRun` reads them (every run has
+    /// its list when steps were asked; none otherwise).
+    pub steps: HashMap<Uuid, Vec<run_step::Model>>,
+    /// Each run's lists, under (run, direction).
+    pub lists: HashMap<(Uuid, RunArtifactDirection), Vec<version::Model>>,
 }
 
-impl FromQueryResult for Linked {
-    fn from_query_result(res: &QueryResult, pre: &str) -> Result<Self, DbErr> {
-        let direction = match res.try_get::<String>(pre, DIRECTION)?.as_str() {
-            "OUTPUT" => RunArtifactDirection::Output,
-            _ => RunArtifactDirection::Input,
-        };
-        Ok(Linked {
-            run: res.try_get(pre, KEY)?,
-            direction,
-            sort: res.try_get(pre, SORT)?,
-            // First in the row, in column order (`linked_select`).
-            version: version::Model::from_columns(res, 0)?,
-        })
-    }
-}
+/// What the direction column says of a row of [`run_children`] that holds
+/// a step, not a linked version.
+const STEP_ROW: &str = "STEP";
 
-/// The version lists of `runs` in `lists` (outputs, inputs or both) in one
-/// statement, each in link order (ties by version id) as `OutputsOfRun`
-/// and `InputsOfRun` read them, under (run, direction); every run has each
-/// list, empty or not. Values and annotations are read only for the
-/// directions in `valued`; the other lists' versions come as
-/// `without_values` reads them.
-pub(crate) async fn linked_versions(
+/// The steps of `runs` (when `steps`) and their version lists in `lists`
+/// (outputs, inputs or both) in one statement. Steps come in order, as
+/// `StepsOfRun` reads them, without their output; each list in link order
+/// (ties by version id) as `OutputsOfRun` and `InputsOfRun` read them,
+/// under (run, direction); every run has each list, empty or not. Values
+/// and annotations are read only for the directions in `valued`; the other
+/// lists' versions come as `without_values` reads them.
+pub(crate) async fn run_children(
     conn: &impl ConnectionTrait,
     runs: &[Uuid],
+    steps: bool,
     lists: &[RunArtifactDirection],
     valued: &[RunArtifactDirection],
-) -> DomainResult<HashMap<(Uuid, RunArtifactDirection), Vec<version::Model>>> {
-    if runs.is_empty() || lists.is_empty() {
-        return Ok(HashMap::new());
+) -> DomainResult<RunChildren> {
+    if runs.is_empty() || (lists.is_empty() && !steps) {
+        return Ok(RunChildren::default());
+    }
+    static STEPS: LazyLock<UnionColumns> =
+        LazyLock::new(|| UnionColumns::of::<run_step::Entity>(STEP));
+    static VERSIONS: LazyLock<UnionColumns> =
+        LazyLock::new(|| UnionColumns::of::<version::Entity>(""));
+    // A row: the version's columns, its run, direction and position, then
+    // (with steps) the step's columns; each part NULL in the other's rows.
+    // The steps' branch goes first: its typed NULLs type the version
+    // columns that the lists' branches leave out as plain NULLs.
+    let dialect = Dialect::of(conn);
+    let mut branches = Vec::new();
+    if steps {
+        let mut select = run_step::Entity::find().select_only();
+        for (alias, _, null) in &VERSIONS.columns {
+            select = select.column_as(null.clone(), alias.as_str());
+        }
+        let select = run_rows::columns_without::<_, run_step::Entity>(
+            select
+                .column_as(run_step::Column::RunId, KEY)
+                .column_as(Expr::val(STEP_ROW), DIRECTION)
+                .column_as(run_step::Column::Position, SORT),
+            STEP,
+            &[run_step::Column::Output],
+        )
+        .filter(dialect.uuid_in(run_step::Column::RunId, runs.iter().copied()));
+        branches.push(select.into_query());
     }
     // Each list its own branch: one filter on the (run, direction) index
     // each, which PostgreSQL's generic plan keeps to a nested loop, where a
     // filter on both directions got a hash join over every version (4.5 ms
     // at 10k versions).
-    let dialect = Dialect::of(conn);
-    let statement = union_all(
-        lists
-            .iter()
-            .map(|d| linked_select(dialect, runs, *d, valued).into_query()),
-    );
-    let rows = conn.query_all(&statement).await?;
+    for direction in lists {
+        let mut select = linked_select(dialect, runs, *direction, valued);
+        if steps {
+            for (alias, _, null) in &STEPS.columns {
+                select = select.column_as(null.clone(), alias.as_str());
+            }
+        }
+        branches.push(select.into_query());
+    }
+    let rows = conn.query_all(&union_all(branches)).await?;
     let mut linked: HashMap<(Uuid, RunArtifactDirection), Vec<(i32, version::Model)>> = runs
         .iter()
         .flat_map(|run| lists.iter().map(|d| ((*run, *d), Vec::new())))
         .collect();
+    let mut found_steps: HashMap<Uuid, Vec<run_step::Model>> = match steps {
+        true => runs.iter().map(|run| (*run, Vec::new())).collect(),
+        false => HashMap::new(),
+    };
+    // By position: the version's columns, then run, direction and sort.
+    let key_at = VERSIONS.columns.len();
     for row in rows {
-        let row = Linked::from_query_result(&row, "")?;
+        let run: Uuid = row.try_get_by_index(key_at)?;
+        let direction: String = row.try_get_by_index(key_at + 1)?;
+        let sort: i32 = row.try_get_by_index(key_at + 2)?;
+        let direction = match direction.as_str() {
+            STEP_ROW => {
+                let step = run_step::Model::from_columns(&row, key_at + 3)?;
+                found_steps.entry(run).or_default().push(step);
+                continue;
+            }
+            "OUTPUT" => RunArtifactDirection::Output,
+            _ => RunArtifactDirection::Input,
+        };
+        let version = version::Model::from_columns(&row, 0)?;
         linked
-            .entry((row.run, row.direction))
+            .entry((run, direction))
             .or_default()
-            .push((row.sort, row.version));
+            .push((sort, version));
     }
-    Ok(linked
-        .into_iter()
-        .map(|(key, mut rows)| {
-            rows.sort_by_key(|(sort, v)| (*sort, v.id));
-            (key, rows.into_iter().map(|(_, v)| v).collect())
-        })
-        .collect())
+    for rows in found_steps.values_mut() {
+        rows.sort_by_key(|s| s.position);
+    }
+    Ok(RunChildren {
+        steps: found_steps,
+        lists: linked
+            .into_iter()
+            .map(|(key, mut rows)| {
+                rows.sort_by_key(|(sort, v)| (*sort, v.id));
+                (key, rows.into_iter().map(|(_, v)| v).collect())
+            })
+            .collect(),
+    })
 }
 
 /// The branches as one UNION ALL statement: the combined reads' one
@@ -367,6 +413,7 @@ fn linked_select(
 const FILE: &str = "f_";
 const APPROVAL: &str = "a_";
 const SCHEMA: &str = "s_";
+const STEP: &str = "st_";
 const PART: &str = "quire_part";
 
 /// Which children of versions [`version_children`] reads.

@@ -17,7 +17,7 @@ use crate::graphql::context::loaders;
 use crate::graphql::loaders::{
     ChildrenOfRun, GraphLoader, InputsOfRun, InputsOfRunWithoutValues, Loaders, OutputsOfRun,
     OutputsOfRunWithoutValues, ProjectById, RunById, RunOutput, StepOutput, StepsOfRun,
-    fetch_linked, prime,
+    fetch_run_children,
 };
 use crate::graphql::plain::Plain;
 
@@ -277,26 +277,16 @@ crate::graphql::plain::plain_fields!(RunStep {
 });
 
 /// Loads the children a list of runs asks for (steps, outputs, inputs, and
-/// what those versions ask for in turn) before its items resolve: one
-/// statement per relation for the whole list (the outputs and inputs share
-/// one), at any load, as `prime_page` does for versions. `nodes` are the
-/// selections the runs resolve under.
+/// what those versions ask for in turn) before its items resolve: the
+/// steps, outputs and inputs in one statement for the whole list, at any
+/// load, as `prime_page` does for versions. `nodes` are the selections the
+/// runs resolve under.
 pub(crate) async fn prime_runs(
     ctx: &Context<'_>,
     runs: &[&run::Model],
     nodes: &[Lookahead<'_>],
 ) -> async_graphql::Result<()> {
-    if runs.is_empty() {
-        return Ok(());
-    }
-    let steps = async {
-        match selects(nodes, "steps") {
-            true => prime(loaders(ctx), runs.iter().map(|r| StepsOfRun(r.id))).await,
-            false => Ok(()),
-        }
-    };
-    futures::try_join!(steps, prime_linked(ctx, runs, nodes))?;
-    Ok(())
+    prime_children(ctx, runs, nodes, selects(nodes, "steps")).await
 }
 
 /// `run(id)`'s children: its steps, read with it (when shown), are kept for
@@ -309,7 +299,7 @@ pub(crate) async fn prime_run(
     if let Some(steps) = steps {
         loaders(ctx).feed_one(StepsOfRun(run.id), steps).await;
     }
-    prime_linked(ctx, &[run], &[ctx.look_ahead()]).await
+    prime_children(ctx, &[run], &[ctx.look_ahead()], false).await
 }
 
 /// The first versions of a run's list (`with_values` or `without_values`,
@@ -343,14 +333,16 @@ fn reads_values(nodes: &[Lookahead<'_>]) -> bool {
         .any(|f| selects(nodes, f))
 }
 
-/// The outputs and inputs `nodes` ask of `runs`, read in one statement (with
-/// values only for a list whose selection shows them), with what each
-/// list's selection asks of its versions; each list is kept under the key
-/// its field will load (`linked`).
-async fn prime_linked(
+/// The steps of `runs` (when `steps`) and the outputs and inputs `nodes`
+/// ask of them, read in one statement (with values only for a list whose
+/// selection shows them), with what each list's selection asks of its
+/// versions; the steps and each list are kept under the key their field
+/// will load (`linked`).
+async fn prime_children(
     ctx: &Context<'_>,
     runs: &[&run::Model],
     nodes: &[Lookahead<'_>],
+    steps: bool,
 ) -> async_graphql::Result<()> {
     let under = |field: &str| -> Vec<Lookahead<'_>> {
         nodes
@@ -366,7 +358,7 @@ async fn prime_linked(
     .into_iter()
     .filter(|(_, selections)| !selections.is_empty())
     .collect();
-    if lists.is_empty() {
+    if runs.is_empty() || (lists.is_empty() && !steps) {
         return Ok(());
     }
     let directions: Vec<Direction> = lists.iter().map(|(d, _)| *d).collect();
@@ -377,7 +369,14 @@ async fn prime_linked(
         .collect();
     let ids: Vec<Uuid> = runs.iter().map(|r| r.id).collect();
     let loaders = loaders(ctx);
-    let found = fetch_linked(loaders, &ids, &directions, &valued).await?;
+    let children = fetch_run_children(loaders, &ids, steps, &directions, &valued).await?;
+    if steps {
+        let steps = children.steps.into_iter();
+        loaders
+            .feed_many(steps.map(|(run, steps)| (StepsOfRun(run), steps)))
+            .await;
+    }
+    let found = children.lists;
     let primes = lists.iter().map(|(direction, selections)| {
         let mut shown: Vec<&version::Model> = found
             .iter()
