@@ -5,14 +5,14 @@
 
 use rust_decimal::Decimal;
 use sea_orm::sea_query::extension::postgres::PgFunc;
-use sea_orm::sea_query::{Expr, ExprTrait, LockType, SimpleExpr};
+use sea_orm::sea_query::{Expr, ExprTrait, LockType, SimpleExpr, Value};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, DbErr, QuerySelect, Statement};
 use uuid::Uuid;
 
 use super::SortKind;
 
 /// The SQL dialect of a connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Dialect {
     /// SQLite: one writer at a time, no LISTEN/NOTIFY, `?` placeholders.
     Sqlite,
@@ -139,12 +139,25 @@ impl Dialect {
         column: C,
         ids: impl IntoIterator<Item = Uuid>,
     ) -> SimpleExpr {
+        self.in_list(column, ids)
+    }
+
+    /// `column IN (values)` for any type of value, as [`Self::uuid_in`] writes it.
+    pub(crate) fn in_list<C: ColumnTrait, V>(
+        self,
+        column: C,
+        values: impl IntoIterator<Item = V>,
+    ) -> SimpleExpr
+    where
+        V: Into<Value>,
+        Vec<V>: Into<Value>,
+    {
         match self {
             Dialect::Postgres => {
-                let ids: Vec<Uuid> = ids.into_iter().collect();
-                Expr::col(column.as_column_ref()).eq(PgFunc::any(Expr::val(ids)))
+                let values: Vec<V> = values.into_iter().collect();
+                Expr::col(column.as_column_ref()).eq(PgFunc::any(Expr::val(values)))
             }
-            Dialect::Sqlite => column.is_in(ids),
+            Dialect::Sqlite => column.is_in(values),
         }
     }
 

@@ -20,6 +20,7 @@ mod conn;
 pub(crate) mod dialect;
 pub(crate) mod json_path;
 mod statement_pool;
+pub(crate) mod template;
 pub(crate) mod text_search;
 
 pub use conn::Conn;

@@ -13,6 +13,7 @@
 //! run lists.
 
 use entity::rows::{FromColumns, FromRow};
+use std::any::TypeId;
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::LazyLock;
@@ -30,6 +31,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::db::Dialect;
+use crate::db::template::{Slot, Templates};
 use crate::domain::DomainResult;
 use crate::domain::query::run_rows;
 
@@ -114,18 +116,27 @@ pub(crate) async fn by_foreign_key<R: ForeignKey>(
     conn: &impl ConnectionTrait,
     keys: &[R],
 ) -> DomainResult<HashMap<R, R::Rows>> {
-    let rows = keyed_select(Dialect::of(conn), keys)
-        .into_model::<Keyed<Model<R>>>()
-        .all(conn)
-        .await?;
-    let rows = rows.into_iter().map(|r| (R::of(r.key), r.row));
+    // One template per relation (and, on SQLite, per number of keys).
+    static TEMPLATES: LazyLock<Templates<TypeId>> = LazyLock::new(Templates::new);
+    let dialect = Dialect::of(conn);
+    let ids: Vec<Uuid> = keys.iter().map(|k| k.id()).collect();
+    let statement = TEMPLATES.statement(
+        dialect,
+        TypeId::of::<R>(),
+        &[Slot::Uuids(&ids)],
+        |markers| keyed_select::<R>(dialect, markers.uuids(0)).into_query(),
+    );
+    let rows = conn.query_all_raw(statement).await?;
+    let rows = rows
+        .iter()
+        .map(|row| Keyed::<Model<R>>::from_query_result(row, "").map(|r| (R::of(r.key), r.row)))
+        .collect::<Result<Vec<_>, DbErr>>()?;
     Ok(R::Rows::gather(rows))
 }
 
-/// The statement of [`by_foreign_key`]: the relation's rows for `keys`,
+/// The statement of [`by_foreign_key`]: the relation's rows for `ids`,
 /// each with its key column under the alias [`KEY`].
-fn keyed_select<R: ForeignKey>(dialect: Dialect, keys: &[R]) -> Select<R::Entity> {
-    let ids = keys.iter().map(|k| k.id());
+fn keyed_select<R: ForeignKey>(dialect: Dialect, ids: Vec<Uuid>) -> Select<R::Entity> {
     R::select()
         .column_as(R::column(), KEY)
         .filter(dialect.uuid_in(R::column(), ids))
@@ -298,37 +309,43 @@ pub(crate) async fn run_children(
     // The steps' branch goes first: its typed NULLs type the version
     // columns that the lists' branches leave out as plain NULLs.
     let dialect = Dialect::of(conn);
-    let mut branches = Vec::new();
-    if steps {
-        let mut select = run_step::Entity::find().select_only();
-        for (alias, _, null) in &VERSIONS.columns {
-            select = select.column_as(null.clone(), alias.as_str());
-        }
-        let select = run_rows::columns_without::<_, run_step::Entity>(
-            select
-                .column_as(run_step::Column::RunId, KEY)
-                .column_as(Expr::val(STEP_ROW), DIRECTION)
-                .column_as(run_step::Column::Position, SORT),
-            STEP,
-            &[run_step::Column::Output],
-        )
-        .filter(dialect.uuid_in(run_step::Column::RunId, runs.iter().copied()));
-        branches.push(select.into_query());
-    }
-    // Each list its own branch: one filter on the (run, direction) index
-    // each, which PostgreSQL's generic plan keeps to a nested loop, where a
-    // filter on both directions got a hash join over every version (4.5 ms
-    // at 10k versions).
-    for direction in lists {
-        let mut select = linked_select(dialect, runs, *direction, valued);
+    type Shape = (bool, Vec<RunArtifactDirection>, Vec<RunArtifactDirection>);
+    static TEMPLATES: LazyLock<Templates<Shape>> = LazyLock::new(Templates::new);
+    let shape = (steps, lists.to_vec(), valued.to_vec());
+    let statement = TEMPLATES.statement(dialect, shape, &[Slot::Uuids(runs)], |markers| {
+        let mut branches = Vec::new();
         if steps {
-            for (alias, _, null) in &STEPS.columns {
+            let mut select = run_step::Entity::find().select_only();
+            for (alias, _, null) in &VERSIONS.columns {
                 select = select.column_as(null.clone(), alias.as_str());
             }
+            let select = run_rows::columns_without::<_, run_step::Entity>(
+                select
+                    .column_as(run_step::Column::RunId, KEY)
+                    .column_as(Expr::val(STEP_ROW), DIRECTION)
+                    .column_as(run_step::Column::Position, SORT),
+                STEP,
+                &[run_step::Column::Output],
+            )
+            .filter(dialect.uuid_in(run_step::Column::RunId, markers.uuids(0)));
+            branches.push(select.into_query());
         }
-        branches.push(select.into_query());
-    }
-    let rows = conn.query_all(&union_all(branches)).await?;
+        // Each list its own branch: one filter on the (run, direction) index
+        // each, which PostgreSQL's generic plan keeps to a nested loop, where a
+        // filter on both directions got a hash join over every version (4.5 ms
+        // at 10k versions).
+        for direction in lists {
+            let mut select = linked_select(dialect, &markers.uuids(0), *direction, valued);
+            if steps {
+                for (alias, _, null) in &STEPS.columns {
+                    select = select.column_as(null.clone(), alias.as_str());
+                }
+            }
+            branches.push(select.into_query());
+        }
+        union_all(branches)
+    });
+    let rows = conn.query_all_raw(statement).await?;
     let mut linked: HashMap<(Uuid, RunArtifactDirection), Vec<(i32, version::Model)>> = runs
         .iter()
         .flat_map(|run| lists.iter().map(|d| ((*run, *d), Vec::new())))
@@ -480,42 +497,47 @@ pub(crate) async fn version_children(
         return Ok(VersionChildren::default());
     }
     let dialect = Dialect::of(conn);
-    let ids = || versions.iter().copied();
-    let mut branches = Vec::new();
-    if files_asked {
-        let select = union_branch::<file::Entity>(
-            (0, FILE, &columns),
-            version_file::Column::VersionId,
-            version_file::Column::Sort,
-        )
-        .join_rev(JoinType::InnerJoin, version_file::Relation::File.def())
-        .filter(dialect.uuid_in(version_file::Column::VersionId, ids()));
-        branches.push(select.into_query());
-    }
-    if approvals_asked {
-        let select = union_branch::<approval::Entity>(
-            (1, APPROVAL, &columns),
-            approval::Column::VersionId,
-            Expr::cust("0"),
-        )
-        .filter(dialect.uuid_in(approval::Column::VersionId, ids()));
-        branches.push(select.into_query());
-    }
-    if schemas_asked {
-        let keys = parts.schema_keys.iter().cloned();
-        let select = union_branch::<artifact_schema::Entity>(
-            (2, SCHEMA, &columns),
-            typed_null(&sea_orm::sea_query::ColumnType::Uuid),
-            artifact_schema::Column::Version,
-        )
-        .filter(artifact_schema::Column::SchemaKey.is_in(keys));
-        branches.push(select.into_query());
-    }
+    // The statement's text depends only on which parts are asked (and, on
+    // SQLite, how many ids and keys): it is built once per shape.
+    static TEMPLATES: LazyLock<Templates<(bool, bool, bool)>> = LazyLock::new(Templates::new);
+    let shape = (files_asked, approvals_asked, schemas_asked);
+    let slots = [Slot::Uuids(versions), Slot::Texts(parts.schema_keys)];
+    let statement = TEMPLATES.statement(dialect, shape, &slots, |markers| {
+        let mut branches = Vec::new();
+        if files_asked {
+            let select = union_branch::<file::Entity>(
+                (0, FILE, &columns),
+                version_file::Column::VersionId,
+                version_file::Column::Sort,
+            )
+            .join_rev(JoinType::InnerJoin, version_file::Relation::File.def())
+            .filter(dialect.uuid_in(version_file::Column::VersionId, markers.uuids(0)));
+            branches.push(select.into_query());
+        }
+        if approvals_asked {
+            let select = union_branch::<approval::Entity>(
+                (1, APPROVAL, &columns),
+                approval::Column::VersionId,
+                Expr::cust("0"),
+            )
+            .filter(dialect.uuid_in(approval::Column::VersionId, markers.uuids(0)));
+            branches.push(select.into_query());
+        }
+        if schemas_asked {
+            let select = union_branch::<artifact_schema::Entity>(
+                (2, SCHEMA, &columns),
+                typed_null(&sea_orm::sea_query::ColumnType::Uuid),
+                artifact_schema::Column::Version,
+            )
+            .filter(dialect.in_list(artifact_schema::Column::SchemaKey, markers.texts(1)));
+            branches.push(select.into_query());
+        }
+        union_all(branches)
+    });
     // Each part's columns follow the part, key and sort, in `columns` order.
     let at = |prefix: &str| UnionColumns::position(prefix, &columns);
     let (file_at, approval_at, schema_at) = (at(FILE), at(APPROVAL), at(SCHEMA));
-    let statement = union_all(branches);
-    for row in conn.query_all(&statement).await? {
+    for row in conn.query_all_raw(statement).await? {
         match row.try_get_by_index::<i32>(0)? {
             0 => files.entry(row.try_get_by_index(1)?).or_default().push((
                 row.try_get_by_index(2)?,
@@ -821,7 +843,7 @@ mod tests {
     use sea_orm::{IdenStatic, Iterable, QueryTrait};
 
     fn sql<R: ForeignKey>(dialect: Dialect) -> String {
-        keyed_select(dialect, &[R::of(Uuid::nil())])
+        keyed_select::<R>(dialect, vec![Uuid::nil()])
             .build(dialect.backend())
             .to_string()
     }

@@ -9,9 +9,11 @@ use sea_orm::{
     Condition, ConnectionTrait, EntityTrait, IdenStatic, Iterable, QueryFilter, QueryOrder,
     QuerySelect, QueryTrait, RelationTrait, Select,
 };
+use std::sync::LazyLock;
 use uuid::Uuid;
 
 use crate::db::Dialect;
+use crate::db::template::{Slot, Templates};
 use crate::domain::error::DomainResult;
 
 /// Adds every column of `F` to `select`, named `{prefix}{column}`, with NULL
@@ -58,33 +60,39 @@ pub(crate) async fn runs_with_steps<C: ConnectionTrait>(
     conn: &C,
     ids: impl IntoIterator<Item = Uuid>,
 ) -> DomainResult<Vec<(run::Model, Vec<run_step::Model>)>> {
-    // The run's columns are prefixed so as not to clash with the step's;
-    // both are decoded by position, not by name.
-    const RUN: &str = "r_";
-    const STEP: &str = "";
-    let select = columns_without::<_, run::Entity>(
-        run::Entity::find().select_only(),
-        RUN,
-        &[run::Column::Output],
-    );
-    let select = columns_without::<_, run_step::Entity>(select, STEP, &[run_step::Column::Output]);
     let dialect = Dialect::of(conn);
     let ids: Vec<Uuid> = ids.into_iter().collect();
-    // The steps side is filtered by the ids too: a plan kept for any number
-    // of ids (PostgreSQL's generic plan) would otherwise scan every step.
-    let step_ids = ids.clone();
-    let steps = run_step::Relation::Run
-        .def()
-        .rev()
-        .on_condition(move |_, _| {
-            Condition::all().add(dialect.uuid_in(run_step::Column::RunId, step_ids.iter().copied()))
-        });
-    let statement = select
-        .join(JoinType::LeftJoin, steps)
-        .filter(dialect.uuid_in(run::Column::Id, ids))
-        .order_by_asc(run::Column::Id)
-        .order_by_asc(run_step::Column::Position)
-        .build(dialect.backend());
+    static TEMPLATES: LazyLock<Templates<()>> = LazyLock::new(Templates::new);
+    let statement = TEMPLATES.statement(dialect, (), &[Slot::Uuids(&ids)], |markers| {
+        // The run's columns are prefixed so as not to clash with the step's;
+        // both are decoded by position, not by name.
+        const RUN: &str = "r_";
+        const STEP: &str = "";
+        let select = columns_without::<_, run::Entity>(
+            run::Entity::find().select_only(),
+            RUN,
+            &[run::Column::Output],
+        );
+        let select =
+            columns_without::<_, run_step::Entity>(select, STEP, &[run_step::Column::Output]);
+        // The steps side is filtered by the ids too: a plan kept for any
+        // number of ids (PostgreSQL's generic plan) would otherwise scan
+        // every step.
+        let step_ids = markers.uuids(0);
+        let steps = run_step::Relation::Run
+            .def()
+            .rev()
+            .on_condition(move |_, _| {
+                Condition::all()
+                    .add(dialect.uuid_in(run_step::Column::RunId, step_ids.iter().copied()))
+            });
+        select
+            .join(JoinType::LeftJoin, steps)
+            .filter(dialect.uuid_in(run::Column::Id, markers.uuids(0)))
+            .order_by_asc(run::Column::Id)
+            .order_by_asc(run_step::Column::Position)
+            .into_query()
+    });
     let mut out: Vec<(run::Model, Vec<run_step::Model>)> = Vec::new();
     // Both read by position: the run's columns first, then the step's.
     let step_at = run::Column::iter().count();
