@@ -12,7 +12,7 @@
 //! that select them in their column order (`decoders!`).
 
 use sea_orm::sqlx::{Row, ValueRef};
-use sea_orm::{DbErr, FromQueryResult, QueryResult, TryGetable};
+use sea_orm::{ColIdx, DbErr, FromQueryResult, QueryResult, TryGetable};
 
 use crate::{JsonText, artifact_version, run, run_step};
 
@@ -35,13 +35,18 @@ fn nullable<T: TryGetable>(res: &QueryResult, col: &str) -> Result<Option<T>, Db
     Option::<T>::try_get(res, "", col).map_err(Into::into)
 }
 
-/// Whether column `col` is there and NULL, asked of the driver's row.
-fn is_null(res: &QueryResult, col: &str) -> bool {
+/// Whether column `idx` (a name or a position) is there and NULL, asked of
+/// the driver's row.
+fn is_null<I: ColIdx>(res: &QueryResult, idx: I) -> bool {
     if let Some(row) = res.try_as_pg_row() {
-        return row.try_get_raw(col).is_ok_and(|v| v.is_null());
+        return row
+            .try_get_raw(idx.as_sqlx_postgres_index())
+            .is_ok_and(|v| v.is_null());
     }
     if let Some(row) = res.try_as_sqlite_row() {
-        return row.try_get_raw(col).is_ok_and(|v| v.is_null());
+        return row
+            .try_get_raw(idx.as_sqlx_sqlite_index())
+            .is_ok_and(|v| v.is_null());
     }
     false
 }
@@ -84,17 +89,10 @@ fn get_at<T: TryGetable>(res: &QueryResult, at: usize) -> Result<T, DbErr> {
 
 /// Column `at`: None for NULL.
 fn nullable_at<T: TryGetable>(res: &QueryResult, at: usize) -> Result<Option<T>, DbErr> {
-    let null = if let Some(row) = res.try_as_pg_row() {
-        row.try_get_raw(at).is_ok_and(|v| v.is_null())
-    } else if let Some(row) = res.try_as_sqlite_row() {
-        row.try_get_raw(at).is_ok_and(|v| v.is_null())
-    } else {
-        false
-    };
-    match null {
-        true => Ok(None),
-        false => Option::<T>::try_get_by_index(res, at).map_err(Into::into),
+    if is_null(res, at) {
+        return Ok(None);
     }
+    Option::<T>::try_get_by_index(res, at).map_err(Into::into)
 }
 
 /// Implements [`FromRow`] (by name) and [`FromColumns`] (by position) for
