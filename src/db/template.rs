@@ -15,7 +15,10 @@
 //! part of the text, so such a shape is kept per length of its lists. A
 //! list that does not appear at all (an empty one, written as a constant)
 //! is treated the same way: the template is kept for that length only.
+//! A slot the builder never asked markers for is not in the text at all,
+//! and its length does not matter.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::{Arc, RwLock};
@@ -64,6 +67,8 @@ impl Slot<'_> {
 /// each as long as the request's list.
 pub(crate) struct Markers {
     lengths: Vec<usize>,
+    /// The slots the builder asked stand-ins for.
+    asked: Vec<Cell<bool>>,
 }
 
 /// The high half of every marker id: no UUIDv7 (Quire's ids) starts so.
@@ -73,8 +78,14 @@ const MARKER_HIGH: u64 = 0x7175_6972_655f_0000;
 const MARKER_TEXT: &str = "\u{1}quire-slot:";
 
 impl Markers {
+    fn new(lengths: Vec<usize>) -> Self {
+        let asked = lengths.iter().map(|_| Cell::new(false)).collect();
+        Markers { lengths, asked }
+    }
+
     /// Stand-ins for the ids of slot `slot`.
     pub(crate) fn uuids(&self, slot: usize) -> Vec<Uuid> {
+        self.asked[slot].set(true);
         (0..self.lengths[slot])
             .map(|at| Uuid::from_u64_pair(MARKER_HIGH, ((slot as u64) << 32) | at as u64))
             .collect()
@@ -82,6 +93,7 @@ impl Markers {
 
     /// Stand-ins for the texts of slot `slot`.
     pub(crate) fn texts(&self, slot: usize) -> Vec<String> {
+        self.asked[slot].set(true);
         (0..self.lengths[slot])
             .map(|at| format!("{MARKER_TEXT}{slot}:{at}"))
             .collect()
@@ -122,9 +134,11 @@ struct Template {
 }
 
 impl Template {
-    /// The template of `statement`, built over markers of `lengths`; and
-    /// whether its text holds at any length (every slot bound as one array).
-    fn of(statement: Statement, lengths: &[usize]) -> (Template, bool) {
+    /// The template of `statement`, built over `markers`; and whether its
+    /// text holds at any length (every slot the builder asked for bound as
+    /// one array).
+    fn of(statement: Statement, markers: &Markers) -> (Template, bool) {
+        let lengths = &markers.lengths;
         let values = statement.values.map(|v| v.0).unwrap_or_default();
         let mut whole = vec![false; lengths.len()];
         let mut spelled = vec![false; lengths.len()];
@@ -149,7 +163,8 @@ impl Template {
                 Part::Fixed(value)
             })
             .collect();
-        let any_length = whole.iter().zip(&spelled).all(|(w, s)| *w && !*s);
+        let any_length = (0..lengths.len())
+            .all(|slot| !markers.asked[slot].get() || (whole[slot] && !spelled[slot]));
         let template = Template {
             sql: statement.sql,
             parts,
@@ -172,7 +187,7 @@ impl Template {
     }
 }
 
-/// At most this many templates per call site: a shape kept per length (on
+/// At most this many templates per shape: a shape kept per length (on
 /// SQLite) has one for each length a request brings; past the limit,
 /// statements are built per request, as without a cache.
 const MOST_TEMPLATES: usize = 512;
@@ -180,17 +195,42 @@ const MOST_TEMPLATES: usize = 512;
 /// The templates of one statement builder, by shape `K` (what the builder
 /// decides by besides the lists: which parts, which directions).
 pub(crate) struct Templates<K> {
-    built: RwLock<HashMap<TemplateKey<K>, Arc<Template>>>,
+    shapes: RwLock<HashMap<(K, Dialect), Shape>>,
 }
 
-/// A template's shape, database, and the lengths of its lists when its
-/// text depends on them.
-type TemplateKey<K> = (K, Dialect, Option<Vec<usize>>);
+/// The templates of one shape on one database.
+struct Shape {
+    /// The slots its builder reads by; the others' lengths do not matter.
+    asked: Vec<bool>,
+    /// Its one template, when every slot it reads by is bound as one array.
+    any_length: Option<Arc<Template>>,
+    /// Else a template per length of those slots.
+    by_length: HashMap<Vec<usize>, Arc<Template>>,
+}
+
+impl Shape {
+    /// The lengths among `lengths` that the text depends on.
+    fn key(&self, lengths: &[usize]) -> Vec<usize> {
+        lengths
+            .iter()
+            .zip(&self.asked)
+            .filter(|(_, asked)| **asked)
+            .map(|(length, _)| *length)
+            .collect()
+    }
+
+    fn find(&self, lengths: &[usize]) -> Option<&Arc<Template>> {
+        match &self.any_length {
+            Some(template) => Some(template),
+            None => self.by_length.get(&self.key(lengths)),
+        }
+    }
+}
 
 impl<K: Eq + Hash + Clone> Templates<K> {
     pub(crate) fn new() -> Self {
         Templates {
-            built: RwLock::new(HashMap::new()),
+            shapes: RwLock::new(HashMap::new()),
         }
     }
 
@@ -205,31 +245,40 @@ impl<K: Eq + Hash + Clone> Templates<K> {
         build: impl FnOnce(&Markers) -> SelectStatement,
     ) -> Statement {
         let lengths: Vec<usize> = slots.iter().map(|s| s.len()).collect();
-        let any_length = (shape, dialect, None);
+        let key = (shape, dialect);
         {
-            let built = self.built.read().unwrap_or_else(|e| e.into_inner());
-            if let Some(template) = built.get(&any_length) {
-                return template.bind(dialect, slots);
-            }
-            let (shape, _, _) = &any_length;
-            let per_length = (shape.clone(), dialect, Some(lengths.clone()));
-            if let Some(template) = built.get(&per_length) {
+            let shapes = self.shapes.read().unwrap_or_else(|e| e.into_inner());
+            if let Some(template) = shapes.get(&key).and_then(|s| s.find(&lengths)) {
                 return template.bind(dialect, slots);
             }
         }
-        let markers = Markers {
-            lengths: lengths.clone(),
-        };
+        let markers = Markers::new(lengths.clone());
         let statement = StatementBuilder::build(&build(&markers), &dialect.backend());
-        let (template, at_any_length) = Template::of(statement, &lengths);
+        let (template, at_any_length) = Template::of(statement, &markers);
         let statement = template.bind(dialect, slots);
-        let (shape, _, _) = any_length;
-        let key = (shape, dialect, (!at_any_length).then_some(lengths));
-        let mut built = self.built.write().unwrap_or_else(|e| e.into_inner());
-        if built.len() < MOST_TEMPLATES {
-            built.insert(key, Arc::new(template));
+        let mut shapes = self.shapes.write().unwrap_or_else(|e| e.into_inner());
+        let entry = shapes.entry(key).or_insert_with(|| Shape {
+            asked: markers.asked.iter().map(Cell::get).collect(),
+            any_length: None,
+            by_length: HashMap::new(),
+        });
+        if at_any_length {
+            entry.any_length = Some(Arc::new(template));
+        } else if entry.by_length.len() < MOST_TEMPLATES {
+            let key = entry.key(&lengths);
+            entry.by_length.insert(key, Arc::new(template));
         }
         statement
+    }
+
+    /// How many templates are kept, over every shape.
+    #[cfg(test)]
+    fn kept(&self) -> usize {
+        let shapes = self.shapes.read().unwrap();
+        shapes
+            .values()
+            .map(|s| s.by_length.len() + usize::from(s.any_length.is_some()))
+            .sum()
     }
 }
 
@@ -302,7 +351,7 @@ mod tests {
                     .into_query()
             });
         }
-        assert_eq!(templates.built.read().unwrap().len(), 1);
+        assert_eq!(templates.kept(), 1);
         for n in 1..=4 {
             let keys = keys(n);
             templates.statement(dialect, "keys", &[Slot::Texts(&keys)], |m| {
@@ -311,6 +360,35 @@ mod tests {
                     .into_query()
             });
         }
-        assert_eq!(templates.built.read().unwrap().len(), 5);
+        assert_eq!(templates.kept(), 5);
+    }
+
+    /// A slot the builder does not use (a part not read) leaves the text
+    /// the same at any length, on both databases; the statement is still
+    /// the one the builder writes.
+    #[test]
+    fn a_slot_the_builder_leaves_out_does_not_key_the_template() {
+        for dialect in [Dialect::Postgres, Dialect::Sqlite] {
+            let templates = Templates::new();
+            let ids = ids(2);
+            for k in 0..4 {
+                let keys = keys(k);
+                let slots = [Slot::Uuids(&ids), Slot::Texts(&keys)];
+                let bound = templates.statement(dialect, "ids only", &slots, |m| {
+                    schema::Entity::find()
+                        .filter(dialect.uuid_in(schema::Column::Id, m.uuids(0)))
+                        .into_query()
+                });
+                let direct = StatementBuilder::build(
+                    &schema::Entity::find()
+                        .filter(dialect.uuid_in(schema::Column::Id, ids.clone()))
+                        .into_query(),
+                    &dialect.backend(),
+                );
+                assert_eq!(bound.sql, direct.sql, "{dialect:?} {k}");
+                assert_eq!(bound.values, direct.values, "{dialect:?} {k}");
+            }
+            assert_eq!(templates.kept(), 1, "{dialect:?}");
+        }
     }
 }
