@@ -79,7 +79,69 @@ decoded_by_sea_orm!(
 pub trait FromColumns: Sized {
     /// The model's fields, in the order its columns are read.
     const FIELDS: &'static [&'static str];
-    fn from_columns(res: &QueryResult, at: usize) -> Result<Self, DbErr>;
+    /// The model from every one of its columns, from position `at` on.
+    fn from_columns(res: &QueryResult, at: usize) -> Result<Self, DbErr> {
+        Self::from_some_columns(res, at, ColumnSet::ALL)
+    }
+    /// The model from the columns of `read` only, consecutive from `at` in
+    /// their order; every other field holds a placeholder: its type's
+    /// default (empty, zero, None, the epoch), and for a value
+    /// `JsonText::unread`, which the fields showing it read back by id. A lean
+    /// read: a list selects only what its selection shows, and the rows it
+    /// keeps serve that selection only (see `ColumnSet`).
+    fn from_some_columns(res: &QueryResult, at: usize, read: ColumnSet) -> Result<Self, DbErr>;
+}
+
+/// Some of a model's columns, by their position in [`FromColumns::FIELDS`]
+/// (at most 64): what a lean read selects and decodes. A model decoded from
+/// such a read holds placeholders in the other fields, so its
+/// rows are kept under a key that names the set, and serve only selections
+/// whose fields read within it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ColumnSet(u64);
+
+impl ColumnSet {
+    /// Every column.
+    pub const ALL: ColumnSet = ColumnSet(u64::MAX);
+    /// No column.
+    pub const NONE: ColumnSet = ColumnSet(0);
+
+    /// The columns of `M` named (as in `FIELDS`, which are the columns'
+    /// names); a name `M` does not have is a bug, and panics.
+    pub fn of<M: FromColumns>(names: &[&str]) -> ColumnSet {
+        names.iter().fold(ColumnSet::NONE, |set, name| {
+            let at = M::FIELDS
+                .iter()
+                .position(|f| f == name)
+                .unwrap_or_else(|| panic!("no column {name} among {:?}", M::FIELDS));
+            ColumnSet(set.0 | 1 << at)
+        })
+    }
+
+    /// The columns of both.
+    pub fn with(self, other: ColumnSet) -> ColumnSet {
+        ColumnSet(self.0 | other.0)
+    }
+
+    /// Whether the column at position `at` is in the set.
+    pub fn has(self, at: usize) -> bool {
+        at < 64 && self.0 & (1 << at) != 0
+    }
+
+    /// Whether every column of `M` is in the set.
+    pub fn holds_all_of<M: FromColumns>(self) -> bool {
+        (0..M::FIELDS.len()).all(|at| self.has(at))
+    }
+
+    /// Whether every column of `other` is in the set.
+    pub fn covers(self, other: ColumnSet) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    /// How many columns of `M` the set holds: the width of its part of a row.
+    pub fn count_of<M: FromColumns>(self) -> usize {
+        (0..M::FIELDS.len()).filter(|at| self.has(*at)).count()
+    }
 }
 
 /// Column `at`, which holds a value.
@@ -113,20 +175,36 @@ macro_rules! decoders {
         }
         impl FromColumns for $model {
             const FIELDS: &'static [&'static str] = &[$(stringify!($field)),*];
-            fn from_columns(res: &QueryResult, at: usize) -> Result<Self, DbErr> {
+            fn from_some_columns(
+                res: &QueryResult,
+                at: usize,
+                read: ColumnSet,
+            ) -> Result<Self, DbErr> {
                 let mut column = at;
+                let mut field = 0;
                 let mut next = || {
-                    column += 1;
-                    column - 1
+                    field += 1;
+                    match read.has(field - 1) {
+                        true => {
+                            column += 1;
+                            Some(column - 1)
+                        }
+                        false => None,
+                    }
                 };
                 Ok(Self {
-                    $($field: decoders!(@$kind res, next(), get_at, nullable_at)),*
+                    $($field: match next() {
+                        Some(at) => decoders!(@$kind res, at, get_at, nullable_at),
+                        None => decoders!(@left_out $kind),
+                    }),*
                 })
             }
         }
     };
     (@get $res:expr, $col:expr, $get:ident, $nullable:ident) => { $get($res, $col)? };
     (@nullable $res:expr, $col:expr, $get:ident, $nullable:ident) => { $nullable($res, $col)? };
+    (@left_out unread) => { JsonText::unread() };
+    (@left_out $kind:ident) => { Default::default() };
     (@unread $res:expr, $col:expr, $get:ident, $nullable:ident) => {
         $nullable($res, $col)?.unwrap_or_else(JsonText::unread)
     };

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
+use entity::rows::ColumnSet;
 use entity::{RunArtifactDirection, artifact_version as version, run, run_step};
 use uuid::Uuid;
 
@@ -103,6 +104,33 @@ impl<K: ForeignKey> Loader<K> for GraphLoader {
     }
 }
 
+/// The rows of relation `K` kept for the selections that read only the
+/// columns of the set: a page that read a list lean (only the columns its
+/// selection shows, `reads::run_children`) keeps the rows under this key,
+/// which only a field whose own selection reads within the set asks for;
+/// every other field still asks `K`, whose rows are whole. Asked for
+/// without a prime, it reads `K`'s whole rows, which serve any selection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct Showing<K>(pub K, pub ColumnSet);
+
+impl<K: ForeignKey> Loader<Showing<K>> for GraphLoader {
+    type Value = K::Rows;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[Showing<K>]) -> LoadResult<Showing<K>, Self::Value> {
+        let mut whole: Vec<K> = keys.iter().map(|k| k.0).collect();
+        whole.sort_unstable_by_key(|k| k.id());
+        whole.dedup();
+        let found = self
+            .in_turn(reads::by_foreign_key(&self.db.conn, &whole))
+            .await?;
+        Ok(keys
+            .iter()
+            .filter_map(|k| found.get(&k.0).map(|rows| (*k, rows.clone())))
+            .collect())
+    }
+}
+
 /// Reads `keys` of relation `K` now, in one statement at any load, and
 /// keeps the rows (and the empty lists of keys with none) for the fields
 /// that ask for them: a page primes its children so that they do not depend
@@ -143,15 +171,17 @@ pub(crate) async fn fetch<K: ForeignKey>(
 
 /// The steps of `runs` (when `steps`) and their outputs and inputs in
 /// `lists`, read now in one statement, values only for the lists in
-/// `valued` (see `reads::run_children`), for the caller to prime and feed.
+/// `valued`, of the versions' other columns those of `shown` (see
+/// `reads::run_children`), for the caller to prime and feed.
 pub(crate) async fn fetch_run_children(
     loaders: &Loaders,
     runs: &[Uuid],
     steps: bool,
     lists: &[RunArtifactDirection],
     valued: &[RunArtifactDirection],
+    shown: ColumnSet,
 ) -> async_graphql::Result<reads::RunChildren> {
-    reads::run_children(&loaders.loader().db.conn, runs, steps, lists, valued)
+    reads::run_children(&loaders.loader().db.conn, runs, steps, lists, valued, shown)
         .await
         .map_err(to_graphql)
 }

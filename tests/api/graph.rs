@@ -13,7 +13,8 @@ backend_tests!(
     a_run_says_who_started_it,
     plain_fields_answer_every_selection_form,
     run_lists_read_values_only_when_shown,
-    a_runs_outputs_and_inputs_read_together
+    a_runs_outputs_and_inputs_read_together,
+    lean_lists_answer_as_whole_rows
 );
 
 async fn nested_graph_with_pagination(s: TestServer) {
@@ -603,4 +604,165 @@ async fn a_runs_outputs_and_inputs_read_together(s: TestServer) {
         );
         assert_eq!(maker_outputs["run"]["inputs"], json!([]), "{shape}");
     }
+}
+
+/// A run's lists are read lean: only the columns their selection shows.
+/// Each field answers alone through such a list (on one run and on a page
+/// of runs, to an admin and to a reader of a project whose tier a schema
+/// gates) exactly as it answers from the version's whole row: versions
+/// approved and promoted, rejected, pending; with annotations, a source
+/// step, a base version and a gated field. Aliases that show different
+/// columns answer each as their own.
+async fn lean_lists_answer_as_whole_rows(server: TestServer) {
+    let s = &server;
+    let project = s.create_project("lean").await;
+    let reader = s.token("READER", Some(&project)).await;
+    s.admin(
+        "mutation($schema: JSON!) { registerSchema(input: {schemaKey: \"deal.terms\", jsonSchema: $schema}) { version } }",
+        json!({ "schema": { "type": "object", "properties": {
+            "name": { "type": "string" },
+            "price": { "x-quire-tier": "business", "type": "integer" }
+        } } }),
+    )
+    .await;
+    let run = s.start_run(&project, "lean-pipeline").await;
+    let step = s.record_step(&run, 1).await;
+    let create = |input: Value| async move {
+        s.admin(
+            "mutation($input: CreateArtifactVersionInput!) { createArtifactVersion(input: $input) { id } }",
+            json!({ "input": input }),
+        )
+        .await["createArtifactVersion"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let deal = create(json!({
+        "projectId": project, "schemaKey": "deal.terms", "value": {"name": "A", "price": 4200},
+        "sourceRunId": run, "sourceStepId": step, "annotations": {"confidence": 0.9}
+    }))
+    .await;
+    s.admin(
+        "mutation($id: ID!) { approveVersion(input: {versionId: $id}) { status } }",
+        json!({ "id": deal }),
+    )
+    .await;
+    s.admin(
+        "mutation($p: ID!) { promote(input: {projectId: $p, expectedContextVersion: 0}) { contextVersion } }",
+        json!({ "p": project }),
+    )
+    .await;
+    let rejected = create(json!({
+        "projectId": project, "schemaKey": "brand.palette", "value": {"primary": "#111"},
+        "sourceRunId": run
+    }))
+    .await;
+    s.admin(
+        "mutation($id: ID!) { rejectVersion(input: {versionId: $id, reason: \"too dark\"}) { status } }",
+        json!({ "id": rejected }),
+    )
+    .await;
+    create(json!({
+        "projectId": project, "schemaKey": "brand.palette", "value": {"primary": "#eee"},
+        "sourceRunId": run, "baseVersionId": rejected
+    }))
+    .await;
+    let fields = [
+        "__typename",
+        "schemaKey",
+        "versionNumber",
+        "status",
+        "value",
+        "archived",
+        "schemaVersion",
+        "annotations",
+        "ruleOutcome",
+        "annotationsRevision",
+        "digest",
+        "files { id }",
+        "approvals { action reason }",
+        "project { slug }",
+        "primaryFile { id }",
+        "sourceRun { id }",
+        "sourceStep { order }",
+        "createdBy { id name type }",
+        "createdAt",
+        "reviewedBy { id name type }",
+        "reviewedAt",
+        "rejectionReason",
+        "promoted",
+        // Fields a lean read does not know: they get the whole row.
+        "base { id }",
+        "previous { versionNumber }",
+        "approvalProgress { requiredApprovals ruleOutcome }",
+        "diff",
+    ];
+    for token in [s.admin.clone(), reader] {
+        let ask = |query: String, variables: Value| {
+            let token = token.clone();
+            async move { s.as_token(&token, &query, variables).await }
+        };
+        for field in fields {
+            let one = ask(
+                format!("query($run: ID!) {{ run(id: $run) {{ outputs {{ id {field} }} }} }}"),
+                json!({ "run": run }),
+            )
+            .await;
+            let page = ask(
+                format!("{{ project(slug: \"lean\") {{ runs(first: 5) {{ edges {{ node {{ outputs {{ id {field} }} }} }} }} }} }}"),
+                json!({}),
+            )
+            .await;
+            let listed = [
+                &one["run"]["outputs"],
+                &page["project"]["runs"]["edges"][0]["node"]["outputs"],
+            ];
+            for list in listed {
+                let list = list.as_array().expect("a list of outputs");
+                assert_eq!(list.len(), 3, "{field}: {list:?}");
+                for got in list {
+                    let whole = ask(
+                        format!("query($id: ID!) {{ artifactVersion(id: $id) {{ id {field} }} }}"),
+                        json!({ "id": got["id"] }),
+                    )
+                    .await;
+                    assert_eq!(got, &whole["artifactVersion"], "{field}");
+                }
+            }
+        }
+        // Two aliases of one list, showing different columns.
+        let both = ask(
+            "query($run: ID!) { run(id: $run) { a: outputs { id status } b: outputs { id createdBy { name } reviewedBy { name } } } }".to_owned(),
+            json!({ "run": run }),
+        )
+        .await;
+        for (alias, field) in [
+            ("a", "status"),
+            ("b", "createdBy { name } reviewedBy { name }"),
+        ] {
+            for got in both["run"][alias].as_array().unwrap() {
+                let whole = ask(
+                    format!("query($id: ID!) {{ artifactVersion(id: $id) {{ id {field} }} }}"),
+                    json!({ "id": got["id"] }),
+                )
+                .await;
+                assert_eq!(got, &whole["artifactVersion"], "{alias}");
+            }
+        }
+    }
+    // The schema gates the deal's price from this project's tier: the
+    // fields above went through the gated reads (value, digest).
+    let shown = s
+        .admin(
+            "query($run: ID!) { run(id: $run) { outputs { id value } } }",
+            json!({ "run": run }),
+        )
+        .await;
+    let deal_value = shown["run"]["outputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["id"] == deal.as_str())
+        .map(|v| v["value"].clone());
+    assert_eq!(deal_value, Some(json!({"name": "A"})));
 }

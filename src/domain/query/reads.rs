@@ -12,7 +12,7 @@
 //! entity: `run_rows::runs_with_steps` shares the run columns' helper with the
 //! run lists.
 
-use entity::rows::{FromColumns, FromRow};
+use entity::rows::{ColumnSet, FromColumns, FromRow};
 use std::any::TypeId;
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -289,17 +289,25 @@ const STEP_ROW: &str = "STEP";
 /// (ties by version id) as `OutputsOfRun` and `InputsOfRun` read them,
 /// under (run, direction); every run has each list, empty or not. Values
 /// and annotations are read only for the directions in `valued`; the other
-/// lists' versions come as `without_values` reads them.
+/// lists' versions come as `without_values` reads them. Of a version's
+/// other columns only those of `shown` are read (its id always): the rest
+/// hold placeholders (`FromColumns::from_some_columns`), so the caller
+/// keeps the lists for selections within `shown` only.
 pub(crate) async fn run_children(
     conn: &impl ConnectionTrait,
     runs: &[Uuid],
     steps: bool,
     lists: &[RunArtifactDirection],
     valued: &[RunArtifactDirection],
+    shown: ColumnSet,
 ) -> DomainResult<RunChildren> {
     if runs.is_empty() || (lists.is_empty() && !steps) {
         return Ok(RunChildren::default());
     }
+    use sea_orm::IdenStatic;
+    static ID: LazyLock<ColumnSet> =
+        LazyLock::new(|| ColumnSet::of::<version::Model>(&[version::Column::Id.as_str()]));
+    let shown = shown.with(*ID);
     static STEPS: LazyLock<UnionColumns> =
         LazyLock::new(|| UnionColumns::of::<run_step::Entity>(STEP));
     static VERSIONS: LazyLock<UnionColumns> =
@@ -309,14 +317,19 @@ pub(crate) async fn run_children(
     // The steps' branch goes first: its typed NULLs type the version
     // columns that the lists' branches leave out as plain NULLs.
     let dialect = Dialect::of(conn);
-    type Shape = (bool, Vec<RunArtifactDirection>, Vec<RunArtifactDirection>);
+    type Shape = (
+        bool,
+        Vec<RunArtifactDirection>,
+        Vec<RunArtifactDirection>,
+        ColumnSet,
+    );
     static TEMPLATES: LazyLock<Templates<Shape>> = LazyLock::new(Templates::new);
-    let shape = (steps, lists.to_vec(), valued.to_vec());
+    let shape = (steps, lists.to_vec(), valued.to_vec(), shown);
     let statement = TEMPLATES.statement(dialect, shape, &[Slot::Uuids(runs)], |markers| {
         let mut branches = Vec::new();
         if steps {
             let mut select = run_step::Entity::find().select_only();
-            for (alias, _, null) in &VERSIONS.columns {
+            for (alias, _, null) in VERSIONS.among(shown) {
                 select = select.column_as(null.clone(), alias.as_str());
             }
             let select = run_rows::columns_without::<_, run_step::Entity>(
@@ -335,7 +348,7 @@ pub(crate) async fn run_children(
         // filter on both directions got a hash join over every version (4.5 ms
         // at 10k versions).
         for direction in lists {
-            let mut select = linked_select(dialect, &markers.uuids(0), *direction, valued);
+            let mut select = linked_select(dialect, &markers.uuids(0), *direction, valued, shown);
             if steps {
                 for (alias, _, null) in &STEPS.columns {
                     select = select.column_as(null.clone(), alias.as_str());
@@ -354,8 +367,8 @@ pub(crate) async fn run_children(
         true => runs.iter().map(|run| (*run, Vec::new())).collect(),
         false => HashMap::new(),
     };
-    // By position: the version's columns, then run, direction and sort.
-    let key_at = VERSIONS.columns.len();
+    // By position: the version's shown columns, then run, direction and sort.
+    let key_at = shown.count_of::<version::Model>();
     for row in rows {
         let run: Uuid = row.try_get_by_index(key_at)?;
         let direction: String = row.try_get_by_index(key_at + 1)?;
@@ -369,7 +382,7 @@ pub(crate) async fn run_children(
             "OUTPUT" => RunArtifactDirection::Output,
             _ => RunArtifactDirection::Input,
         };
-        let version = version::Model::from_columns(&row, 0)?;
+        let version = version::Model::from_some_columns(&row, 0, shown)?;
         linked
             .entry((run, direction))
             .or_default()
@@ -401,21 +414,30 @@ fn union_all(branches: impl IntoIterator<Item = SelectStatement>) -> SelectState
     statement
 }
 
-/// One list's branch of [`linked_versions`].
+/// One list's branch of [`run_children`]: the columns of `shown`, with
+/// NULL for the value and annotations unless `valued` holds `direction`.
 fn linked_select(
     dialect: Dialect,
     runs: &[Uuid],
     direction: RunArtifactDirection,
     valued: &[RunArtifactDirection],
+    shown: ColumnSet,
 ) -> Select<version::Entity> {
-    let select = match valued.contains(&direction) {
-        true => run_rows::columns_without::<_, version::Entity>(
-            version::Entity::find().select_only(),
-            "",
-            &[],
-        ),
-        false => without_values(version::Entity::find()),
+    use sea_orm::{IdenStatic, Iterable};
+    let left_out = match valued.contains(&direction) {
+        true => &[][..],
+        false => &[version::Column::Value, version::Column::Annotations][..],
     };
+    let mut select = version::Entity::find().select_only();
+    for (at, column) in version::Column::iter().enumerate() {
+        if !shown.has(at) {
+            continue;
+        }
+        select = match left_out.iter().any(|l| l.as_str() == column.as_str()) {
+            true => select.column_as(Expr::cust("NULL"), column.as_str()),
+            false => select.column_as(column, column.as_str()),
+        };
+    }
     select
         .column_as(run_artifact::Column::RunId, KEY)
         .column_as(run_artifact::Column::Direction, DIRECTION)
@@ -615,6 +637,15 @@ impl UnionColumns {
             })
             .collect();
         UnionColumns { prefix, columns }
+    }
+
+    /// The columns at the positions of `set`, in order.
+    fn among(&self, set: ColumnSet) -> impl Iterator<Item = &(String, SimpleExpr, SimpleExpr)> {
+        self.columns
+            .iter()
+            .enumerate()
+            .filter(move |(at, _)| set.has(*at))
+            .map(|(_, column)| column)
     }
 
     /// Where the columns of the part under `prefix` start in a row of

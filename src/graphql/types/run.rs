@@ -9,17 +9,18 @@ use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use super::selects;
-use super::version::prime_versions;
+use super::version::{prime_versions, shown_columns};
 use super::{Actor, ArtifactVersion, Project, RunStatusGql, gid, load};
 use crate::domain::ids::IdKind;
 use crate::domain::query::reads::ForeignKey;
 use crate::graphql::context::loaders;
 use crate::graphql::loaders::{
     ChildrenOfRun, GraphLoader, InputsOfRun, InputsOfRunWithoutValues, Loaders, OutputsOfRun,
-    OutputsOfRunWithoutValues, ProjectById, RunById, RunOutput, StepOutput, StepsOfRun,
+    OutputsOfRunWithoutValues, ProjectById, RunById, RunOutput, Showing, StepOutput, StepsOfRun,
     fetch_run_children,
 };
 use crate::graphql::plain::Plain;
+use entity::rows::ColumnSet;
 
 pub(crate) struct Run(pub run::Model);
 
@@ -303,7 +304,8 @@ pub(crate) async fn prime_run(
 }
 
 /// The first versions of a run's list (`with_values` or `without_values`,
-/// as the field's selection shows values or not: what `prime_linked` read).
+/// as the field's selection shows values or not), kept for the columns the
+/// selection shows (what `prime_children` read, lean).
 async fn linked<K, L>(
     ctx: &Context<'_>,
     with_values: K,
@@ -315,9 +317,10 @@ where
     GraphLoader: Loader<K, Value = Vec<version::Model>, Error = async_graphql::Error>
         + Loader<L, Value = Vec<version::Model>, Error = async_graphql::Error>,
 {
+    let shown = shown_columns(ctx.field().selection_set());
     let rows = match reads_values(&[ctx.look_ahead()]) {
-        true => load(ctx, with_values).await?,
-        false => load(ctx, without_values).await?,
+        true => load(ctx, Showing(with_values, shown)).await?,
+        false => load(ctx, Showing(without_values, shown)).await?,
     };
     Ok(bounds::first(rows.unwrap_or_default(), bounds::LIST_ITEMS)
         .into_iter()
@@ -367,9 +370,28 @@ async fn prime_children(
         .filter(|(_, selections)| reads_values(selections))
         .map(|(d, _)| *d)
         .collect();
+    // Each alias of each list keeps the rows under the columns it shows;
+    // one read holds them all.
+    let shown_by: Vec<(Direction, Vec<ColumnSet>)> = lists
+        .iter()
+        .map(|(direction, selections)| {
+            let mut sets: Vec<ColumnSet> = selections
+                .iter()
+                .flat_map(|l| l.selection_fields())
+                .map(|f| shown_columns(f.selection_set()))
+                .collect();
+            sets.sort_unstable();
+            sets.dedup();
+            (*direction, sets)
+        })
+        .collect();
+    let shown = shown_by
+        .iter()
+        .flat_map(|(_, sets)| sets)
+        .fold(ColumnSet::NONE, |all, set| all.with(*set));
     let ids: Vec<Uuid> = runs.iter().map(|r| r.id).collect();
     let loaders = loaders(ctx);
-    let children = fetch_run_children(loaders, &ids, steps, &directions, &valued).await?;
+    let children = fetch_run_children(loaders, &ids, steps, &directions, &valued, shown).await?;
     if steps {
         let steps = children.steps.into_iter();
         loaders
@@ -396,26 +418,56 @@ async fn prime_children(
         }
     }
     let with_values = |d: Direction| valued.contains(&d);
+    let sets = |d: Direction| -> &[ColumnSet] {
+        shown_by
+            .iter()
+            .find(|(direction, _)| *direction == d)
+            .map_or(&[], |(_, sets)| sets.as_slice())
+    };
     match with_values(Direction::Output) {
-        true => feed(loaders, outputs, OutputsOfRun).await,
-        false => feed(loaders, outputs, OutputsOfRunWithoutValues).await,
+        true => feed(loaders, outputs, OutputsOfRun, sets(Direction::Output)).await,
+        false => {
+            let key = OutputsOfRunWithoutValues;
+            feed(loaders, outputs, key, sets(Direction::Output)).await
+        }
     }
     match with_values(Direction::Input) {
-        true => feed(loaders, inputs, InputsOfRun).await,
-        false => feed(loaders, inputs, InputsOfRunWithoutValues).await,
+        true => feed(loaders, inputs, InputsOfRun, sets(Direction::Input)).await,
+        false => {
+            feed(
+                loaders,
+                inputs,
+                InputsOfRunWithoutValues,
+                sets(Direction::Input),
+            )
+            .await
+        }
     }
     Ok(())
 }
 
-/// Keeps the version lists of runs under key `K`.
-async fn feed<K>(loaders: &Loaders, lists: Vec<(Uuid, Vec<version::Model>)>, key: fn(Uuid) -> K)
-where
+/// Keeps the version lists of runs under key `K`, for each set of columns
+/// in `shown` (the rows hold every one of them).
+async fn feed<K>(
+    loaders: &Loaders,
+    lists: Vec<(Uuid, Vec<version::Model>)>,
+    key: fn(Uuid) -> K,
+    shown: &[ColumnSet],
+) where
     K: ForeignKey<Rows = Vec<version::Model>>,
-    GraphLoader: Loader<K, Value = Vec<version::Model>>,
+    GraphLoader: Loader<Showing<K>, Value = Vec<version::Model>>,
 {
-    if !lists.is_empty() {
-        loaders
-            .feed_many(lists.into_iter().map(|(run, rows)| (key(run), rows)))
-            .await;
+    let Some((last, others)) = shown.split_last() else {
+        return;
+    };
+    for set in others {
+        let keyed = lists
+            .iter()
+            .map(|(run, rows)| (Showing(key(*run), *set), rows.clone()));
+        loaders.feed_many(keyed).await;
     }
+    let keyed = lists
+        .into_iter()
+        .map(|(run, rows)| (Showing(key(run), *last), rows));
+    loaders.feed_many(keyed).await;
 }

@@ -3,6 +3,7 @@ use crate::graphql::scalars::{Json, RawJson};
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 use entity::artifact_version as version;
+use entity::rows::ColumnSet;
 use serde_json::Value;
 
 use super::{
@@ -520,6 +521,75 @@ async fn view_of(
         .as_ref()
         .map_or(tiers.lowest(), |p| crate::domain::tiers::tier_of(p, tiers));
     schemas::view(tiers, tier, &stored, v.schema_version, as_version, &chain).api()
+}
+
+/// The columns a selection of versions reads from their rows (`fields`,
+/// each alias of the list in turn): what a lean read of the list must
+/// select (see `loaders::Showing`). Any field this does not know reads the
+/// whole row.
+pub(crate) fn shown_columns<'a>(
+    fields: impl IntoIterator<Item = async_graphql::SelectionField<'a>>,
+) -> ColumnSet {
+    use sea_orm::IdenStatic;
+    let mut shown = ColumnSet::NONE;
+    for field in fields {
+        let Some(columns) = columns_of_field(field.name()) else {
+            return ColumnSet::ALL;
+        };
+        let names: Vec<&str> = columns.iter().map(|c| c.as_str()).collect();
+        shown = shown.with(ColumnSet::of::<version::Model>(&names));
+    }
+    shown
+}
+
+/// The columns of its own row field `field` of `ArtifactVersion` reads
+/// (its resolver above, and what the resolver's loaders are keyed by);
+/// None for a field that may read any (it then gets the whole row). A test
+/// (`lean_lists_answer_as_whole_rows`) reads each field alone through a
+/// lean list and through a whole row, and compares.
+fn columns_of_field(field: &str) -> Option<&'static [version::Column]> {
+    use version::Column as C;
+    // What a value reads as: archived or not, its key's schemas (tier
+    // gating, upgrades), its project's tier.
+    const VALUE: &[version::Column] = &[
+        C::Value,
+        C::ArchivedKey,
+        C::SchemaKey,
+        C::SchemaVersion,
+        C::ProjectId,
+    ];
+    const DIGEST: &[version::Column] = &[
+        C::Digest,
+        C::ArchivedKey,
+        C::SchemaKey,
+        C::SchemaVersion,
+        C::ProjectId,
+    ];
+    Some(match field {
+        "__typename" => &[],
+        "id" | "files" | "approvals" => &[C::Id],
+        "project" => &[C::ProjectId],
+        "schemaKey" => &[C::SchemaKey],
+        "versionNumber" => &[C::VersionNumber],
+        "status" => &[C::Status],
+        "value" => VALUE,
+        "archived" => &[C::ArchivedKey],
+        "schemaVersion" => &[C::SchemaVersion],
+        "annotations" => &[C::Value, C::Annotations],
+        "ruleOutcome" => &[C::RuleOutcome],
+        "annotationsRevision" => &[C::AnnotationsRevision],
+        "digest" => DIGEST,
+        "primaryFile" => &[C::PrimaryFileId],
+        "sourceRun" => &[C::SourceRunId],
+        "sourceStep" => &[C::SourceStepId],
+        "createdBy" => &[C::CreatedById, C::CreatedByName, C::CreatedByType],
+        "createdAt" => &[C::CreatedAt],
+        "reviewedBy" => &[C::ReviewedById, C::ReviewedByName, C::ReviewedByType],
+        "reviewedAt" => &[C::ReviewedAt],
+        "rejectionReason" => &[C::RejectionReason],
+        "promoted" => &[C::PromotedContextVersion],
+        _ => return None,
+    })
 }
 
 crate::graphql::plain::plain_fields!(ArtifactVersion {
