@@ -40,12 +40,9 @@ pub(crate) async fn authenticate_secret(
     secret: &str,
 ) -> DomainResult<Principal> {
     let digest = tokens::secret_digest(secret);
-    if let Some(principal) = cache.get(&digest) {
-        return Ok(principal);
-    }
-    let principal = tokens::authenticate_digest(db, &digest).await?;
-    cache.put(digest, principal.clone());
-    Ok(principal)
+    cache
+        .get_or_lookup(&digest, || tokens::authenticate_digest(db, &digest))
+        .await
 }
 
 /// Records when each token was last used, in memory, and writes the times

@@ -310,29 +310,3 @@ decoders!(run_step::Model {
     summarized_by_type: nullable,
     summarized_at: nullable,
 });
-
-#[cfg(test)]
-mod tests {
-    use super::{ColumnSet, FromColumns};
-    use crate::run_step;
-
-    #[test]
-    fn a_column_set_names_columns_by_their_position() {
-        let set = ColumnSet::of::<run_step::Model>(&["id", "position", "cost"]);
-        assert!(set.has(0) && set.has(2) && set.has(9));
-        assert!(!set.has(1) && !set.has(5) && !set.has(63));
-        assert_eq!(set.count_of::<run_step::Model>(), 3);
-        assert_eq!(
-            ColumnSet::ALL.count_of::<run_step::Model>(),
-            run_step::Model::FIELDS.len()
-        );
-        let wider = set.with(ColumnSet::of::<run_step::Model>(&["summary"]));
-        assert_eq!(wider.count_of::<run_step::Model>(), 4);
-    }
-
-    #[test]
-    #[should_panic(expected = "no column nope")]
-    fn a_column_a_model_does_not_have_is_a_bug() {
-        ColumnSet::of::<run_step::Model>(&["id", "nope"]);
-    }
-}
