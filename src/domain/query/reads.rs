@@ -423,22 +423,12 @@ fn linked_select(
     valued: &[RunArtifactDirection],
     shown: ColumnSet,
 ) -> Select<version::Entity> {
-    use sea_orm::{IdenStatic, Iterable};
     let left_out = match valued.contains(&direction) {
         true => &[][..],
         false => &[version::Column::Value, version::Column::Annotations][..],
     };
-    let mut select = version::Entity::find().select_only();
-    for (at, column) in version::Column::iter().enumerate() {
-        if !shown.has(at) {
-            continue;
-        }
-        select = match left_out.iter().any(|l| l.as_str() == column.as_str()) {
-            true => select.column_as(Expr::cust("NULL"), column.as_str()),
-            false => select.column_as(column, column.as_str()),
-        };
-    }
-    select
+    let select = version::Entity::find().select_only();
+    run_rows::columns_among::<_, version::Entity>(select, "", shown, left_out)
         .column_as(run_artifact::Column::RunId, KEY)
         .column_as(run_artifact::Column::Direction, DIRECTION)
         .column_as(run_artifact::Column::Sort, SORT)

@@ -2,7 +2,7 @@
 //! be large; `output` resolves them on their own), in shapes the loaders and
 //! the run list share.
 
-use entity::rows::FromColumns;
+use entity::rows::{ColumnSet, FromColumns};
 use entity::{run, run_step};
 use sea_orm::sea_query::{Expr, JoinType};
 use sea_orm::{
@@ -20,11 +20,25 @@ use crate::domain::error::DomainResult;
 /// in place of the columns `left_out`: lists and nested loads do not read
 /// outputs or values, which may be large, unless a client asks for them.
 pub(crate) fn columns_without<E: EntityTrait, F: EntityTrait>(
-    mut select: Select<E>,
+    select: Select<E>,
     prefix: &str,
     left_out: &[F::Column],
 ) -> Select<E> {
-    for c in F::Column::iter() {
+    columns_among::<E, F>(select, prefix, ColumnSet::ALL, left_out)
+}
+
+/// [`columns_without`] of the columns of `F` at the positions of `shown`
+/// only, in their order (a lean read, `FromColumns::from_some_columns`).
+pub(crate) fn columns_among<E: EntityTrait, F: EntityTrait>(
+    mut select: Select<E>,
+    prefix: &str,
+    shown: ColumnSet,
+    left_out: &[F::Column],
+) -> Select<E> {
+    for (at, c) in F::Column::iter().enumerate() {
+        if !shown.has(at) {
+            continue;
+        }
         let alias = format!("{prefix}{}", c.as_str());
         select = if left_out.iter().any(|l| l.as_str() == c.as_str()) {
             select.column_as(Expr::cust("NULL"), alias)

@@ -424,24 +424,14 @@ async fn prime_children(
             .find(|(direction, _)| *direction == d)
             .map_or(&[], |(_, sets)| sets.as_slice())
     };
+    let (out_sets, in_sets) = (sets(Direction::Output), sets(Direction::Input));
     match with_values(Direction::Output) {
-        true => feed(loaders, outputs, OutputsOfRun, sets(Direction::Output)).await,
-        false => {
-            let key = OutputsOfRunWithoutValues;
-            feed(loaders, outputs, key, sets(Direction::Output)).await
-        }
+        true => feed(loaders, outputs, OutputsOfRun, out_sets).await,
+        false => feed(loaders, outputs, OutputsOfRunWithoutValues, out_sets).await,
     }
     match with_values(Direction::Input) {
-        true => feed(loaders, inputs, InputsOfRun, sets(Direction::Input)).await,
-        false => {
-            feed(
-                loaders,
-                inputs,
-                InputsOfRunWithoutValues,
-                sets(Direction::Input),
-            )
-            .await
-        }
+        true => feed(loaders, inputs, InputsOfRun, in_sets).await,
+        false => feed(loaders, inputs, InputsOfRunWithoutValues, in_sets).await,
     }
     Ok(())
 }
