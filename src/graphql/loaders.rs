@@ -21,6 +21,7 @@ use crate::db::Db;
 use crate::domain::DomainResult;
 pub(crate) use crate::domain::query::reads::ChildParts;
 use crate::domain::query::reads::{self, ForeignKey};
+use crate::domain::query::run_rows::{self, RunShape};
 use crate::storage::SharedBlobStore;
 
 pub(crate) use crate::domain::query::reads::{
@@ -169,14 +170,14 @@ pub(crate) async fn fetch<K: ForeignKey>(
     Ok(found)
 }
 
-/// The steps of `runs` (when `steps`) and their outputs and inputs in
-/// `lists`, read now in one statement, values only for the lists in
+/// The steps of `runs` (when `steps` names their columns) and their outputs
+/// and inputs in `lists`, read now in one statement, values only for the lists in
 /// `valued`, of the versions' other columns those of `shown` (see
 /// `reads::run_children`), for the caller to prime and feed.
 pub(crate) async fn fetch_run_children(
     loaders: &Loaders,
     runs: &[Uuid],
-    steps: bool,
+    steps: Option<ColumnSet>,
     lists: &[RunArtifactDirection],
     valued: &[RunArtifactDirection],
     shown: ColumnSet,
@@ -213,22 +214,30 @@ pub(crate) async fn prime_version_children(
     Ok(())
 }
 
-/// Runs by id with their steps, read now and kept for `sourceRun { steps }`
-/// (see [`prime`]).
+/// Runs by id with their steps, read now (the columns of every one of
+/// `shapes`) and kept for `sourceRun { steps }` under each shape (see
+/// [`prime`]).
 pub(crate) async fn prime_runs_with_steps(
     loaders: &Loaders,
     ids: impl IntoIterator<Item = Uuid>,
+    shapes: &[RunShape],
 ) -> async_graphql::Result<()> {
     let ids: Vec<Uuid> = ids.into_iter().collect();
+    let Some(all) = shapes.iter().copied().reduce(RunShape::with) else {
+        return Ok(());
+    };
     if ids.is_empty() {
         return Ok(());
     }
-    let found = crate::domain::query::run_rows::runs_with_steps(&loaders.loader().db.conn, ids)
+    let found = run_rows::runs_with_steps(&loaders.loader().db.conn, ids, all)
         .await
         .map_err(to_graphql)?;
-    loaders
-        .feed_many(found.into_iter().map(|r| (RunWithSteps(r.0.id), r)))
-        .await;
+    for shape in shapes {
+        let keyed = found
+            .iter()
+            .map(|r| (RunWithSteps(r.0.id, *shape), r.clone()));
+        loaders.feed_many(keyed).await;
+    }
     Ok(())
 }
 
@@ -266,10 +275,11 @@ impl Loader<StepOutput> for GraphLoader {
     }
 }
 
-/// A run with its steps, in one statement (see `query::run_rows::runs_with_steps`):
-/// for pages that show each version's source run with its steps.
+/// A run with its steps, of each the columns of the shape, in one statement
+/// (see `query::run_rows::runs_with_steps`): for pages that show each
+/// version's source run with its steps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) struct RunWithSteps(pub Uuid);
+pub(crate) struct RunWithSteps(pub Uuid, pub RunShape);
 
 impl Loader<RunWithSteps> for GraphLoader {
     type Value = (run::Model, Vec<run_step::Model>);
@@ -277,15 +287,19 @@ impl Loader<RunWithSteps> for GraphLoader {
 
     #[tracing::instrument(name = "graphql.load", level = "debug", parent = &self.request, skip_all, fields(loader = "RunWithSteps", keys = keys.len()))]
     async fn load(&self, keys: &[RunWithSteps]) -> LoadResult<RunWithSteps, Self::Value> {
-        let found = crate::domain::query::run_rows::runs_with_steps(
-            &self.db.conn,
-            keys.iter().map(|k| k.0),
-        )
-        .await;
-        let found = found
-            .map_err(to_graphql)
-            .map(|rows| rows.into_iter().map(|r| (r.0.id, r)).collect());
-        keyed(found, RunWithSteps)
+        // One statement per shape (a page's keys share one).
+        let mut by_shape: HashMap<RunShape, Vec<Uuid>> = HashMap::new();
+        for key in keys {
+            by_shape.entry(key.1).or_default().push(key.0);
+        }
+        let mut out = HashMap::new();
+        for (shape, ids) in by_shape {
+            let found = run_rows::runs_with_steps(&self.db.conn, ids, shape)
+                .await
+                .map_err(to_graphql)?;
+            out.extend(found.into_iter().map(|r| (RunWithSteps(r.0.id, shape), r)));
+        }
+        Ok(out)
     }
 }
 

@@ -213,15 +213,25 @@ fn collect<'a, T: ContainerType + ?Sized>(
 }
 
 /// Puts a field's value under its response key; the same key selected twice
-/// (say, in two fragments) merges the two objects, as the engine does.
+/// (say, in two fragments) merges the two objects, as the engine does. One
+/// lookup of the key (an entry), not a lookup and an insert: this runs for
+/// every field of every object on a page.
 fn merge(out: &mut IndexMap<Name, Value>, key: Name, value: Value) {
-    match (out.get_mut(&key), value) {
-        (Some(Value::Object(into)), Value::Object(from)) => {
+    use async_graphql::indexmap::map::Entry;
+    let mut slot = match out.entry(key) {
+        Entry::Vacant(slot) => {
+            slot.insert(value);
+            return;
+        }
+        Entry::Occupied(slot) => slot,
+    };
+    match (slot.get_mut(), value) {
+        (Value::Object(into), Value::Object(from)) => {
             for (k, v) in from {
                 merge(into, k, v);
             }
         }
-        (Some(Value::List(into)), Value::List(from)) => {
+        (Value::List(into), Value::List(from)) => {
             for (into, from) in into.iter_mut().zip(from) {
                 if let (Value::Object(into), Value::Object(from)) = (into, from) {
                     for (k, v) in from {
@@ -230,12 +240,7 @@ fn merge(out: &mut IndexMap<Name, Value>, key: Name, value: Value) {
                 }
             }
         }
-        (Some(Value::Null), value) => {
-            out.insert(key, value);
-        }
-        (Some(_), _) => {}
-        (None, value) => {
-            out.insert(key, value);
-        }
+        (held @ Value::Null, value) => *held = value,
+        (_, _) => {}
     }
 }

@@ -148,12 +148,19 @@ impl QueryRoot {
         let Ok(uuid) = ids::decode(IdKind::Run, &id) else {
             return Ok(None);
         };
-        // Shown steps come with the run, in the same statement.
+        // Shown steps come with the run, in the same statement (the columns
+        // the fields show).
         let (run, steps) = match ctx.look_ahead().field("steps").exists() {
-            true => match runs::by_id_with_steps(session(ctx), uuid).await.api()? {
-                Some((run, steps)) => (run, Some(steps)),
-                None => return Ok(None),
-            },
+            true => {
+                let shape = super::types::run::run_shape([ctx.field()]);
+                match runs::by_id_with_steps(session(ctx), uuid, shape)
+                    .await
+                    .api()?
+                {
+                    Some((run, steps)) => (run, Some(steps)),
+                    None => return Ok(None),
+                }
+            }
             false => match runs::by_id(session(ctx), uuid).await.api()? {
                 Some(run) => (run, None),
                 None => return Ok(None),

@@ -14,7 +14,8 @@ backend_tests!(
     plain_fields_answer_every_selection_form,
     run_lists_read_values_only_when_shown,
     a_runs_outputs_and_inputs_read_together,
-    lean_lists_answer_as_whole_rows
+    lean_lists_answer_as_whole_rows,
+    lean_runs_and_steps_answer_as_whole_rows
 );
 
 async fn nested_graph_with_pagination(s: TestServer) {
@@ -765,4 +766,280 @@ async fn lean_lists_answer_as_whole_rows(server: TestServer) {
         .find(|v| v["id"] == deal.as_str())
         .map(|v| v["value"].clone());
     assert_eq!(deal_value, Some(json!({"name": "A"})));
+}
+
+/// Runs read with their steps, and steps read in a page of runs, are read
+/// lean: only the columns their selections show. Each field of a run and
+/// of a step answers alone, through every read that shows them with their
+/// steps (`run(id)`, a version's `sourceRun` by id, in the review queue and
+/// in a run's outputs, a page of runs), exactly as it answers from the
+/// whole row (`node`), to an admin and to the project's reader; aliases that
+/// show different columns answer each as their own, and a reader of another
+/// project still sees nothing.
+async fn lean_runs_and_steps_answer_as_whole_rows(server: TestServer) {
+    let s = &server;
+    let project = s.create_project("lean-runs").await;
+    let other = s.create_project("elsewhere").await;
+    let reader = s.token("READER", Some(&project)).await;
+    let outsider = s.token("READER", Some(&other)).await;
+    s.admin(
+        "mutation { setModelPrice(input: {model: \"gpt-4o\", inputPerMillion: \"2.5\", outputPerMillion: \"10\"}) { model } }",
+        json!({}),
+    )
+    .await;
+    let parent = s.start_run(&project, "parent-pipeline").await;
+    let start = |input: Value| async move {
+        s.admin(
+            "mutation($input: StartRunInput!) { startRun(input: $input) { id } }",
+            json!({ "input": input }),
+        )
+        .await["startRun"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let done = start(json!({
+        "projectId": project, "pipeline": "lean-done", "input": "the brief",
+        "variables": {"tone": "calm"}, "model": "gpt-4o", "parentRunId": parent
+    }))
+    .await;
+    let failed = start(json!({"projectId": project, "pipeline": "lean-failed"})).await;
+    let first = s
+        .admin(
+            "mutation($input: RecordRunStepInput!) { recordRunStep(input: $input) { id } }",
+            json!({ "input": { "runId": done, "order": 3, "agentId": "writer", "agentName": "Writer",
+                "output": "a draft", "model": "gpt-4o", "inputTokens": 1200, "outputTokens": 300 } }),
+        )
+        .await["recordRunStep"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    s.admin(
+        "mutation($id: ID!) { recordStepSummary(input: {stepId: $id, summary: \"drafted\"}) { id } }",
+        json!({ "id": first }),
+    )
+    .await;
+    s.record_step(&done, 7).await;
+    s.record_step(&failed, 1).await;
+    let project_id = project.as_str();
+    let version_of = |run: String| async move {
+        s.create_version(
+            project_id,
+            "brand.palette",
+            json!({"primary": "#123"}),
+            Some(&run),
+        )
+        .await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let from_done = version_of(done.clone()).await;
+    let from_failed = version_of(failed.clone()).await;
+    s.admin(
+        "mutation($input: CompleteRunInput!) { completeRun(input: $input) { id } }",
+        json!({ "input": { "runId": done, "output": "the result", "inputTokens": 2000, "outputTokens": 500 } }),
+    )
+    .await;
+    s.admin(
+        "mutation($id: ID!) { failRun(input: {runId: $id, error: \"out of budget\"}) { id } }",
+        json!({ "id": failed }),
+    )
+    .await;
+    let run_fields = [
+        "__typename",
+        "project { slug }",
+        "pipeline",
+        "status",
+        "input",
+        "variables",
+        "output",
+        "error",
+        "model",
+        "inputTokens",
+        "outputTokens",
+        "cost",
+        "parent { id }",
+        "children { id }",
+        "steps { order }",
+        "createdBy { id name type }",
+        "inputs { id }",
+        "outputs { id }",
+        "createdAt",
+        "startedAt",
+        "completedAt",
+    ];
+    let step_fields = [
+        "__typename",
+        "run { id }",
+        "order",
+        "agentId",
+        "agentName",
+        "output",
+        "summary",
+        "summaryTokenCount",
+        "outputTokenCount",
+        "model",
+        "inputTokens",
+        "outputTokens",
+        "cost",
+        "createdAt",
+    ];
+    // Every read that shows a run with its steps (`{shown}`), and where in
+    // its answer the runs are.
+    let reads = |shown: &str| -> Vec<(String, Value, Vec<&'static str>)> {
+        let by_run = |run: &str| {
+            (
+                format!("query($id: ID!) {{ run(id: $id) {{ id {shown} }} }}"),
+                json!({ "id": run }),
+                vec!["run"],
+            )
+        };
+        let by_version = |version: &str| {
+            (
+                format!(
+                    "query($id: ID!) {{ artifactVersion(id: $id) {{ sourceRun {{ id {shown} }} }} }}"
+                ),
+                json!({ "id": version }),
+                vec!["artifactVersion", "sourceRun"],
+            )
+        };
+        vec![
+            by_run(&done),
+            by_run(&failed),
+            by_version(&from_done),
+            by_version(&from_failed),
+            (
+                format!(
+                    "{{ project(slug: \"lean-runs\") {{ reviewQueue(first: 10) {{ edges {{ node {{ sourceRun {{ id {shown} }} }} }} }} }} }}"
+                ),
+                json!({}),
+                vec!["project", "reviewQueue", "edges", "*", "node", "sourceRun"],
+            ),
+            (
+                format!(
+                    "query($id: ID!) {{ run(id: $id) {{ outputs {{ sourceRun {{ id {shown} }} }} }} }}"
+                ),
+                json!({ "id": done }),
+                vec!["run", "outputs", "*", "sourceRun"],
+            ),
+            (
+                format!(
+                    "{{ project(slug: \"lean-runs\") {{ runs(first: 10) {{ edges {{ node {{ id {shown} }} }} }} }} }}"
+                ),
+                json!({}),
+                vec!["project", "runs", "edges", "*", "node"],
+            ),
+        ]
+    };
+    // The values at `path` (`*`: each item of a list).
+    fn at<'a>(value: &'a Value, path: &[&str]) -> Vec<&'a Value> {
+        match path.split_first() {
+            None => vec![value],
+            Some((&"*", rest)) => value
+                .as_array()
+                .expect("a list")
+                .iter()
+                .flat_map(|item| at(item, rest))
+                .collect(),
+            Some((key, rest)) => at(&value[*key], rest),
+        }
+    }
+    for token in [s.admin.clone(), reader] {
+        let ask = |query: String, variables: Value| {
+            let token = token.clone();
+            async move { s.as_token(&token, &query, variables).await }
+        };
+        let whole = |id: Value, kind: &'static str, field: String| {
+            let ask = &ask;
+            async move {
+                ask(
+                    format!(
+                        "query($id: ID!) {{ node(id: $id) {{ ... on {kind} {{ id {field} }} }} }}"
+                    ),
+                    json!({ "id": id }),
+                )
+                .await["node"]
+                    .clone()
+            }
+        };
+        for field in run_fields {
+            let shown = format!("{field} steps {{ id }}");
+            for (query, variables, path) in reads(&shown) {
+                let got = ask(query.clone(), variables).await;
+                let runs = at(&got, &path);
+                assert!(!runs.is_empty(), "{query}: {got}");
+                for run in runs {
+                    let expected = whole(run["id"].clone(), "Run", shown.clone()).await;
+                    assert_eq!(run, &expected, "{query}");
+                }
+            }
+        }
+        for field in step_fields {
+            for (query, variables, path) in reads(&format!("steps {{ id {field} }}")) {
+                let got = ask(query.clone(), variables).await;
+                let runs = at(&got, &path);
+                let shown: usize = runs
+                    .iter()
+                    .map(|r| r["steps"].as_array().unwrap().len())
+                    .sum();
+                assert!(shown > 0, "{query}: {got}");
+                for run in runs {
+                    for step in run["steps"].as_array().expect("steps") {
+                        let expected = whole(step["id"].clone(), "RunStep", field.to_owned()).await;
+                        assert_eq!(step, &expected, "{query}");
+                    }
+                }
+            }
+        }
+        // Aliases showing different columns, of the steps and of the run.
+        let aliased = "a: steps { id order cost } b: steps { id agentName summary }";
+        for (query, variables, path) in reads(aliased) {
+            let got = ask(query.clone(), variables).await;
+            for run in at(&got, &path) {
+                for (alias, field) in [("a", "order cost"), ("b", "agentName summary")] {
+                    for step in run[alias].as_array().expect("steps") {
+                        let expected = whole(step["id"].clone(), "RunStep", field.to_owned()).await;
+                        assert_eq!(step, &expected, "{alias} of {query}");
+                    }
+                }
+            }
+        }
+        let sources = ask(
+            "query($id: ID!) { artifactVersion(id: $id) { a: sourceRun { id model steps { id order } } b: sourceRun { id status error steps { id agentId } } } }".to_owned(),
+            json!({ "id": from_done }),
+        )
+        .await;
+        for (alias, field) in [
+            ("a", "model steps { id order }"),
+            ("b", "status error steps { id agentId }"),
+        ] {
+            let got = &sources["artifactVersion"][alias];
+            let expected = whole(got["id"].clone(), "Run", field.to_owned()).await;
+            assert_eq!(got, &expected, "{alias}");
+        }
+    }
+    // A reader of another project sees neither run, with or without steps.
+    for shown in ["model", "model steps { order }"] {
+        let got = s
+            .as_token(
+                &outsider,
+                &format!("query($id: ID!) {{ run(id: $id) {{ {shown} }} }}"),
+                json!({ "id": done }),
+            )
+            .await;
+        assert_eq!(got["run"], Value::Null, "{shown}");
+    }
+    // The fields above read what was written: the completed run's cost and
+    // its first step's summary and output are not placeholders.
+    let shown = s
+        .admin(
+            "query($id: ID!) { run(id: $id) { cost error steps { order summary output cost } } }",
+            json!({ "id": done }),
+        )
+        .await;
+    assert_ne!(shown["run"]["cost"], Value::Null, "{shown}");
+    assert_eq!(shown["run"]["steps"][0]["summary"], "drafted", "{shown}");
+    assert_eq!(shown["run"]["steps"][0]["output"], "a draft", "{shown}");
+    assert_ne!(shown["run"]["steps"][0]["cost"], Value::Null, "{shown}");
 }

@@ -283,9 +283,10 @@ pub(crate) struct RunChildren {
 /// a step, not a linked version.
 const STEP_ROW: &str = "STEP";
 
-/// The steps of `runs` (when `steps`) and their version lists in `lists`
-/// (outputs, inputs or both) in one statement. Steps come in order, as
-/// `StepsOfRun` reads them, without their output; each list in link order
+/// The steps of `runs` (when `steps` names their columns) and their version
+/// lists in `lists` (outputs, inputs or both) in one statement. Steps come
+/// in order, as `StepsOfRun` reads them, without their output, of their
+/// columns those of `steps` (with `run_rows::step_keys`); each list in link order
 /// (ties by version id) as `OutputsOfRun` and `InputsOfRun` read them,
 /// under (run, direction); every run has each list, empty or not. Values
 /// and annotations are read only for the directions in `valued`; the other
@@ -296,14 +297,15 @@ const STEP_ROW: &str = "STEP";
 pub(crate) async fn run_children(
     conn: &impl ConnectionTrait,
     runs: &[Uuid],
-    steps: bool,
+    steps: Option<ColumnSet>,
     lists: &[RunArtifactDirection],
     valued: &[RunArtifactDirection],
     shown: ColumnSet,
 ) -> DomainResult<RunChildren> {
-    if runs.is_empty() || (lists.is_empty() && !steps) {
+    if runs.is_empty() || (lists.is_empty() && steps.is_none()) {
         return Ok(RunChildren::default());
     }
+    let steps = steps.map(|set| set.with(run_rows::step_keys()));
     use sea_orm::IdenStatic;
     static ID: LazyLock<ColumnSet> =
         LazyLock::new(|| ColumnSet::of::<version::Model>(&[version::Column::Id.as_str()]));
@@ -318,7 +320,7 @@ pub(crate) async fn run_children(
     // columns that the lists' branches leave out as plain NULLs.
     let dialect = Dialect::of(conn);
     type Shape = (
-        bool,
+        Option<ColumnSet>,
         Vec<RunArtifactDirection>,
         Vec<RunArtifactDirection>,
         ColumnSet,
@@ -327,17 +329,18 @@ pub(crate) async fn run_children(
     let shape = (steps, lists.to_vec(), valued.to_vec(), shown);
     let statement = TEMPLATES.statement(dialect, shape, &[Slot::Uuids(runs)], |markers| {
         let mut branches = Vec::new();
-        if steps {
+        if let Some(step_columns) = steps {
             let mut select = run_step::Entity::find().select_only();
             for (alias, _, null) in VERSIONS.among(shown) {
                 select = select.column_as(null.clone(), alias.as_str());
             }
-            let select = run_rows::columns_without::<_, run_step::Entity>(
+            let select = run_rows::columns_among::<_, run_step::Entity>(
                 select
                     .column_as(run_step::Column::RunId, KEY)
                     .column_as(Expr::val(STEP_ROW), DIRECTION)
                     .column_as(run_step::Column::Position, SORT),
                 STEP,
+                step_columns,
                 &[run_step::Column::Output],
             )
             .filter(dialect.uuid_in(run_step::Column::RunId, markers.uuids(0)));
@@ -349,8 +352,8 @@ pub(crate) async fn run_children(
         // at 10k versions).
         for direction in lists {
             let mut select = linked_select(dialect, &markers.uuids(0), *direction, valued, shown);
-            if steps {
-                for (alias, _, null) in &STEPS.columns {
+            if let Some(step_columns) = steps {
+                for (alias, _, null) in STEPS.among(step_columns) {
                     select = select.column_as(null.clone(), alias.as_str());
                 }
             }
@@ -364,8 +367,8 @@ pub(crate) async fn run_children(
         .flat_map(|run| lists.iter().map(|d| ((*run, *d), Vec::new())))
         .collect();
     let mut found_steps: HashMap<Uuid, Vec<run_step::Model>> = match steps {
-        true => runs.iter().map(|run| (*run, Vec::new())).collect(),
-        false => HashMap::new(),
+        Some(_) => runs.iter().map(|run| (*run, Vec::new())).collect(),
+        None => HashMap::new(),
     };
     // By position: the version's shown columns, then run, direction and sort.
     let key_at = shown.count_of::<version::Model>();
@@ -375,7 +378,11 @@ pub(crate) async fn run_children(
         let sort: i32 = row.try_get_by_index(key_at + 2)?;
         let direction = match direction.as_str() {
             STEP_ROW => {
-                let step = run_step::Model::from_columns(&row, key_at + 3)?;
+                let step = run_step::Model::from_some_columns(
+                    &row,
+                    key_at + 3,
+                    steps.unwrap_or(ColumnSet::ALL),
+                )?;
                 found_steps.entry(run).or_default().push(step);
                 continue;
             }

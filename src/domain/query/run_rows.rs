@@ -67,28 +67,90 @@ pub(crate) fn steps_without_output() -> Select<run_step::Entity> {
     )
 }
 
-/// Runs by id with their steps (in order), outputs left out, in one joined
-/// statement: a run's columns repeat on each of its step rows, which costs
-/// less than a second round trip for the steps.
+/// Which columns of a run, and of its steps, a read of runs with their
+/// steps selects: those its fields show (a lean read,
+/// `FromColumns::from_some_columns`; the other fields hold placeholders).
+/// The columns that tie the rows together and to the caller's scope are
+/// always read: a run's id and project, a step's id, run and position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RunShape {
+    /// The run's columns.
+    pub run: ColumnSet,
+    /// Its steps' columns.
+    pub steps: ColumnSet,
+}
+
+impl RunShape {
+    /// Every column of both (the outputs still left out).
+    pub const WHOLE: RunShape = RunShape {
+        run: ColumnSet::ALL,
+        steps: ColumnSet::ALL,
+    };
+
+    /// Both shapes' columns.
+    pub fn with(self, other: RunShape) -> RunShape {
+        RunShape {
+            run: self.run.with(other.run),
+            steps: self.steps.with(other.steps),
+        }
+    }
+
+    /// The shape with the columns every read needs added.
+    fn with_keys(self) -> RunShape {
+        static KEYS: LazyLock<RunShape> = LazyLock::new(|| RunShape {
+            run: ColumnSet::of::<run::Model>(&[
+                run::Column::Id.as_str(),
+                run::Column::ProjectId.as_str(),
+            ]),
+            steps: step_keys(),
+        });
+        self.with(*KEYS)
+    }
+}
+
+/// The columns of a step every read of steps selects: its id, its run and
+/// its position (their order).
+pub(crate) fn step_keys() -> ColumnSet {
+    static KEYS: LazyLock<ColumnSet> = LazyLock::new(|| {
+        ColumnSet::of::<run_step::Model>(&[
+            run_step::Column::Id.as_str(),
+            run_step::Column::RunId.as_str(),
+            run_step::Column::Position.as_str(),
+        ])
+    });
+    *KEYS
+}
+
+/// Runs by id with their steps (in order), outputs left out, of each only
+/// the columns of `shape`, in one joined statement: a run's columns repeat
+/// on each of its step rows, which costs less than a second round trip for
+/// the steps.
 pub(crate) async fn runs_with_steps<C: ConnectionTrait>(
     conn: &C,
     ids: impl IntoIterator<Item = Uuid>,
+    shape: RunShape,
 ) -> DomainResult<Vec<(run::Model, Vec<run_step::Model>)>> {
     let dialect = Dialect::of(conn);
     let ids: Vec<Uuid> = ids.into_iter().collect();
-    static TEMPLATES: LazyLock<Templates<()>> = LazyLock::new(Templates::new);
-    let statement = TEMPLATES.statement(dialect, (), &[Slot::Uuids(&ids)], |markers| {
+    let shape = shape.with_keys();
+    static TEMPLATES: LazyLock<Templates<RunShape>> = LazyLock::new(Templates::new);
+    let statement = TEMPLATES.statement(dialect, shape, &[Slot::Uuids(&ids)], |markers| {
         // The run's columns are prefixed so as not to clash with the step's;
         // both are decoded by position, not by name.
         const RUN: &str = "r_";
         const STEP: &str = "";
-        let select = columns_without::<_, run::Entity>(
+        let select = columns_among::<_, run::Entity>(
             run::Entity::find().select_only(),
             RUN,
+            shape.run,
             &[run::Column::Output],
         );
-        let select =
-            columns_without::<_, run_step::Entity>(select, STEP, &[run_step::Column::Output]);
+        let select = columns_among::<_, run_step::Entity>(
+            select,
+            STEP,
+            shape.steps,
+            &[run_step::Column::Output],
+        );
         // The steps side is filtered by the ids too: a plan kept for any
         // number of ids (PostgreSQL's generic plan) would otherwise scan
         // every step.
@@ -108,12 +170,17 @@ pub(crate) async fn runs_with_steps<C: ConnectionTrait>(
             .into_query()
     });
     let mut out: Vec<(run::Model, Vec<run_step::Model>)> = Vec::new();
-    // Both read by position: the run's columns first, then the step's.
-    let step_at = run::Column::iter().count();
+    // Both read by position: the run's columns first, then the step's
+    // (whose id comes first).
+    let step_at = shape.run.count_of::<run::Model>();
     for row in conn.query_all_raw(statement).await? {
         // A run without steps comes back once, with NULL step columns.
         let step = match row.try_get_by_index::<Option<Uuid>>(step_at)? {
-            Some(_) => Some(run_step::Model::from_columns(&row, step_at)?),
+            Some(_) => Some(run_step::Model::from_some_columns(
+                &row,
+                step_at,
+                shape.steps,
+            )?),
             None => None,
         };
         match out.last_mut() {
@@ -121,7 +188,7 @@ pub(crate) async fn runs_with_steps<C: ConnectionTrait>(
                 steps.extend(step)
             }
             _ => out.push((
-                run::Model::from_columns(&row, 0)?,
+                run::Model::from_some_columns(&row, 0, shape.run)?,
                 step.into_iter().collect(),
             )),
         }

@@ -15,7 +15,7 @@ use crate::db::WriteTxn;
 use crate::domain::error::{DomainError, DomainResult};
 use crate::domain::ids::{self, IdKind};
 use crate::domain::query::pagination::{self, Page, PageArgs, SortKey, SortKind, Total};
-use crate::domain::query::run_rows::runs_without_output;
+use crate::domain::query::run_rows::{RunShape, runs_without_output};
 use crate::domain::write::events;
 use crate::domain::write::events::{Change, PublicId};
 use crate::domain::write::idempotency::Idempotency;
@@ -641,12 +641,14 @@ pub async fn by_id(s: Session<'_>, id: Uuid) -> DomainResult<Option<run::Model>>
 }
 
 /// A run by id with its steps in order (its output and theirs left out: the
-/// fields read them when asked), in one statement, if the caller may see it.
+/// fields read them when asked), of each the columns of `shape`, in one
+/// statement, if the caller may see it.
 pub async fn by_id_with_steps(
     s: Session<'_>,
     id: Uuid,
+    shape: RunShape,
 ) -> DomainResult<Option<(run::Model, Vec<run_step::Model>)>> {
-    let found = crate::domain::query::run_rows::runs_with_steps(&s.db.conn, [id])
+    let found = crate::domain::query::run_rows::runs_with_steps(&s.db.conn, [id], shape)
         .await?
         .pop();
     Ok(found.filter(|(r, _)| s.principal.can_see(r.project_id)))

@@ -69,3 +69,27 @@ where
 pub(crate) fn selects(nodes: &[async_graphql::Lookahead<'_>], field: &str) -> bool {
     nodes.iter().any(|n| n.field(field).exists())
 }
+
+/// The columns of model `M` that the fields of a selection read of their
+/// object's row, each field's by `of_field` (None for a field that may read
+/// any: the whole row): what a lean read of the rows must select, and the
+/// set their loader key names (see `loaders::Showing`).
+pub(crate) fn columns_shown<'a, M, C>(
+    fields: impl IntoIterator<Item = async_graphql::SelectionField<'a>>,
+    of_field: fn(&str) -> Option<&'static [C]>,
+) -> entity::rows::ColumnSet
+where
+    M: entity::rows::FromColumns,
+    C: sea_orm::IdenStatic,
+{
+    use entity::rows::ColumnSet;
+    let mut shown = ColumnSet::NONE;
+    for field in fields {
+        let Some(columns) = of_field(field.name()) else {
+            return ColumnSet::ALL;
+        };
+        let names: Vec<&str> = columns.iter().map(|c| c.as_str()).collect();
+        shown = shown.with(ColumnSet::of::<M>(&names));
+    }
+    shown
+}

@@ -2,17 +2,18 @@ use crate::domain::bounds;
 use crate::graphql::output::charge_text;
 use crate::graphql::scalars::Json;
 use async_graphql::dataloader::Loader;
-use async_graphql::{Context, ID, Lookahead, Object};
+use async_graphql::{Context, ID, Lookahead, Object, SelectionField};
 use chrono::{DateTime, Utc};
 use entity::{RunArtifactDirection as Direction, artifact_version as version, run, run_step};
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
-use super::selects;
 use super::version::{prime_versions, shown_columns};
 use super::{Actor, ArtifactVersion, Project, RunStatusGql, gid, load};
+use super::{columns_shown, selects};
 use crate::domain::ids::IdKind;
 use crate::domain::query::reads::ForeignKey;
+use crate::domain::query::run_rows::{RunShape, step_keys};
 use crate::graphql::context::loaders;
 use crate::graphql::loaders::{
     ChildrenOfRun, GraphLoader, InputsOfRun, InputsOfRunWithoutValues, Loaders, OutputsOfRun,
@@ -114,7 +115,11 @@ impl Run {
     /// The run's steps in order: the first 100.
     #[graphql(complexity = "bounds::LIST_ITEMS * child_complexity")]
     async fn steps(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Plain<RunStep>>> {
-        let rows = load(ctx, StepsOfRun(self.0.id)).await?.unwrap_or_default();
+        // Kept lean by whatever read the steps with the run (`feed_steps`).
+        let shown = step_columns(ctx.field().selection_set());
+        let rows = load(ctx, Showing(StepsOfRun(self.0.id), shown))
+            .await?
+            .unwrap_or_default();
         Ok(bounds::first(rows, bounds::LIST_ITEMS)
             .into_iter()
             .map(|s| Plain(RunStep(s)))
@@ -298,9 +303,107 @@ pub(crate) async fn prime_run(
     steps: Option<Vec<run_step::Model>>,
 ) -> async_graphql::Result<()> {
     if let Some(steps) = steps {
-        loaders(ctx).feed_one(StepsOfRun(run.id), steps).await;
+        feed_steps(loaders(ctx), vec![(run.id, steps)], &[ctx.field()]).await;
     }
     prime_children(ctx, &[run], &[ctx.look_ahead()], false).await
+}
+
+/// What a read of runs with their steps selects for `runs` (the fields, an
+/// alias each, that a run or runs resolve under): the columns their fields
+/// read of the run, and those every `steps` list under them shows.
+pub(crate) fn run_shape<'a>(runs: impl IntoIterator<Item = SelectionField<'a>>) -> RunShape {
+    let runs: Vec<SelectionField<'a>> = runs.into_iter().collect();
+    let run = runs.iter().fold(ColumnSet::NONE, |all, r| {
+        all.with(columns_shown::<run::Model, _>(
+            r.selection_set(),
+            run_columns_of_field,
+        ))
+    });
+    let steps = step_sets(&runs)
+        .into_iter()
+        .fold(ColumnSet::NONE, ColumnSet::with);
+    RunShape { run, steps }
+}
+
+/// Keeps the steps of runs, read with the columns every `steps` list under
+/// `runs` shows (`run_shape`), under the key each list's field loads.
+pub(crate) async fn feed_steps(
+    loaders: &Loaders,
+    steps: Vec<(Uuid, Vec<run_step::Model>)>,
+    runs: &[SelectionField<'_>],
+) {
+    feed(loaders, steps, StepsOfRun, &step_sets(runs)).await;
+}
+
+/// The columns each `steps` list under `runs` shows, one set per distinct
+/// selection.
+fn step_sets(runs: &[SelectionField<'_>]) -> Vec<ColumnSet> {
+    let mut sets: Vec<ColumnSet> = runs
+        .iter()
+        .flat_map(|r| r.selection_set())
+        .filter(|f| f.name() == "steps")
+        .map(|f| step_columns(f.selection_set()))
+        .collect();
+    sets.sort_unstable();
+    sets.dedup();
+    sets
+}
+
+/// The columns a selection of steps reads of their rows, with those every
+/// read of steps selects (`run_rows::step_keys`).
+fn step_columns<'a>(fields: impl IntoIterator<Item = SelectionField<'a>>) -> ColumnSet {
+    columns_shown::<run_step::Model, _>(fields, step_columns_of_field).with(step_keys())
+}
+
+/// The columns of its own row field `field` of `Run` reads (its resolver
+/// above, and what the resolver's loaders are keyed by); None for a field
+/// that may read any (it then gets the whole row). A test
+/// (`lean_runs_answer_as_whole_rows`) reads each field alone through a
+/// lean read and through a whole row, and compares.
+fn run_columns_of_field(field: &str) -> Option<&'static [run::Column]> {
+    use run::Column as C;
+    Some(match field {
+        "__typename" => &[],
+        "id" | "output" | "children" | "steps" | "inputs" | "outputs" => &[C::Id],
+        "project" => &[C::ProjectId],
+        "pipeline" => &[C::Pipeline],
+        "status" => &[C::Status],
+        "input" => &[C::Input],
+        "variables" => &[C::Variables],
+        "error" => &[C::Error],
+        "model" => &[C::Model],
+        "inputTokens" => &[C::InputTokens],
+        "outputTokens" => &[C::OutputTokens],
+        "cost" => &[C::Cost],
+        "parent" => &[C::ParentRunId],
+        "createdBy" => &[C::CreatedById, C::CreatedByName, C::CreatedByType],
+        "createdAt" => &[C::CreatedAt],
+        "startedAt" => &[C::StartedAt],
+        "completedAt" => &[C::CompletedAt],
+        _ => return None,
+    })
+}
+
+/// The same for `RunStep`.
+fn step_columns_of_field(field: &str) -> Option<&'static [run_step::Column]> {
+    use run_step::Column as C;
+    Some(match field {
+        "__typename" => &[],
+        "id" | "output" => &[C::Id],
+        "run" => &[C::RunId],
+        "order" => &[C::Position],
+        "agentId" => &[C::AgentId],
+        "agentName" => &[C::AgentName],
+        "summary" => &[C::Summary],
+        "summaryTokenCount" => &[C::SummaryTokenCount],
+        "outputTokenCount" => &[C::OutputTokenCount],
+        "model" => &[C::Model],
+        "inputTokens" => &[C::InputTokens],
+        "outputTokens" => &[C::OutputTokens],
+        "cost" => &[C::Cost],
+        "createdAt" => &[C::CreatedAt],
+        _ => return None,
+    })
 }
 
 /// The first versions of a run's list (`with_values` or `without_values`,
@@ -391,12 +494,19 @@ async fn prime_children(
         .fold(ColumnSet::NONE, |all, set| all.with(*set));
     let ids: Vec<Uuid> = runs.iter().map(|r| r.id).collect();
     let loaders = loaders(ctx);
-    let children = fetch_run_children(loaders, &ids, steps, &directions, &valued, shown).await?;
+    // The runs' fields (an alias each), whose `steps` lists name the
+    // steps' columns read.
+    let run_fields: Vec<SelectionField<'_>> =
+        nodes.iter().flat_map(|n| n.selection_fields()).collect();
+    let step_columns = steps.then(|| {
+        step_sets(&run_fields)
+            .into_iter()
+            .fold(ColumnSet::NONE, ColumnSet::with)
+    });
+    let children =
+        fetch_run_children(loaders, &ids, step_columns, &directions, &valued, shown).await?;
     if steps {
-        let steps = children.steps.into_iter();
-        loaders
-            .feed_many(steps.map(|(run, steps)| (StepsOfRun(run), steps)))
-            .await;
+        feed_steps(loaders, children.steps.into_iter().collect(), &run_fields).await;
     }
     let found = children.lists;
     let primes = lists.iter().map(|(direction, selections)| {
@@ -436,16 +546,16 @@ async fn prime_children(
     Ok(())
 }
 
-/// Keeps the version lists of runs under key `K`, for each set of columns
-/// in `shown` (the rows hold every one of them).
+/// Keeps the lists of runs (versions or steps) under key `K`, for each set
+/// of columns in `shown` (the rows hold every one of them).
 async fn feed<K>(
     loaders: &Loaders,
-    lists: Vec<(Uuid, Vec<version::Model>)>,
+    lists: Vec<(Uuid, K::Rows)>,
     key: fn(Uuid) -> K,
     shown: &[ColumnSet],
 ) where
-    K: ForeignKey<Rows = Vec<version::Model>>,
-    GraphLoader: Loader<Showing<K>, Value = Vec<version::Model>>,
+    K: ForeignKey,
+    GraphLoader: Loader<Showing<K>, Value = K::Rows>,
 {
     let Some((last, others)) = shown.split_last() else {
         return;

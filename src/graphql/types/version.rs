@@ -6,18 +6,20 @@ use entity::artifact_version as version;
 use entity::rows::ColumnSet;
 use serde_json::Value;
 
+use super::run::{feed_steps, run_shape};
 use super::{
     Actor, AnnotationRevision, Approval, ApprovalPolicy, ApprovalProgress, File, LineageEntry,
     Project, Run, RunStep, VersionStatusGql, gid, load, selects,
 };
 use crate::domain::ids::{self, IdKind};
+use crate::domain::query::run_rows::RunShape;
 use crate::domain::{artifacts::files, artifacts::versions, schemas};
 use crate::graphql::context::{loaders, session};
 use crate::graphql::error::ApiResult;
 use crate::graphql::loaders::{
     AnnotationRevisionsOfVersion, ApprovalsOfVersion, ArchivedValue, ConsumersOfVersion, FileById,
     FilesOfVersion, KeyRef, PolicyById, ProjectById, RevisionsOfVersion, RunById, RunWithSteps,
-    SchemasOfKey, StepById, StepsOfRun, VersionById, VersionByNumber,
+    SchemasOfKey, StepById, VersionById, VersionByNumber,
 };
 use crate::graphql::loaders::{ChildParts, prime, prime_runs_with_steps, prime_version_children};
 use crate::graphql::plain::Plain;
@@ -204,12 +206,14 @@ impl ArtifactVersion {
         if !ctx.look_ahead().field("steps").exists() {
             return Ok(load(ctx, RunById(id)).await?.map(|r| Plain(Run(r))));
         }
-        // The steps are asked for too: load them with the run, and hand them
-        // to the steps loader so that `Run.steps` costs no statement.
-        let Some((run, steps)) = load(ctx, RunWithSteps(id)).await? else {
+        // The steps are asked for too: load them with the run (the columns
+        // their fields show), and hand them to the steps loader so that
+        // `Run.steps` costs no statement.
+        let shape = run_shape([ctx.field()]);
+        let Some((run, steps)) = load(ctx, RunWithSteps(id, shape)).await? else {
             return Ok(None);
         };
-        loaders(ctx).feed_one(StepsOfRun(id), steps).await;
+        feed_steps(loaders(ctx), vec![(id, steps)], &[ctx.field()]).await;
         Ok(Some(Plain(Run(run))))
     }
     /// The run step that produced the version, if one was named.
@@ -426,6 +430,14 @@ pub(crate) async fn prime_versions(
     let asks = |field: &str| selects(nodes, field);
     let sources: Vec<_> = nodes.iter().map(|n| n.field("sourceRun")).collect();
     let asks_steps = selects(&sources, "steps");
+    // Each `sourceRun` field loads its run with the columns it shows.
+    let mut run_shapes: Vec<RunShape> = sources
+        .iter()
+        .flat_map(|s| s.selection_fields())
+        .map(|f| run_shape([f]))
+        .collect();
+    run_shapes.sort_unstable();
+    run_shapes.dedup();
     let mut runs: Vec<uuid::Uuid> = versions.iter().filter_map(|v| v.source_run_id).collect();
     runs.sort_unstable();
     runs.dedup();
@@ -447,7 +459,7 @@ pub(crate) async fn prime_versions(
     let children = prime_version_children(loaders, &ids, parts);
     let source_runs = async {
         match (asks("sourceRun"), asks_steps) {
-            (true, true) => prime_runs_with_steps(loaders, runs.iter().copied()).await,
+            (true, true) => prime_runs_with_steps(loaders, runs.iter().copied(), &run_shapes).await,
             (true, false) => prime(loaders, runs.iter().map(|id| RunById(*id))).await,
             _ => Ok(()),
         }
@@ -530,16 +542,7 @@ async fn view_of(
 pub(crate) fn shown_columns<'a>(
     fields: impl IntoIterator<Item = async_graphql::SelectionField<'a>>,
 ) -> ColumnSet {
-    use sea_orm::IdenStatic;
-    let mut shown = ColumnSet::NONE;
-    for field in fields {
-        let Some(columns) = columns_of_field(field.name()) else {
-            return ColumnSet::ALL;
-        };
-        let names: Vec<&str> = columns.iter().map(|c| c.as_str()).collect();
-        shown = shown.with(ColumnSet::of::<version::Model>(&names));
-    }
-    shown
+    super::columns_shown::<version::Model, _>(fields, columns_of_field)
 }
 
 /// The columns of its own row field `field` of `ArtifactVersion` reads
