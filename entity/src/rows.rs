@@ -134,6 +134,13 @@ impl ColumnSet {
     }
 }
 
+/// The columns of all the sets.
+impl FromIterator<ColumnSet> for ColumnSet {
+    fn from_iter<I: IntoIterator<Item = ColumnSet>>(sets: I) -> ColumnSet {
+        sets.into_iter().fold(ColumnSet::NONE, ColumnSet::with)
+    }
+}
+
 /// Column `at`, which holds a value.
 fn get_at<T: TryGetable>(res: &QueryResult, at: usize) -> Result<T, DbErr> {
     T::try_get_by_index(res, at).map_err(Into::into)

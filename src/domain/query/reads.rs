@@ -888,6 +888,12 @@ mod tests {
         );
         let wider = set.with(ColumnSet::of::<run_step::Model>(&["summary"]));
         assert_eq!(wider.count_of::<run_step::Model>(), 4);
+        let collected: ColumnSet = ["id", "position", "cost", "summary"]
+            .iter()
+            .map(|name| ColumnSet::of::<run_step::Model>(&[name]))
+            .collect();
+        assert_eq!(collected, wider);
+        assert_eq!(std::iter::empty().collect::<ColumnSet>(), ColumnSet::NONE);
     }
 
     #[test]

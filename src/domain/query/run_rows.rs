@@ -81,12 +81,6 @@ pub struct RunShape {
 }
 
 impl RunShape {
-    /// Every column of both (the outputs still left out).
-    pub const WHOLE: RunShape = RunShape {
-        run: ColumnSet::ALL,
-        steps: ColumnSet::ALL,
-    };
-
     /// Both shapes' columns.
     pub fn with(self, other: RunShape) -> RunShape {
         RunShape {

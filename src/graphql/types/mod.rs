@@ -88,8 +88,9 @@ where
         let Some(columns) = of_field(field.name()) else {
             return ColumnSet::ALL;
         };
-        let names: Vec<&str> = columns.iter().map(|c| c.as_str()).collect();
-        shown = shown.with(ColumnSet::of::<M>(&names));
+        for column in columns {
+            shown = shown.with(ColumnSet::of::<M>(&[column.as_str()]));
+        }
     }
     shown
 }

@@ -313,15 +313,11 @@ pub(crate) async fn prime_run(
 /// read of the run, and those every `steps` list under them shows.
 pub(crate) fn run_shape<'a>(runs: impl IntoIterator<Item = SelectionField<'a>>) -> RunShape {
     let runs: Vec<SelectionField<'a>> = runs.into_iter().collect();
-    let run = runs.iter().fold(ColumnSet::NONE, |all, r| {
-        all.with(columns_shown::<run::Model, _>(
-            r.selection_set(),
-            run_columns_of_field,
-        ))
-    });
-    let steps = step_sets(&runs)
-        .into_iter()
-        .fold(ColumnSet::NONE, ColumnSet::with);
+    let run = runs
+        .iter()
+        .map(|r| columns_shown::<run::Model, _>(r.selection_set(), run_columns_of_field))
+        .collect();
+    let steps = step_sets(&runs).into_iter().collect();
     RunShape { run, steps }
 }
 
@@ -358,7 +354,7 @@ fn step_columns<'a>(fields: impl IntoIterator<Item = SelectionField<'a>>) -> Col
 /// The columns of its own row field `field` of `Run` reads (its resolver
 /// above, and what the resolver's loaders are keyed by); None for a field
 /// that may read any (it then gets the whole row). A test
-/// (`lean_runs_answer_as_whole_rows`) reads each field alone through a
+/// (`lean_runs_and_steps_answer_as_whole_rows`) reads each field alone through a
 /// lean read and through a whole row, and compares.
 fn run_columns_of_field(field: &str) -> Option<&'static [run::Column]> {
     use run::Column as C;
@@ -491,18 +487,15 @@ async fn prime_children(
     let shown = shown_by
         .iter()
         .flat_map(|(_, sets)| sets)
-        .fold(ColumnSet::NONE, |all, set| all.with(*set));
+        .copied()
+        .collect();
     let ids: Vec<Uuid> = runs.iter().map(|r| r.id).collect();
     let loaders = loaders(ctx);
     // The runs' fields (an alias each), whose `steps` lists name the
     // steps' columns read.
     let run_fields: Vec<SelectionField<'_>> =
         nodes.iter().flat_map(|n| n.selection_fields()).collect();
-    let step_columns = steps.then(|| {
-        step_sets(&run_fields)
-            .into_iter()
-            .fold(ColumnSet::NONE, ColumnSet::with)
-    });
+    let step_columns = steps.then(|| step_sets(&run_fields).into_iter().collect());
     let children =
         fetch_run_children(loaders, &ids, step_columns, &directions, &valued, shown).await?;
     if steps {
